@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { IntakeRejected } from '../intake/lead-intake.js';
+
+/** RFC 9457 problem details: one error format across the API, never a stack trace. */
+export const Problem = z
+  .object({
+    type: z.string().describe('Stable identifier of the kind of problem'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof Problem>;
+
+const PROBLEM_BASE = 'https://lead-to-loyalty.dev/problems/';
+
+export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type'> & { type: string }) {
+  return reply
+    .status(problem.status)
+    .type('application/problem+json')
+    .send({ ...problem, type: PROBLEM_BASE + problem.type });
+}
+
+/** Registered once: every error leaving the API becomes a problem document. */
+export function registerProblemHandler(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'body';
+      const errors = error.validation.map((issue) => ({
+        field: fieldName(where, issue.instancePath),
+        message: issue.message ?? 'is invalid',
+      }));
+      return sendProblem(reply, {
+        type: 'validation',
+        title: 'The request is invalid',
+        status: 400,
+        detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        errors,
+      });
+    }
+    if (error instanceof IntakeRejected) {
+      return sendProblem(reply, {
+        type: error.status === 422 ? 'idempotency-key-reused' : 'validation',
+        title: error.status === 422 ? 'Idempotency-Key reused' : 'The request is invalid',
+        status: error.status,
+        detail: `${error.field}: ${error.message}`,
+        errors: [{ field: error.field, message: error.message }],
+      });
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, {
+      type: status === 500 ? 'internal' : (error.code ?? 'bad-request').toLowerCase(),
+      title: status === 500 ? 'Internal error' : error.message,
+      status,
+      ...(status === 500 ? {} : { detail: error.message }),
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { type: 'not-found', title: 'Not found', status: 404, detail: `${request.method} ${request.url} does not exist` }),
+  );
+}
+
+/** "/contact/email" in the body → "contact.email"; the whole body → "body". */
+function fieldName(where: string, instancePath: string): string {
+  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
+  if (!path) return where;
+  return where === 'body' ? path : `${where}.${path}`;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
+import { JOURNEY_STAGES, OWNER_KINDS } from '../domain/journey.js';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const LeadBody = z
+  .strictObject({
+    source: z.enum(LEAD_SOURCES),
+    campaign: text(200).optional(),
+    event: text(200).optional().describe('Fair or road-show name'),
+    interest: z
+      .strictObject({
+        model: text(100).optional(),
+        timeframe: z.enum(PURCHASE_TIMEFRAMES).optional(),
+        message: text(2000).optional(),
+      })
+      .optional(),
+    contact: z.strictObject({
+      firstName: text(100).optional(),
+      lastName: text(100).optional(),
+      email: z.string().trim().pipe(z.email().max(254)).optional(),
+      phone: text(40).optional(),
+      postalCode: text(12).optional(),
+      country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
+    }),
+    receivedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .meta({ id: 'Lead' });
+
+export const LeadAccepted = z
+  .object({
+    journeyId: z.string(),
+    customerId: z.uuid(),
+    leadId: z.uuid(),
+    delivered: z.boolean().describe('False while the journey is unreachable; the lead is stored and redelivered'),
+  })
+  .meta({ id: 'LeadAccepted' });
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(8).max(200).optional().describe('Replays of the same key return the first answer'),
+});
+
+export const JourneyParams = z.object({
+  id: z.string().regex(/^journey-[0-9a-f-]{36}$/, 'must look like journey-<customer uuid>'),
+});
+
+const LeadSummary = z.object({
+  leadId: z.string(),
+  source: z.enum(LEAD_SOURCES),
+  campaign: z.string().optional(),
+  event: z.string().optional(),
+  interestModel: z.string().optional(),
+  timeframe: z.enum(PURCHASE_TIMEFRAMES).optional(),
+  receivedAt: z.string(),
+});
+
+export const JourneyView = z
+  .object({
+    journeyId: z.string(),
+    customerId: z.string(),
+    stage: z.enum(JOURNEY_STAGES),
+    owner: z.enum(OWNER_KINDS),
+    dealerId: z.string().nullable(),
+    leadCount: z.number().int(),
+    lastLeadSource: z.enum(LEAD_SOURCES),
+    leads: z.array(LeadSummary),
+    startedAt: z.string(),
+    stageChangedAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Journey' });
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  api: z.literal('ok'),
+  temporal: z.enum(['ok', 'unreachable']),
+  database: z.enum(['ok', 'unreachable']),
+});

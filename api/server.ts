@@ -1,0 +1,24 @@
+// The API process: wires real dependencies into buildApp and listens.
+import { loadConfig } from '../platform/config.js';
+import { createDb } from '../platform/db.js';
+import { createLogger } from '../platform/logger.js';
+import { connectTemporal } from '../platform/temporal.js';
+import { buildApp } from './app.js';
+
+const config = loadConfig();
+const log = createLogger('api', config.LOG_LEVEL);
+const db = createDb(config.DATABASE_URL);
+const temporal = await connectTemporal(config);
+const app = await buildApp({ db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    log.info({ signal }, 'shutting down API');
+    await app.close(); // stops accepting, finishes in-flight requests
+    await Promise.all([db.$disconnect(), temporal.connection.close()]);
+    process.exit(0);
+  });
+}
+
+await app.listen({ host: config.API_HOST, port: config.API_PORT });
+log.info({ docs: `http://${config.API_HOST}:${config.API_PORT}/docs` }, 'API ready');

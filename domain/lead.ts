@@ -1,0 +1,26 @@
+/** Where a lead came from. Mirrors the LeadSource enum in prisma/schema.prisma. */
+export const LEAD_SOURCES = ['WEB_FORM', 'FAIR', 'ROADSHOW', 'ADF', 'DEALER_WALKIN', 'PHONE'] as const;
+export type LeadSource = (typeof LEAD_SOURCES)[number];
+
+/** How soon the customer says they intend to buy. */
+export const PURCHASE_TIMEFRAMES = ['NOW', 'WITHIN_3_MONTHS', 'WITHIN_12_MONTHS', 'LATER', 'UNKNOWN'] as const;
+export type PurchaseTimeframe = (typeof PURCHASE_TIMEFRAMES)[number];
+
+/**
+ * What the journey learns about a lead. Deliberately free of personal data:
+ * workflow histories are kept for years and must survive an erasure request,
+ * so names and contact details stay in the database, addressed by ids.
+ */
+export interface LeadCaptured {
+  leadId: string;
+  source: LeadSource;
+  campaign?: string;
+  event?: string;
+  interestModel?: string;
+  timeframe?: PurchaseTimeframe;
+  hasEmail: boolean;
+  hasPhone: boolean;
+  hasPostalCode: boolean;
+  /** ISO-8601 time the lead was received. */
+  receivedAt: string;
+}

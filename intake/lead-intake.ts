@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { journeyIdFor } from '../domain/journey.js';
+import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
+import { normalizeEmail, normalizePhone } from '../domain/identity.js';
+import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
+import { JOURNEY_TASK_QUEUE, leadCapturedSignal } from '../workflows/definitions.js';
+import { CustomerOwnerKey, JourneyStageKey, LeadSourceKey } from '../workflows/search-attributes.js';
+
+/** A lead as the intake receives it, already validated for shape. */
+export interface IncomingLead {
+  source: LeadSource;
+  campaign?: string;
+  event?: string;
+  interest?: { model?: string; timeframe?: PurchaseTimeframe; message?: string };
+  contact: {
+    firstName?: string;
+    lastName?: string;
+    email?: string;
+    phone?: string;
+    postalCode?: string;
+    country?: string;
+  };
+  receivedAt?: string;
+}
+
+export interface IntakeResult {
+  journeyId: string;
+  customerId: string;
+  leadId: string;
+  /** False when the journey could not be reached now; the outbox relay delivers it later. */
+  delivered: boolean;
+  /** True when this answer replays an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+/** A request that cannot be taken as it is; `field` names the culprit (dot path). */
+export class IntakeRejected extends Error {
+  constructor(readonly field: string, message: string, readonly status: 400 | 422 = 400) {
+    super(message);
+  }
+}
+
+export interface LeadIntakeDeps {
+  db: PrismaClient;
+  temporal: Client;
+  taskQueue?: string;
+  defaultCountry: string;
+  log: Logger;
+}
+
+/**
+ * Takes a lead in: resolves who the person is, stores the lead, and hands it to
+ * the customer's journey. The lead is durable in the database before the journey
+ * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
+ */
+export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log }: LeadIntakeDeps) {
+  async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
+    const identity = normalizeIdentity(lead, defaultCountry);
+    const requestHash = idempotencyKey ? hashRequest(lead) : undefined;
+    if (idempotencyKey) {
+      const earlier = await replay(idempotencyKey, requestHash!);
+      if (earlier) return earlier;
+    }
+
+    let stored: { customerId: string; leadId: string; receivedAt: Date };
+    try {
+      stored = await storeLead(lead, identity, idempotencyKey, requestHash);
+    } catch (error) {
+      // Two requests with one Idempotency-Key raced; the loser answers like a replay.
+      if (idempotencyKey && isUniqueViolation(error, 'idempotency_key')) {
+        const earlier = await replay(idempotencyKey, requestHash!);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+
+    const delivered = await deliver(stored.leadId);
+    return { journeyId: journeyIdFor(stored.customerId), customerId: stored.customerId, leadId: stored.leadId, delivered, replayed: false };
+  }
+
+  async function replay(idempotencyKey: string, requestHash: string): Promise<IntakeResult | undefined> {
+    const earlier = await db.lead.findUnique({ where: { idempotencyKey } });
+    if (!earlier) return undefined;
+    if (earlier.requestHash !== requestHash) {
+      throw new IntakeRejected('Idempotency-Key', 'this Idempotency-Key was already used for a different lead', 422);
+    }
+    const delivered = earlier.deliveredAt !== null || (await deliver(earlier.id));
+    return { journeyId: journeyIdFor(earlier.customerId), customerId: earlier.customerId, leadId: earlier.id, delivered, replayed: true };
+  }
+
+  /** Customer and lead in one transaction; unique constraints settle concurrent first leads. */
+  async function storeLead(lead: IncomingLead, identity: Identity, idempotencyKey?: string, requestHash?: string) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const customerId = await resolveCustomer(tx, lead, identity);
+          const created = await tx.lead.create({
+            data: {
+              customerId,
+              source: lead.source,
+              campaign: lead.campaign,
+              event: lead.event,
+              interestModel: lead.interest?.model,
+              timeframe: lead.interest?.timeframe,
+              message: lead.interest?.message,
+              receivedAt: lead.receivedAt ? new Date(lead.receivedAt) : new Date(),
+              idempotencyKey,
+              requestHash,
+            },
+          });
+          return { customerId, leadId: created.id, receivedAt: created.receivedAt };
+        });
+      } catch (error) {
+        // Another request created this person a moment ago: look again.
+        if (attempt < 3 && isUniqueViolation(error) && !isUniqueViolation(error, 'idempotency_key')) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Signal-with-start: the journey is created with its first lead, later leads join it. */
+  async function deliver(leadId: string): Promise<boolean> {
+    const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
+    const captured: LeadCaptured = {
+      leadId: lead.id,
+      source: lead.source,
+      ...(lead.campaign ? { campaign: lead.campaign } : {}),
+      ...(lead.event ? { event: lead.event } : {}),
+      ...(lead.interestModel ? { interestModel: lead.interestModel } : {}),
+      ...(lead.timeframe ? { timeframe: lead.timeframe as PurchaseTimeframe } : {}),
+      hasEmail: lead.customer.emailNormalized !== null,
+      hasPhone: lead.customer.phoneE164 !== null,
+      hasPostalCode: lead.customer.postalCode !== null,
+      receivedAt: lead.receivedAt.toISOString(),
+    };
+    try {
+      await temporal.workflow.signalWithStart('journey', {
+        workflowId: journeyIdFor(lead.customerId),
+        taskQueue,
+        args: [{ customerId: lead.customerId }],
+        signal: leadCapturedSignal,
+        signalArgs: [captured],
+        typedSearchAttributes: [
+          { key: JourneyStageKey, value: 'CAPTURED' },
+          { key: CustomerOwnerKey, value: 'OEM' },
+          { key: LeadSourceKey, value: lead.source },
+        ],
+      });
+    } catch (error) {
+      log.warn({ err: error, leadId }, 'journey unreachable; lead stays in the outbox for redelivery');
+      return false;
+    }
+    await db.lead.update({ where: { id: leadId }, data: { deliveredAt: new Date() } });
+    return true;
+  }
+
+  return { accept, deliver };
+}
+
+export type LeadIntake = ReturnType<typeof createLeadIntake>;
+
+interface Identity {
+  email?: string;
+  phone?: string;
+}
+
+function normalizeIdentity(lead: IncomingLead, defaultCountry: string): Identity {
+  const { email, phone, country } = lead.contact;
+  const identity: Identity = {};
+  if (email) identity.email = normalizeEmail(email);
+  if (phone) {
+    try {
+      identity.phone = normalizePhone(phone, country ?? defaultCountry);
+    } catch {
+      throw new IntakeRejected('contact.phone', `"${phone}" is not a valid phone number`);
+    }
+  }
+  if (!identity.email && !identity.phone) {
+    throw new IntakeRejected('contact', 'a lead needs an e-mail address or a phone number to reach the customer');
+  }
+  return identity;
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/**
+ * Same normalised e-mail, else same phone → same customer. Identifiers the
+ * customer lacks are added unless they already belong to someone else.
+ */
+async function resolveCustomer(tx: Tx, lead: IncomingLead, identity: Identity): Promise<string> {
+  const byEmail = identity.email ? await tx.customer.findUnique({ where: { emailNormalized: identity.email } }) : null;
+  const byPhone = identity.phone ? await tx.customer.findUnique({ where: { phoneE164: identity.phone } }) : null;
+  const existing = byEmail ?? byPhone;
+  const { firstName, lastName, postalCode, country } = lead.contact;
+  if (!existing) {
+    const created = await tx.customer.create({
+      data: { emailNormalized: identity.email, phoneE164: identity.phone, firstName, lastName, postalCode, country },
+    });
+    return created.id;
+  }
+  await tx.customer.update({
+    where: { id: existing.id },
+    data: {
+      emailNormalized: existing.emailNormalized ?? identity.email,
+      phoneE164: existing.phoneE164 ?? (byPhone && byPhone.id !== existing.id ? undefined : identity.phone),
+      firstName: existing.firstName ?? firstName,
+      lastName: existing.lastName ?? lastName,
+      postalCode: existing.postalCode ?? postalCode,
+      country: existing.country ?? country,
+    },
+  });
+  return existing.id;
+}
+
+function hashRequest(lead: IncomingLead): string {
+  return createHash('sha256').update(canonicalJson(lead)).digest('hex');
+}
+
+/** JSON with sorted keys, so the same lead hashes the same whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration from the environment. Defaults are the local dev stack
+ * that `npm run dev` brings up; point at an existing Temporal cluster or
+ * PostgreSQL by setting the variables (see README, "Bring your own infrastructure").
+ */
+const ConfigSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://l2l:l2l@127.0.0.1:5432/l2l'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('journeys'),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().positive().default(3000),
+  /** Country used to read national phone numbers that carry no +prefix. */
+  DEFAULT_COUNTRY: z.string().length(2).default('DE'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return ConfigSchema.parse(env);
+}

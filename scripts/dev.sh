@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Brings up the whole system locally: PostgreSQL, the Temporal dev server with its
+# Web UI and our search attributes, the journey worker and the HTTP API.
+# Ctrl-C stops what this script started. Journeys persist in .data/temporal.db.
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/setup.sh
+
+mkdir -p "$DATA_DIR"
+pids=()
+cleanup() {
+  log "stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait
+}
+trap cleanup EXIT INT TERM
+
+temporal_host="${TEMPORAL_ADDRESS%:*}"; temporal_port="${TEMPORAL_ADDRESS##*:}"
+if [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
+  sa_args=(); for sa in "${JOURNEY_SEARCH_ATTRIBUTES[@]}"; do sa_args+=(--search-attribute "$sa"); done
+  "$TEMPORAL_CLI" server start-dev --ip "$temporal_host" --port "$temporal_port" --ui-port "$TEMPORAL_UI_PORT" \
+    --namespace "$TEMPORAL_NAMESPACE" --db-filename "$DATA_DIR/temporal.db" --log-level warn "${sa_args[@]}" \
+    >"$DATA_DIR/temporal.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 60); do
+    "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break; sleep 1
+  done
+  "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null || { log "Temporal did not start; see $DATA_DIR/temporal.log"; exit 1; }
+fi
+
+npx tsx workers/main.ts & pids+=($!)
+npx tsx api/server.ts & pids+=($!)
+
+for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null && break; sleep 1; done
+cat >&2 <<MSG
+
+  API           http://127.0.0.1:$API_PORT
+  API docs      http://127.0.0.1:$API_PORT/docs
+  Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage="QUALIFYING")
+  Temporal gRPC $TEMPORAL_ADDRESS   PostgreSQL $DATABASE_URL
+
+  Try: curl -s -XPOST localhost:$API_PORT/v1/leads -H 'content-type: application/json' \\
+         -d '{"source":"WEB_FORM","contact":{"email":"ada@example.com","postalCode":"10115"}}'
+  Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}"

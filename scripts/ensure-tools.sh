@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds or fetches the Temporal tools into the git-ignored, cached $TOOLS_DIR:
+#   - the Temporal CLI (dev server + Web UI), built with Go from the module proxy;
+#   - the Java time-skipping test server, fetched from Maven Central.
+# Both are reused when present. Set TEMPORAL_CLI / TEMPORAL_TEST_SERVER to use
+# binaries you already have.
+source "$(dirname "$0")/env.sh"
+
+ensure_temporal_cli() {
+  if [[ -x "$TEMPORAL_CLI" ]]; then return; fi
+  command -v go >/dev/null || { log "Go is needed to build the Temporal CLI (apt-get install golang or see go.dev)"; exit 1; }
+  log "building Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (first time only, a few minutes)"
+  local out; out="$(dirname "$TEMPORAL_CLI")"
+  mkdir -p "$out"
+  GOBIN="$out" GOFLAGS=-trimpath go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  "$TEMPORAL_CLI" --version >&2
+}
+
+ensure_test_server() {
+  if [[ -x "$TEMPORAL_TEST_SERVER" ]]; then return; fi
+  command -v mvn >/dev/null && command -v java >/dev/null || { log "Java and Maven are needed for the time-skipping test server"; exit 1; }
+  log "fetching temporal-test-server $TEMPORAL_TEST_SERVER_VERSION from Maven Central (first time only)"
+  local dir; dir="$(dirname "$TEMPORAL_TEST_SERVER")"
+  mkdir -p "$dir/lib"
+  cat > "$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>local.l2l</groupId><artifactId>temporal-test-server-runtime</artifactId><version>1</version>
+  <dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId>
+    <version>$TEMPORAL_TEST_SERVER_VERSION</version></dependency></dependencies>
+</project>
+POM
+  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib" >&2
+  # @temporalio/testing starts the executable as `<path> <port> [args]`.
+  cat > "$TEMPORAL_TEST_SERVER.tmp" <<'SH'
+#!/usr/bin/env bash
+exec java -XX:+UseSerialGC -Xss1m -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"
+SH
+  chmod +x "$TEMPORAL_TEST_SERVER.tmp"
+  mv "$TEMPORAL_TEST_SERVER.tmp" "$TEMPORAL_TEST_SERVER"
+}
+
+case "${1:-all}" in
+  cli) ensure_temporal_cli ;;
+  test-server) ensure_test_server ;;
+  all) ensure_temporal_cli; ensure_test_server ;;
+esac

@@ -1,0 +1,63 @@
+// The system under test, wired from real parts: Prisma on the test database,
+// a Temporal client and worker on the test server, and the Fastify app.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createDb, type PrismaClient } from '../../platform/db.js';
+import { createJourneyWorker } from '../../workers/journey-worker.js';
+
+export interface System {
+  db: PrismaClient;
+  temporal: Client;
+  worker: Worker;
+  taskQueue: string;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  stop(): Promise<void>;
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+/** Each test file gets its own task queue so its worker only sees its own journeys. */
+export async function startSystem(): Promise<System> {
+  const db = createDb(inject('databaseUrl'));
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const taskQueue = `journeys-test-${randomUUID()}`;
+  const worker = await createJourneyWorker(nativeConnection, { db }, { taskQueue });
+  const running = worker.run();
+  const app = await buildApp({ db, temporal, log: silentLog, taskQueue });
+  return {
+    db, temporal, worker, taskQueue, app,
+    async stop() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await Promise.all([db.$disconnect(), connection.close(), nativeConnection.close()]);
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A distinct person per test, so tests never share customers. */
+export function person(tag = randomUUID().slice(0, 8)) {
+  return { email: `driver.${tag}@example.com`, phone: `+4930${Math.floor(1_000_000 + Math.random() * 8_999_999)}` };
+}

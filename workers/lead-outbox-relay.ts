@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { LeadIntake } from '../intake/lead-intake.js';
+import type { PrismaClient } from '../platform/db.js';
+
+export interface OutboxRelayOptions {
+  db: PrismaClient;
+  intake: Pick<LeadIntake, 'deliver'>;
+  log: Logger;
+  /** How often to look for stranded leads. */
+  intervalMs?: number;
+  /** Leave younger leads to the request that stored them. */
+  minAgeMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Delivers leads that were stored but never reached their journey (Temporal was
+ * down, or the API died between the two steps). Delivery is idempotent: the
+ * journey ignores a lead id it has seen, so a double delivery is harmless.
+ */
+export function createLeadOutboxRelay({ db, intake, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+
+  async function relayOnce(now = new Date()): Promise<number> {
+    const stranded = await db.lead.findMany({
+      where: { deliveredAt: null, createdAt: { lte: new Date(now.getTime() - minAgeMs) } },
+      orderBy: { createdAt: 'asc' },
+      take: batchSize,
+      select: { id: true },
+    });
+    let delivered = 0;
+    for (const { id } of stranded) {
+      if (await intake.deliver(id)) delivered++;
+      else break; // journey still unreachable; try the rest next round
+    }
+    if (stranded.length > 0) log.info({ stranded: stranded.length, delivered }, 'lead outbox relayed');
+    return delivered;
+  }
+
+  function tick() {
+    running = relayOnce()
+      .catch((err) => {
+        log.warn({ err }, 'lead outbox relay round failed');
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+        if (timer) timer = setTimeout(tick, intervalMs);
+      });
+  }
+
+  return {
+    relayOnce,
+    start() {
+      timer = setTimeout(tick, intervalMs);
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}

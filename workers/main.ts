@@ -1,0 +1,38 @@
+// The worker process: runs journeys and their activities, and relays stranded leads.
+// Temporal's Runtime turns SIGINT/SIGTERM into a graceful shutdown: no new tasks
+// are polled, running activities finish, then worker.run() resolves.
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createLeadIntake } from '../intake/lead-intake.js';
+import { loadConfig } from '../platform/config.js';
+import { createDb } from '../platform/db.js';
+import { createLogger, temporalLoggerFor } from '../platform/logger.js';
+import { connectTemporal } from '../platform/temporal.js';
+import { createJourneyWorker } from './journey-worker.js';
+import { createLeadOutboxRelay } from './lead-outbox-relay.js';
+
+const config = loadConfig();
+const log = createLogger('worker', config.LOG_LEVEL);
+Runtime.install({ logger: temporalLoggerFor(log) });
+
+const db = createDb(config.DATABASE_URL);
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const temporal = await connectTemporal(config);
+const worker = await createJourneyWorker(connection, { db }, {
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+});
+const relay = createLeadOutboxRelay({
+  db,
+  log,
+  intake: createLeadIntake({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log }),
+});
+
+relay.start();
+log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+try {
+  await worker.run();
+} finally {
+  await relay.stop();
+  await Promise.all([db.$disconnect(), connection.close(), temporal.connection.close()]);
+  log.info('worker drained and stopped');
+}

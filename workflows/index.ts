@@ -1,0 +1,2 @@
+// Entry point the worker bundles: every workflow type it runs.
+export { journey } from './journey.js';
