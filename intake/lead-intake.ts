@@ -8,6 +8,9 @@ import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import { JOURNEY_TASK_QUEUE, leadCapturedSignal } from '../workflows/definitions.js';
 import { CustomerOwnerKey, JourneyStageKey, LeadSourceKey } from '../workflows/search-attributes.js';
 
+/** How long a request waits for Temporal before leaving the lead to the outbox relay. */
+const DELIVERY_TIMEOUT_MS = 3_000;
+
 /** A lead as the intake receives it, already validated for shape. */
 export interface IncomingLead {
   source: LeadSource;
@@ -136,7 +139,8 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       receivedAt: lead.receivedAt.toISOString(),
     };
     try {
-      await temporal.workflow.signalWithStart('journey', {
+      // Bounded: during an outage the caller gets its 202 quickly and the relay retries.
+      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart('journey', {
         workflowId: journeyIdFor(lead.customerId),
         taskQueue,
         args: [{ customerId: lead.customerId }],
@@ -147,7 +151,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
           { key: CustomerOwnerKey, value: 'OEM' },
           { key: LeadSourceKey, value: lead.source },
         ],
-      });
+      }));
     } catch (error) {
       log.warn({ err: error, leadId }, 'journey unreachable; lead stays in the outbox for redelivery');
       return false;

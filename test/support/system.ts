@@ -1,7 +1,7 @@
 // The system under test, wired from real parts: Prisma on the test database,
 // a Temporal client and worker on the test server, and the Fastify app.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { inject } from 'vitest';
@@ -19,6 +19,9 @@ export interface System {
 }
 
 export const silentLog = pino({ level: 'silent' });
+
+// Only the SDK's warnings and errors in test output.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
 export async function startSystem(): Promise<System> {

@@ -1,0 +1,180 @@
+// A lead posted through the API reaches a journey on the real Temporal server,
+// with real activities writing the real database.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { JourneyState } from '../../domain/journey.js';
+import { journeyStateQuery } from '../../workflows/definitions.js';
+import { eventually, person, startSystem, type System } from '../support/system.js';
+
+let sys: System;
+beforeAll(async () => {
+  sys = await startSystem();
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+async function postLead(body: unknown, headers: Record<string, string> = {}) {
+  return sys.app.inject({ method: 'POST', url: '/v1/leads', payload: body as object, headers });
+}
+
+async function journeyState(journeyId: string, until: (s: JourneyState) => boolean = () => true): Promise<JourneyState> {
+  return eventually(async () => {
+    const state = await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
+    return until(state) ? state : undefined;
+  });
+}
+
+async function rowCounts() {
+  const [customers, leads, journeys] = await Promise.all([sys.db.customer.count(), sys.db.lead.count(), sys.db.journey.count()]);
+  return { customers, leads, journeys };
+}
+
+describe('POST /v1/leads', () => {
+  it('starts the customer\'s journey, which qualifies the lead and writes its read-model', async () => {
+    const { email } = person();
+    const res = await postLead({ source: 'WEB_FORM', campaign: 'spring-ev', interest: { model: 'ID.7', timeframe: 'WITHIN_3_MONTHS' }, contact: { firstName: 'Ada', email, postalCode: '10115' } });
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toMatchObject({ journeyId: `journey-${body.customerId}`, delivered: true });
+
+    const state = await journeyState(body.journeyId, (s) => s.stage === 'QUALIFYING');
+    expect(state).toMatchObject({ customerId: body.customerId, owner: 'OEM', dealerId: null, leadCount: 1, lastLeadSource: 'WEB_FORM' });
+    expect(state.leads).toEqual([expect.objectContaining({ leadId: body.leadId, campaign: 'spring-ev', interestModel: 'ID.7', hasEmail: true, hasPostalCode: true })]);
+
+    const row = await eventually(async () => (await sys.db.journey.findFirst({ where: { id: body.journeyId, stage: 'QUALIFYING' } })) ?? undefined);
+    expect(row).toMatchObject({ customerId: body.customerId, owner: 'OEM', lastLeadSource: 'WEB_FORM', leadCount: 1 });
+    const lead = await sys.db.lead.findUniqueOrThrow({ where: { id: body.leadId } });
+    expect(lead.deliveredAt).not.toBeNull();
+
+    const viaApi = await sys.app.inject({ method: 'GET', url: `/v1/journeys/${body.journeyId}` });
+    expect(viaApi.statusCode).toBe(200);
+    expect(viaApi.json()).toMatchObject({ journeyId: body.journeyId, stage: 'QUALIFYING', leadCount: 1 });
+  });
+
+  it('puts the same person, written differently, into ONE journey with two leads', async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const first = await postLead({ source: 'WEB_FORM', contact: { email: `Grace.${tag}@Example.COM `, phone: '030 5550123' } });
+    const second = await postLead({ source: 'FAIR', event: 'IAA Mobility', contact: { email: ` grace.${tag}@example.com` } });
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    expect(second.json().journeyId).toBe(first.json().journeyId);
+    expect(second.json().leadId).not.toBe(first.json().leadId);
+
+    const state = await journeyState(first.json().journeyId, (s) => s.leadCount === 2);
+    expect(state.leads.map((l) => l.source)).toEqual(['WEB_FORM', 'FAIR']);
+    expect(state.lastLeadSource).toBe('FAIR');
+    expect(await sys.db.customer.count({ where: { emailNormalized: `grace.${tag}@example.com` } })).toBe(1);
+    expect(await sys.db.lead.count({ where: { customerId: first.json().customerId } })).toBe(2);
+  });
+
+  it('recognises a returning person by phone number in another format', async () => {
+    const { email, phone } = person();
+    const first = await postLead({ source: 'PHONE', contact: { phone } });
+    const national = `0${phone.slice(3, 5)} ${phone.slice(5)}`; // +4930xxxxxxx → 030 xxxxxxx
+    const second = await postLead({ source: 'WEB_FORM', contact: { email, phone: national, country: 'DE' } });
+    expect(second.json().customerId).toBe(first.json().customerId);
+    const customer = await sys.db.customer.findUniqueOrThrow({ where: { id: first.json().customerId } });
+    expect(customer).toMatchObject({ phoneE164: phone, emailNormalized: email }); // e-mail learnt from the second lead
+  });
+
+  it('makes one customer and one journey when the same new person arrives ten times at once', async () => {
+    const { email } = person();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => postLead({ source: 'ROADSHOW', event: `stop-${i}`, contact: { email } })),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(202));
+    expect(new Set(responses.map((r) => r.json().journeyId)).size).toBe(1);
+    expect(await sys.db.customer.count({ where: { emailNormalized: email } })).toBe(1);
+    const state = await journeyState(responses[0]!.json().journeyId, (s) => s.leadCount === 10);
+    expect(new Set(state.leads.map((l) => l.leadId)).size).toBe(10);
+  });
+
+  it('honours Idempotency-Key: a resubmitted form is answered once, a reused key with another lead is refused', async () => {
+    const { email } = person();
+    const key = `form-${email}`;
+    const lead = { source: 'WEB_FORM', contact: { email, firstName: 'Lin' } };
+    const first = await postLead(lead, { 'idempotency-key': key });
+    const again = await postLead({ contact: { firstName: 'Lin', email }, source: 'WEB_FORM' }, { 'idempotency-key': key });
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect(await sys.db.lead.count({ where: { customerId: first.json().customerId } })).toBe(1);
+
+    const other = await postLead({ ...lead, campaign: 'different' }, { 'idempotency-key': key });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ status: 422, errors: [{ field: 'Idempotency-Key' }] });
+    const state = await journeyState(first.json().journeyId);
+    expect(state.leadCount).toBe(1);
+  });
+
+  describe('bad input: 400 naming the field, nothing written, no journey started', () => {
+    const cases: [string, unknown, string][] = [
+      ['unknown source', { source: 'BILLBOARD', contact: { email: 'x@example.com' } }, 'source'],
+      ['malformed e-mail', { source: 'WEB_FORM', contact: { email: 'not-an-email' } }, 'contact.email'],
+      ['invalid phone', { source: 'WEB_FORM', contact: { phone: '12' } }, 'contact.phone'],
+      ['no way to reach the person', { source: 'WEB_FORM', contact: { firstName: 'Nobody' } }, 'contact'],
+      ['missing contact', { source: 'WEB_FORM' }, 'contact'],
+      ['unknown field (no mass assignment)', { source: 'WEB_FORM', contact: { email: 'x@example.com' }, owner: 'DEALER' }, 'body'],
+      ['bad date', { source: 'WEB_FORM', contact: { email: 'x@example.com' }, receivedAt: 'yesterday' }, 'receivedAt'],
+      ['bad country', { source: 'WEB_FORM', contact: { phone: '0301234567', country: 'germany' } }, 'contact.country'],
+    ];
+
+    it.each(cases)('%s', async (_name, body, field) => {
+      const before = await rowCounts();
+      const res = await postLead(body);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const problem = res.json();
+      expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(problem.detail).toContain(field);
+      expect(problem).not.toHaveProperty('stack');
+      expect(await rowCounts()).toEqual(before);
+    });
+
+    it('starts no workflow for rejected leads', async () => {
+      const running = async () => (await sys.temporal.workflow.count(`TaskQueue = "${sys.taskQueue}"`)).count;
+      const before = await running();
+      for (const [, body] of cases) await postLead(body);
+      // A good lead as the control: once visibility shows it, it is the only new workflow.
+      await postLead({ source: 'WEB_FORM', contact: { email: person().email } });
+      const after = await eventually(async () => ((await running()) > before ? running() : undefined));
+      expect(after).toBe(before + 1);
+    });
+  });
+});
+
+describe('GET /v1/journeys/:id', () => {
+  it('404s for an unknown journey and 400s for a malformed id', async () => {
+    const unknown = await sys.app.inject({ method: 'GET', url: '/v1/journeys/journey-00000000-0000-4000-8000-000000000000' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ status: 404, title: 'Journey not found' });
+    const malformed = await sys.app.inject({ method: 'GET', url: '/v1/journeys/42' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().errors[0].field).toBe('params.id');
+  });
+});
+
+describe('visibility: ops find journeys by search attribute', () => {
+  it('`temporal workflow list` filters on JourneyStage, CustomerOwner and LeadSource', async () => {
+    const { email, phone } = person();
+    const res = await postLead({ source: 'DEALER_WALKIN', contact: { email, phone, lastName: 'Hopper' } });
+    const { journeyId } = res.json();
+    await journeyState(journeyId, (s) => s.stage === 'QUALIFYING');
+    const query = `WorkflowId = "${journeyId}" AND JourneyStage = "QUALIFYING" AND CustomerOwner = "OEM" AND LeadSource = "DEALER_WALKIN"`;
+    const listed = await eventually(async () => {
+      const { stdout } = await promisify(execFile)(inject('temporalCli'), ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '--output', 'json']);
+      const rows = JSON.parse(stdout || '[]') as { execution: { workflowId: string }; memo: object; searchAttributes: { indexedFields: Record<string, { data: string }> } }[];
+      return rows.length === 1 ? rows[0] : undefined;
+    });
+    expect(listed.execution.workflowId).toBe(journeyId);
+    const decoded = Object.fromEntries(
+      Object.entries(listed.searchAttributes.indexedFields).map(([k, v]) => [k, JSON.parse(Buffer.from(v.data, 'base64').toString())]),
+    );
+    expect(decoded).toMatchObject({ JourneyStage: 'QUALIFYING', CustomerOwner: 'OEM', LeadSource: 'DEALER_WALKIN' });
+    expect(decoded).not.toHaveProperty('DealerId');
+    // No personal data in visibility or memo.
+    const visible = JSON.stringify({ decoded, memo: listed.memo });
+    for (const personal of [email, phone, 'Hopper']) expect(visible).not.toContain(personal);
+  });
+});
