@@ -7,11 +7,15 @@ cd "$ROOT"
 bash scripts/setup.sh
 
 mkdir -p "$DATA_DIR"
-pids=()
+pids=()          # app processes (worker, API)
+temporal_pid=""
 cleanup() {
-  log "stopping"
+  trap - EXIT INT TERM
+  log "stopping (worker drains first, then Temporal)"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [[ -n "$temporal_pid" ]] && { kill -TERM "$temporal_pid" 2>/dev/null || true; wait "$temporal_pid" 2>/dev/null || true; }
+  exit 0
 }
 trap cleanup EXIT INT TERM
 
@@ -21,15 +25,16 @@ if [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
   "$TEMPORAL_CLI" server start-dev --ip "$temporal_host" --port "$temporal_port" --ui-port "$TEMPORAL_UI_PORT" \
     --namespace "$TEMPORAL_NAMESPACE" --db-filename "$DATA_DIR/temporal.db" --log-level warn "${sa_args[@]}" \
     >"$DATA_DIR/temporal.log" 2>&1 &
-  pids+=($!)
+  temporal_pid=$!
   for _ in $(seq 1 60); do
     "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break; sleep 1
   done
   "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null || { log "Temporal did not start; see $DATA_DIR/temporal.log"; exit 1; }
 fi
 
-npx tsx workers/main.ts & pids+=($!)
-npx tsx api/server.ts & pids+=($!)
+# tsx directly (not npx) so the pid we signal is the process that handles it.
+"$ROOT/node_modules/.bin/tsx" workers/main.ts & pids+=($!)
+"$ROOT/node_modules/.bin/tsx" api/server.ts & pids+=($!)
 
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null && break; sleep 1; done
 cat >&2 <<MSG
@@ -43,4 +48,4 @@ cat >&2 <<MSG
          -d '{"source":"WEB_FORM","contact":{"email":"ada@example.com","postalCode":"10115"}}'
   Ctrl-C stops everything.
 MSG
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" ${temporal_pid:+"$temporal_pid"}

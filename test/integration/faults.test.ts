@@ -1,12 +1,16 @@
 // Faults delay work, they never lose a lead: with Temporal unreachable a lead is
 // stored and answered 202, and the outbox relay hands it to its journey later.
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createDb } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { createJourneyWorker } from '../../workers/journey-worker.js';
 import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
+import { inject } from 'vitest';
 import { eventually, person, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
@@ -79,5 +83,26 @@ describe('lead outbox', () => {
     const relay = createLeadOutboxRelay({ db: sys.db, intake: createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog }), log: silentLog, minAgeMs: 60_000 });
     await relay.relayOnce();
     expect((await sys.db.lead.findUniqueOrThrow({ where: { id: res.json().leadId } })).deliveredAt).toBeNull();
+  });
+});
+
+describe('worker down', () => {
+  it('a lead taken while no worker runs is qualified once a worker comes back', async () => {
+    const taskQueue = `journeys-no-worker-${randomUUID()}`;
+    const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue });
+    const res = await app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: person().email } } });
+    await app.close();
+    expect(res.statusCode).toBe(202);
+    const { journeyId } = res.json();
+    expect(res.json().delivered).toBe(true); // durable in Temporal, waiting for a worker
+    expect(await sys.db.journey.findUnique({ where: { id: journeyId } })).toBeNull();
+
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const worker = await createJourneyWorker(connection, { db: sys.db }, { taskQueue });
+    await worker.runUntil(async () => {
+      const row = await eventually(async () => (await sys.db.journey.findFirst({ where: { id: journeyId, stage: 'QUALIFYING' } })) ?? undefined);
+      expect(row.owner).toBe('OEM');
+    });
+    await connection.close();
   });
 });

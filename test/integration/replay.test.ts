@@ -1,0 +1,64 @@
+// Version safety: journeys live for years, so histories recorded from real runs are
+// replayed against today's workflow code. A change that would break running
+// journeys fails here; put it behind patched() instead.
+// Refresh or add fixtures with `npm run record-histories` (review the diff like code).
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journeyStateQuery } from '../../workflows/definitions.js';
+import { WORKFLOWS_PATH } from '../../workers/journey-worker.js';
+import { eventually, person, startSystem, type System } from '../support/system.js';
+
+const FIXTURES = new URL('../fixtures/histories/', import.meta.url);
+const RECORD = process.env.RECORD_HISTORIES === '1';
+
+async function replay(histories: { workflowId: string; history: unknown }[]) {
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories.map((h) => ({ workflowId: h.workflowId, history: historyFromJSON(h.history) })))) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+  }
+  return failures;
+}
+
+function fixtures() {
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ workflowId: f, history: JSON.parse(readFileSync(new URL(f, FIXTURES), 'utf8')) as unknown }));
+}
+
+describe('recorded journey histories', () => {
+  let sys: System;
+  beforeAll(async () => {
+    sys = await startSystem();
+  });
+  afterAll(async () => {
+    await sys?.stop();
+  });
+
+  it('a fresh journey (two leads, qualifying) replays, and is saved as a fixture when recording', async () => {
+    const { email, phone } = person();
+    const first = await sys.app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', campaign: 'spring-ev', contact: { email } } });
+    await sys.app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'FAIR', event: 'IAA Mobility', contact: { email, phone } } });
+    const handle = sys.temporal.workflow.getHandle(first.json().journeyId);
+    await eventually(async () => ((await handle.query(journeyStateQuery)).leadCount === 2 ? true : undefined));
+    const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
+    expect(await replay([{ workflowId: 'fresh', history }])).toEqual([]);
+    if (RECORD) writeFileSync(new URL('journey-qualifying-two-leads.json', FIXTURES), JSON.stringify(history, null, 1) + '\n');
+  });
+
+  it('every recorded fixture replays on the current code', async () => {
+    const recorded = fixtures();
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(await replay(recorded)).toEqual([]);
+  });
+
+  it('a history the code no longer matches is caught (the check can fail)', async () => {
+    const [fixture] = fixtures();
+    // Pretend an older version called a different activity: replay must refuse it.
+    const tampered = JSON.parse(JSON.stringify(fixture!.history).replaceAll('"recordJourney"', '"recordJourneyV0"'));
+    const failures = await replay([{ workflowId: 'tampered', history: tampered }]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/Determinism|nondetermin/i);
+  });
+});
