@@ -1,0 +1,67 @@
+/**
+ * Choosing the dealer a lead is offered to. Pure: the caller loads dealers, their
+ * open hand-off load and the rotation record (durable, in the database).
+ */
+export interface DealerCandidate {
+  id: string;
+  active: boolean;
+  /** Postal-code prefixes this dealer covers. */
+  territory: string[];
+  capacity: number;
+  /** Hand-offs and sales currently open with this dealer. */
+  openLoad: number;
+  /** When this dealer was last offered a lead (ISO-8601), for fair rotation. */
+  lastOfferedAt: string | null;
+}
+
+export interface RoutingRequest {
+  postalCode: string | null;
+  /** The dealer the customer chose, or their own dealer when back in market. */
+  preferredDealerId: string | null;
+  /** Dealers already offered this hand-off; never offered twice. */
+  alreadyTried: readonly string[];
+}
+
+export type RoutingChoice =
+  | { dealerId: string; reason: 'PREFERRED' | 'TERRITORY' }
+  | { dealerId: null; reason: 'NO_CANDIDATE' };
+
+function available(dealer: DealerCandidate, tried: readonly string[]): boolean {
+  return dealer.active && dealer.openLoad < dealer.capacity && !tried.includes(dealer.id);
+}
+
+/** Longest territory prefix of `postalCode` this dealer covers; 0 if none. */
+export function territoryMatch(dealer: Pick<DealerCandidate, 'territory'>, postalCode: string): number {
+  const code = postalCode.replace(/\s+/g, '').toUpperCase();
+  let best = 0;
+  for (const prefix of dealer.territory) {
+    const p = prefix.replace(/\s+/g, '').toUpperCase();
+    if (p.length > best && code.startsWith(p)) best = p.length;
+  }
+  return best;
+}
+
+/**
+ * The preferred dealer if they can take it; else among available dealers whose
+ * territory covers the postal code, the most specific match, and among equals the
+ * one offered a lead least recently (never-offered first, then by id).
+ */
+export function chooseDealer(dealers: readonly DealerCandidate[], request: RoutingRequest): RoutingChoice {
+  const { preferredDealerId, alreadyTried, postalCode } = request;
+  const preferred = preferredDealerId ? dealers.find((d) => d.id === preferredDealerId) : undefined;
+  if (preferred && available(preferred, alreadyTried)) return { dealerId: preferred.id, reason: 'PREFERRED' };
+  if (!postalCode) return { dealerId: null, reason: 'NO_CANDIDATE' };
+
+  const ranked = dealers
+    .filter((d) => available(d, alreadyTried))
+    .map((d) => ({ dealer: d, match: territoryMatch(d, postalCode) }))
+    .filter((c) => c.match > 0)
+    .sort(
+      (a, b) =>
+        b.match - a.match ||
+        (a.dealer.lastOfferedAt ?? '').localeCompare(b.dealer.lastOfferedAt ?? '') ||
+        a.dealer.id.localeCompare(b.dealer.id),
+    );
+  const choice = ranked[0];
+  return choice ? { dealerId: choice.dealer.id, reason: 'TERRITORY' } : { dealerId: null, reason: 'NO_CANDIDATE' };
+}

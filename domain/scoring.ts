@@ -1,0 +1,57 @@
+import type { LeadCaptured, LeadSource, PurchaseTimeframe } from './lead.js';
+
+/**
+ * Lead score, 0–100, from what the OEM knows: where the leads came from, how soon
+ * the person wants to buy, whether a model was named, how reachable they are, and
+ * whether they keep coming back. Each part is listed so a dealer can see why.
+ */
+export interface LeadScore {
+  score: number;
+  parts: { reason: string; points: number }[];
+}
+
+const SOURCE_POINTS: Record<LeadSource, number> = {
+  DEALER_WALKIN: 30,
+  PHONE: 25,
+  WEB_FORM: 20,
+  ADF: 15,
+  FAIR: 15,
+  ROADSHOW: 10,
+};
+
+const TIMEFRAME_POINTS: Record<PurchaseTimeframe, number> = {
+  NOW: 35,
+  WITHIN_3_MONTHS: 25,
+  WITHIN_12_MONTHS: 10,
+  LATER: 0,
+  UNKNOWN: 5,
+};
+
+const REPEAT_POINTS_EACH = 10;
+const REPEAT_POINTS_MAX = 20;
+
+/** Scores a customer's leads as of `now` (ISO-8601); `leads` oldest first. */
+export function scoreLeads(leads: readonly LeadCaptured[], now: string, repeatWindowMs: number): LeadScore {
+  const latest = leads.at(-1);
+  if (!latest) return { score: 0, parts: [] };
+  const parts: LeadScore['parts'] = [];
+  const add = (reason: string, points: number) => {
+    if (points > 0) parts.push({ reason, points });
+  };
+
+  const bestSource = leads.reduce((best, l) => (SOURCE_POINTS[l.source] > SOURCE_POINTS[best] ? l.source : best), latest.source);
+  add(`source ${bestSource}`, SOURCE_POINTS[bestSource]);
+  const timeframe = [...leads].reverse().find((l) => l.timeframe)?.timeframe ?? 'UNKNOWN';
+  add(`timeframe ${timeframe}`, TIMEFRAME_POINTS[timeframe]);
+  if (leads.some((l) => l.interestModel)) add('named a model', 10);
+  if (leads.some((l) => l.hasEmail)) add('e-mail', 5);
+  if (leads.some((l) => l.hasPhone)) add('phone', 10);
+  if (leads.some((l) => l.hasPostalCode)) add('postal code', 5);
+
+  const since = Date.parse(now) - repeatWindowMs;
+  const recent = leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
+  if (recent > 1) add(`${recent} leads in the repeat window`, Math.min((recent - 1) * REPEAT_POINTS_EACH, REPEAT_POINTS_MAX));
+
+  const score = Math.min(100, parts.reduce((sum, p) => sum + p.points, 0));
+  return { score, parts };
+}
