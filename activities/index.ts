@@ -1,4 +1,6 @@
 import { createReadModelActivities, type ReadModelDeps } from './journey-read-model.js';
+import { createRecordsActivities } from './journey-records.js';
+import { createRoutingActivities } from './routing.js';
 
 export type ActivityDeps = ReadModelDeps;
 
@@ -6,6 +8,8 @@ export type ActivityDeps = ReadModelDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createReadModelActivities(deps),
+    ...createRecordsActivities(deps),
+    ...createRoutingActivities(deps),
   };
 }
 

@@ -1,7 +1,12 @@
 import type { LeadCaptured, LeadSource } from './lead.js';
+import type { JourneyPolicy } from './policy.js';
 
-/** Stages of a customer's journey, in the order a typical customer meets them. */
-export const JOURNEY_STAGES = ['CAPTURED', 'QUALIFYING'] as const;
+/**
+ * Stages of a customer's journey, in the order a typical customer meets them.
+ * CAPTURED → QUALIFYING → HANDED_OFF → IN_SALES → DEALER_OWNED, with
+ * DISQUALIFIED and ESCALATED (OEM) on the side and ERASED at the very end.
+ */
+export const JOURNEY_STAGES = ['CAPTURED', 'QUALIFYING', 'DISQUALIFIED', 'HANDED_OFF', 'ESCALATED', 'IN_SALES', 'DEALER_OWNED', 'ERASED'] as const;
 export type JourneyStage = (typeof JOURNEY_STAGES)[number];
 
 /** Who owns the customer right now: the OEM, a dealer's sales team, or their dealer. */
@@ -10,6 +15,14 @@ export type OwnerKind = (typeof OWNER_KINDS)[number];
 
 /** Lead summaries the journey keeps; older ones are only counted, to bound state size. */
 export const MAX_REMEMBERED_LEADS = 100;
+
+export interface Vehicle {
+  vin: string;
+  model: string;
+  /** Date of sale, YYYY-MM-DD. */
+  soldOn: string;
+  price?: number;
+}
 
 export interface JourneyState {
   journeyId: string;
@@ -25,9 +38,34 @@ export interface JourneyState {
   startedAt: string;
   stageChangedAt: string;
   updatedAt: string;
+  // Added with the full lifecycle; optional so journeys started before it keep replaying.
+  score?: number | null;
+  /** The dealer the customer chose, or their own dealer when back in market. */
+  preferredDealerId?: string | null;
+  /** The open offer to a dealer, and every dealer offered this hand-off so far. */
+  handoff?: { dealerId: string | null; offeredAt: string | null; expiresAt: string | null; tried: string[] } | null;
+  /** Sales window with the dealer's sales team; `chasedAt` once the dealer was asked for an outcome. */
+  sales?: { dealerId: string; startedAt: string; endsAt: string; chasedAt: string | null } | null;
+  /** The dealer whose sales team last owned the customer (makes a repeated LOST a no-op). */
+  lastSalesDealerId?: string | null;
+  vehicle?: Vehicle | null;
+  /** No new hand-off before this (cool-down after a fallback to the OEM). */
+  handoffBlockedUntil?: string | null;
+  /** No OEM promotions before this (post-purchase cool-down). */
+  promotionsBlockedUntil?: string | null;
+  survey?: { kind: 'SALE' | 'SERVICE'; dueAt: string } | null;
+  serviceReminderDueAt?: string | null;
+  serviceVisits?: number;
+  complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
+  ownershipCycleEndsAt?: string | null;
+  optedOut?: boolean;
+  disqualifiedReason?: string | null;
+  escalation?: { reason: string; at: string } | null;
 }
 
 /** The journey's workflow id: a business key, so a customer can never have two. */
 export function journeyIdFor(customerId: string): string {
   return `journey-${customerId}`;
 }
+
+export type { JourneyPolicy };

@@ -1,26 +1,72 @@
 import type { LeadCaptured } from './lead.js';
-import { MAX_REMEMBERED_LEADS, type JourneyStage, type JourneyState } from './journey.js';
+import { MAX_REMEMBERED_LEADS, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
+import type { JourneyPolicy } from './policy.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
-export type JourneyEvent =
-  | { type: 'LEAD_CAPTURED'; lead: LeadCaptured; at: string }
-  | { type: 'QUALIFICATION_STARTED'; at: string };
+export type JourneyEvent = { at: string } & (
+  | { type: 'LEAD_CAPTURED'; lead: LeadCaptured }
+  | { type: 'QUALIFICATION_STARTED' }
+  | { type: 'LEAD_SCORED'; score: number }
+  | { type: 'DISQUALIFIED'; reason: string }
+  | { type: 'HANDOFF_OFFERED'; dealerId: string }
+  | { type: 'NO_DEALER_AVAILABLE' }
+  | { type: 'HANDOFF_ACCEPTED'; dealerId: string }
+  | { type: 'HANDOFF_DECLINED'; dealerId: string; reason: string }
+  | { type: 'HANDOFF_TIMED_OUT' }
+  | { type: 'SOLD'; dealerId: string; vehicle: Vehicle }
+  | { type: 'LOST'; dealerId: string; reason: string }
+  | { type: 'NO_SHOW'; dealerId: string }
+  | { type: 'SALES_WINDOW_ENDED' }
+  | { type: 'HANDOFF_COOL_DOWN_ENDED' }
+  | { type: 'SURVEY_DUE' }
+  | { type: 'SERVICE_REMINDER_DUE' }
+  | { type: 'SERVICE_VISIT_RECORDED'; dealerId: string; visitId: string }
+  | { type: 'COMPLAINT_OPENED'; dealerId: string; complaintId: string }
+  | { type: 'COMPLAINT_RESOLVED'; dealerId: string; complaintId: string }
+  | { type: 'COMPLAINT_BACKSTOP_DUE' }
+  | { type: 'OWNERSHIP_CYCLE_ENDED' }
+  | { type: 'OPTED_OUT' }
+  | { type: 'ERASURE_REQUESTED' }
+  | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
+);
+export type JourneyEventType = JourneyEvent['type'];
+/** An event before the workflow stamps it with the time it applies it. */
+export type PendingEvent = { [K in JourneyEventType]: Omit<Extract<JourneyEvent, { type: K }>, 'at'> }[JourneyEventType];
+export type EventOf<T extends JourneyEventType> = Extract<JourneyEvent, { type: T }>;
 
 /** What the workflow must do after a transition. */
 export type JourneyEffect =
   | { type: 'STAGE_CHANGED'; from: JourneyStage | null; to: JourneyStage }
-  | { type: 'READ_MODEL_CHANGED' };
+  | { type: 'READ_MODEL_CHANGED' }
+  | { type: 'OWNER_CHANGED'; from: Owner | null; to: Owner; reason: string; actor: string }
+  | { type: 'SCORE_LEADS' }
+  | { type: 'ROUTE_HANDOFF' }
+  | { type: 'HANDOFF_RECORDED'; kind: 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'TIMED_OUT'; dealerId: string; reason?: string }
+  | { type: 'ESCALATED'; reason: string }
+  | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle }
+  | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' }
+  | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null }
+  | { type: 'ERASE_PERSONAL_DATA' };
+
+export interface Owner {
+  kind: OwnerKind;
+  dealerId: string | null;
+}
 
 export interface Transition {
   state: JourneyState;
   effects: JourneyEffect[];
 }
 
+/** An event that does not fit the journey now. Changes nothing; the reason is for the caller. */
 export class TransitionRefused extends Error {
-  constructor(readonly stage: JourneyStage, readonly event: JourneyEvent['type'], reason: string) {
+  constructor(readonly stage: JourneyStage, readonly event: JourneyEventType, readonly reason: string) {
     super(`${event} is not allowed in stage ${stage}: ${reason}`);
+    this.name = 'TransitionRefused';
   }
 }
+
+const SYSTEM = 'journey';
 
 /** A journey comes into being with its first lead: stage CAPTURED, owned by the OEM. */
 export function startJourney(journeyId: string, customerId: string, lead: LeadCaptured, at: string): Transition {
@@ -44,37 +90,348 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
 /**
  * The journey's rules as a pure function: (state, event) → (state, effects).
  * The workflow interprets the effects; nothing here does I/O or reads a clock.
+ * Throws TransitionRefused for an event that does not fit; a repeated dealer
+ * action that already took effect returns the state unchanged (idempotent).
  */
-export function applyJourneyEvent(state: JourneyState, event: JourneyEvent): Transition {
+export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, policy: JourneyPolicy): Transition {
+  if (state.stage === 'ERASED') throw new TransitionRefused(state.stage, event.type, 'the journey was erased');
+  const t = new Builder(state, event);
+  const refuse = (reason: string): never => {
+    throw new TransitionRefused(state.stage, event.type, reason);
+  };
+  const requireStage = (...stages: JourneyStage[]) => {
+    if (!stages.includes(state.stage)) refuse(`only in ${stages.join(' or ')}`);
+  };
+  const requireDealer = (dealerId: string) => {
+    if (state.dealerId !== dealerId) refuse(`dealer ${dealerId} is not the customer's assigned dealer`);
+  };
+
   switch (event.type) {
     case 'LEAD_CAPTURED': {
       // A redelivered lead (API retry, outbox relay) changes nothing.
-      if (state.leads.some((l) => l.leadId === event.lead.leadId)) return { state, effects: [] };
-      const leads = [...state.leads, event.lead].slice(-MAX_REMEMBERED_LEADS);
-      return {
-        state: {
-          ...state,
-          leads,
-          leadCount: state.leadCount + 1,
-          lastLeadSource: event.lead.source,
-          revision: state.revision + 1,
-          updatedAt: event.at,
-        },
-        effects: [{ type: 'READ_MODEL_CHANGED' }],
-      };
+      if (state.leads.some((l) => l.leadId === event.lead.leadId)) return t.unchanged();
+      t.set({
+        leads: [...state.leads, event.lead].slice(-MAX_REMEMBERED_LEADS),
+        leadCount: state.leadCount + 1,
+        lastLeadSource: event.lead.source,
+      });
+      // New interest re-opens a disqualified or nurtured customer to scoring.
+      if (state.stage === 'DISQUALIFIED') t.moveTo('QUALIFYING').set({ disqualifiedReason: null });
+      if (state.stage === 'QUALIFYING' || state.stage === 'DISQUALIFIED') t.effect({ type: 'SCORE_LEADS' });
+      return t.done();
     }
-    case 'QUALIFICATION_STARTED': {
-      if (state.stage !== 'CAPTURED') {
-        throw new TransitionRefused(state.stage, event.type, 'qualification starts only from CAPTURED');
+    case 'QUALIFICATION_STARTED':
+      requireStage('CAPTURED');
+      return t.moveTo('QUALIFYING').effect({ type: 'SCORE_LEADS' }).done();
+
+    case 'LEAD_SCORED': {
+      requireStage('QUALIFYING', 'ESCALATED');
+      t.set({ score: event.score });
+      const ready = event.score >= policy.qualifyThreshold;
+      const coolingDown = state.handoffBlockedUntil != null && event.at < state.handoffBlockedUntil;
+      if (ready && !coolingDown && state.stage === 'QUALIFYING') {
+        t.moveTo('HANDED_OFF').set({ handoff: { dealerId: null, offeredAt: null, expiresAt: null, tried: [] } }).effect({ type: 'ROUTE_HANDOFF' });
       }
-      return {
-        state: { ...moveTo(state, 'QUALIFYING', event.at), owner: 'OEM' },
-        effects: [{ type: 'STAGE_CHANGED', from: state.stage, to: 'QUALIFYING' }, { type: 'READ_MODEL_CHANGED' }],
-      };
+      return t.done();
+    }
+    case 'DISQUALIFIED':
+      requireStage('CAPTURED', 'QUALIFYING', 'ESCALATED');
+      return t.moveTo('DISQUALIFIED').set({ disqualifiedReason: event.reason, handoff: null }).done();
+
+    case 'HANDOFF_OFFERED': {
+      requireStage('HANDED_OFF');
+      const handoff = state.handoff ?? { dealerId: null, offeredAt: null, expiresAt: null, tried: [] };
+      if (handoff.dealerId) refuse(`already offered to dealer ${handoff.dealerId}`);
+      if (handoff.tried.includes(event.dealerId)) refuse(`dealer ${event.dealerId} was already offered this hand-off`);
+      const expiresAt = plus(event.at, policy.handoffAcceptanceSlaMs);
+      return t
+        .set({ handoff: { dealerId: event.dealerId, offeredAt: event.at, expiresAt, tried: [...handoff.tried, event.dealerId] } })
+        .effect({ type: 'HANDOFF_RECORDED', kind: 'OFFERED', dealerId: event.dealerId })
+        .done();
+    }
+    case 'NO_DEALER_AVAILABLE': {
+      requireStage('HANDED_OFF');
+      if (state.handoff?.dealerId) refuse(`the offer to dealer ${state.handoff.dealerId} is still open`);
+      const reason = state.handoff?.tried.length
+        ? `no dealer accepted (offered to ${state.handoff.tried.join(', ')})`
+        : 'no dealer covers the customer or has capacity';
+      return t
+        .moveTo('ESCALATED')
+        .set({ handoff: null, escalation: { reason, at: event.at } })
+        .effect({ type: 'ESCALATED', reason })
+        .done();
+    }
+    case 'HANDOFF_ACCEPTED': {
+      if (state.stage === 'IN_SALES' && state.dealerId === event.dealerId) return t.unchanged();
+      requireStage('HANDED_OFF');
+      if (state.handoff?.dealerId !== event.dealerId) refuse(`the hand-off is not offered to dealer ${event.dealerId}`);
+      return t
+        .moveTo('IN_SALES')
+        .owner({ kind: 'DEALER_SALES', dealerId: event.dealerId }, 'HANDOFF_ACCEPTED', event.dealerId)
+        .set({
+          handoff: null,
+          escalation: null,
+          sales: { dealerId: event.dealerId, startedAt: event.at, endsAt: plus(event.at, policy.salesWindowMs), chasedAt: null },
+        })
+        .effect({ type: 'HANDOFF_RECORDED', kind: 'ACCEPTED', dealerId: event.dealerId })
+        .done();
+    }
+    case 'HANDOFF_DECLINED': {
+      requireStage('HANDED_OFF');
+      if (state.handoff?.dealerId !== event.dealerId) {
+        // The same decline delivered twice: that dealer was already moved past.
+        if (state.handoff?.tried.includes(event.dealerId)) return t.unchanged();
+        refuse(`the hand-off is not offered to dealer ${event.dealerId}`);
+      }
+      return t
+        .set({ handoff: { ...state.handoff!, dealerId: null, offeredAt: null, expiresAt: null } })
+        .effect({ type: 'HANDOFF_RECORDED', kind: 'DECLINED', dealerId: event.dealerId, reason: event.reason })
+        .effect({ type: 'ROUTE_HANDOFF' })
+        .done();
+    }
+    case 'HANDOFF_TIMED_OUT': {
+      requireStage('HANDED_OFF');
+      const dealerId = state.handoff?.dealerId;
+      if (!dealerId) refuse('no offer is open');
+      return t
+        .set({ handoff: { ...state.handoff!, dealerId: null, offeredAt: null, expiresAt: null } })
+        .effect({ type: 'HANDOFF_RECORDED', kind: 'TIMED_OUT', dealerId: dealerId! })
+        .effect({ type: 'ROUTE_HANDOFF' })
+        .done();
+    }
+    case 'SOLD': {
+      if (state.stage === 'DEALER_OWNED' && state.dealerId === event.dealerId && state.vehicle?.vin === event.vehicle.vin) return t.unchanged();
+      requireStage('IN_SALES');
+      requireDealer(event.dealerId);
+      return t
+        .moveTo('DEALER_OWNED')
+        .owner({ kind: 'DEALER', dealerId: event.dealerId }, 'SOLD', event.dealerId)
+        .set({
+          sales: null,
+          vehicle: event.vehicle,
+          promotionsBlockedUntil: plus(event.at, policy.postPurchasePromotionCoolDownMs),
+          survey: { kind: 'SALE', dueAt: plus(event.at, policy.saleSurveyDelayMs) },
+          serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
+          ownershipCycleEndsAt: plus(event.at, policy.ownershipCycleMs),
+          preferredDealerId: event.dealerId,
+        })
+        .effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: event.vehicle })
+        .done();
+    }
+    case 'LOST':
+    case 'NO_SHOW': {
+      // The same outcome delivered twice: the customer already fell back from this dealer.
+      if (state.stage !== 'IN_SALES' && state.owner === 'OEM' && state.lastSalesDealerId === event.dealerId) return t.unchanged();
+      requireStage('IN_SALES');
+      requireDealer(event.dealerId);
+      return fallBackToOem(t, policy, event.type === 'LOST' ? `LOST: ${event.reason}` : 'NO_SHOW', event.dealerId).done();
+    }
+    case 'SALES_WINDOW_ENDED': {
+      requireStage('IN_SALES');
+      const sales = state.sales!;
+      if (!sales.chasedAt) {
+        // Ask the dealer once before taking the customer back.
+        return t
+          .set({ sales: { ...sales, chasedAt: event.at, endsAt: plus(event.at, policy.outcomeChaseGraceMs) } })
+          .effect({ type: 'DEALER_TASK', dealerId: sales.dealerId, task: 'OUTCOME_CHASE' })
+          .done();
+      }
+      return fallBackToOem(t, policy, 'SALES_WINDOW_EXPIRED', SYSTEM).done();
+    }
+    case 'HANDOFF_COOL_DOWN_ENDED':
+      if (!state.handoffBlockedUntil) refuse('no cool-down is running');
+      t.set({ handoffBlockedUntil: null });
+      if (state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
+      return t.done();
+
+    case 'SURVEY_DUE': {
+      const survey = state.survey;
+      if (!survey) refuse('no survey is scheduled');
+      return t
+        .set({ survey: null })
+        .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SURVEY', kind: survey!.kind, dealerId: state.dealerId })
+        .done();
+    }
+    case 'SERVICE_REMINDER_DUE':
+      requireStage('DEALER_OWNED');
+      return t
+        .set({ serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs) })
+        .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId })
+        .done();
+
+    case 'SERVICE_VISIT_RECORDED':
+      requireStage('DEALER_OWNED');
+      requireDealer(event.dealerId);
+      return t
+        .set({
+          serviceVisits: (state.serviceVisits ?? 0) + 1,
+          serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
+          survey: { kind: 'SERVICE', dueAt: plus(event.at, policy.serviceSurveyDelayMs) },
+        })
+        .done();
+
+    case 'COMPLAINT_OPENED':
+      if (state.complaint?.complaintId === event.complaintId) return t.unchanged();
+      requireStage('DEALER_OWNED');
+      requireDealer(event.dealerId);
+      if (state.complaint) refuse(`complaint ${state.complaint.complaintId} is still open`);
+      return t
+        .set({ complaint: { complaintId: event.complaintId, openedAt: event.at, backstopAt: plus(event.at, policy.complaintBackstopMs), escalated: false } })
+        .effect({ type: 'DEALER_TASK', dealerId: event.dealerId, task: 'COMPLAINT_FOLLOW_UP' })
+        .done();
+
+    case 'COMPLAINT_RESOLVED':
+      requireStage('DEALER_OWNED');
+      requireDealer(event.dealerId);
+      if (!state.complaint) return t.unchanged(); // resolved already
+      if (state.complaint.complaintId !== event.complaintId) refuse(`complaint ${event.complaintId} is not the open one`);
+      return t.set({ complaint: null }).done();
+
+    case 'COMPLAINT_BACKSTOP_DUE': {
+      const complaint = state.complaint;
+      if (!complaint || complaint.escalated) refuse('no unresolved complaint awaits the OEM');
+      const reason = `complaint ${complaint!.complaintId} unresolved by dealer ${state.dealerId}`;
+      return t.set({ complaint: { ...complaint!, escalated: true } }).effect({ type: 'ESCALATED', reason }).done();
+    }
+    case 'OWNERSHIP_CYCLE_ENDED':
+      requireStage('DEALER_OWNED');
+      // Back in market: offered first to the customer's own dealer.
+      return t
+        .moveTo('HANDED_OFF')
+        .owner({ kind: 'OEM', dealerId: null }, 'BACK_IN_MARKET', SYSTEM)
+        .set({
+          ownershipCycleEndsAt: null,
+          serviceReminderDueAt: null,
+          preferredDealerId: state.dealerId,
+          handoff: { dealerId: null, offeredAt: null, expiresAt: null, tried: [] },
+        })
+        .effect({ type: 'ROUTE_HANDOFF' })
+        .done();
+
+    case 'OPTED_OUT':
+      if (state.optedOut) return t.unchanged();
+      return t.set({ optedOut: true }).done();
+
+    case 'ERASURE_REQUESTED':
+      return t
+        .moveTo('ERASED')
+        .owner({ kind: 'OEM', dealerId: null }, 'ERASURE', SYSTEM)
+        .set({
+          leads: state.leads.map(({ leadId, source, receivedAt }) => ({ leadId, source, receivedAt, hasEmail: false, hasPhone: false, hasPostalCode: false })),
+          handoff: null, sales: null, vehicle: null, survey: null, serviceReminderDueAt: null, complaint: null,
+          ownershipCycleEndsAt: null, handoffBlockedUntil: null, optedOut: true,
+        })
+        .effect({ type: 'ERASE_PERSONAL_DATA' })
+        .done();
+
+    case 'REASSIGNED': {
+      if (event.to === 'OEM') {
+        return t
+          .moveTo('QUALIFYING')
+          .owner({ kind: 'OEM', dealerId: null }, `REASSIGNED: ${event.reason}`, event.actor)
+          .set({ handoff: null, sales: null, escalation: null })
+          .done();
+      }
+      const dealerId = event.to.dealerId;
+      if (state.stage === 'DEALER_OWNED') {
+        return t.owner({ kind: 'DEALER', dealerId }, `REASSIGNED: ${event.reason}`, event.actor).set({ preferredDealerId: dealerId }).done();
+      }
+      return t
+        .moveTo('IN_SALES')
+        .owner({ kind: 'DEALER_SALES', dealerId }, `REASSIGNED: ${event.reason}`, event.actor)
+        .set({ handoff: null, escalation: null, sales: { dealerId, startedAt: event.at, endsAt: plus(event.at, policy.salesWindowMs), chasedAt: null } })
+        .done();
     }
   }
 }
 
-function moveTo(state: JourneyState, stage: JourneyStage, at: string): JourneyState {
-  return { ...state, stage, stageChangedAt: at, updatedAt: at, revision: state.revision + 1 };
+/** The customer goes back to the OEM for nurture, with a cool-down before the next hand-off. */
+function fallBackToOem(t: Builder, policy: JourneyPolicy, reason: string, actor: string): Builder {
+  return t
+    .moveTo('QUALIFYING')
+    .owner({ kind: 'OEM', dealerId: null }, reason, actor)
+    .set({ sales: null, handoffBlockedUntil: plus(t.event.at, policy.handoffCoolDownMs) });
+}
+
+/** When the journey must act by itself next, and what happens then. */
+export interface Deadline {
+  at: string;
+  event: JourneyEventType;
+}
+
+/**
+ * The journey's next timer, derived from state alone: a signal or update that
+ * changes the state replaces the timer, so nothing fires for a situation that is over.
+ */
+export function nextDeadline(state: JourneyState): Deadline | null {
+  const candidates: Deadline[] = [];
+  const add = (at: string | null | undefined, event: JourneyEventType) => {
+    if (at) candidates.push({ at, event });
+  };
+  if (state.stage === 'ERASED') return null;
+  if (state.stage === 'HANDED_OFF') add(state.handoff?.expiresAt, 'HANDOFF_TIMED_OUT');
+  if (state.stage === 'IN_SALES') add(state.sales?.endsAt, 'SALES_WINDOW_ENDED');
+  add(state.handoffBlockedUntil, 'HANDOFF_COOL_DOWN_ENDED');
+  add(state.survey?.dueAt, 'SURVEY_DUE');
+  if (state.stage === 'DEALER_OWNED') {
+    add(state.serviceReminderDueAt, 'SERVICE_REMINDER_DUE');
+    add(state.ownershipCycleEndsAt, 'OWNERSHIP_CYCLE_ENDED');
+  }
+  if (state.complaint && !state.complaint.escalated) add(state.complaint.backstopAt, 'COMPLAINT_BACKSTOP_DUE');
+  candidates.sort((a, b) => a.at.localeCompare(b.at));
+  return candidates[0] ?? null;
+}
+
+function plus(at: string, ms: number): string {
+  return new Date(Date.parse(at) + ms).toISOString();
+}
+
+/** Collects one transition's state changes and effects. */
+class Builder {
+  private next: JourneyState;
+  private readonly effects: JourneyEffect[] = [];
+  private changed = false;
+
+  constructor(private readonly before: JourneyState, readonly event: JourneyEvent) {
+    this.next = before;
+  }
+
+  set(patch: Partial<JourneyState>): this {
+    this.next = { ...this.next, ...patch };
+    this.changed = true;
+    return this;
+  }
+
+  moveTo(stage: JourneyStage): this {
+    if (this.next.stage !== stage) {
+      this.effect({ type: 'STAGE_CHANGED', from: this.next.stage, to: stage });
+      this.set({ stage, stageChangedAt: this.event.at });
+    }
+    return this;
+  }
+
+  owner(to: Owner, reason: string, actor: string): this {
+    const from: Owner = { kind: this.next.owner, dealerId: this.next.dealerId };
+    if (from.kind !== to.kind || from.dealerId !== to.dealerId) {
+      this.effect({ type: 'OWNER_CHANGED', from, to, reason, actor });
+      this.set({ owner: to.kind, dealerId: to.dealerId, lastSalesDealerId: from.kind === 'DEALER_SALES' ? from.dealerId : this.next.lastSalesDealerId });
+    }
+    return this;
+  }
+
+  effect(effect: JourneyEffect): this {
+    this.effects.push(effect);
+    this.changed = true;
+    return this;
+  }
+
+  unchanged(): Transition {
+    return { state: this.before, effects: [] };
+  }
+
+  done(): Transition {
+    if (!this.changed) return this.unchanged();
+    const state = { ...this.next, revision: this.before.revision + 1, updatedAt: this.event.at };
+    return { state, effects: [...this.effects, { type: 'READ_MODEL_CHANGED' }] };
+  }
 }

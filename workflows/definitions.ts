@@ -1,22 +1,46 @@
 // The journey's public surface, shared by the workflow, the worker and the API.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JourneyState } from '../domain/journey.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
+import type { JourneyPolicy } from '../domain/policy.js';
+import type { PendingEvent } from '../domain/transitions.js';
 
 export const JOURNEY_TASK_QUEUE = 'journeys';
 
 /** A lead for this customer arrived (fire-and-forget; duplicates are ignored by lead id). */
 export const leadCapturedSignal = defineSignal<[LeadCaptured]>('leadCaptured');
+/** The customer withdrew marketing consent. */
+export const optedOutSignal = defineSignal('optedOut');
+/** The customer asked for their personal data to be erased; the journey ends. */
+export const erasureRequestedSignal = defineSignal('erasureRequested');
 
 /** The journey's live state: stage, owner, dealer, leads. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 
+// Actions that need an answer are updates: the validator refuses what does not fit the
+// journey now (wrong stage, not the assigned dealer) and nothing changes.
+export const acceptHandoffUpdate = defineUpdate<JourneyState, [{ dealerId: string }]>('acceptHandoff');
+export const declineHandoffUpdate = defineUpdate<JourneyState, [{ dealerId: string; reason: string }]>('declineHandoff');
+export const recordSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicle: Vehicle }]>('recordSale');
+export const recordLostUpdate = defineUpdate<JourneyState, [{ dealerId: string; reason: string }]>('recordLost');
+export const recordNoShowUpdate = defineUpdate<JourneyState, [{ dealerId: string }]>('recordNoShow');
+export const recordServiceVisitUpdate = defineUpdate<JourneyState, [{ dealerId: string; visitId: string }]>('recordServiceVisit');
+export const openComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: string; complaintId: string }]>('openComplaint');
+export const resolveComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: string; complaintId: string }]>('resolveComplaint');
+export const disqualifyUpdate = defineUpdate<JourneyState, [{ reason: string }]>('disqualify');
+export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');
+
+
 export interface JourneyInput {
   customerId: string;
+  /** Policy the journey runs with; defaults when absent. */
+  policy?: JourneyPolicy;
   /** Set when the journey continues as new: everything it knew so far. */
   carried?: {
     state: JourneyState;
     /** Leads that arrived but were not processed yet when the run ended. */
     pendingLeads: LeadCaptured[];
+    /** Events (signals) not processed yet when the run ended. */
+    pendingEvents?: PendingEvent[];
   };
 }

@@ -1,45 +1,125 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
 import { journeyIdFor, type JourneyState } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
-import { applyJourneyEvent, startJourney, type JourneyEvent, type Transition } from '../domain/transitions.js';
-import { journeyStateQuery, leadCapturedSignal, type JourneyInput } from './definitions.js';
+import { DEFAULT_POLICY } from '../domain/policy.js';
+import { scoreLeads } from '../domain/scoring.js';
+import {
+  applyJourneyEvent,
+  nextDeadline,
+  startJourney,
+  TransitionRefused,
+  type JourneyEvent,
+  type PendingEvent,
+  type Transition,
+} from '../domain/transitions.js';
+import {
+  acceptHandoffUpdate,
+  declineHandoffUpdate,
+  disqualifyUpdate,
+  erasureRequestedSignal,
+  journeyStateQuery,
+  leadCapturedSignal,
+  openComplaintUpdate,
+  optedOutSignal,
+  reassignUpdate,
+  recordLostUpdate,
+  recordNoShowUpdate,
+  recordSaleUpdate,
+  recordServiceVisitUpdate,
+  resolveComplaintUpdate,
+  type JourneyInput,
+} from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
 
-const { recordJourney } = proxyActivities<JourneyActivities>({
+const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
-  // A database outage delays the read-model, it never fails the journey.
+  // A database outage delays the journey's records, it never fails the journey.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** Continue-as-new well before Temporal's own limits; journeys live for years. */
 const MAX_HISTORY_EVENTS = 2_000;
 
+/** Journeys started before the full lifecycle only captured and qualified leads. */
+const FULL_LIFECYCLE = 'journey-full-lifecycle';
+
+type Outcome = { state: JourneyState } | { refused: string };
+
 /** One customer's journey: the single referee of who owns them and what happens next. */
 export async function journey(input: JourneyInput): Promise<void> {
   const journeyId = journeyIdFor(input.customerId);
-  const inbox: LeadCaptured[] = [...(input.carried?.pendingLeads ?? [])];
+  const policy = input.policy ?? DEFAULT_POLICY;
+  const leads: LeadCaptured[] = [...(input.carried?.pendingLeads ?? [])];
+  const queue: { event: PendingEvent; ticket?: number }[] = (input.carried?.pendingEvents ?? []).map((event) => ({ event }));
+  const outcomes = new Map<number, Outcome>();
+  let nextTicket = 1;
   let state: JourneyState | undefined = input.carried?.state;
 
+  const now = () => new Date(Date.now()).toISOString(); // workflow time, deterministic
+
   setHandler(leadCapturedSignal, (lead) => {
-    inbox.push(lead);
+    leads.push(lead);
+  });
+  setHandler(optedOutSignal, () => {
+    queue.push({ event: { type: 'OPTED_OUT' } });
+  });
+  setHandler(erasureRequestedSignal, () => {
+    queue.push({ event: { type: 'ERASURE_REQUESTED' } });
   });
   setHandler(journeyStateQuery, () => {
     if (!state) throw new Error('journey has not received its first lead yet');
     return state;
   });
 
-  const now = () => new Date(Date.now()).toISOString(); // workflow time, deterministic
+  /**
+   * A dealer or ops action with an answer. The validator tries the rules on the
+   * current state and refuses what does not fit; the main loop then applies it in
+   * order with everything else, so handlers never race each other.
+   */
+  function onAction<A>(update: UpdateDefinition<JourneyState, [A]>, toEvent: (arg: A) => PendingEvent) {
+    setHandler(
+      update,
+      async (arg: A) => {
+        const ticket = nextTicket++;
+        queue.push({ event: toEvent(arg), ticket });
+        await condition(() => outcomes.has(ticket));
+        const outcome = outcomes.get(ticket)!;
+        outcomes.delete(ticket);
+        if ('refused' in outcome) throw ApplicationFailure.nonRetryable(outcome.refused, 'TransitionRefused');
+        return outcome.state;
+      },
+      {
+        validator: (arg: A) => {
+          if (!state) throw new Error('the journey has not started yet');
+          applyJourneyEvent(state, { ...toEvent(arg), at: now() } as JourneyEvent, policy); // throws TransitionRefused
+        },
+      },
+    );
+  }
+  onAction(acceptHandoffUpdate, ({ dealerId }) => ({ type: 'HANDOFF_ACCEPTED', dealerId }));
+  onAction(declineHandoffUpdate, ({ dealerId, reason }) => ({ type: 'HANDOFF_DECLINED', dealerId, reason }));
+  onAction(recordSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SOLD', dealerId, vehicle }));
+  onAction(recordLostUpdate, ({ dealerId, reason }) => ({ type: 'LOST', dealerId, reason }));
+  onAction(recordNoShowUpdate, ({ dealerId }) => ({ type: 'NO_SHOW', dealerId }));
+  onAction(recordServiceVisitUpdate, ({ dealerId, visitId }) => ({ type: 'SERVICE_VISIT_RECORDED', dealerId, visitId }));
+  onAction(openComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_OPENED', dealerId, complaintId }));
+  onAction(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId }));
+  onAction(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason }));
+  onAction(reassignUpdate, ({ to, reason, actor }) => ({ type: 'REASSIGNED', to, reason, actor }));
 
+  /** Takes a transition: search attributes, records, then whatever the rules asked for next. */
   async function apply(transition: Transition): Promise<void> {
     const previous = state;
     state = transition.state;
@@ -47,31 +127,105 @@ export async function journey(input: JourneyInput): Promise<void> {
     if (!previous || previous.stage !== state.stage || previous.owner !== state.owner || previous.dealerId !== state.dealerId || previous.lastLeadSource !== state.lastLeadSource) {
       upsertSearchAttributes(searchAttributesOf(state));
     }
-    if (transition.effects.some((e) => e.type === 'READ_MODEL_CHANGED')) {
-      await recordJourney(state);
+    const at = state.updatedAt;
+    const recordKey = `${journeyId}:${state.revision}`;
+    const followUps: typeof transition.effects = [];
+    for (const [index, effect] of transition.effects.entries()) {
+      const key = `${recordKey}:${index}`;
+      switch (effect.type) {
+        case 'READ_MODEL_CHANGED':
+          await activities.recordJourney(state);
+          break;
+        case 'OWNER_CHANGED':
+          await activities.recordOwnershipChange({ key, journeyId, customerId: state.customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at });
+          break;
+        case 'HANDOFF_RECORDED':
+          await activities.recordHandoffEvent({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at });
+          break;
+        case 'SALE_RECORDED':
+          await activities.recordSale({ key, journeyId, customerId: state.customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, at });
+          break;
+        case 'ESCALATED':
+          await activities.recordJourneyTask({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at });
+          break;
+        case 'DEALER_TASK':
+          await activities.recordJourneyTask({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at });
+          break;
+        case 'CUSTOMER_MESSAGE_DUE':
+          await activities.recordJourneyTask({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });
+          break;
+        case 'ERASE_PERSONAL_DATA':
+          await activities.erasePersonalData({ customerId: state.customerId });
+          break;
+        case 'SCORE_LEADS':
+        case 'ROUTE_HANDOFF':
+          followUps.push(effect);
+          break;
+        case 'STAGE_CHANGED':
+          break; // search attributes above
+      }
+    }
+    for (const effect of followUps) {
+      if (!patched(FULL_LIFECYCLE)) continue;
+      if (effect.type === 'SCORE_LEADS') {
+        const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs);
+        await handle({ type: 'LEAD_SCORED', score });
+      } else if (effect.type === 'ROUTE_HANDOFF') {
+        const choice = await activities.routeHandoff({
+          customerId: state.customerId,
+          preferredDealerId: state.preferredDealerId ?? null,
+          alreadyTried: state.handoff?.tried ?? [],
+        });
+        await handle(choice.dealerId ? { type: 'HANDOFF_OFFERED', dealerId: choice.dealerId } : { type: 'NO_DEALER_AVAILABLE' });
+      }
     }
   }
 
-  async function handle(event: JourneyEvent): Promise<void> {
+  async function handle(event: PendingEvent): Promise<void> {
     if (!state) throw new Error('no journey state');
-    await apply(applyJourneyEvent(state, event));
+    await apply(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy));
   }
 
   for (;;) {
-    await condition(() => inbox.length > 0 || historyIsLarge());
-    while (inbox.length > 0) {
-      const lead = inbox.shift()!;
+    const deadline = state ? nextDeadline(state) : null;
+    const ready = () => leads.length > 0 || queue.length > 0 || historyIsLarge();
+    const woke = deadline
+      ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))
+      : (await condition(ready), true);
+    if (!woke && deadline) await handle({ type: deadline.event } as PendingEvent);
+
+    while (leads.length > 0) {
+      const lead = leads.shift()!;
       if (!state) {
         await apply(startJourney(journeyId, input.customerId, lead, now()));
-        await handle({ type: 'QUALIFICATION_STARTED', at: now() });
-      } else {
-        await handle({ type: 'LEAD_CAPTURED', lead, at: now() });
+        await handle({ type: 'QUALIFICATION_STARTED' });
+      } else if (state.stage !== 'ERASED') {
+        await handle({ type: 'LEAD_CAPTURED', lead });
       }
+    }
+    while (queue.length > 0 && state) {
+      const { event, ticket } = queue.shift()!;
+      try {
+        await handle(event);
+        if (ticket) outcomes.set(ticket, { state });
+      } catch (error) {
+        // The journey changed between validation and now; the caller gets the reason.
+        if (!(error instanceof TransitionRefused)) throw error;
+        if (ticket) outcomes.set(ticket, { refused: error.message });
+      }
+    }
+    if (state?.stage === 'ERASED') {
+      await condition(allHandlersFinished);
+      return;
     }
     if (historyIsLarge() && state) {
       // Let running handlers finish so nothing they accepted is lost, then carry everything over.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof journey>({ customerId: input.customerId, carried: { state, pendingLeads: inbox } });
+      await continueAsNew<typeof journey>({
+        customerId: input.customerId,
+        policy,
+        carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event) },
+      });
     }
   }
 }

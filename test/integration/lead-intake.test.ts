@@ -27,14 +27,16 @@ async function journeyState(journeyId: string, until: (s: JourneyState) => boole
 }
 
 async function rowCounts() {
-  const [customers, leads, journeys] = await Promise.all([sys.db.customer.count(), sys.db.lead.count(), sys.db.journey.count()]);
-  return { customers, leads, journeys };
+  // Journey rows are written by workflows asynchronously; the workflow side is checked separately.
+  const [customers, leads] = await Promise.all([sys.db.customer.count(), sys.db.lead.count()]);
+  return { customers, leads };
 }
 
 describe('POST /v1/leads', () => {
   it('starts the customer\'s journey, which qualifies the lead and writes its read-model', async () => {
     const { email } = person();
-    const res = await postLead({ source: 'WEB_FORM', campaign: 'spring-ev', interest: { model: 'ID.7', timeframe: 'WITHIN_3_MONTHS' }, contact: { firstName: 'Ada', email, postalCode: '10115' } });
+    // Interest too vague for a dealer yet (score below the threshold): the OEM nurtures it.
+    const res = await postLead({ source: 'WEB_FORM', campaign: 'spring-ev', interest: { model: 'ID.7', timeframe: 'LATER' }, contact: { firstName: 'Ada', email, postalCode: '10115' } });
     expect(res.statusCode).toBe(202);
     const body = res.json();
     expect(body).toMatchObject({ journeyId: `journey-${body.customerId}`, delivered: true });

@@ -1,84 +1,253 @@
 import { describe, expect, it } from 'vitest';
-import { JOURNEY_STAGES, type JourneyState } from '../../domain/journey.js';
+import { JOURNEY_STAGES, type JourneyStage, type JourneyState, type Vehicle } from '../../domain/journey.js';
 import type { LeadCaptured } from '../../domain/lead.js';
-import { applyJourneyEvent, startJourney, TransitionRefused, type JourneyEvent } from '../../domain/transitions.js';
+import { DAY, DEFAULT_POLICY } from '../../domain/policy.js';
+import {
+  applyJourneyEvent, nextDeadline, startJourney, TransitionRefused,
+  type JourneyEvent, type JourneyEventType, type PendingEvent,
+} from '../../domain/transitions.js';
 
-const lead = (leadId: string, source: LeadCaptured['source'] = 'WEB_FORM'): LeadCaptured => ({
-  leadId, source, hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: '2026-01-01T00:00:00.000Z',
-});
+const policy = DEFAULT_POLICY;
 const T0 = '2026-01-01T10:00:00.000Z';
 const T1 = '2026-01-01T10:00:01.000Z';
-
-function stateIn(stage: JourneyState['stage']): JourneyState {
-  return { ...startJourney('journey-c', 'c', lead('l1'), T0).state, stage };
-}
-
-describe('startJourney', () => {
-  it('captures the first lead, owned by the OEM', () => {
-    const { state, effects } = startJourney('journey-c', 'c', lead('l1', 'FAIR'), T0);
-    expect(state).toMatchObject({ stage: 'CAPTURED', owner: 'OEM', dealerId: null, leadCount: 1, lastLeadSource: 'FAIR', revision: 1 });
-    expect(effects).toEqual([{ type: 'STAGE_CHANGED', from: null, to: 'CAPTURED' }, { type: 'READ_MODEL_CHANGED' }]);
-  });
+const vehicle: Vehicle = { vin: 'WVWZZZ1JZXW000001', model: 'ID.7', soldOn: '2026-01-01' };
+const lead = (leadId: string, source: LeadCaptured['source'] = 'WEB_FORM'): LeadCaptured => ({
+  leadId, source, hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T0,
 });
 
+/** Applies events in order, as the workflow would. */
+function run(state: JourneyState, ...events: PendingEvent[]): JourneyState {
+  return events.reduce((s, e) => applyJourneyEvent(s, { at: T0, ...e } as JourneyEvent, policy).state, state);
+}
+
+// One representative journey per stage, reached through the rules themselves.
+const captured = startJourney('journey-c', 'c', lead('l1'), T0).state;
+const qualifying = run(captured, { type: 'QUALIFICATION_STARTED' });
+const disqualified = run(qualifying, { type: 'DISQUALIFIED', reason: 'test lead' });
+const handedOff = run(qualifying, { type: 'LEAD_SCORED', score: 90 }, { type: 'HANDOFF_OFFERED', dealerId: 'd1' });
+const escalated = run(qualifying, { type: 'LEAD_SCORED', score: 90 }, { type: 'NO_DEALER_AVAILABLE' });
+const inSales = run(handedOff, { type: 'HANDOFF_ACCEPTED', dealerId: 'd1' });
+const owned = run(inSales, { type: 'SOLD', dealerId: 'd1', vehicle });
+const erased = run(qualifying, { type: 'ERASURE_REQUESTED' });
+const byStage: Record<JourneyStage, JourneyState> = {
+  CAPTURED: captured, QUALIFYING: qualifying, DISQUALIFIED: disqualified, HANDED_OFF: handedOff,
+  ESCALATED: escalated, IN_SALES: inSales, DEALER_OWNED: owned, ERASED: erased,
+};
+
+const events: Record<JourneyEventType, PendingEvent> = {
+  LEAD_CAPTURED: { type: 'LEAD_CAPTURED', lead: lead('l9', 'ADF') },
+  QUALIFICATION_STARTED: { type: 'QUALIFICATION_STARTED' },
+  LEAD_SCORED: { type: 'LEAD_SCORED', score: 90 },
+  DISQUALIFIED: { type: 'DISQUALIFIED', reason: 'competitor' },
+  HANDOFF_OFFERED: { type: 'HANDOFF_OFFERED', dealerId: 'd2' },
+  NO_DEALER_AVAILABLE: { type: 'NO_DEALER_AVAILABLE' },
+  HANDOFF_ACCEPTED: { type: 'HANDOFF_ACCEPTED', dealerId: 'd1' },
+  HANDOFF_DECLINED: { type: 'HANDOFF_DECLINED', dealerId: 'd1', reason: 'no stock' },
+  HANDOFF_TIMED_OUT: { type: 'HANDOFF_TIMED_OUT' },
+  SOLD: { type: 'SOLD', dealerId: 'd1', vehicle },
+  LOST: { type: 'LOST', dealerId: 'd1', reason: 'bought elsewhere' },
+  NO_SHOW: { type: 'NO_SHOW', dealerId: 'd1' },
+  SALES_WINDOW_ENDED: { type: 'SALES_WINDOW_ENDED' },
+  HANDOFF_COOL_DOWN_ENDED: { type: 'HANDOFF_COOL_DOWN_ENDED' },
+  SURVEY_DUE: { type: 'SURVEY_DUE' },
+  SERVICE_REMINDER_DUE: { type: 'SERVICE_REMINDER_DUE' },
+  SERVICE_VISIT_RECORDED: { type: 'SERVICE_VISIT_RECORDED', dealerId: 'd1', visitId: 'v1' },
+  COMPLAINT_OPENED: { type: 'COMPLAINT_OPENED', dealerId: 'd1', complaintId: 'c1' },
+  COMPLAINT_RESOLVED: { type: 'COMPLAINT_RESOLVED', dealerId: 'd1', complaintId: 'c1' },
+  COMPLAINT_BACKSTOP_DUE: { type: 'COMPLAINT_BACKSTOP_DUE' },
+  OWNERSHIP_CYCLE_ENDED: { type: 'OWNERSHIP_CYCLE_ENDED' },
+  OPTED_OUT: { type: 'OPTED_OUT' },
+  ERASURE_REQUESTED: { type: 'ERASURE_REQUESTED' },
+  REASSIGNED: { type: 'REASSIGNED', to: { dealerId: 'd2' }, reason: 'dealer closed', actor: 'ops:kim' },
+};
+
+type Outcome = JourneyStage | 'x'; // x = refused
+const x = 'x' as const;
+// Columns follow the order of `events` above.
+const table: Record<JourneyStage, Outcome[]> = {
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE OPT  ERASE REASSIGN
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'ERASED', 'IN_SALES'],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'ERASED', 'IN_SALES'],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'ERASED', 'IN_SALES'],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'ERASED', 'IN_SALES'],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ERASED', 'IN_SALES'],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'ERASED', 'IN_SALES'],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED'],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+};
+
 describe('applyJourneyEvent: every stage × every event', () => {
-  const events: JourneyEvent[] = [
-    { type: 'LEAD_CAPTURED', lead: lead('l2', 'ADF'), at: T1 },
-    { type: 'QUALIFICATION_STARTED', at: T1 },
-  ];
-  const expected: Record<JourneyState['stage'], Record<JourneyEvent['type'], JourneyState['stage'] | 'refused'>> = {
-    CAPTURED: { LEAD_CAPTURED: 'CAPTURED', QUALIFICATION_STARTED: 'QUALIFYING' },
-    QUALIFYING: { LEAD_CAPTURED: 'QUALIFYING', QUALIFICATION_STARTED: 'refused' },
-  };
+  const eventTypes = Object.keys(events) as JourneyEventType[];
+  it('the table covers every stage and every event', () => {
+    expect(Object.keys(table).sort()).toEqual([...JOURNEY_STAGES].sort());
+    for (const row of Object.values(table)) expect(row).toHaveLength(eventTypes.length);
+    for (const stage of JOURNEY_STAGES) expect(byStage[stage].stage).toBe(stage);
+  });
 
   for (const stage of JOURNEY_STAGES) {
-    for (const event of events) {
-      const outcome = expected[stage][event.type];
-      it(`${stage} + ${event.type} → ${outcome}`, () => {
-        const before = stateIn(stage);
-        if (outcome === 'refused') {
-          expect(() => applyJourneyEvent(before, event)).toThrow(TransitionRefused);
+    eventTypes.forEach((type, column) => {
+      const outcome = table[stage][column]!;
+      it(`${stage} + ${type} → ${outcome === x ? 'refused' : outcome}`, () => {
+        const before = byStage[stage];
+        const event = { at: T1, ...events[type] } as JourneyEvent;
+        if (outcome === x) {
+          expect(() => applyJourneyEvent(before, event, policy)).toThrow(TransitionRefused);
           return;
         }
-        const { state } = applyJourneyEvent(before, event);
+        const { state, effects } = applyJourneyEvent(before, event, policy);
         expect(state.stage).toBe(outcome);
-        expect(state.revision).toBe(before.revision + 1);
-        expect(state.updatedAt).toBe(T1);
+        if (effects.length > 0) {
+          expect(state.revision).toBe(before.revision + 1);
+          expect(effects.at(-1)).toEqual({ type: 'READ_MODEL_CHANGED' });
+        } else {
+          expect(state).toBe(before); // idempotent repeat: nothing changes
+        }
       });
-    }
+    });
   }
 });
 
-describe('LEAD_CAPTURED', () => {
-  it('merges a further lead into the journey', () => {
-    const { state, effects } = applyJourneyEvent(stateIn('QUALIFYING'), { type: 'LEAD_CAPTURED', lead: lead('l2', 'ADF'), at: T1 });
-    expect(state.leads.map((l) => l.leadId)).toEqual(['l1', 'l2']);
-    expect(state.leadCount).toBe(2);
-    expect(state.lastLeadSource).toBe('ADF');
-    expect(state.stageChangedAt).toBe(T0);
-    expect(effects).toEqual([{ type: 'READ_MODEL_CHANGED' }]);
+describe('hand-off', () => {
+  it('a qualified lead asks for routing; an offer starts the acceptance SLA', () => {
+    const scored = applyJourneyEvent(qualifying, { type: 'LEAD_SCORED', score: 60, at: T1 }, policy);
+    expect(scored.effects).toContainEqual({ type: 'ROUTE_HANDOFF' });
+    expect(handedOff.handoff).toEqual({ dealerId: 'd1', offeredAt: T0, expiresAt: '2026-01-01T11:00:00.000Z', tried: ['d1'] });
+    expect(handedOff.owner).toBe('OEM');
+    expect(nextDeadline(handedOff)).toEqual({ at: '2026-01-01T11:00:00.000Z', event: 'HANDOFF_TIMED_OUT' });
   });
 
-  it('ignores a redelivered lead', () => {
-    const before = stateIn('QUALIFYING');
-    const { state, effects } = applyJourneyEvent(before, { type: 'LEAD_CAPTURED', lead: lead('l1'), at: T1 });
-    expect(state).toBe(before);
-    expect(effects).toEqual([]);
+  it('a lead below the threshold stays in OEM nurture', () => {
+    const { state, effects } = applyJourneyEvent(qualifying, { type: 'LEAD_SCORED', score: 59, at: T1 }, policy);
+    expect(state.stage).toBe('QUALIFYING');
+    expect(effects).not.toContainEqual({ type: 'ROUTE_HANDOFF' });
   });
 
-  it('remembers at most 100 leads but counts them all', () => {
-    let state = stateIn('QUALIFYING');
-    for (let i = 2; i <= 150; i++) state = applyJourneyEvent(state, { type: 'LEAD_CAPTURED', lead: lead(`l${i}`), at: T1 }).state;
-    expect(state.leads).toHaveLength(100);
-    expect(state.leads.at(-1)?.leadId).toBe('l150');
-    expect(state.leadCount).toBe(150);
+  it('a decline or timeout moves on to the next dealer, never the same one', () => {
+    const declined = applyJourneyEvent(handedOff, { type: 'HANDOFF_DECLINED', dealerId: 'd1', reason: 'full', at: T1 }, policy);
+    expect(declined.effects).toEqual(expect.arrayContaining([
+      { type: 'HANDOFF_RECORDED', kind: 'DECLINED', dealerId: 'd1', reason: 'full' }, { type: 'ROUTE_HANDOFF' },
+    ]));
+    expect(() => applyJourneyEvent(declined.state, { type: 'HANDOFF_OFFERED', dealerId: 'd1', at: T1 }, policy)).toThrow(/already offered/);
+    const again = applyJourneyEvent(declined.state, { type: 'HANDOFF_DECLINED', dealerId: 'd1', reason: 'full', at: T1 }, policy);
+    expect(again.effects).toEqual([]); // duplicate delivery
+    const timedOut = applyJourneyEvent(handedOff, { type: 'HANDOFF_TIMED_OUT', at: T1 }, policy);
+    expect(timedOut.effects).toContainEqual({ type: 'HANDOFF_RECORDED', kind: 'TIMED_OUT', dealerId: 'd1' });
+  });
+
+  it('only the dealer offered the hand-off may accept it', () => {
+    expect(() => applyJourneyEvent(handedOff, { type: 'HANDOFF_ACCEPTED', dealerId: 'd2', at: T1 }, policy)).toThrow(/not offered to dealer d2/);
+  });
+
+  it('with no candidate left the lead returns to the OEM with an escalation', () => {
+    const declined = run(handedOff, { type: 'HANDOFF_DECLINED', dealerId: 'd1', reason: 'full' });
+    const { state, effects } = applyJourneyEvent(declined, { type: 'NO_DEALER_AVAILABLE', at: T1 }, policy);
+    expect(state).toMatchObject({ stage: 'ESCALATED', owner: 'OEM', escalation: { reason: 'no dealer accepted (offered to d1)' } });
+    expect(effects).toContainEqual({ type: 'ESCALATED', reason: 'no dealer accepted (offered to d1)' });
+  });
+
+  it('acceptance hands the customer to the dealer sales team for the sales window', () => {
+    const { state, effects } = applyJourneyEvent(handedOff, { type: 'HANDOFF_ACCEPTED', dealerId: 'd1', at: T1 }, policy);
+    expect(state).toMatchObject({ stage: 'IN_SALES', owner: 'DEALER_SALES', dealerId: 'd1' });
+    expect(state.sales?.endsAt).toBe(new Date(Date.parse(T1) + 30 * DAY).toISOString());
+    expect(effects).toContainEqual({
+      type: 'OWNER_CHANGED', from: { kind: 'OEM', dealerId: null }, to: { kind: 'DEALER_SALES', dealerId: 'd1' }, reason: 'HANDOFF_ACCEPTED', actor: 'd1',
+    });
   });
 });
 
-describe('QUALIFICATION_STARTED', () => {
-  it('moves CAPTURED to QUALIFYING and reports the stage change', () => {
-    const { state, effects } = applyJourneyEvent(stateIn('CAPTURED'), { type: 'QUALIFICATION_STARTED', at: T1 });
-    expect(state).toMatchObject({ stage: 'QUALIFYING', owner: 'OEM', stageChangedAt: T1 });
-    expect(effects).toContainEqual({ type: 'STAGE_CHANGED', from: 'CAPTURED', to: 'QUALIFYING' });
+describe('sales', () => {
+  it('only the assigned dealer may report an outcome', () => {
+    expect(() => applyJourneyEvent(inSales, { type: 'SOLD', dealerId: 'd2', vehicle, at: T1 }, policy)).toThrow(/not the customer's assigned dealer/);
+  });
+
+  it('a sale makes the dealer the owner and starts cool-down, survey, reminders and the ownership cycle', () => {
+    expect(owned).toMatchObject({
+      stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: 'd1', vehicle,
+      promotionsBlockedUntil: new Date(Date.parse(T0) + 90 * DAY).toISOString(),
+      survey: { kind: 'SALE', dueAt: new Date(Date.parse(T0) + 7 * DAY).toISOString() },
+    });
+    expect(nextDeadline(owned)).toEqual({ at: owned.survey!.dueAt, event: 'SURVEY_DUE' });
+  });
+
+  it('the window ending asks the dealer once, then the customer falls back to the OEM with a cool-down', () => {
+    const chased = applyJourneyEvent(inSales, { type: 'SALES_WINDOW_ENDED', at: T1 }, policy);
+    expect(chased.state.stage).toBe('IN_SALES');
+    expect(chased.effects).toContainEqual({ type: 'DEALER_TASK', dealerId: 'd1', task: 'OUTCOME_CHASE' });
+    expect(chased.state.sales?.endsAt).toBe(new Date(Date.parse(T1) + 3 * DAY).toISOString());
+    const fell = applyJourneyEvent(chased.state, { type: 'SALES_WINDOW_ENDED', at: T1 }, policy);
+    expect(fell.state).toMatchObject({ stage: 'QUALIFYING', owner: 'OEM', dealerId: null });
+    expect(fell.state.handoffBlockedUntil).toBe(new Date(Date.parse(T1) + 30 * DAY).toISOString());
+    expect(fell.effects).toContainEqual(expect.objectContaining({ type: 'OWNER_CHANGED', reason: 'SALES_WINDOW_EXPIRED' }));
+  });
+
+  it('during the cool-down a hot lead is not handed off; when it ends the leads are scored again', () => {
+    const fell = run(inSales, { type: 'LOST', dealerId: 'd1', reason: 'price' });
+    expect(applyJourneyEvent(fell, { type: 'LEAD_SCORED', score: 99, at: T1 }, policy).state.stage).toBe('QUALIFYING');
+    expect(nextDeadline(fell)?.event).toBe('HANDOFF_COOL_DOWN_ENDED');
+    const ended = applyJourneyEvent(fell, { type: 'HANDOFF_COOL_DOWN_ENDED', at: fell.handoffBlockedUntil! }, policy);
+    expect(ended.effects).toContainEqual({ type: 'SCORE_LEADS' });
+    expect(applyJourneyEvent(ended.state, { type: 'LEAD_SCORED', score: 99, at: fell.handoffBlockedUntil! }, policy).state.stage).toBe('HANDED_OFF');
+  });
+
+  it('a repeated LOST from the same dealer is a no-op', () => {
+    const fell = run(inSales, { type: 'LOST', dealerId: 'd1', reason: 'price' });
+    expect(applyJourneyEvent(fell, { type: 'LOST', dealerId: 'd1', reason: 'price', at: T1 }, policy).effects).toEqual([]);
+  });
+});
+
+describe('ownership and service', () => {
+  it('a service visit schedules the next reminder and a survey', () => {
+    const { state } = applyJourneyEvent(owned, { type: 'SERVICE_VISIT_RECORDED', dealerId: 'd1', visitId: 'v1', at: T1 }, policy);
+    expect(state.serviceVisits).toBe(1);
+    expect(state.serviceReminderDueAt).toBe(new Date(Date.parse(T1) + 365 * DAY).toISOString());
+    expect(state.survey).toEqual({ kind: 'SERVICE', dueAt: new Date(Date.parse(T1) + 2 * DAY).toISOString() });
+  });
+
+  it('an unresolved complaint reaches the OEM backstop', () => {
+    const open = run(owned, { type: 'COMPLAINT_OPENED', dealerId: 'd1', complaintId: 'c1' }, { type: 'SURVEY_DUE' });
+    expect(nextDeadline(open)).toEqual({ at: open.complaint!.backstopAt, event: 'COMPLAINT_BACKSTOP_DUE' });
+    const { state, effects } = applyJourneyEvent(open, { type: 'COMPLAINT_BACKSTOP_DUE', at: T1 }, policy);
+    expect(state.complaint?.escalated).toBe(true);
+    expect(effects).toContainEqual({ type: 'ESCALATED', reason: 'complaint c1 unresolved by dealer d1' });
+  });
+
+  it('after the ownership cycle the customer is back in market, offered to their own dealer first', () => {
+    const { state, effects } = applyJourneyEvent(owned, { type: 'OWNERSHIP_CYCLE_ENDED', at: T1 }, policy);
+    expect(state).toMatchObject({ stage: 'HANDED_OFF', owner: 'OEM', preferredDealerId: 'd1' });
+    expect(effects).toContainEqual({ type: 'ROUTE_HANDOFF' });
+  });
+});
+
+describe('any time', () => {
+  it('erasure ends the journey with pseudonymous ids only', () => {
+    const { state, effects } = applyJourneyEvent(owned, { type: 'ERASURE_REQUESTED', at: T1 }, policy);
+    expect(state).toMatchObject({ stage: 'ERASED', vehicle: null, optedOut: true });
+    expect(state.leads.every((l) => !l.hasEmail && !l.interestModel)).toBe(true);
+    expect(effects).toContainEqual({ type: 'ERASE_PERSONAL_DATA' });
+    expect(nextDeadline(state)).toBeNull();
+  });
+
+  it('ops reassignment records who and why', () => {
+    const { effects } = applyJourneyEvent(inSales, { type: 'REASSIGNED', to: 'OEM', reason: 'dealer closed', actor: 'ops:kim', at: T1 }, policy);
+    expect(effects).toContainEqual({
+      type: 'OWNER_CHANGED', from: { kind: 'DEALER_SALES', dealerId: 'd1' }, to: { kind: 'OEM', dealerId: null }, reason: 'REASSIGNED: dealer closed', actor: 'ops:kim',
+    });
+  });
+
+  it('remembers at most 100 leads but counts them all; ignores a redelivered lead', () => {
+    let state = qualifying;
+    for (let i = 2; i <= 150; i++) state = applyJourneyEvent(state, { type: 'LEAD_CAPTURED', lead: lead(`l${i}`), at: T1 }, policy).state;
+    expect(state.leads).toHaveLength(100);
+    expect(state.leadCount).toBe(150);
+    expect(applyJourneyEvent(state, { type: 'LEAD_CAPTURED', lead: lead('l150'), at: T1 }, policy).state).toBe(state);
+  });
+});
+
+describe('nextDeadline', () => {
+  it('has none while nothing is waiting on time', () => {
+    expect(nextDeadline(qualifying)).toBeNull();
+  });
+  it('takes the earliest of several', () => {
+    expect(nextDeadline({ ...owned, survey: null })).toEqual({ at: owned.serviceReminderDueAt!, event: 'SERVICE_REMINDER_DUE' });
   });
 });

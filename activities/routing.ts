@@ -1,0 +1,40 @@
+import { chooseDealer, type RoutingChoice } from '../domain/routing.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+export interface RoutingDeps {
+  db: PrismaClient;
+}
+
+export interface RouteHandoffInput {
+  customerId: string;
+  preferredDealerId: string | null;
+  alreadyTried: string[];
+}
+
+/**
+ * Picks the dealer for a hand-off with the pure routing rules, from the dealers,
+ * their open sales load and the rotation record in the database. The rotation is
+ * updated in the same transaction, dealers locked, so concurrent journeys rotate fairly.
+ */
+export function createRoutingActivities({ db }: RoutingDeps) {
+  return {
+    async routeHandoff(input: RouteHandoffInput): Promise<RoutingChoice> {
+      return db.$transaction(async (tx) => {
+        const customer = await tx.customer.findUnique({ where: { id: input.customerId }, select: { postalCode: true } });
+        await tx.$executeRaw`SELECT id FROM dealer WHERE active ORDER BY id FOR UPDATE`;
+        const dealers = await tx.dealer.findMany({ where: { active: true } });
+        const load = await tx.journey.groupBy({ by: ['dealerId'], where: { stage: 'IN_SALES', dealerId: { not: null } }, _count: { _all: true } });
+        const openLoad = new Map(load.map((l) => [l.dealerId, l._count._all]));
+        const choice = chooseDealer(
+          dealers.map((d) => ({
+            id: d.id, active: d.active, territory: d.territory, capacity: d.capacity,
+            openLoad: openLoad.get(d.id) ?? 0, lastOfferedAt: d.lastOfferedAt?.toISOString() ?? null,
+          })),
+          { postalCode: customer?.postalCode ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried },
+        );
+        if (choice.dealerId) await tx.dealer.update({ where: { id: choice.dealerId }, data: { lastOfferedAt: new Date() } });
+        return choice;
+      });
+    },
+  };
+}
