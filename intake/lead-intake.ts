@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { journeyIdFor } from '../domain/journey.js';
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
+import type { JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import { JOURNEY_TASK_QUEUE, leadCapturedSignal } from '../workflows/definitions.js';
 import { CustomerOwnerKey, JourneyStageKey, LeadSourceKey } from '../workflows/search-attributes.js';
@@ -51,6 +52,8 @@ export interface LeadIntakeDeps {
   taskQueue?: string;
   defaultCountry: string;
   log: Logger;
+  /** Policy new journeys start with; the workflow's defaults when absent. */
+  journeyPolicy?: JourneyPolicy;
 }
 
 /**
@@ -58,7 +61,7 @@ export interface LeadIntakeDeps {
  * the customer's journey. The lead is durable in the database before the journey
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
-export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log }: LeadIntakeDeps) {
+export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy }: LeadIntakeDeps) {
   async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
     const identity = normalizeIdentity(lead, defaultCountry);
     const requestHash = idempotencyKey ? hashRequest(lead) : undefined;
@@ -143,7 +146,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart('journey', {
         workflowId: journeyIdFor(lead.customerId),
         taskQueue,
-        args: [{ customerId: lead.customerId }],
+        args: [{ customerId: lead.customerId, ...(journeyPolicy ? { policy: journeyPolicy } : {}) }],
         signal: leadCapturedSignal,
         signalArgs: [captured],
         typedSearchAttributes: [

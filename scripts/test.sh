@@ -4,7 +4,8 @@
 # Temporal dev server and a fresh PostgreSQL database.
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-bash scripts/setup.sh
+# Tests also need the time-skipping test server (journeys that span years).
+L2L_TOOLS=all bash scripts/setup.sh
 
 log "typecheck"
 npx tsc --noEmit -p .

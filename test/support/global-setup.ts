@@ -13,12 +13,14 @@ declare module 'vitest' {
     temporalAddress: string;
     databaseUrl: string;
     temporalCli: string;
+    temporalTestServer: string;
   }
 }
 
 const root = new URL('../../', import.meta.url).pathname;
 const baseUrl = process.env.DATABASE_URL ?? 'postgresql://l2l:l2l@127.0.0.1:5432/l2l';
 const temporalCli = process.env.TEMPORAL_CLI ?? `${root}.tools/temporal-cli-v1.5.1/temporal`;
+const temporalTestServer = process.env.TEMPORAL_TEST_SERVER ?? `${root}.tools/temporal-test-server-1.38.0/temporal-test-server`;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -27,7 +29,8 @@ function withDatabase(url: string, database: string): string {
 }
 
 export default async function setup(project: TestProject) {
-  if (!existsSync(temporalCli)) throw new Error(`Temporal CLI not found at ${temporalCli}; run: bash scripts/ensure-tools.sh cli`);
+  if (!existsSync(temporalCli)) throw new Error(`Temporal CLI not found at ${temporalCli}; run: bash scripts/ensure-tools.sh`);
+  if (!existsSync(temporalTestServer)) throw new Error(`Temporal test server not found at ${temporalTestServer}; run: bash scripts/ensure-tools.sh`);
 
   const database = `l2l_test_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
@@ -47,6 +50,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', env.address);
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalCli', temporalCli);
+  project.provide('temporalTestServer', temporalTestServer);
 
   return async () => {
     await env.teardown();

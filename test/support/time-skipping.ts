@@ -1,0 +1,74 @@
+// Journeys that span years, run in seconds: the Java time-skipping test server
+// (from Maven Central, see scripts/ensure-tools.sh) with the real worker,
+// real activities and the real test database.
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { JourneyState } from '../../domain/journey.js';
+import type { JourneyPolicy } from '../../domain/policy.js';
+import { createLeadIntake, type IncomingLead, type LeadIntake } from '../../intake/lead-intake.js';
+import { createDb, type PrismaClient } from '../../platform/db.js';
+import { journeyStateQuery } from '../../workflows/definitions.js';
+import { JOURNEY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { eventually, silentLog } from './system.js';
+
+export interface TimeSkippingSystem {
+  env: TestWorkflowEnvironment;
+  db: PrismaClient;
+  worker: Worker;
+  intake: LeadIntake;
+  stop(): Promise<void>;
+}
+
+export async function startTimeSkippingSystem(policy?: JourneyPolicy): Promise<TimeSkippingSystem> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } },
+  });
+  // The test server accepts only registered search attributes, like a real cluster.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(JOURNEY_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  const db = createDb(inject('databaseUrl'));
+  const taskQueue = `journeys-ts-${randomUUID()}`;
+  const worker = await createJourneyWorker(env.nativeConnection, { db }, { taskQueue });
+  const running = worker.run();
+  const intake = createLeadIntake({ db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: policy });
+  return {
+    env, db, worker, intake,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await db.$disconnect();
+      await env.teardown();
+    },
+  };
+}
+
+/** A fresh territory (postal-code prefix) per test, so tests never route to each other's dealers. */
+export function freshTerritory(): string {
+  return `9${Math.floor(1000 + Math.random() * 8999)}`;
+}
+
+export async function seedDealers(db: PrismaClient, territory: string, ids: string[]) {
+  await db.dealer.createMany({ data: ids.map((id) => ({ id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'], capacity: 20 })) });
+}
+
+/** A lead hot enough for a hand-off under the default threshold. */
+export function hotLead(territory: string): IncomingLead {
+  return {
+    source: 'WEB_FORM',
+    interest: { model: 'ID.7', timeframe: 'NOW' },
+    contact: { email: `buyer.${randomUUID().slice(0, 8)}@example.com`, postalCode: `${territory}1` },
+  };
+}
+
+export async function stateOf(sys: TimeSkippingSystem, journeyId: string, until: (s: JourneyState) => boolean): Promise<JourneyState> {
+  return eventually(async () => {
+    const state = await sys.env.client.workflow.getHandle(journeyId).query(journeyStateQuery);
+    return until(state) ? state : undefined;
+  }, 30_000);
+}
