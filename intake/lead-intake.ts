@@ -54,6 +54,8 @@ export interface LeadIntakeDeps {
   log: Logger;
   /** Policy new journeys start with; the workflow's defaults when absent. */
   journeyPolicy?: JourneyPolicy;
+  /** Extra start options for new journeys (the time-skipping test server caps executions at 10 years unless told). */
+  journeyStartOptions?: { workflowExecutionTimeout?: number };
 }
 
 /**
@@ -61,7 +63,7 @@ export interface LeadIntakeDeps {
  * the customer's journey. The lead is durable in the database before the journey
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
-export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy }: LeadIntakeDeps) {
+export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, journeyStartOptions }: LeadIntakeDeps) {
   async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
     const identity = normalizeIdentity(lead, defaultCountry);
     const requestHash = idempotencyKey ? hashRequest(lead) : undefined;
@@ -146,6 +148,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart('journey', {
         workflowId: journeyIdFor(lead.customerId),
         taskQueue,
+        ...journeyStartOptions,
         args: [{ customerId: lead.customerId, ...(journeyPolicy ? { policy: journeyPolicy } : {}) }],
         signal: leadCapturedSignal,
         signalArgs: [captured],

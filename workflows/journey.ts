@@ -66,6 +66,8 @@ export async function journey(input: JourneyInput): Promise<void> {
   const outcomes = new Map<number, Outcome>();
   let nextTicket = 1;
   let state: JourneyState | undefined = input.carried?.state;
+  /** Set when the customer comes back in market: a chapter ends, the next run starts fresh. */
+  let chapterEnded = false;
 
   const now = () => new Date(Date.now()).toISOString(); // workflow time, deterministic
 
@@ -162,6 +164,7 @@ export async function journey(input: JourneyInput): Promise<void> {
           followUps.push(effect);
           break;
         case 'STAGE_CHANGED':
+          if (effect.from === 'DEALER_OWNED' && effect.to === 'HANDED_OFF') chapterEnded = true;
           break; // search attributes above
       }
     }
@@ -218,7 +221,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       await condition(allHandlersFinished);
       return;
     }
-    if (historyIsLarge() && state) {
+    if ((historyIsLarge() || chapterEnded) && state) {
       // Let running handlers finish so nothing they accepted is lost, then carry everything over.
       await condition(allHandlersFinished);
       await continueAsNew<typeof journey>({

@@ -3,7 +3,10 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, MINUTE } from '../../domain/policy.js';
-import { acceptHandoffUpdate, declineHandoffUpdate, recordSaleUpdate, recordServiceVisitUpdate } from '../../workflows/definitions.js';
+import {
+  acceptHandoffUpdate, declineHandoffUpdate, erasureRequestedSignal, optedOutSignal, recordLostUpdate, recordSaleUpdate, recordServiceVisitUpdate,
+} from '../../workflows/definitions.js';
+import { recordHistoryFixture } from '../support/histories.js';
 import { freshTerritory, hotLead, seedDealers, startTimeSkippingSystem, stateOf, type TimeSkippingSystem } from '../support/time-skipping.js';
 
 let sys: TimeSkippingSystem;
@@ -44,11 +47,13 @@ describe('journey lifecycle (time-skipped)', () => {
     expect(coolDownEnds - Date.parse(sold.stageChangedAt)).toBe(90 * DAY);
     // A repeated sale report changes nothing.
     expect((await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId: second, vehicle }] })).revision).toBe(sold.revision);
+    await recordHistoryFixture(handle, 'journey-sold');
 
     await sys.env.sleep(8 * DAY);
     await stateOf(sys, journeyId, (s) => s.survey == null);
     await sys.env.sleep(200 * DAY);
     await handle.executeUpdate(recordServiceVisitUpdate, { args: [{ dealerId: second, visitId: 'svc-1' }] });
+    await recordHistoryFixture(handle, 'journey-in-service');
     for (let year = 1; year <= 3; year++) await sys.env.sleep(366 * DAY);
     // Four years after the sale the ownership cycle ends (well inside the next SLA).
     await sys.env.sleep(Date.parse(sold.ownershipCycleEndsAt!) - (await sys.env.currentTimeMs()) + MINUTE);
@@ -90,5 +95,114 @@ describe('journey lifecycle (time-skipped)', () => {
     expect(escalated.escalation?.reason).toContain(dealers.join(', '));
     const task = await sys.db.journeyTask.findFirstOrThrow({ where: { journeyId, kind: 'ESCALATION' } });
     expect(task.assignee).toBe('OEM');
+  });
+
+  it('sales window expires → the dealer is chased once → fallback to the OEM → cool-down → new hand-off', async () => {
+    const territory = freshTerritory();
+    const dealerId = `dlr-${territory}-a`;
+    await seedDealers(sys.db, territory, [dealerId]);
+    const { journeyId, customerId } = await sys.intake.accept(hotLead(territory));
+    const handle = sys.env.client.workflow.getHandle(journeyId);
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    const accepted = await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+
+    await sys.env.sleep(Date.parse(accepted.sales!.endsAt) - (await sys.env.currentTimeMs()) + MINUTE);
+    const chased = await stateOf(sys, journeyId, (s) => s.sales?.chasedAt != null);
+    expect(chased.stage).toBe('IN_SALES');
+    expect(await sys.db.journeyTask.count({ where: { journeyId, kind: 'OUTCOME_CHASE', assignee: dealerId } })).toBe(1);
+
+    await sys.env.sleep(3 * DAY + MINUTE); // no answer within the grace period
+    const fellBack = await stateOf(sys, journeyId, (s) => s.stage === 'QUALIFYING');
+    expect(fellBack).toMatchObject({ owner: 'OEM', dealerId: null });
+    await recordHistoryFixture(handle, 'journey-fell-back-to-oem');
+
+    // A new hot lead during the cool-down is merged but not handed off.
+    await sys.intake.accept({ ...hotLead(territory), contact: { email: (await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } })).emailNormalized! } });
+    const merged = await stateOf(sys, journeyId, (s) => s.leadCount === 2);
+    expect(merged.stage).toBe('QUALIFYING');
+
+    await sys.env.sleep(Date.parse(fellBack.handoffBlockedUntil!) - (await sys.env.currentTimeMs()) + MINUTE);
+    const again = await stateOf(sys, journeyId, (s) => s.stage === 'HANDED_OFF' && s.handoff?.dealerId != null);
+    expect(again.handoff?.dealerId).toBe(dealerId);
+    const ledger = await sys.db.ownershipChange.findMany({ where: { customerId }, orderBy: { at: 'asc' } });
+    expect(ledger.map((r) => r.reason)).toEqual(['HANDOFF_ACCEPTED', 'SALES_WINDOW_EXPIRED']);
+  });
+
+  it('a lost sale falls back at once; a second report of it changes nothing', async () => {
+    const territory = freshTerritory();
+    const dealerId = `dlr-${territory}-a`;
+    await seedDealers(sys.db, territory, [dealerId]);
+    const { journeyId } = await sys.intake.accept(hotLead(territory));
+    const handle = sys.env.client.workflow.getHandle(journeyId);
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+    const lost = await handle.executeUpdate(recordLostUpdate, { args: [{ dealerId, reason: 'bought a competitor model' }] });
+    expect(lost).toMatchObject({ stage: 'QUALIFYING', owner: 'OEM' });
+    expect((await handle.executeUpdate(recordLostUpdate, { args: [{ dealerId, reason: 'bought a competitor model' }] })).revision).toBe(lost.revision);
+  });
+
+  it('opt-out and erasure mid-journey: marketing stops, personal data goes, the journey ends', async () => {
+    const territory = freshTerritory();
+    const dealerId = `dlr-${territory}-a`;
+    await seedDealers(sys.db, territory, [dealerId]);
+    const lead = hotLead(territory);
+    const { journeyId, customerId } = await sys.intake.accept({ ...lead, contact: { ...lead.contact, firstName: 'Erin', phone: '+4930901820' } });
+    const handle = sys.env.client.workflow.getHandle(journeyId);
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+
+    await handle.signal(optedOutSignal);
+    const optedOut = await stateOf(sys, journeyId, (s) => s.optedOut === true);
+    expect(optedOut).toMatchObject({ stage: 'IN_SALES', dealerId }); // the dealer keeps the sale; marketing stops
+
+    await handle.signal(erasureRequestedSignal);
+    await handle.result(); // the journey ends
+    const customer = await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } });
+    expect(customer).toMatchObject({ emailNormalized: null, phoneE164: null, firstName: null, postalCode: null });
+    const row = await sys.db.journey.findUniqueOrThrow({ where: { id: journeyId } });
+    expect(row).toMatchObject({ stage: 'ERASED', owner: 'OEM', dealerId: null });
+    const history = JSON.stringify(await handle.fetchHistory());
+    for (const personal of [lead.contact.email!, 'Erin', '+4930901820']) expect(history).not.toContain(personal);
+  });
+
+  it('ten simulated years stay bounded: every run under 2,000 history events', async () => {
+    const territory = freshTerritory();
+    const dealerId = `dlr-${territory}-a`;
+    await seedDealers(sys.db, territory, [dealerId]);
+    const { journeyId } = await sys.intake.accept(hotLead(territory));
+    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const start = await sys.env.currentTimeMs();
+    const yearsFromStart = async () => ((await sys.env.currentTimeMs()) - start) / (365 * DAY);
+
+    // Each ownership cycle: accept, sell, a service visit a year; back in market after four years.
+    let visits = 0;
+    while ((await yearsFromStart()) < 10) {
+      const offered = await stateOf(sys, journeyId, (s) => s.stage === 'HANDED_OFF' && s.handoff?.dealerId != null);
+      await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId: offered.handoff!.dealerId! }] });
+      const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle: { ...vehicle, vin: `WVWZZZE1ZRP${String(visits).padStart(6, '0')}` } }] });
+      while (Date.parse(sold.ownershipCycleEndsAt!) - (await sys.env.currentTimeMs()) > 365 * DAY) {
+        await sys.env.sleep(366 * DAY); // a day past the reminder, so its timer has fired
+        // Let the yearly reminder fire first (the journey is idle again once it did).
+        const now = await sys.env.currentTimeMs();
+        await stateOf(sys, journeyId, (s) => s.serviceReminderDueAt != null && Date.parse(s.serviceReminderDueAt) > now);
+        await handle.executeUpdate(recordServiceVisitUpdate, { args: [{ dealerId, visitId: `svc-${++visits}` }] });
+      }
+      await sys.env.sleep(Date.parse(sold.ownershipCycleEndsAt!) - (await sys.env.currentTimeMs()) + MINUTE);
+    }
+
+    const described = await handle.describe();
+    const runs: number[] = [];
+    let runId: string | undefined | null = described.runId;
+    // Walk the chain of runs backwards through continue-as-new.
+    while (runId) {
+      const events: { workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string | null } | null }[] = (await sys.env.client.workflow.getHandle(journeyId, runId).fetchHistory()).events ?? [];
+      runs.push(events.length);
+      runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || null;
+    }
+    const total = runs.reduce((a, b) => a + b, 0);
+    console.log(`10-year journey: ${runs.length} run(s), ${total} events, ${Math.round(total / 10)} events per simulated year`);
+    expect(Math.max(...runs)).toBeLessThan(2_000);
+    expect(runs.length).toBeGreaterThanOrEqual(3); // a fresh run per ownership cycle
+    expect(visits).toBeGreaterThanOrEqual(6);
   });
 });

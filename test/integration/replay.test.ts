@@ -4,14 +4,13 @@
 // Refresh or add fixtures with `npm run record-histories` (review the diff like code).
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { WORKFLOWS_PATH } from '../../workers/journey-worker.js';
+import { HISTORY_FIXTURES as FIXTURES, recordHistoryFixture } from '../support/histories.js';
 import { eventually, person, startSystem, type System } from '../support/system.js';
 
-const FIXTURES = new URL('../fixtures/histories/', import.meta.url);
-const RECORD = process.env.RECORD_HISTORIES === '1';
 
 async function replay(histories: { workflowId: string; history: unknown }[]) {
   const failures: string[] = [];
@@ -44,12 +43,15 @@ describe('recorded journey histories', () => {
     await eventually(async () => ((await handle.query(journeyStateQuery)).leadCount === 2 ? true : undefined));
     const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
     expect(await replay([{ workflowId: 'fresh', history }])).toEqual([]);
-    if (RECORD) writeFileSync(new URL('journey-qualifying-two-leads.json', FIXTURES), JSON.stringify(history, null, 1) + '\n');
+    await recordHistoryFixture(handle, 'journey-qualifying-two-leads');
   });
 
   it('every recorded fixture replays on the current code', async () => {
     const recorded = fixtures();
-    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.map((f) => f.workflowId)).toEqual(expect.arrayContaining([
+      'journey-v1-before-full-lifecycle.json', 'journey-qualifying-two-leads.json',
+      'journey-sold.json', 'journey-fell-back-to-oem.json', 'journey-in-service.json',
+    ]));
     expect(await replay(recorded)).toEqual([]);
   });
 

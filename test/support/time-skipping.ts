@@ -7,7 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { JourneyState } from '../../domain/journey.js';
-import type { JourneyPolicy } from '../../domain/policy.js';
+import { DAY, type JourneyPolicy } from '../../domain/policy.js';
 import { createLeadIntake, type IncomingLead, type LeadIntake } from '../../intake/lead-intake.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
@@ -36,7 +36,11 @@ export async function startTimeSkippingSystem(policy?: JourneyPolicy): Promise<T
   const taskQueue = `journeys-ts-${randomUUID()}`;
   const worker = await createJourneyWorker(env.nativeConnection, { db }, { taskQueue });
   const running = worker.run();
-  const intake = createLeadIntake({ db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: policy });
+  const intake = createLeadIntake({
+    db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: policy,
+    // Unlike a real cluster, the Java test server gives executions a 10-year timeout by default.
+    journeyStartOptions: { workflowExecutionTimeout: 100 * 365 * DAY },
+  });
   return {
     env, db, worker, intake,
     async stop() {
