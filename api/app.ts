@@ -4,9 +4,11 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { JourneyPolicy } from '../domain/policy.js';
 import type { PrismaClient } from '../platform/db.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { registerProblemHandler } from './problems.js';
+import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
@@ -17,6 +19,8 @@ export interface AppDeps {
   log: Logger;
   taskQueue?: string;
   defaultCountry?: string;
+  /** Policy new journeys start with (JOURNEY_POLICY in the environment). */
+  journeyPolicy?: JourneyPolicy;
 }
 
 /** The HTTP API, configured and ready; server.ts only listens, tests call inject(). */
@@ -45,9 +49,11 @@ export async function buildApp(deps: AppDeps) {
     taskQueue: deps.taskQueue,
     defaultCountry: deps.defaultCountry ?? 'DE',
     log: deps.log,
+    journeyPolicy: deps.journeyPolicy,
   });
   await app.register(leadRoutes(intake));
   await app.register(journeyRoutes(deps.temporal));
+  await app.register(customerRoutes(deps.db));
   await app.register(healthRoutes(deps));
   return app;
 }

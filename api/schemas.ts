@@ -68,6 +68,23 @@ export const JourneyView = z
     startedAt: z.string(),
     stageChangedAt: z.string(),
     updatedAt: z.string(),
+    score: z.number().nullable().optional(),
+    handoff: z
+      .object({ dealerId: z.string().nullable(), offeredAt: z.string().nullable(), expiresAt: z.string().nullable(), tried: z.array(z.string()) })
+      .nullable()
+      .optional()
+      .describe('The open offer to a dealer and every dealer tried'),
+    sales: z.object({ dealerId: z.string(), startedAt: z.string(), endsAt: z.string(), chasedAt: z.string().nullable() }).nullable().optional(),
+    vehicle: z.object({ vin: z.string(), model: z.string(), soldOn: z.string(), price: z.number().optional() }).nullable().optional(),
+    handoffBlockedUntil: z.string().nullable().optional().describe('Cool-down after a fallback: no hand-off before'),
+    promotionsBlockedUntil: z.string().nullable().optional().describe('Post-purchase cool-down: no OEM promotions before'),
+    serviceReminderDueAt: z.string().nullable().optional(),
+    serviceVisits: z.number().int().optional(),
+    complaint: z.object({ complaintId: z.string(), openedAt: z.string(), backstopAt: z.string(), escalated: z.boolean() }).nullable().optional(),
+    ownershipCycleEndsAt: z.string().nullable().optional(),
+    optedOut: z.boolean().optional(),
+    disqualifiedReason: z.string().nullable().optional(),
+    escalation: z.object({ reason: z.string(), at: z.string() }).nullable().optional(),
   })
   .meta({ id: 'Journey' });
 

@@ -1,4 +1,5 @@
 // The API process: wires real dependencies into buildApp and listens.
+import { policyFromEnv } from '../domain/policy.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
@@ -9,7 +10,10 @@ const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 const db = createDb(config.DATABASE_URL);
 const temporal = await connectTemporal(config);
-const app = await buildApp({ db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY });
+const app = await buildApp({
+  db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY,
+  journeyPolicy: policyFromEnv(process.env),
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {

@@ -3,6 +3,7 @@
 // are polled, running activities finish, then worker.run() resolves.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLeadIntake } from '../intake/lead-intake.js';
+import { policyFromEnv } from '../domain/policy.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createLogger, temporalLoggerFor } from '../platform/logger.js';
@@ -24,7 +25,10 @@ const worker = await createJourneyWorker(connection, { db }, {
 const relay = createLeadOutboxRelay({
   db,
   log,
-  intake: createLeadIntake({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log }),
+  intake: createLeadIntake({
+    db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
+    journeyPolicy: policyFromEnv(process.env),
+  }),
 });
 
 relay.start();

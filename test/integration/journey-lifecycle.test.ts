@@ -6,7 +6,9 @@ import { DAY, MINUTE } from '../../domain/policy.js';
 import {
   acceptHandoffUpdate, declineHandoffUpdate, erasureRequestedSignal, optedOutSignal, recordLostUpdate, recordSaleUpdate, recordServiceVisitUpdate,
 } from '../../workflows/definitions.js';
+import { buildApp } from '../../api/app.js';
 import { recordHistoryFixture } from '../support/histories.js';
+import { silentLog } from '../support/system.js';
 import { freshTerritory, hotLead, seedDealers, startTimeSkippingSystem, stateOf, type TimeSkippingSystem } from '../support/time-skipping.js';
 
 let sys: TimeSkippingSystem;
@@ -72,6 +74,15 @@ describe('journey lifecycle (time-skipped)', () => {
       ['DEALER_SALES', 'DEALER', second, 'SOLD'],
       ['DEALER', 'OEM', null, 'BACK_IN_MARKET'],
     ]);
+    const app = await buildApp({ db: sys.db, temporal: sys.env.client, log: silentLog });
+    const viaApi = await app.inject({ method: 'GET', url: `/v1/customers/${customerId}/ownership` });
+    expect(viaApi.statusCode).toBe(200);
+    expect(viaApi.json().changes.map((c: { to: { owner: string }; reason: string }) => [c.to.owner, c.reason])).toEqual([
+      ['DEALER_SALES', 'HANDOFF_ACCEPTED'], ['DEALER', 'SOLD'], ['OEM', 'BACK_IN_MARKET'],
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/00000000-0000-4000-8000-000000000000/ownership' })).statusCode).toBe(404);
+    await app.close();
+
     const handoffs = await sys.db.handoffEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } });
     expect(handoffs.map((h) => [h.kind, h.dealerId])).toEqual([
       ['OFFERED', first], ['TIMED_OUT', first], ['OFFERED', second], ['ACCEPTED', second], ['OFFERED', second],
