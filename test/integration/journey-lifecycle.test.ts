@@ -9,7 +9,7 @@ import {
 import { buildApp } from '../../api/app.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { silentLog } from '../support/system.js';
-import { freshTerritory, hotLead, seedDealers, startTimeSkippingSystem, stateOf, type TimeSkippingSystem } from '../support/time-skipping.js';
+import { hotLead, startHotJourney, startTimeSkippingSystem, stateOf, type TimeSkippingSystem } from '../support/time-skipping.js';
 
 let sys: TimeSkippingSystem;
 beforeAll(async () => {
@@ -23,11 +23,8 @@ const vehicle = { vin: 'WVWZZZE1ZRP000123', model: 'ID.7 Tourer', soldOn: '2026-
 
 describe('journey lifecycle (time-skipped)', () => {
   it('web lead → SLA timeout → second dealer accepts → sold → cool-down → 3 years of service → back in market with the same dealer', async () => {
-    const territory = freshTerritory();
-    const [first, second] = [`dlr-${territory}-a`, `dlr-${territory}-b`];
-    await seedDealers(sys.db, territory, [first, second]);
-    const { journeyId, customerId } = await sys.intake.accept(hotLead(territory));
-    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const { journeyId, customerId, handle, dealers } = await startHotJourney(sys, 2);
+    const [first, second] = dealers as [string, string];
 
     const offered = await stateOf(sys, journeyId, (s) => s.stage === 'HANDED_OFF' && s.handoff?.dealerId != null);
     expect(offered.handoff?.dealerId).toBe(first); // fair rotation: never offered, lowest id
@@ -92,11 +89,7 @@ describe('journey lifecycle (time-skipped)', () => {
   });
 
   it('no dealer accepts → back to the OEM with an escalation', async () => {
-    const territory = freshTerritory();
-    const dealers = [`dlr-${territory}-a`, `dlr-${territory}-b`];
-    await seedDealers(sys.db, territory, dealers);
-    const { journeyId } = await sys.intake.accept(hotLead(territory));
-    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const { journeyId, handle, dealers } = await startHotJourney(sys, 2);
     for (const dealerId of dealers) {
       await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
       await handle.executeUpdate(declineHandoffUpdate, { args: [{ dealerId, reason: 'no capacity this month' }] });
@@ -109,11 +102,7 @@ describe('journey lifecycle (time-skipped)', () => {
   });
 
   it('sales window expires → the dealer is chased once → fallback to the OEM → cool-down → new hand-off', async () => {
-    const territory = freshTerritory();
-    const dealerId = `dlr-${territory}-a`;
-    await seedDealers(sys.db, territory, [dealerId]);
-    const { journeyId, customerId } = await sys.intake.accept(hotLead(territory));
-    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const { journeyId, customerId, handle, territory, dealerId } = await startHotJourney(sys);
     await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
     const accepted = await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
 
@@ -140,11 +129,7 @@ describe('journey lifecycle (time-skipped)', () => {
   });
 
   it('a lost sale falls back at once; a second report of it changes nothing', async () => {
-    const territory = freshTerritory();
-    const dealerId = `dlr-${territory}-a`;
-    await seedDealers(sys.db, territory, [dealerId]);
-    const { journeyId } = await sys.intake.accept(hotLead(territory));
-    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const { journeyId, handle, dealerId } = await startHotJourney(sys);
     await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
     await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
     const lost = await handle.executeUpdate(recordLostUpdate, { args: [{ dealerId, reason: 'bought a competitor model' }] });
@@ -153,12 +138,7 @@ describe('journey lifecycle (time-skipped)', () => {
   });
 
   it('opt-out and erasure mid-journey: marketing stops, personal data goes, the journey ends', async () => {
-    const territory = freshTerritory();
-    const dealerId = `dlr-${territory}-a`;
-    await seedDealers(sys.db, territory, [dealerId]);
-    const lead = hotLead(territory);
-    const { journeyId, customerId } = await sys.intake.accept({ ...lead, contact: { ...lead.contact, firstName: 'Erin', phone: '+4930901820' } });
-    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const { journeyId, customerId, handle, lead, dealerId } = await startHotJourney(sys, 1, { firstName: 'Erin', phone: '+4930901820' });
     await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
     await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
 
@@ -177,11 +157,7 @@ describe('journey lifecycle (time-skipped)', () => {
   });
 
   it('ten simulated years stay bounded: every run under 2,000 history events', async () => {
-    const territory = freshTerritory();
-    const dealerId = `dlr-${territory}-a`;
-    await seedDealers(sys.db, territory, [dealerId]);
-    const { journeyId } = await sys.intake.accept(hotLead(territory));
-    const handle = sys.env.client.workflow.getHandle(journeyId);
+    const { journeyId, handle, dealerId } = await startHotJourney(sys);
     const start = await sys.env.currentTimeMs();
     const yearsFromStart = async () => ((await sys.env.currentTimeMs()) - start) / (365 * DAY);
 
