@@ -25,6 +25,7 @@ export const LeadBody = z
       country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
     }),
     receivedAt: z.iso.datetime({ offset: true }).optional(),
+    preferredDealerId: text(64).optional().describe('The dealer the customer chose; offered the hand-off first'),
   })
   .meta({ id: 'Lead' });
 

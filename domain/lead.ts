@@ -21,6 +21,8 @@ export interface LeadCaptured {
   hasEmail: boolean;
   hasPhone: boolean;
   hasPostalCode: boolean;
+  /** The dealer the customer chose on the form or that the lead provider named, if any. */
+  preferredDealerId?: string;
   /** ISO-8601 time the lead was received. */
   receivedAt: string;
 }

@@ -80,6 +80,7 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     leadCount: 1,
     lastLeadSource: lead.source,
     revision: 1,
+    ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
     startedAt: at,
     stageChangedAt: at,
     updatedAt: at,
@@ -114,6 +115,8 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         leads: [...state.leads, event.lead].slice(-MAX_REMEMBERED_LEADS),
         leadCount: state.leadCount + 1,
         lastLeadSource: event.lead.source,
+        // The customer's latest choice of dealer wins; their own dealer stays otherwise.
+        ...(event.lead.preferredDealerId ? { preferredDealerId: event.lead.preferredDealerId } : {}),
       });
       // New interest re-opens a disqualified or nurtured customer to scoring.
       if (state.stage === 'DISQUALIFIED') t.moveTo('QUALIFYING').set({ disqualifiedReason: null });

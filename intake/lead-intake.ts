@@ -27,6 +27,7 @@ export interface IncomingLead {
     country?: string;
   };
   receivedAt?: string;
+  preferredDealerId?: string;
 }
 
 export interface IntakeResult {
@@ -66,6 +67,9 @@ export interface LeadIntakeDeps {
 export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, journeyStartOptions }: LeadIntakeDeps) {
   async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
     const identity = normalizeIdentity(lead, defaultCountry);
+    if (lead.preferredDealerId && !(await db.dealer.findFirst({ where: { id: lead.preferredDealerId, active: true }, select: { id: true } }))) {
+      throw new IntakeRejected('preferredDealerId', `no active dealer "${lead.preferredDealerId}"`);
+    }
     const requestHash = idempotencyKey ? hashRequest(lead) : undefined;
     if (idempotencyKey) {
       const earlier = await replay(idempotencyKey, requestHash!);
@@ -111,6 +115,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
               campaign: lead.campaign,
               event: lead.event,
               interestModel: lead.interest?.model,
+              preferredDealerId: lead.preferredDealerId,
               timeframe: lead.interest?.timeframe,
               message: lead.interest?.message,
               receivedAt: lead.receivedAt ? new Date(lead.receivedAt) : new Date(),
@@ -138,6 +143,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       ...(lead.event ? { event: lead.event } : {}),
       ...(lead.interestModel ? { interestModel: lead.interestModel } : {}),
       ...(lead.timeframe ? { timeframe: lead.timeframe as PurchaseTimeframe } : {}),
+      ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
       hasEmail: lead.customer.emailNormalized !== null,
       hasPhone: lead.customer.phoneE164 !== null,
       hasPostalCode: lead.customer.postalCode !== null,

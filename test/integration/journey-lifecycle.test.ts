@@ -88,6 +88,12 @@ describe('journey lifecycle (time-skipped)', () => {
     expect(sale).toMatchObject({ dealerId: second, vin: vehicle.vin, model: vehicle.model });
   });
 
+  it('the dealer the customer chose is offered the hand-off first', async () => {
+    const { journeyId, dealers } = await startHotJourney(sys, 2, {}, (d) => d[1]!);
+    const offered = await stateOf(sys, journeyId, (s) => s.handoff?.dealerId != null);
+    expect(offered.handoff?.dealerId).toBe(dealers[1]); // rotation alone would pick dealers[0]
+  });
+
   it('no dealer accepts → back to the OEM with an escalation', async () => {
     const { journeyId, handle, dealers } = await startHotJourney(sys, 2);
     for (const dealerId of dealers) {

@@ -120,6 +120,7 @@ describe('POST /v1/leads', () => {
       ['unknown field (no mass assignment)', { source: 'WEB_FORM', contact: { email: 'x@example.com' }, owner: 'DEALER' }, 'body'],
       ['bad date', { source: 'WEB_FORM', contact: { email: 'x@example.com' }, receivedAt: 'yesterday' }, 'receivedAt'],
       ['bad country', { source: 'WEB_FORM', contact: { phone: '0301234567', country: 'germany' } }, 'contact.country'],
+      ['unknown preferred dealer', { source: 'WEB_FORM', contact: { email: 'x@example.com' }, preferredDealerId: 'DLR-NOWHERE' }, 'preferredDealerId'],
     ];
 
     it.each(cases)('%s', async (_name, body, field) => {

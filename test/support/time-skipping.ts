@@ -78,11 +78,17 @@ export async function stateOf(sys: TimeSkippingSystem, journeyId: string, until:
 }
 
 /** A new customer with a hot lead, in a territory of its own covered by `dealerCount` dealers. */
-export async function startHotJourney(sys: TimeSkippingSystem, dealerCount = 1, contact: Partial<IncomingLead['contact']> = {}) {
+export async function startHotJourney(
+  sys: TimeSkippingSystem,
+  dealerCount = 1,
+  contact: Partial<IncomingLead['contact']> = {},
+  pickDealer?: (dealers: string[]) => string,
+) {
   const territory = freshTerritory();
   const dealers = Array.from({ length: dealerCount }, (_, i) => `dlr-${territory}-${String.fromCharCode(97 + i)}`);
   await seedDealers(sys.db, territory, dealers);
   const lead = hotLead(territory);
-  const accepted = await sys.intake.accept({ ...lead, contact: { ...lead.contact, ...contact } });
+  const preferred = pickDealer ? { preferredDealerId: pickDealer(dealers) } : {};
+  const accepted = await sys.intake.accept({ ...lead, ...preferred, contact: { ...lead.contact, ...contact } });
   return { ...accepted, territory, dealers, dealerId: dealers[0]!, lead, handle: sys.env.client.workflow.getHandle(accepted.journeyId) };
 }

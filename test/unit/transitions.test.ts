@@ -243,6 +243,17 @@ describe('any time', () => {
   });
 });
 
+describe('preferred dealer', () => {
+  it('comes from the lead and the latest choice wins', () => {
+    const started = startJourney('journey-c', 'c', { ...lead('l1'), preferredDealerId: 'd7' }, T0).state;
+    expect(started.preferredDealerId).toBe('d7');
+    const later = applyJourneyEvent(started, { type: 'LEAD_CAPTURED', lead: { ...lead('l2'), preferredDealerId: 'd8' }, at: T1 }, policy).state;
+    expect(later.preferredDealerId).toBe('d8');
+    const noChoice = applyJourneyEvent(later, { type: 'LEAD_CAPTURED', lead: lead('l3'), at: T1 }, policy).state;
+    expect(noChoice.preferredDealerId).toBe('d8');
+  });
+});
+
 describe('nextDeadline', () => {
   it('has none while nothing is waiting on time', () => {
     expect(nextDeadline(qualifying)).toBeNull();
