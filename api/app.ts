@@ -53,7 +53,7 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(leadRoutes(intake));
   await app.register(journeyRoutes(deps.temporal));
-  await app.register(customerRoutes(deps.db));
+  await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(healthRoutes(deps));
   return app;
 }

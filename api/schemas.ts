@@ -84,6 +84,7 @@ export const JourneyView = z
     complaint: z.object({ complaintId: z.string(), openedAt: z.string(), backstopAt: z.string(), escalated: z.boolean() }).nullable().optional(),
     ownershipCycleEndsAt: z.string().nullable().optional(),
     optedOut: z.boolean().optional(),
+    contact: z.object({ hasEmail: z.boolean(), hasPhone: z.boolean(), hasPostalCode: z.boolean() }).nullable().optional(),
     disqualifiedReason: z.string().nullable().optional(),
     escalation: z.object({ reason: z.string(), at: z.string() }).nullable().optional(),
   })

@@ -24,6 +24,13 @@ export interface Vehicle {
   price?: number;
 }
 
+/** What the journey knows of the customer's contact data: presence only, never the data. */
+export interface ContactCompleteness {
+  hasEmail: boolean;
+  hasPhone: boolean;
+  hasPostalCode: boolean;
+}
+
 export interface JourneyState {
   journeyId: string;
   customerId: string;
@@ -59,6 +66,8 @@ export interface JourneyState {
   complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
   ownershipCycleEndsAt?: string | null;
   optedOut?: boolean;
+  /** Latest contact completeness after a change of contact details. */
+  contact?: ContactCompleteness | null;
   disqualifiedReason?: string | null;
   escalation?: { reason: string; at: string } | null;
 }

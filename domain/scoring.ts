@@ -31,7 +31,12 @@ const REPEAT_POINTS_EACH = 10;
 const REPEAT_POINTS_MAX = 20;
 
 /** Scores a customer's leads as of `now` (ISO-8601); `leads` oldest first. */
-export function scoreLeads(leads: readonly LeadCaptured[], now: string, repeatWindowMs: number): LeadScore {
+export function scoreLeads(
+  leads: readonly LeadCaptured[],
+  now: string,
+  repeatWindowMs: number,
+  contact?: { hasEmail: boolean; hasPhone: boolean; hasPostalCode: boolean } | null,
+): LeadScore {
   const latest = leads.at(-1);
   if (!latest) return { score: 0, parts: [] };
   const parts: LeadScore['parts'] = [];
@@ -44,9 +49,9 @@ export function scoreLeads(leads: readonly LeadCaptured[], now: string, repeatWi
   const timeframe = [...leads].reverse().find((l) => l.timeframe)?.timeframe ?? 'UNKNOWN';
   add(`timeframe ${timeframe}`, TIMEFRAME_POINTS[timeframe]);
   if (leads.some((l) => l.interestModel)) add('named a model', 10);
-  if (leads.some((l) => l.hasEmail)) add('e-mail', 5);
-  if (leads.some((l) => l.hasPhone)) add('phone', 10);
-  if (leads.some((l) => l.hasPostalCode)) add('postal code', 5);
+  if (contact?.hasEmail || leads.some((l) => l.hasEmail)) add('e-mail', 5);
+  if (contact?.hasPhone || leads.some((l) => l.hasPhone)) add('phone', 10);
+  if (contact?.hasPostalCode || leads.some((l) => l.hasPostalCode)) add('postal code', 5);
 
   const since = Date.parse(now) - repeatWindowMs;
   const recent = leads.filter((l) => Date.parse(l.receivedAt) >= since).length;

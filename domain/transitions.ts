@@ -1,5 +1,5 @@
 import type { LeadCaptured } from './lead.js';
-import { MAX_REMEMBERED_LEADS, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
+import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import type { JourneyPolicy } from './policy.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
@@ -25,6 +25,7 @@ export type JourneyEvent = { at: string } & (
   | { type: 'COMPLAINT_RESOLVED'; dealerId: string; complaintId: string }
   | { type: 'COMPLAINT_BACKSTOP_DUE' }
   | { type: 'OWNERSHIP_CYCLE_ENDED' }
+  | { type: 'CONTACT_CHANGED'; contact: ContactCompleteness }
   | { type: 'OPTED_OUT' }
   | { type: 'ERASURE_REQUESTED' }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
@@ -311,6 +312,15 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         .effect({ type: 'ROUTE_HANDOFF' })
         .done();
 
+    case 'CONTACT_CHANGED': {
+      const before = state.contact;
+      const same = before && before.hasEmail === event.contact.hasEmail && before.hasPhone === event.contact.hasPhone && before.hasPostalCode === event.contact.hasPostalCode;
+      if (same) return t.unchanged();
+      t.set({ contact: event.contact });
+      // Better contact data can make a nurtured lead ready for a dealer.
+      if (state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
+      return t.done();
+    }
     case 'OPTED_OUT':
       if (state.optedOut) return t.unchanged();
       return t.set({ optedOut: true }).done();
@@ -322,7 +332,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         .set({
           leads: state.leads.map(({ leadId, source, receivedAt }) => ({ leadId, source, receivedAt, hasEmail: false, hasPhone: false, hasPostalCode: false })),
           handoff: null, sales: null, vehicle: null, survey: null, serviceReminderDueAt: null, complaint: null,
-          ownershipCycleEndsAt: null, handoffBlockedUntil: null, optedOut: true,
+          ownershipCycleEndsAt: null, handoffBlockedUntil: null, optedOut: true, contact: null,
         })
         .effect({ type: 'ERASE_PERSONAL_DATA' })
         .done();

@@ -26,6 +26,7 @@ import {
 } from '../domain/transitions.js';
 import {
   acceptHandoffUpdate,
+  contactChangedSignal,
   declineHandoffUpdate,
   disqualifyUpdate,
   erasureRequestedSignal,
@@ -73,6 +74,9 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   setHandler(leadCapturedSignal, (lead) => {
     leads.push(lead);
+  });
+  setHandler(contactChangedSignal, (contact) => {
+    queue.push({ event: { type: 'CONTACT_CHANGED', contact } });
   });
   setHandler(optedOutSignal, () => {
     queue.push({ event: { type: 'OPTED_OUT' } });
@@ -171,7 +175,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     for (const effect of followUps) {
       if (!patched(FULL_LIFECYCLE)) continue;
       if (effect.type === 'SCORE_LEADS') {
-        const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs);
+        const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact);
         await handle({ type: 'LEAD_SCORED', score });
       } else if (effect.type === 'ROUTE_HANDOFF') {
         const choice = await activities.routeHandoff({

@@ -1,7 +1,25 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { PrismaClient } from '../../platform/db.js';
+import { InvalidPhoneNumber, normalizeEmail, normalizePhone } from '../../domain/identity.js';
+import { journeyIdFor } from '../../domain/journey.js';
+import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
+import { contactChangedSignal } from '../../workflows/definitions.js';
 import { Problem, sendProblem } from '../problems.js';
+
+const ContactChange = z
+  .strictObject({
+    email: z.string().trim().pipe(z.email().max(254)).optional(),
+    phone: z.string().trim().min(1).max(40).optional(),
+    postalCode: z.string().trim().min(1).max(12).optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
+    firstName: z.string().trim().min(1).max(100).optional(),
+    lastName: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'name at least one contact detail to change')
+  .meta({ id: 'ContactChange' });
+
+const NOTIFY_TIMEOUT_MS = 3_000;
 
 const OwnershipChange = z.object({
   from: z.object({ owner: z.string(), dealerId: z.string().nullable() }).nullable(),
@@ -11,7 +29,65 @@ const OwnershipChange = z.object({
   at: z.string(),
 });
 
-export const customerRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (app) => {
+export interface CustomerRouteDeps {
+  db: PrismaClient;
+  temporal: Client;
+  defaultCountry: string;
+}
+
+export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDeps): FastifyPluginAsyncZod => async (app) => {
+  app.patch('/v1/customers/:id/contact', {
+    schema: {
+      tags: ['customers'],
+      summary: "Change a customer's contact details; their journey learns what is now known (never the data itself)",
+      params: z.object({ id: z.uuid() }),
+      body: ContactChange,
+      response: { 200: z.object({ customerId: z.string(), journeyNotified: z.boolean() }), 400: Problem, 404: Problem, 409: Problem },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const customer = await db.customer.findUnique({ where: { id } });
+    if (!customer) return sendProblem(reply, { type: 'not-found', title: 'Customer not found', status: 404, detail: `no customer ${id}` });
+    const journey = await db.journey.findUnique({ where: { customerId: id }, select: { stage: true } });
+    if (journey?.stage === 'ERASED') {
+      return sendProblem(reply, { type: 'erased', title: 'Customer erased', status: 409, detail: 'the customer asked for erasure; no personal data is stored again' });
+    }
+    const { email, phone, ...rest } = request.body;
+    let phoneE164: string | undefined;
+    try {
+      phoneE164 = phone ? normalizePhone(phone, request.body.country ?? customer.country ?? defaultCountry) : undefined;
+    } catch (error) {
+      if (!(error instanceof InvalidPhoneNumber)) throw error;
+      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `phone: ${error.message}`, errors: [{ field: 'phone', message: error.message }] });
+    }
+    let updated;
+    try {
+      updated = await db.customer.update({
+        where: { id },
+        data: { ...rest, ...(email ? { emailNormalized: normalizeEmail(email) } : {}), ...(phoneE164 ? { phoneE164 } : {}) },
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const field = isUniqueViolation(error, 'email') ? 'email' : 'phone';
+      return sendProblem(reply, {
+        type: 'identity-conflict', title: 'Contact detail belongs to another customer', status: 409,
+        detail: `${field}: already identifies another customer`, errors: [{ field, message: 'already identifies another customer' }],
+      });
+    }
+    const contact = { hasEmail: updated.emailNormalized !== null, hasPhone: updated.phoneE164 !== null, hasPostalCode: updated.postalCode !== null };
+    let journeyNotified = false;
+    if (journey) {
+      try {
+        await temporal.withDeadline(Date.now() + NOTIFY_TIMEOUT_MS, () => temporal.workflow.getHandle(journeyIdFor(id)).signal(contactChangedSignal, contact));
+        journeyNotified = true;
+      } catch (err) {
+        // The details are saved; the journey re-learns completeness with the next lead.
+        request.log.warn({ err, customerId: id }, 'journey not told of contact change');
+      }
+    }
+    return reply.send({ customerId: id, journeyNotified });
+  });
+
   app.get('/v1/customers/:id/ownership', {
     schema: {
       tags: ['customers'],

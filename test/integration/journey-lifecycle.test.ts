@@ -160,6 +160,13 @@ describe('journey lifecycle (time-skipped)', () => {
     expect(row).toMatchObject({ stage: 'ERASED', owner: 'OEM', dealerId: null });
     const history = JSON.stringify(await handle.fetchHistory());
     for (const personal of [lead.contact.email!, 'Erin', '+4930901820']) expect(history).not.toContain(personal);
+
+    // Nothing personal is stored again for an erased customer.
+    const app = await buildApp({ db: sys.db, temporal: sys.env.client, log: silentLog });
+    const patched = await app.inject({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { email: lead.contact.email } });
+    await app.close();
+    expect(patched.statusCode).toBe(409);
+    expect((await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } })).emailNormalized).toBeNull();
   });
 
   it('ten simulated years stay bounded: every run under 2,000 history events', async () => {

@@ -181,3 +181,38 @@ describe('visibility: ops find journeys by search attribute', () => {
     for (const personal of [email, phone, 'Hopper']) expect(visible).not.toContain(personal);
   });
 });
+
+describe('PATCH /v1/customers/:id/contact', () => {
+  it('saves the new details and the journey re-scores with what is now known', async () => {
+    const { email, phone } = person();
+    const res = await postLead({ source: 'WEB_FORM', interest: { timeframe: 'LATER' }, contact: { email } });
+    const { journeyId, customerId } = res.json();
+    const before = await journeyState(journeyId, (s) => s.stage === 'QUALIFYING' && s.score != null);
+
+    const patched = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { phone, postalCode: '10115' } });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toEqual({ customerId, journeyNotified: true });
+    const after = await journeyState(journeyId, (s) => s.contact?.hasPhone === true && s.score !== before.score);
+    expect(after.contact).toEqual({ hasEmail: true, hasPhone: true, hasPostalCode: true });
+    expect(after.score).toBe(before.score! + 15); // phone 10 + postal code 5
+    expect(await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } })).toMatchObject({ phoneE164: phone, postalCode: '10115' });
+  });
+
+  it('refuses details that identify another customer (409, nothing changed) and bad bodies (400)', async () => {
+    const a = person();
+    const b = person();
+    const first = (await postLead({ source: 'WEB_FORM', contact: { email: a.email } })).json();
+    await postLead({ source: 'WEB_FORM', contact: { email: b.email } });
+    const conflict = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: { email: b.email } });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json().errors).toEqual([{ field: 'email', message: 'already identifies another customer' }]);
+    expect((await sys.db.customer.findUniqueOrThrow({ where: { id: first.customerId } })).emailNormalized).toBe(a.email);
+
+    const empty = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: {} });
+    expect(empty.statusCode).toBe(400);
+    const badPhone = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: { phone: '12' } });
+    expect(badPhone.json().errors[0].field).toBe('phone');
+    const unknown = await sys.app.inject({ method: 'PATCH', url: '/v1/customers/00000000-0000-4000-8000-000000000000/contact', payload: { postalCode: '1' } });
+    expect(unknown.statusCode).toBe(404);
+  });
+});

@@ -54,3 +54,10 @@ describe('scoreLeads', () => {
     expect(score([hot, { ...hot, leadId: 'b' }, { ...hot, leadId: 'c' }])).toBe(100);
   });
 });
+
+describe('scoreLeads with changed contact details', () => {
+  it('counts a phone number added after the lead', () => {
+    const withoutPhone = scoreLeads([lead()], NOW, 90 * DAY).score;
+    expect(scoreLeads([lead()], NOW, 90 * DAY, { hasEmail: true, hasPhone: true, hasPostalCode: false }).score).toBe(withoutPhone + 10);
+  });
+});
