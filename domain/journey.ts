@@ -1,5 +1,4 @@
 import type { LeadCaptured, LeadSource } from './lead.js';
-import type { JourneyPolicy } from './policy.js';
 
 /**
  * Stages of a customer's journey, in the order a typical customer meets them.
@@ -77,4 +76,3 @@ export function journeyIdFor(customerId: string): string {
   return `journey-${customerId}`;
 }
 
-export type { JourneyPolicy };
