@@ -30,6 +30,10 @@ export interface ContactCompleteness {
   hasPostalCode: boolean;
 }
 
+/** Interest the OEM observes between leads (from its marketing systems). */
+export const ENGAGEMENT_KINDS = ['EMAIL_CLICK', 'CONFIGURATOR', 'BROCHURE_DOWNLOAD', 'TEST_DRIVE_REQUEST'] as const;
+export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];
+
 export interface JourneyState {
   journeyId: string;
   customerId: string;
@@ -65,6 +69,8 @@ export interface JourneyState {
   complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
   ownershipCycleEndsAt?: string | null;
   optedOut?: boolean;
+  /** Engagements recorded while nurtured; they raise the score. */
+  engagements?: number;
   /** Latest contact completeness after a change of contact details. */
   contact?: ContactCompleteness | null;
   disqualifiedReason?: string | null;

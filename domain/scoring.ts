@@ -29,6 +29,8 @@ const TIMEFRAME_POINTS: Record<PurchaseTimeframe, number> = {
 
 const REPEAT_POINTS_EACH = 10;
 const REPEAT_POINTS_MAX = 20;
+const ENGAGEMENT_POINTS_EACH = 5;
+const ENGAGEMENT_POINTS_MAX = 15;
 
 /** Scores a customer's leads as of `now` (ISO-8601); `leads` oldest first. */
 export function scoreLeads(
@@ -36,6 +38,7 @@ export function scoreLeads(
   now: string,
   repeatWindowMs: number,
   contact?: { hasEmail: boolean; hasPhone: boolean; hasPostalCode: boolean } | null,
+  engagements = 0,
 ): LeadScore {
   const latest = leads.at(-1);
   if (!latest) return { score: 0, parts: [] };
@@ -56,6 +59,8 @@ export function scoreLeads(
   const since = Date.parse(now) - repeatWindowMs;
   const recent = leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
   if (recent > 1) add(`${recent} leads in the repeat window`, Math.min((recent - 1) * REPEAT_POINTS_EACH, REPEAT_POINTS_MAX));
+
+  if (engagements > 0) add(`${engagements} engagement(s)`, Math.min(engagements * ENGAGEMENT_POINTS_EACH, ENGAGEMENT_POINTS_MAX));
 
   const score = Math.min(100, parts.reduce((sum, p) => sum + p.points, 0));
   return { score, parts };

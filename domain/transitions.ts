@@ -1,5 +1,5 @@
 import type { LeadCaptured } from './lead.js';
-import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
+import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import type { JourneyPolicy } from './policy.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
@@ -26,6 +26,7 @@ export type JourneyEvent = { at: string } & (
   | { type: 'COMPLAINT_BACKSTOP_DUE' }
   | { type: 'OWNERSHIP_CYCLE_ENDED' }
   | { type: 'CONTACT_CHANGED'; contact: ContactCompleteness }
+  | { type: 'ENGAGEMENT_RECORDED'; kind: EngagementKind }
   | { type: 'OPTED_OUT' }
   | { type: 'ERASURE_REQUESTED' }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
@@ -321,6 +322,11 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
       return t.done();
     }
+    case 'ENGAGEMENT_RECORDED':
+      t.set({ engagements: (state.engagements ?? 0) + 1 });
+      if (state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
+      return t.done();
+
     case 'OPTED_OUT':
       if (state.optedOut) return t.unchanged();
       return t.set({ optedOut: true }).done();

@@ -1,6 +1,6 @@
 // The journey's public surface, shared by the workflow, the worker and the API.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ContactCompleteness, JourneyState, Vehicle } from '../domain/journey.js';
+import type { ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { PendingEvent } from '../domain/transitions.js';
@@ -11,6 +11,8 @@ export const JOURNEY_TASK_QUEUE = 'journeys';
 export const leadCapturedSignal = defineSignal<[LeadCaptured]>('leadCaptured');
 /** The customer's contact details changed (presence flags only; the data stays in the database). */
 export const contactChangedSignal = defineSignal<[ContactCompleteness]>('contactChanged');
+/** The customer showed interest between leads (a click, the configurator, a brochure). */
+export const engagementRecordedSignal = defineSignal<[{ kind: EngagementKind }]>('engagementRecorded');
 /** The customer withdrew marketing consent. */
 export const optedOutSignal = defineSignal('optedOut');
 /** The customer asked for their personal data to be erased; the journey ends. */

@@ -27,6 +27,7 @@ import {
 import {
   acceptHandoffUpdate,
   contactChangedSignal,
+  engagementRecordedSignal,
   declineHandoffUpdate,
   disqualifyUpdate,
   erasureRequestedSignal,
@@ -77,6 +78,9 @@ export async function journey(input: JourneyInput): Promise<void> {
   });
   setHandler(contactChangedSignal, (contact) => {
     queue.push({ event: { type: 'CONTACT_CHANGED', contact } });
+  });
+  setHandler(engagementRecordedSignal, ({ kind }) => {
+    queue.push({ event: { type: 'ENGAGEMENT_RECORDED', kind } });
   });
   setHandler(optedOutSignal, () => {
     queue.push({ event: { type: 'OPTED_OUT' } });
@@ -175,7 +179,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     for (const effect of followUps) {
       if (!patched(FULL_LIFECYCLE)) continue;
       if (effect.type === 'SCORE_LEADS') {
-        const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact);
+        const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
         await handle({ type: 'LEAD_SCORED', score });
       } else if (effect.type === 'ROUTE_HANDOFF') {
         const choice = await activities.routeHandoff({

@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, MINUTE } from '../../domain/policy.js';
 import {
-  acceptHandoffUpdate, declineHandoffUpdate, erasureRequestedSignal, optedOutSignal, recordLostUpdate, recordSaleUpdate, recordServiceVisitUpdate,
+  acceptHandoffUpdate, declineHandoffUpdate, engagementRecordedSignal, erasureRequestedSignal, optedOutSignal, recordLostUpdate, recordSaleUpdate, recordServiceVisitUpdate,
 } from '../../workflows/definitions.js';
 import { buildApp } from '../../api/app.js';
 import { recordHistoryFixture } from '../support/histories.js';
@@ -92,6 +92,21 @@ describe('journey lifecycle (time-skipped)', () => {
     const { journeyId, dealers } = await startHotJourney(sys, 2, {}, (d) => d[1]!);
     const offered = await stateOf(sys, journeyId, (s) => s.handoff?.dealerId != null);
     expect(offered.handoff?.dealerId).toBe(dealers[1]); // rotation alone would pick dealers[0]
+  });
+
+  it('a nurtured lead that keeps engaging is handed off once its score reaches the threshold', async () => {
+    const { journeyId, dealerId, lead } = await startHotJourney(sys);
+    // The hot lead was handed off; a lukewarm one for a second person stays with the OEM.
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    const lukewarm = await sys.intake.accept({ ...lead, interest: { model: 'ID.7', timeframe: 'WITHIN_12_MONTHS' }, contact: { email: `warm.${journeyId.slice(-8)}@example.com`, postalCode: lead.contact.postalCode! } });
+    const warm = sys.env.client.workflow.getHandle(lukewarm.journeyId);
+    const nurtured = await stateOf(sys, lukewarm.journeyId, (s) => s.score != null);
+    expect(nurtured).toMatchObject({ stage: 'QUALIFYING', score: 50 });
+    await warm.signal(engagementRecordedSignal, { kind: 'CONFIGURATOR' });
+    await stateOf(sys, lukewarm.journeyId, (s) => s.score === 55);
+    await warm.signal(engagementRecordedSignal, { kind: 'TEST_DRIVE_REQUEST' });
+    const ready = await stateOf(sys, lukewarm.journeyId, (s) => s.stage === 'HANDED_OFF' && s.handoff?.dealerId != null);
+    expect(ready.score).toBe(60);
   });
 
   it('no dealer accepts → back to the OEM with an escalation', async () => {

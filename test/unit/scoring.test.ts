@@ -61,3 +61,11 @@ describe('scoreLeads with changed contact details', () => {
     expect(scoreLeads([lead()], NOW, 90 * DAY, { hasEmail: true, hasPhone: true, hasPostalCode: false }).score).toBe(withoutPhone + 10);
   });
 });
+
+describe('scoreLeads with engagement', () => {
+  it('adds 5 per engagement, at most 15', () => {
+    const base = scoreLeads([lead()], NOW, 90 * DAY).score;
+    expect(scoreLeads([lead()], NOW, 90 * DAY, null, 2).score).toBe(base + 10);
+    expect(scoreLeads([lead()], NOW, 90 * DAY, null, 9).score).toBe(base + 15);
+  });
+});

@@ -57,6 +57,7 @@ const events: Record<JourneyEventType, PendingEvent> = {
   COMPLAINT_BACKSTOP_DUE: { type: 'COMPLAINT_BACKSTOP_DUE' },
   OWNERSHIP_CYCLE_ENDED: { type: 'OWNERSHIP_CYCLE_ENDED' },
   CONTACT_CHANGED: { type: 'CONTACT_CHANGED', contact: { hasEmail: true, hasPhone: true, hasPostalCode: true } },
+  ENGAGEMENT_RECORDED: { type: 'ENGAGEMENT_RECORDED', kind: 'CONFIGURATOR' },
   OPTED_OUT: { type: 'OPTED_OUT' },
   ERASURE_REQUESTED: { type: 'ERASURE_REQUESTED' },
   REASSIGNED: { type: 'REASSIGNED', to: { dealerId: 'd2' }, reason: 'dealer closed', actor: 'ops:kim' },
@@ -66,15 +67,15 @@ type Outcome = JourneyStage | 'x'; // x = refused
 const x = 'x' as const;
 // Columns follow the order of `events` above.
 const table: Record<JourneyStage, Outcome[]> = {
-  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT OPT ERASE REASSIGN
-  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES'],
-  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES'],
-  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES'],
-  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'ERASED', 'IN_SALES'],
-  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES'],
-  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES'],
-  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED'],
-  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES'],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES'],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES'],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'ERASED', 'IN_SALES'],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES'],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES'],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED'],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
 };
 
 describe('applyJourneyEvent: every stage × every event', () => {
@@ -271,5 +272,14 @@ describe('contact change', () => {
     expect(state.contact).toEqual(contact);
     expect(effects).toContainEqual({ type: 'SCORE_LEADS' });
     expect(applyJourneyEvent(state, { type: 'CONTACT_CHANGED', contact, at: T1 }, policy).effects).toEqual([]);
+  });
+});
+
+describe('engagement', () => {
+  it('counts and re-scores a nurtured customer', () => {
+    const { state, effects } = applyJourneyEvent(qualifying, { type: 'ENGAGEMENT_RECORDED', kind: 'CONFIGURATOR', at: T1 }, policy);
+    expect(state.engagements).toBe(1);
+    expect(effects).toContainEqual({ type: 'SCORE_LEADS' });
+    expect(applyJourneyEvent(inSales, { type: 'ENGAGEMENT_RECORDED', kind: 'EMAIL_CLICK', at: T1 }, policy).effects).not.toContainEqual({ type: 'SCORE_LEADS' });
   });
 });
