@@ -8,6 +8,7 @@ import type { JourneyPolicy } from '../domain/policy.js';
 import type { PrismaClient } from '../platform/db.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { registerProblemHandler } from './problems.js';
+import { adfRoutes } from './routes/adf.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
 import { journeyRoutes } from './routes/journeys.js';
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps) {
     journeyPolicy: deps.journeyPolicy,
   });
   await app.register(leadRoutes(intake));
+  await app.register(adfRoutes({ intake, db: deps.db }));
   await app.register(journeyRoutes(deps.temporal));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(healthRoutes(deps));

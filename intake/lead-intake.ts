@@ -65,11 +65,17 @@ export interface LeadIntakeDeps {
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
 export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, journeyStartOptions }: LeadIntakeDeps) {
-  async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
+  /** Checks a lead without writing anything; throws IntakeRejected naming the field. */
+  async function validate(lead: IncomingLead): Promise<Identity> {
     const identity = normalizeIdentity(lead, defaultCountry);
     if (lead.preferredDealerId && !(await db.dealer.findFirst({ where: { id: lead.preferredDealerId, active: true }, select: { id: true } }))) {
       throw new IntakeRejected('preferredDealerId', `no active dealer "${lead.preferredDealerId}"`);
     }
+    return identity;
+  }
+
+  async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
+    const identity = await validate(lead);
     const requestHash = idempotencyKey ? hashRequest(lead) : undefined;
     if (idempotencyKey) {
       const earlier = await replay(idempotencyKey, requestHash!);
@@ -172,7 +178,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     return true;
   }
 
-  return { accept, deliver };
+  return { accept, validate, deliver };
 }
 
 export type LeadIntake = ReturnType<typeof createLeadIntake>;

@@ -216,3 +216,17 @@ describe('PATCH /v1/customers/:id/contact', () => {
     expect(unknown.statusCode).toBe(404);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every route from the same zod schemas that validate them', async () => {
+    const res = await sys.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/healthz', '/v1/customers/{id}/contact', '/v1/customers/{id}/ownership', '/v1/journeys/{id}', '/v1/leads', '/v1/leads/adf',
+    ]);
+    expect(doc.paths['/v1/leads'].post.requestBody.content['application/json'].schema).toBeDefined();
+    expect(Object.keys(doc.paths['/v1/leads/adf'].post.requestBody.content)).toContain('application/xml');
+    expect((await sys.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
