@@ -19,8 +19,10 @@ declare module 'vitest' {
 
 const root = new URL('../../', import.meta.url).pathname;
 const baseUrl = process.env.DATABASE_URL ?? 'postgresql://l2l:l2l@127.0.0.1:5432/l2l';
-const temporalCli = process.env.TEMPORAL_CLI ?? `${root}.tools/temporal-cli-v1.5.1/temporal`;
-const temporalTestServer = process.env.TEMPORAL_TEST_SERVER ?? `${root}.tools/temporal-test-server-1.38.0/temporal-test-server`;
+// Tool paths come from scripts/env.sh, the one place their versions are pinned.
+const [temporalCli, temporalTestServer] = execFileSync('bash', ['-c', 'source scripts/env.sh && echo "$TEMPORAL_CLI" && echo "$TEMPORAL_TEST_SERVER"'], { cwd: root, encoding: 'utf8' })
+  .trim()
+  .split('\n') as [string, string];
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
