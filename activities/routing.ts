@@ -18,7 +18,7 @@ export interface RouteHandoffInput {
  */
 export function createRoutingActivities({ db }: RoutingDeps) {
   return {
-    async routeHandoff(input: RouteHandoffInput): Promise<RoutingChoice> {
+    async routeHandoff(input: RouteHandoffInput): Promise<RoutingChoice & { acceptanceSlaMs?: number }> {
       return db.$transaction(async (tx) => {
         const customer = await tx.customer.findUnique({ where: { id: input.customerId }, select: { postalCode: true } });
         await tx.$executeRaw`SELECT id FROM dealer WHERE active ORDER BY id FOR UPDATE`;
@@ -32,8 +32,10 @@ export function createRoutingActivities({ db }: RoutingDeps) {
           })),
           { postalCode: customer?.postalCode ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried },
         );
-        if (choice.dealerId) await tx.dealer.update({ where: { id: choice.dealerId }, data: { lastOfferedAt: new Date() } });
-        return choice;
+        if (!choice.dealerId) return choice;
+        const chosen = await tx.dealer.update({ where: { id: choice.dealerId }, data: { lastOfferedAt: new Date() } });
+        // A dealer's own acceptance SLA replaces the OEM's for offers to that dealer.
+        return chosen.acceptanceSlaMinutes ? { ...choice, acceptanceSlaMs: chosen.acceptanceSlaMinutes * 60_000 } : choice;
       });
     },
   };

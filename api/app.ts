@@ -1,15 +1,23 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { PrismaClient } from '../platform/db.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
+import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
+import { presentedKey, registerAccessControl } from './access.js';
 import { registerProblemHandler } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { customerRoutes } from './routes/customers.js';
+import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
+import { dealerRoutes } from './routes/dealers.js';
 import { healthRoutes } from './routes/health.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
@@ -22,27 +30,75 @@ export interface AppDeps {
   defaultCountry?: string;
   /** Policy new journeys start with (JOURNEY_POLICY in the environment). */
   journeyPolicy?: JourneyPolicy;
+  /** Requests per key (or per address without a key) in each window. */
+  rateLimit?: { max: number; windowMs: number };
 }
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
 /** The HTTP API, configured and ready; server.ts only listens, tests call inject(). */
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024, // routes lower it to what they need
+    // A caller's X-Request-Id (when sane) follows the request through our logs; else a fresh one.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Counted per key before the key is checked, so floods of bad keys are limited too.
+  await app.register(rateLimit, {
+    max: deps.rateLimit?.max ?? 600,
+    timeWindow: deps.rateLimit?.windowMs ?? 60_000,
+    keyGenerator: (request) => {
+      const key = presentedKey(request);
+      const prefix = key ? keyPrefixOf(key) : null;
+      return prefix ? `key:${prefix}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `more than ${context.max} requests in ${context.after}; retry after the Retry-After header`,
+    }),
+  });
+  const keys = createApiKeyStore(deps.db);
+  registerAccessControl(app, { db: deps.db, keys });
 
   await app.register(swagger, {
     openapi: {
       info: {
         title: 'Lead-to-loyalty journeys',
         version: '0.1.0',
-        description: 'One durable journey per customer: lead capture, qualification, dealer hand-off, sale, service.',
+        description:
+          'One durable journey per customer: lead capture, qualification, dealer hand-off, sale, service. ' +
+          'Every route but /healthz needs an API key (`Authorization: Bearer l2l_…`); each route names the roles it serves. ' +
+          'Errors are RFC 9457 problem documents.',
       },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: l2l_<prefix>_<secret>' } } },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Security headers (helmet's defaults, merged); the docs page needs its own scripts and styles allowed.
+  await app.register(helmet, (instance) => ({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'img-src': ["'self'", 'data:'],
+        'script-src': ["'self'", ...(instance as unknown as { swaggerCSP: { script: string[] } }).swaggerCSP.script],
+        'style-src': ["'self'", ...(instance as unknown as { swaggerCSP: { style: string[] } }).swaggerCSP.style],
+      },
+    },
+  }));
 
   const intake = createLeadIntake({
     db: deps.db,
@@ -55,6 +111,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
   await app.register(journeyRoutes(deps.temporal));
+  await app.register(dealerRoutes(deps.db));
+  await app.register(dealerWorkspaceRoutes(deps.db));
+  await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(healthRoutes(deps));
   return app;

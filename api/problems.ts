@@ -24,6 +24,11 @@ export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type'> 
     .send({ ...problem, type: PROBLEM_BASE + problem.type });
 }
 
+/** One answer for "does not exist" and "not yours", so existence never leaks. */
+export function sendNotFound(reply: FastifyReply, thing: string, id: string) {
+  return sendProblem(reply, { type: 'not-found', title: 'Not found', status: 404, detail: `no ${thing} ${id}` });
+}
+
 /** Registered once: every error leaving the API becomes a problem document. */
 export function registerProblemHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -49,6 +54,9 @@ export function registerProblemHandler(app: FastifyInstance) {
         detail: `${error.field}: ${error.message}`,
         errors: [{ field: error.field, message: error.message }],
       });
+    }
+    if (error.statusCode === 429) {
+      return sendProblem(reply, { type: 'rate-limited', title: 'Too many requests', status: 429, detail: error.message });
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');

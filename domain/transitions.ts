@@ -8,7 +8,7 @@ export type JourneyEvent = { at: string } & (
   | { type: 'QUALIFICATION_STARTED' }
   | { type: 'LEAD_SCORED'; score: number }
   | { type: 'DISQUALIFIED'; reason: string }
-  | { type: 'HANDOFF_OFFERED'; dealerId: string }
+  | { type: 'HANDOFF_OFFERED'; dealerId: string; /** The dealer's own acceptance SLA, when it has one. */ acceptanceSlaMs?: number }
   | { type: 'NO_DEALER_AVAILABLE' }
   | { type: 'HANDOFF_ACCEPTED'; dealerId: string }
   | { type: 'HANDOFF_DECLINED'; dealerId: string; reason: string }
@@ -148,7 +148,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       const handoff = state.handoff ?? { dealerId: null, offeredAt: null, expiresAt: null, tried: [] };
       if (handoff.dealerId) refuse(`already offered to dealer ${handoff.dealerId}`);
       if (handoff.tried.includes(event.dealerId)) refuse(`dealer ${event.dealerId} was already offered this hand-off`);
-      const expiresAt = plus(event.at, policy.handoffAcceptanceSlaMs);
+      const expiresAt = plus(event.at, event.acceptanceSlaMs ?? policy.handoffAcceptanceSlaMs);
       return t
         .set({ handoff: { dealerId: event.dealerId, offeredAt: event.at, expiresAt, tried: [...handoff.tried, event.dealerId] } })
         .effect({ type: 'HANDOFF_RECORDED', kind: 'OFFERED', dealerId: event.dealerId })

@@ -187,7 +187,9 @@ export async function journey(input: JourneyInput): Promise<void> {
           preferredDealerId: state.preferredDealerId ?? null,
           alreadyTried: state.handoff?.tried ?? [],
         });
-        await handle(choice.dealerId ? { type: 'HANDOFF_OFFERED', dealerId: choice.dealerId } : { type: 'NO_DEALER_AVAILABLE' });
+        await handle(choice.dealerId
+          ? { type: 'HANDOFF_OFFERED', dealerId: choice.dealerId, ...(choice.acceptanceSlaMs ? { acceptanceSlaMs: choice.acceptanceSlaMs } : {}) }
+          : { type: 'NO_DEALER_AVAILABLE' });
       }
     }
   }

@@ -11,6 +11,7 @@ export const adfRoutes = (deps: { intake: LeadIntake; db: PrismaClient }): Fasti
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/adf+xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.post('/v1/leads/adf', {
+    config: { access: { roles: ['OEM'] } },
     schema: {
       tags: ['leads'],
       summary: 'Capture leads from a lead provider in ADF 1.0 XML (one or more <prospect>s)',

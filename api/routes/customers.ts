@@ -5,7 +5,7 @@ import { InvalidPhoneNumber, normalizeEmail, normalizePhone } from '../../domain
 import { journeyIdFor } from '../../domain/journey.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { contactChangedSignal } from '../../workflows/definitions.js';
-import { Problem, sendProblem } from '../problems.js';
+import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
 const ContactChange = z
   .strictObject({
@@ -37,6 +37,8 @@ export interface CustomerRouteDeps {
 
 export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDeps): FastifyPluginAsyncZod => async (app) => {
   app.patch('/v1/customers/:id/contact', {
+    config: { access: { roles: ['OEM', 'DEALER'], customer: { param: 'id', kind: 'customerId' } } },
+    bodyLimit: 16 * 1024,
     schema: {
       tags: ['customers'],
       summary: "Change a customer's contact details; their journey learns what is now known (never the data itself)",
@@ -47,7 +49,7 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
   }, async (request, reply) => {
     const { id } = request.params;
     const customer = await db.customer.findUnique({ where: { id } });
-    if (!customer) return sendProblem(reply, { type: 'not-found', title: 'Customer not found', status: 404, detail: `no customer ${id}` });
+    if (!customer) return sendNotFound(reply, 'customer', id);
     const journey = await db.journey.findUnique({ where: { customerId: id }, select: { stage: true } });
     if (journey?.stage === 'ERASED') {
       return sendProblem(reply, { type: 'erased', title: 'Customer erased', status: 409, detail: 'the customer asked for erasure; no personal data is stored again' });
@@ -89,6 +91,7 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
   });
 
   app.get('/v1/customers/:id/ownership', {
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: { param: 'id', kind: 'customerId' } } },
     schema: {
       tags: ['customers'],
       summary: 'Who owned the customer when, and why (the ownership ledger, oldest first)',
@@ -97,7 +100,7 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
     },
   }, async (request, reply) => {
     const customer = await db.customer.findUnique({ where: { id: request.params.id }, select: { id: true } });
-    if (!customer) return sendProblem(reply, { type: 'not-found', title: 'Customer not found', status: 404, detail: `no customer ${request.params.id}` });
+    if (!customer) return sendNotFound(reply, 'customer', request.params.id);
     const rows = await db.ownershipChange.findMany({ where: { customerId: customer.id }, orderBy: [{ at: 'asc' }, { key: 'asc' }] });
     return reply.send({
       customerId: customer.id,

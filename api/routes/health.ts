@@ -7,6 +7,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 
 export const healthRoutes = (deps: { temporal: Client; db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
   app.get('/healthz', {
+    config: { access: { public: true } },
     schema: { tags: ['ops'], summary: 'API, Temporal and database reachability', response: { 200: Health, 503: Health } },
   }, async (_request, reply) => {
     const [temporal, database] = await Promise.all([

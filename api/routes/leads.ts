@@ -5,6 +5,8 @@ import type { LeadIntake } from '../../intake/lead-intake.js';
 
 export const leadRoutes = (intake: LeadIntake): FastifyPluginAsyncZod => async (app) => {
   app.post('/v1/leads', {
+    config: { access: { roles: ['OEM'] } },
+    bodyLimit: 64 * 1024,
     schema: {
       tags: ['leads'],
       summary: 'Capture one lead (web form, phone, walk-in)',

@@ -15,7 +15,7 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const postAdf = (xml: string) => sys.app.inject({ method: 'POST', url: '/v1/leads/adf', payload: xml, headers: { 'content-type': 'application/xml' } });
+const postAdf = (xml: string) => sys.api({ method: 'POST', url: '/v1/leads/adf', payload: xml, headers: { 'content-type': 'application/xml' } });
 
 describe('POST /v1/leads/adf', () => {
   it('turns a prospect into a lead on its journey, with the named vendor as preferred dealer; a resubmission changes nothing', async () => {

@@ -11,7 +11,7 @@ import { journeyStateQuery } from '../../workflows/definitions.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
 import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { inject } from 'vitest';
-import { eventually, person, silentLog, startSystem, type System } from '../support/system.js';
+import { apiCaller, eventually, person, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 let unreachable: Client;
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('GET /healthz', () => {
   it('reports API, Temporal and database reachable', async () => {
-    const res = await sys.app.inject({ method: 'GET', url: '/healthz' });
+    const res = await sys.api({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', api: 'ok', temporal: 'ok', database: 'ok' });
   });
@@ -51,7 +51,7 @@ describe('GET /healthz', () => {
 describe('lead outbox', () => {
   it('keeps a lead taken during a Temporal outage and delivers it once Temporal is back', async () => {
     const { email } = person();
-    const res = await appWithoutTemporal.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'ADF', contact: { email } } });
+    const res = await apiCaller(appWithoutTemporal, sys.oemKey)({ method: 'POST', url: '/v1/leads', payload: { source: 'ADF', contact: { email } } });
     expect(res.statusCode).toBe(202);
     const { journeyId, leadId, delivered } = res.json();
     expect(delivered).toBe(false);
@@ -68,7 +68,7 @@ describe('lead outbox', () => {
   });
 
   it('is harmless when a lead is delivered twice (relay racing the API)', async () => {
-    const res = await sys.app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: person().email } } });
+    const res = await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: person().email } } });
     const { journeyId, leadId } = res.json();
     const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
     expect(await intake.deliver(leadId)).toBe(true);
@@ -79,7 +79,7 @@ describe('lead outbox', () => {
   });
 
   it('leaves young undelivered leads to the request that stored them', async () => {
-    const res = await appWithoutTemporal.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'PHONE', contact: { email: person().email } } });
+    const res = await apiCaller(appWithoutTemporal, sys.oemKey)({ method: 'POST', url: '/v1/leads', payload: { source: 'PHONE', contact: { email: person().email } } });
     const relay = createLeadOutboxRelay({ db: sys.db, intake: createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog }), log: silentLog, minAgeMs: 60_000 });
     await relay.relayOnce();
     expect((await sys.db.lead.findUniqueOrThrow({ where: { id: res.json().leadId } })).deliveredAt).toBeNull();
@@ -90,7 +90,7 @@ describe('worker down', () => {
   it('a lead taken while no worker runs is qualified once a worker comes back', async () => {
     const taskQueue = `journeys-no-worker-${randomUUID()}`;
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue });
-    const res = await app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: person().email } } });
+    const res = await apiCaller(app, sys.oemKey)({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: person().email } } });
     await app.close();
     expect(res.statusCode).toBe(202);
     const { journeyId } = res.json();

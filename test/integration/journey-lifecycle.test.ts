@@ -8,7 +8,7 @@ import {
 } from '../../workflows/definitions.js';
 import { buildApp } from '../../api/app.js';
 import { recordHistoryFixture } from '../support/histories.js';
-import { silentLog } from '../support/system.js';
+import { apiCaller, createTestKey, silentLog } from '../support/system.js';
 import { hotLead, startHotJourney, startTimeSkippingSystem, stateOf, type TimeSkippingSystem } from '../support/time-skipping.js';
 
 let sys: TimeSkippingSystem;
@@ -72,12 +72,13 @@ describe('journey lifecycle (time-skipped)', () => {
       ['DEALER', 'OEM', null, 'BACK_IN_MARKET'],
     ]);
     const app = await buildApp({ db: sys.db, temporal: sys.env.client, log: silentLog });
-    const viaApi = await app.inject({ method: 'GET', url: `/v1/customers/${customerId}/ownership` });
+    const call = apiCaller(app, await createTestKey(sys.db));
+    const viaApi = await call({ method: 'GET', url: `/v1/customers/${customerId}/ownership` });
     expect(viaApi.statusCode).toBe(200);
     expect(viaApi.json().changes.map((c: { to: { owner: string }; reason: string }) => [c.to.owner, c.reason])).toEqual([
       ['DEALER_SALES', 'HANDOFF_ACCEPTED'], ['DEALER', 'SOLD'], ['OEM', 'BACK_IN_MARKET'],
     ]);
-    expect((await app.inject({ method: 'GET', url: '/v1/customers/00000000-0000-4000-8000-000000000000/ownership' })).statusCode).toBe(404);
+    expect((await call({ method: 'GET', url: '/v1/customers/00000000-0000-4000-8000-000000000000/ownership' })).statusCode).toBe(404);
     await app.close();
 
     const handoffs = await sys.db.handoffEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } });
@@ -178,7 +179,8 @@ describe('journey lifecycle (time-skipped)', () => {
 
     // Nothing personal is stored again for an erased customer.
     const app = await buildApp({ db: sys.db, temporal: sys.env.client, log: silentLog });
-    const patched = await app.inject({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { email: lead.contact.email } });
+    const call = apiCaller(app, await createTestKey(sys.db));
+    const patched = await call({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { email: lead.contact.email } });
     await app.close();
     expect(patched.statusCode).toBe(409);
     expect((await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } })).emailNormalized).toBeNull();

@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 async function postLead(body: unknown, headers: Record<string, string> = {}) {
-  return sys.app.inject({ method: 'POST', url: '/v1/leads', payload: body as object, headers });
+  return sys.api({ method: 'POST', url: '/v1/leads', payload: body as object, headers });
 }
 
 async function journeyState(journeyId: string, until: (s: JourneyState) => boolean = () => true): Promise<JourneyState> {
@@ -50,7 +50,7 @@ describe('POST /v1/leads', () => {
     const lead = await sys.db.lead.findUniqueOrThrow({ where: { id: body.leadId } });
     expect(lead.deliveredAt).not.toBeNull();
 
-    const viaApi = await sys.app.inject({ method: 'GET', url: `/v1/journeys/${body.journeyId}` });
+    const viaApi = await sys.api({ method: 'GET', url: `/v1/journeys/${body.journeyId}` });
     expect(viaApi.statusCode).toBe(200);
     expect(viaApi.json()).toMatchObject({ journeyId: body.journeyId, stage: 'QUALIFYING', leadCount: 1 });
   });
@@ -149,10 +149,10 @@ describe('POST /v1/leads', () => {
 
 describe('GET /v1/journeys/:id', () => {
   it('404s for an unknown journey and 400s for a malformed id', async () => {
-    const unknown = await sys.app.inject({ method: 'GET', url: '/v1/journeys/journey-00000000-0000-4000-8000-000000000000' });
+    const unknown = await sys.api({ method: 'GET', url: '/v1/journeys/journey-00000000-0000-4000-8000-000000000000' });
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json()).toMatchObject({ status: 404, title: 'Journey not found' });
-    const malformed = await sys.app.inject({ method: 'GET', url: '/v1/journeys/42' });
+    expect(unknown.json()).toMatchObject({ status: 404, title: 'Not found', detail: 'no journey journey-00000000-0000-4000-8000-000000000000' });
+    const malformed = await sys.api({ method: 'GET', url: '/v1/journeys/42' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().errors[0].field).toBe('params.id');
   });
@@ -189,7 +189,7 @@ describe('PATCH /v1/customers/:id/contact', () => {
     const { journeyId, customerId } = res.json();
     const before = await journeyState(journeyId, (s) => s.stage === 'QUALIFYING' && s.score != null);
 
-    const patched = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { phone, postalCode: '10115' } });
+    const patched = await sys.api({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { phone, postalCode: '10115' } });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toEqual({ customerId, journeyNotified: true });
     const after = await journeyState(journeyId, (s) => s.contact?.hasPhone === true && s.score !== before.score);
@@ -203,30 +203,44 @@ describe('PATCH /v1/customers/:id/contact', () => {
     const b = person();
     const first = (await postLead({ source: 'WEB_FORM', contact: { email: a.email } })).json();
     await postLead({ source: 'WEB_FORM', contact: { email: b.email } });
-    const conflict = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: { email: b.email } });
+    const conflict = await sys.api({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: { email: b.email } });
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json().errors).toEqual([{ field: 'email', message: 'already identifies another customer' }]);
     expect((await sys.db.customer.findUniqueOrThrow({ where: { id: first.customerId } })).emailNormalized).toBe(a.email);
 
-    const empty = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: {} });
+    const empty = await sys.api({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: {} });
     expect(empty.statusCode).toBe(400);
-    const badPhone = await sys.app.inject({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: { phone: '12' } });
+    const badPhone = await sys.api({ method: 'PATCH', url: `/v1/customers/${first.customerId}/contact`, payload: { phone: '12' } });
     expect(badPhone.json().errors[0].field).toBe('phone');
-    const unknown = await sys.app.inject({ method: 'PATCH', url: '/v1/customers/00000000-0000-4000-8000-000000000000/contact', payload: { postalCode: '1' } });
+    const unknown = await sys.api({ method: 'PATCH', url: '/v1/customers/00000000-0000-4000-8000-000000000000/contact', payload: { postalCode: '1' } });
     expect(unknown.statusCode).toBe(404);
   });
 });
 
 describe('OpenAPI', () => {
   it('documents every route from the same zod schemas that validate them', async () => {
-    const res = await sys.app.inject({ method: 'GET', url: '/docs/json' });
+    const res = await sys.api({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/healthz', '/v1/customers/{id}/contact', '/v1/customers/{id}/ownership', '/v1/journeys/{id}', '/v1/leads', '/v1/leads/adf',
+      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/customers/{id}/contact', '/v1/customers/{id}/ownership',
+      '/v1/dealer/customers', '/v1/dealer/handoffs', '/v1/dealers', '/v1/dealers/{id}',
+      '/v1/journeys/{id}', '/v1/journeys/{id}/accept', '/v1/journeys/{id}/complaints', '/v1/journeys/{id}/complaints/{complaintId}/resolution',
+      '/v1/journeys/{id}/decline', '/v1/journeys/{id}/disqualify', '/v1/journeys/{id}/lost', '/v1/journeys/{id}/no-show',
+      '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
     ]);
+    // Every route but the health probe names its roles, needs a key and documents the refusals.
+    for (const [path, operations] of Object.entries<Record<string, { description?: string; security?: unknown; responses: Record<string, unknown> }>>(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        if (path === '/healthz') continue;
+        expect(op.description, `${method} ${path}`).toMatch(/\*\*Roles:\*\* (OEM|DEALER|OPS)/);
+        expect(op.security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
+        expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403', '429']));
+      }
+    }
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/leads'].post.requestBody.content['application/json'].schema).toBeDefined();
     expect(Object.keys(doc.paths['/v1/leads/adf'].post.requestBody.content)).toContain('application/xml');
-    expect((await sys.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+    expect((await sys.api({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 });

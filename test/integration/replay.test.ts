@@ -37,8 +37,8 @@ describe('recorded journey histories', () => {
 
   it('a fresh journey (two leads, qualifying) replays, and is saved as a fixture when recording', async () => {
     const { email, phone } = person();
-    const first = await sys.app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', campaign: 'spring-ev', contact: { email } } });
-    await sys.app.inject({ method: 'POST', url: '/v1/leads', payload: { source: 'FAIR', event: 'IAA Mobility', contact: { email, phone } } });
+    const first = await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', campaign: 'spring-ev', contact: { email } } });
+    await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'FAIR', event: 'IAA Mobility', contact: { email, phone } } });
     const handle = sys.temporal.workflow.getHandle(first.json().journeyId);
     await eventually(async () => ((await handle.query(journeyStateQuery)).leadCount === 2 ? true : undefined));
     const history = JSON.parse(historyToJSON(await handle.fetchHistory()));

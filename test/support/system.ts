@@ -5,7 +5,10 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { inject } from 'vitest';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app.js';
+import type { Role } from '../../domain/access.js';
+import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
 
@@ -15,7 +18,24 @@ export interface System {
   worker: Worker;
   taskQueue: string;
   app: Awaited<ReturnType<typeof buildApp>>;
+  /** An OEM key, and inject() calling the app with it (or with the key given). */
+  oemKey: string;
+  api: ApiCaller;
   stop(): Promise<void>;
+}
+
+type App = Awaited<ReturnType<typeof buildApp>>;
+export type ApiCaller = (options: InjectOptions, key?: string | null) => Promise<LightMyRequestResponse>;
+
+/** A real API key in the test database (the same store the API checks). */
+export async function createTestKey(db: PrismaClient, role: Role = 'OEM', dealerId: string | null = null, name = `test ${role}`): Promise<string> {
+  return (await createApiKeyStore(db).create({ name, role, dealerId })).key;
+}
+
+/** inject() with `Authorization: Bearer <key>`; null sends no key at all. */
+export function apiCaller(app: App, defaultKey: string): ApiCaller {
+  return (options, key = defaultKey) =>
+    app.inject({ ...options, headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...options.headers } });
 }
 
 export const silentLog = pino({ level: 'silent' });
@@ -33,8 +53,9 @@ export async function startSystem(): Promise<System> {
   const worker = await createJourneyWorker(nativeConnection, { db }, { taskQueue });
   const running = worker.run();
   const app = await buildApp({ db, temporal, log: silentLog, taskQueue });
+  const oemKey = await createTestKey(db, 'OEM');
   return {
-    db, temporal, worker, taskQueue, app,
+    db, temporal, worker, taskQueue, app, oemKey, api: apiCaller(app, oemKey),
     async stop() {
       await app.close();
       worker.shutdown();

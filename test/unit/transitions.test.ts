@@ -118,6 +118,13 @@ describe('hand-off', () => {
     expect(nextDeadline(handedOff)).toEqual({ at: '2026-01-01T11:00:00.000Z', event: 'HANDOFF_TIMED_OUT' });
   });
 
+  it("a dealer's own acceptance SLA replaces the OEM's for offers to that dealer", () => {
+    const routing = applyJourneyEvent(qualifying, { type: 'LEAD_SCORED', score: 90, at: T0 }, policy).state;
+    const { state } = applyJourneyEvent(routing, { type: 'HANDOFF_OFFERED', dealerId: 'd1', acceptanceSlaMs: 30 * 60_000, at: T0 }, policy);
+    expect(state.handoff?.expiresAt).toBe(new Date(Date.parse(T0) + 30 * 60_000).toISOString());
+    expect(nextDeadline(state)).toEqual({ at: state.handoff?.expiresAt, event: 'HANDOFF_TIMED_OUT' });
+  });
+
   it('a lead below the threshold stays in OEM nurture', () => {
     const { state, effects } = applyJourneyEvent(qualifying, { type: 'LEAD_SCORED', score: 59, at: T1 }, policy);
     expect(state.stage).toBe('QUALIFYING');

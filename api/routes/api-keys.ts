@@ -1,0 +1,60 @@
+// API key administration for OEM keys. The first key comes from the CLI (npm run api-key).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLES } from '../../domain/access.js';
+import type { ApiKeyStore } from '../../platform/api-keys.js';
+import type { PrismaClient } from '../../platform/db.js';
+import { Problem, sendNotFound, sendProblem } from '../problems.js';
+
+const NewApiKey = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).describe('Who uses it, e.g. "Autohaus Mitte sales desk"'),
+    role: z.enum(ROLES),
+    dealerId: z.string().min(1).max(64).optional().describe('Required for DEALER keys, refused otherwise'),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.role === 'DEALER' && !body.dealerId) ctx.addIssue({ code: 'custom', path: ['dealerId'], message: 'a DEALER key needs the dealer it acts for' });
+    if (body.role !== 'DEALER' && body.dealerId) ctx.addIssue({ code: 'custom', path: ['dealerId'], message: `only DEALER keys act for a dealer, not ${body.role}` });
+    if (body.expiresAt && Date.parse(body.expiresAt) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be in the future' });
+  })
+  .meta({ id: 'NewApiKey' });
+
+const ApiKeyView = z
+  .object({
+    id: z.string(), prefix: z.string(), name: z.string(), role: z.enum(ROLES), dealerId: z.string().nullable(), createdBy: z.string().nullable(),
+    expiresAt: z.string().nullable(), revokedAt: z.string().nullable(), lastUsedAt: z.string().nullable(), createdAt: z.string(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const apiKeyRoutes = (deps: { db: PrismaClient; keys: ApiKeyStore }): FastifyPluginAsyncZod => async (app) => {
+  app.post('/v1/api-keys', {
+    config: { access: { roles: ['OEM'] } },
+    schema: {
+      tags: ['api keys'], summary: 'Create an API key; the key is in this answer only',
+      body: NewApiKey, response: { 201: ApiKeyView.extend({ key: z.string().describe('Send as "Authorization: Bearer <key>"; shown once') }), 400: Problem },
+    },
+  }, async (request, reply) => {
+    const { dealerId } = request.body;
+    if (dealerId && !(await deps.db.dealer.findUnique({ where: { id: dealerId }, select: { id: true } }))) {
+      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `dealerId: no dealer ${dealerId}`, errors: [{ field: 'dealerId', message: `no dealer ${dealerId}` }] });
+    }
+    const created = await deps.keys.create({
+      ...request.body, expiresAt: request.body.expiresAt ? new Date(request.body.expiresAt) : null, createdBy: request.principal!.name,
+    });
+    return reply.status(201).send(created);
+  });
+
+  app.get('/v1/api-keys', {
+    config: { access: { roles: ['OEM'] } },
+    schema: { tags: ['api keys'], summary: 'All keys (never their secrets)', response: { 200: z.object({ items: z.array(ApiKeyView) }) } },
+  }, async (_request, reply) => reply.send({ items: await deps.keys.list() }));
+
+  app.delete('/v1/api-keys/:id', {
+    config: { access: { roles: ['OEM'] } },
+    schema: { tags: ['api keys'], summary: 'Revoke a key; it is refused from now on', params: z.object({ id: z.uuid() }), response: { 200: ApiKeyView, 400: Problem, 404: Problem } },
+  }, async (request, reply) => {
+    const revoked = await deps.keys.revoke(request.params.id);
+    return revoked ? reply.send(revoked) : sendNotFound(reply, 'API key', request.params.id);
+  });
+};

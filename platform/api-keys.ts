@@ -1,0 +1,96 @@
+// API keys: `l2l_<prefix>_<secret>`. The prefix finds the row; only a SHA-256 of the
+// secret is stored. A plain hash (not scrypt/argon2) is enough because the secret is
+// 256 random bits, not a password: there is nothing to guess from a dictionary.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Principal, Role } from '../domain/access.js';
+import type { PrismaClient } from './db.js';
+
+const KEY_FORMAT = /^l2l_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+/** last_used_at is informative; writing it on every request would double the writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface NewApiKey {
+  name: string;
+  role: Role;
+  dealerId?: string | null;
+  expiresAt?: Date | null;
+  createdBy?: string | null;
+}
+
+export interface ApiKeyView {
+  id: string;
+  prefix: string;
+  name: string;
+  role: Role;
+  dealerId: string | null;
+  createdBy: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/** The public part of a well-formed key (no database needed), else null. */
+export function keyPrefixOf(presented: string): string | null {
+  return KEY_FORMAT.exec(presented)?.[1] ?? null;
+}
+
+const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+function view(row: { id: string; prefix: string; name: string; role: string; dealerId: string | null; createdBy: string | null; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null; createdAt: Date }): ApiKeyView {
+  return {
+    id: row.id, prefix: row.prefix, name: row.name, role: row.role as Role, dealerId: row.dealerId, createdBy: row.createdBy,
+    expiresAt: row.expiresAt?.toISOString() ?? null, revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export type ApiKeyStore = ReturnType<typeof createApiKeyStore>;
+
+export function createApiKeyStore(db: PrismaClient) {
+  return {
+    /** Creates a key; the returned `key` is the only time the secret exists in clear. */
+    async create(input: NewApiKey): Promise<ApiKeyView & { key: string }> {
+      if ((input.role === 'DEALER') !== Boolean(input.dealerId)) {
+        throw new Error('a DEALER key needs a dealer id, and only a DEALER key has one');
+      }
+      const prefix = randomBytes(6).toString('hex');
+      const secret = randomBytes(32).toString('base64url');
+      const row = await db.apiKey.create({
+        data: {
+          prefix, secretHash: hashOf(secret), name: input.name, role: input.role, dealerId: input.dealerId ?? null,
+          expiresAt: input.expiresAt ?? null, createdBy: input.createdBy ?? null,
+        },
+      });
+      return { ...view(row), key: `l2l_${prefix}_${secret}` };
+    },
+
+    /** The principal behind a presented key, or null when it is unknown, wrong, revoked or expired. */
+    async authenticate(presented: string, now = new Date()): Promise<Principal | null> {
+      const match = KEY_FORMAT.exec(presented);
+      if (!match) return null;
+      const row = await db.apiKey.findUnique({ where: { prefix: match[1] } });
+      if (!row) return null;
+      const expected = Buffer.from(row.secretHash, 'hex');
+      const actual = Buffer.from(hashOf(match[2]!), 'hex');
+      if (!timingSafeEqual(expected, actual)) return null;
+      if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+      if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+        await db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+      }
+      return { keyId: row.id, name: row.name, role: row.role as Role, dealerId: row.dealerId };
+    },
+
+    async list(): Promise<ApiKeyView[]> {
+      return (await db.apiKey.findMany({ orderBy: { createdAt: 'asc' } })).map(view);
+    },
+
+    /** Revokes a key (idempotent); null when there is no such key. */
+    async revoke(id: string, now = new Date()): Promise<ApiKeyView | null> {
+      const row = await db.apiKey.findUnique({ where: { id } });
+      if (!row) return null;
+      if (row.revokedAt) return view(row);
+      return view(await db.apiKey.update({ where: { id }, data: { revokedAt: now } }));
+    },
+  };
+}
