@@ -5,7 +5,7 @@
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/setup.sh
-[[ "${L2L_SEED_DEALERS:-1}" == "1" ]] && "$ROOT/node_modules/.bin/tsx" scripts/seed-dev-dealers.ts
+[[ "${L2L_SEED_DEV:-1}" == "1" ]] && "$ROOT/node_modules/.bin/tsx" scripts/seed-dev.ts
 
 mkdir -p "$DATA_DIR"
 pids=()          # app processes (worker, API)
