@@ -51,6 +51,12 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  // An action without a body (accept, no-show) may still be sent with a JSON content type.
+  // Fastify's own parser otherwise (it refuses __proto__ and constructor poisoning).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body.toString(), done));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

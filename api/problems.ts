@@ -58,6 +58,12 @@ export function registerProblemHandler(app: FastifyInstance) {
     if (error.statusCode === 429) {
       return sendProblem(reply, { type: 'rate-limited', title: 'Too many requests', status: 429, detail: error.message });
     }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendProblem(reply, { type: 'payload-too-large', title: 'The body is too large', status: 413, detail: error.message });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendProblem(reply, { type: 'unsupported-media-type', title: 'Unsupported content type', status: 415, detail: error.message });
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, {

@@ -45,7 +45,10 @@ cat >&2 <<MSG
   Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage="QUALIFYING")
   Temporal gRPC $TEMPORAL_ADDRESS   PostgreSQL $DATABASE_URL
 
-  Try: curl -s -XPOST localhost:$API_PORT/v1/leads -H 'content-type: application/json' \\
+  API keys      $DATA_DIR/dev-keys.env   (source it: OEM_KEY, DEALER_KEY, DEALER_NORD_KEY, OPS_KEY)
+
+  Try: source .data/dev-keys.env
+       curl -s -XPOST localhost:$API_PORT/v1/leads -H "authorization: Bearer \$OEM_KEY" -H 'content-type: application/json' \\
          -d '{"source":"WEB_FORM","contact":{"email":"ada@example.com","postalCode":"10115"}}'
   Ctrl-C stops everything.
 MSG

@@ -315,3 +315,17 @@ describe('protection', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 });
+
+describe('bodies', () => {
+  it('takes a body-less action sent with a JSON content type, and refuses malformed or poisoned JSON with 400', async () => {
+    const { journeyId } = await journeyOfferedToB();
+    const accepted = await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/accept`, headers: { 'content-type': 'application/json' } }, keys.dealerB);
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    const malformed = await sys.api({ method: 'POST', url: '/v1/dealers', headers: { 'content-type': 'application/json' }, payload: '{"id":' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toMatch(/application\/problem\+json/);
+    const poisoned = await sys.api({ method: 'POST', url: '/v1/dealers', headers: { 'content-type': 'application/json' }, payload: '{"id":"DLR-P","name":"P","territory":[],"brands":[],"__proto__":{"admin":true}}' });
+    expect(poisoned.statusCode).toBe(400);
+    expect(await sys.db.dealer.findUnique({ where: { id: 'DLR-P' } })).toBeNull();
+  });
+});
