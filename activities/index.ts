@@ -1,8 +1,9 @@
 import { createReadModelActivities, type ReadModelDeps } from './journey-read-model.js';
 import { createRecordsActivities } from './journey-records.js';
+import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
 import { createRoutingActivities } from './routing.js';
 
-export type ActivityDeps = ReadModelDeps;
+export type ActivityDeps = ReadModelDeps & LeadImportDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReadModelActivities(deps),
     ...createRecordsActivities(deps),
     ...createRoutingActivities(deps),
+    ...createLeadImportActivities(deps),
   };
 }
 

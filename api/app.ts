@@ -9,12 +9,14 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { PrismaClient } from '../platform/db.js';
+import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
 import { presentedKey, registerAccessControl } from './access.js';
 import { registerProblemHandler } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { importRoutes } from './routes/imports.js';
 import { customerRoutes } from './routes/customers.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
@@ -120,6 +122,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dealerRoutes(deps.db));
   await app.register(dealerWorkspaceRoutes(deps.db));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
+  await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(healthRoutes(deps));
   return app;

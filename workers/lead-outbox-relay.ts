@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
+import type { LeadImports } from '../intake/lead-imports.js';
 import type { LeadIntake } from '../intake/lead-intake.js';
 import type { PrismaClient } from '../platform/db.js';
 
 export interface OutboxRelayOptions {
   db: PrismaClient;
   intake: Pick<LeadIntake, 'deliver'>;
+  /** Also starts lead imports whose workflow could not be started when they arrived. */
+  imports?: Pick<LeadImports, 'startStranded'>;
   log: Logger;
   /** How often to look for stranded leads. */
   intervalMs?: number;
@@ -18,7 +21,7 @@ export interface OutboxRelayOptions {
  * down, or the API died between the two steps). Delivery is idempotent: the
  * journey ignores a lead id it has seen, so a double delivery is harmless.
  */
-export function createLeadOutboxRelay({ db, intake, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
+export function createLeadOutboxRelay({ db, intake, imports, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
@@ -35,7 +38,9 @@ export function createLeadOutboxRelay({ db, intake, log, intervalMs = 5_000, min
       else break; // journey still unreachable; try the rest next round
     }
     if (stranded.length > 0) log.info({ stranded: stranded.length, delivered }, 'lead outbox relayed');
-    return delivered;
+    const importsStarted = imports ? await imports.startStranded(minAgeMs, now) : 0;
+    if (importsStarted > 0) log.info({ importsStarted }, 'stranded lead imports started');
+    return delivered + importsStarted;
   }
 
   function tick() {

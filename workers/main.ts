@@ -2,6 +2,7 @@
 // Temporal's Runtime turns SIGINT/SIGTERM into a graceful shutdown: no new tasks
 // are polled, running activities finish, then worker.run() resolves.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { policyFromEnv } from '../domain/policy.js';
 import { loadConfig } from '../platform/config.js';
@@ -18,17 +19,19 @@ Runtime.install({ logger: temporalLoggerFor(log) });
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = await connectTemporal(config);
-const worker = await createJourneyWorker(connection, { db }, {
+const intake = createLeadIntake({
+  db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
+  journeyPolicy: policyFromEnv(process.env),
+});
+const worker = await createJourneyWorker(connection, { db, intake, defaultCountry: config.DEFAULT_COUNTRY }, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
 });
 const relay = createLeadOutboxRelay({
   db,
   log,
-  intake: createLeadIntake({
-    db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
-    journeyPolicy: policyFromEnv(process.env),
-  }),
+  intake,
+  imports: createLeadImports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
 });
 
 relay.start();

@@ -48,3 +48,31 @@ export interface JourneyInput {
     pendingEvents?: PendingEvent[];
   };
 }
+
+// ---- Lead imports (fair and road-show files) ----
+
+/** What became of the rows imported so far. */
+export interface ImportCounts {
+  ok: number;
+  rejected: number;
+  duplicates: number;
+}
+
+export interface ImportProgress extends ImportCounts {
+  importId: string;
+  status: 'RUNNING' | 'COMPLETED';
+  totalRows: number;
+  doneRows: number;
+}
+
+export interface LeadImportInput {
+  importId: string;
+  totalRows: number;
+  /** Rows per activity; the default suits files of thousands of rows. */
+  chunkSize?: number;
+}
+
+export const leadImportIdFor = (importId: string) => `import-${importId}`;
+
+/** Rows done, leads made, rows rejected and duplicates, live from the import workflow. */
+export const importProgressQuery = defineQuery<ImportProgress>('importProgress');

@@ -1,2 +1,3 @@
 // Entry point the worker bundles: every workflow type it runs.
 export { journey } from './journey.js';
+export { leadImport } from './lead-import.js';

@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import type { Role } from '../../domain/access.js';
+import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
@@ -50,7 +51,8 @@ export async function startSystem(): Promise<System> {
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const taskQueue = `journeys-test-${randomUUID()}`;
-  const worker = await createJourneyWorker(nativeConnection, { db }, { taskQueue });
+  const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog });
+  const worker = await createJourneyWorker(nativeConnection, { db, intake }, { taskQueue });
   const running = worker.run();
   const app = await buildApp({ db, temporal, log: silentLog, taskQueue });
   const oemKey = await createTestKey(db, 'OEM');

@@ -1,0 +1,83 @@
+import { Context } from '@temporalio/activity';
+import pLimit from 'p-limit';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { LeadSource } from '../domain/lead.js';
+import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
+import { IntakeRejected, type LeadIntake } from '../intake/lead-intake.js';
+import type { ImportCounts } from '../workflows/definitions.js';
+
+export interface LeadImportDeps {
+  db: PrismaClient;
+  /** Needed by the import activities only; the journey activities run without it. */
+  intake?: LeadIntake;
+  defaultCountry?: string;
+}
+
+/** Rows of one chunk taken at once: enough to keep the database and Temporal busy, not flooded. */
+const ROW_CONCURRENCY = 8;
+/** Parsed files kept per worker, so 40 chunks of one file are parsed once. */
+const PARSED_FILES_KEPT = 4;
+
+interface ParsedImport {
+  file: ImportFile;
+  duplicates: Map<number, number>;
+  source: LeadSource;
+  eventName: string;
+}
+
+/**
+ * The work of a leadImport workflow: a chunk of rows becomes leads through the same
+ * intake as the API. Each row's lead carries the key `import:<import id>:<row>`, so a
+ * retried chunk (worker killed halfway) finds the leads it made and makes no new ones.
+ */
+export function createLeadImportActivities({ db, intake, defaultCountry = 'DE' }: LeadImportDeps) {
+  const parsed = new Map<string, ParsedImport>();
+
+  async function load(importId: string): Promise<ParsedImport> {
+    const cached = parsed.get(importId);
+    if (cached) return cached;
+    const stored = await db.leadImport.findUniqueOrThrow({ where: { id: importId } });
+    const file = parseImportFile(stored.content, stored.format as ImportFormat);
+    const entry = { file, duplicates: duplicateRows(file.rows, defaultCountry), source: stored.source, eventName: stored.eventName };
+    if (parsed.size >= PARSED_FILES_KEPT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(importId, entry);
+    return entry;
+  }
+
+  return {
+    async importLeadRows({ importId, fromRow, toRow }: { importId: string; fromRow: number; toRow: number }): Promise<ImportCounts> {
+      if (!intake) throw new Error('this worker was started without the lead intake; it cannot import files');
+      const { file, duplicates, source, eventName } = await load(importId);
+      const limit = pLimit(ROW_CONCURRENCY);
+      const outcomes = await Promise.all(file.rows.slice(fromRow - 1, toRow).map((row) => limit(async () => {
+        Context.current().heartbeat(row.row);
+        const earlier = duplicates.get(row.row);
+        if (earlier !== undefined) return { row: row.row, outcome: 'DUPLICATE', reason: `same person as row ${earlier}` };
+        const mapped = leadFromRow(row, { source, name: eventName });
+        if ('field' in mapped) return { row: row.row, outcome: 'REJECTED', field: mapped.field, reason: mapped.reason };
+        try {
+          const accepted = await intake.accept(mapped.lead, `import:${importId}:${row.row}`);
+          return { row: row.row, outcome: 'OK', leadId: accepted.leadId };
+        } catch (error) {
+          if (!(error instanceof IntakeRejected)) throw error; // infrastructure: the chunk is retried
+          return { row: row.row, outcome: 'REJECTED', field: columnOf(error.field), reason: error.message };
+        }
+      })));
+      await db.leadImportRow.createMany({ data: outcomes.map((o) => ({ importId, ...o })), skipDuplicates: true });
+      return {
+        ok: outcomes.filter((o) => o.outcome === 'OK').length,
+        rejected: outcomes.filter((o) => o.outcome === 'REJECTED').length,
+        duplicates: outcomes.filter((o) => o.outcome === 'DUPLICATE').length,
+      };
+    },
+
+    /** Marks the import done; the counts come from the row outcomes, the durable truth. */
+    async finishLeadImport({ importId }: { importId: string }): Promise<ImportCounts> {
+      const groups = await db.leadImportRow.groupBy({ by: ['outcome'], where: { importId }, _count: { _all: true } });
+      const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count._all ?? 0;
+      await db.leadImport.update({ where: { id: importId }, data: { status: 'COMPLETED', completedAt: new Date() } });
+      parsed.delete(importId);
+      return { ok: count('OK'), rejected: count('REJECTED'), duplicates: count('DUPLICATE') };
+    },
+  };
+}

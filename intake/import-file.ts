@@ -1,0 +1,175 @@
+// Fair and road-show files: CSV (any of , ; tab separators, BOM, quoted fields) or
+// JSON, columns matched by header name (see IMPORT_TEMPLATE), one lead per row.
+// Pure: no database, no Temporal; the import activities call it.
+import { parse } from 'csv-parse/sync';
+import { normalizeEmail, normalizePhone } from '../domain/identity.js';
+import type { LeadSource } from '../domain/lead.js';
+import type { IncomingLead } from './lead-intake.js';
+import { LeadBody } from './lead-schema.js';
+
+export const IMPORT_FORMATS = ['CSV', 'JSON'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** The documented template: our column name, then the header names also understood (any case, spacing or dashes). */
+export const IMPORT_TEMPLATE = {
+  firstName: ['first name', 'given name', 'vorname'],
+  lastName: ['last name', 'surname', 'family name', 'nachname'],
+  email: ['e-mail', 'mail', 'email address', 'e-mail-adresse'],
+  phone: ['telephone', 'mobile', 'phone number', 'telefon', 'handy', 'mobil'],
+  postalCode: ['postal code', 'zip', 'zip code', 'postcode', 'plz'],
+  country: ['country code', 'land'],
+  model: ['interest', 'model of interest', 'modell'],
+  timeframe: ['purchase timeframe', 'kaufzeitraum'],
+  message: ['notes', 'comment', 'bemerkung', 'notiz'],
+  campaign: ['kampagne'],
+  preferredDealerId: ['dealer', 'dealer id', 'preferred dealer', 'händler', 'haendler'],
+} as const;
+export type ImportField = keyof typeof IMPORT_TEMPLATE;
+
+/** Rows per file: larger files are split by the sender. */
+export const MAX_IMPORT_ROWS = 100_000;
+
+export interface ImportRow {
+  /** 1 = the first row after the header (the first element of a JSON array). */
+  row: number;
+  values: Partial<Record<ImportField, string>>;
+}
+
+export interface ImportFile {
+  rows: ImportRow[];
+  /** Headers that match no template column; their values are not imported. */
+  ignoredColumns: string[];
+}
+
+/** The file as a whole cannot be imported (not a row: the file); `field` is "file". */
+export class ImportFileRejected extends Error {
+  readonly field = 'file';
+}
+
+const squash = (header: string) => header.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+const HEADER_TO_FIELD = new Map<string, ImportField>(
+  (Object.entries(IMPORT_TEMPLATE) as [ImportField, readonly string[]][]).flatMap(([field, aliases]) =>
+    [field, ...aliases].map((name) => [squash(name), field] as const)),
+);
+
+export function fieldForHeader(header: string): ImportField | null {
+  return HEADER_TO_FIELD.get(squash(header)) ?? null;
+}
+
+/** The separator the header line uses: the most frequent of ; , and tab outside quotes. */
+function detectDelimiter(firstLine: string): string {
+  const unquoted = firstLine.replace(/"[^"]*"/g, '');
+  const [best] = [';', ',', '\t']
+    .map((delimiter) => ({ delimiter, count: unquoted.split(delimiter).length - 1 }))
+    .sort((a, b) => b.count - a.count);
+  return best && best.count > 0 ? best.delimiter : ',';
+}
+
+function toRows(records: Record<string, unknown>[], headers: string[]): ImportFile {
+  const mapped = headers.map((h) => [h, fieldForHeader(h)] as const);
+  const fields = mapped.map(([, f]) => f).filter((f): f is ImportField => f !== null);
+  if (!fields.includes('email') && !fields.includes('phone')) {
+    throw new ImportFileRejected(`no e-mail or phone column; columns found: ${headers.join(', ') || 'none'}`);
+  }
+  if (records.length === 0) throw new ImportFileRejected('the file has no rows');
+  if (records.length > MAX_IMPORT_ROWS) throw new ImportFileRejected(`more than ${MAX_IMPORT_ROWS} rows; split the file`);
+  const rows = records.map((record, index) => {
+    const values: ImportRow['values'] = {};
+    for (const [header, field] of mapped) {
+      const value = record[header];
+      const text = value === null || value === undefined ? '' : String(value).trim();
+      if (field && text && values[field] === undefined) values[field] = text;
+    }
+    return { row: index + 1, values };
+  });
+  return { rows, ignoredColumns: mapped.filter(([, f]) => f === null).map(([h]) => h) };
+}
+
+/** Reads a whole file; throws ImportFileRejected when it is not a readable lead file. */
+export function parseImportFile(content: string, format: ImportFormat): ImportFile {
+  if (format === 'JSON') {
+    let data: unknown;
+    try {
+      data = JSON.parse(content.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new ImportFileRejected(`not valid JSON: ${(error as Error).message}`);
+    }
+    const list = Array.isArray(data) ? data : (data as { leads?: unknown } | null)?.leads;
+    if (!Array.isArray(list) || list.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+      throw new ImportFileRejected('expected an array of lead objects, or {"leads": [...]}');
+    }
+    const headers = [...new Set(list.flatMap((r) => Object.keys(r as object)))];
+    return toRows(list as Record<string, unknown>[], headers);
+  }
+  const text = content.replace(/^\uFEFF/, '');
+  const delimiter = detectDelimiter(text.split(/\r?\n/, 1)[0] ?? '');
+  let headers: string[] = [];
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, {
+      delimiter,
+      columns: (header: string[]) => (headers = header.map((h) => h.trim())),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    });
+  } catch (error) {
+    throw new ImportFileRejected(`not readable as CSV: ${(error as Error).message}`);
+  }
+  return toRows(records, headers);
+}
+
+/** The column a lead field path came from (contact.phone → phone), so a rejection names what the sender sees. */
+export function columnOf(path: string): string {
+  const leaf = path.split('.').at(-1) ?? path;
+  if (leaf === 'contact') return 'email/phone'; // the intake's "no way to reach them"
+  return leaf === 'interest' ? 'row' : leaf;
+}
+
+export type RowOutcome = { lead: IncomingLead } | { field: string; reason: string };
+
+/** One row as a lead for the event, checked with the same schema as the API. */
+export function leadFromRow(row: ImportRow, event: { source: LeadSource; name: string }): RowOutcome {
+  const v = row.values;
+  const candidate = {
+    source: event.source,
+    event: event.name,
+    ...(v.campaign ? { campaign: v.campaign } : {}),
+    ...(v.preferredDealerId ? { preferredDealerId: v.preferredDealerId } : {}),
+    ...(v.model || v.timeframe || v.message
+      ? { interest: { model: v.model, timeframe: v.timeframe?.toUpperCase().replace(/[\s-]+/g, '_'), message: v.message } }
+      : {}),
+    contact: { firstName: v.firstName, lastName: v.lastName, email: v.email, phone: v.phone, postalCode: v.postalCode, country: v.country?.toUpperCase() },
+  };
+  const parsed = LeadBody.safeParse(JSON.parse(JSON.stringify(candidate))); // drops undefined keys
+  if (parsed.success) return { lead: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { field: columnOf(issue.path.join('.')), reason: issue.message };
+}
+
+/** The keys that identify the row's person (normalised e-mail, E.164 phone); none if unreadable. */
+export function identityKeysOf(row: ImportRow, defaultCountry: string): string[] {
+  const keys: string[] = [];
+  if (row.values.email) keys.push(`email:${normalizeEmail(row.values.email)}`);
+  if (row.values.phone) {
+    try {
+      keys.push(`phone:${normalizePhone(row.values.phone, row.values.country?.toUpperCase() ?? defaultCountry)}`);
+    } catch {
+      // An unreadable number identifies no one; the row is rejected when it is imported.
+    }
+  }
+  return keys;
+}
+
+/** For each row repeating a person seen in an earlier row of the file, that earlier row. */
+export function duplicateRows(rows: readonly ImportRow[], defaultCountry: string): Map<number, number> {
+  const firstSeen = new Map<string, number>();
+  const duplicates = new Map<number, number>();
+  for (const row of rows) {
+    const keys = identityKeysOf(row, defaultCountry);
+    const earlier = keys.map((k) => firstSeen.get(k)).find((r) => r !== undefined);
+    if (earlier !== undefined) duplicates.set(row.row, earlier);
+    else for (const k of keys) firstSeen.set(k, row.row);
+  }
+  return duplicates;
+}

@@ -1,0 +1,139 @@
+// Receiving fair and road-show files: the file is stored first (durable, deduplicated
+// by content and event), then its leadImport workflow is started. A Temporal outage
+// leaves the import RECEIVED; the worker's relay starts it later.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { LeadImport } from '../generated/prisma/client.js';
+import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
+import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor, type ImportProgress } from '../workflows/definitions.js';
+import { parseImportFile, type ImportFormat } from './import-file.js';
+
+const START_TIMEOUT_MS = 3_000;
+
+export interface ImportEvent {
+  source: 'FAIR' | 'ROADSHOW';
+  name: string;
+  /** YYYY-MM-DD */
+  date: string;
+  place?: string;
+}
+
+export interface LeadImportsDeps {
+  db: PrismaClient;
+  temporal: Client;
+  taskQueue?: string;
+  log: Logger;
+}
+
+export type ImportView = ImportProgress & {
+  status: 'RECEIVED' | 'RUNNING' | 'COMPLETED';
+  event: ImportEvent;
+  format: ImportFormat;
+  fileName: string | null;
+  createdAt: string;
+  completedAt: string | null;
+};
+
+export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: LeadImportsDeps) {
+  /** Starts the import's workflow (idempotent); false when Temporal cannot be reached now. */
+  async function start(stored: Pick<LeadImport, 'id' | 'totalRows'>): Promise<boolean> {
+    try {
+      await temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () => temporal.workflow.start('leadImport', {
+        workflowId: leadImportIdFor(stored.id),
+        taskQueue,
+        args: [{ importId: stored.id, totalRows: stored.totalRows }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }));
+    } catch (err) {
+      log.warn({ err, importId: stored.id }, 'import workflow not started; the relay will start it');
+      return false;
+    }
+    await db.leadImport.updateMany({ where: { id: stored.id, status: 'RECEIVED' }, data: { status: 'RUNNING', startedAt: new Date() } });
+    return true;
+  }
+
+  function view(stored: LeadImport, progress: Omit<ImportProgress, 'importId' | 'totalRows' | 'status'>): ImportView {
+    return {
+      importId: stored.id, status: stored.status as ImportView['status'], totalRows: stored.totalRows, ...progress,
+      event: { source: stored.source as ImportEvent['source'], name: stored.eventName, date: stored.eventDate.toISOString().slice(0, 10), ...(stored.place ? { place: stored.place } : {}) },
+      format: stored.format as ImportFormat, fileName: stored.fileName, createdAt: stored.createdAt.toISOString(), completedAt: stored.completedAt?.toISOString() ?? null,
+    };
+  }
+
+  /** Counts from the stored row outcomes: what is durable, whatever the workflow's state. */
+  async function storedCounts(importId: string) {
+    const groups = await db.leadImportRow.groupBy({ by: ['outcome'], where: { importId }, _count: { _all: true } });
+    const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count._all ?? 0;
+    const ok = count('OK'), rejected = count('REJECTED'), duplicates = count('DUPLICATE');
+    return { ok, rejected, duplicates, doneRows: ok + rejected + duplicates };
+  }
+
+  /** Live progress from the workflow while it runs; the stored outcomes otherwise. */
+async function progress(importId: string): Promise<ImportView | null> {
+    const stored = await db.leadImport.findUnique({ where: { id: importId } });
+    if (!stored) return null;
+    if (stored.status === 'RUNNING') {
+      try {
+        const live = await temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+          temporal.workflow.getHandle(leadImportIdFor(importId)).query(importProgressQuery));
+        // The workflow may have finished between the two reads.
+        const latest = live.status === 'COMPLETED' ? await db.leadImport.findUniqueOrThrow({ where: { id: importId } }) : stored;
+        return view(latest, { ok: live.ok, rejected: live.rejected, duplicates: live.duplicates, doneRows: live.doneRows });
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) log.warn({ err: error, importId }, 'import progress from stored rows');
+      }
+    }
+    return view(stored, await storedCounts(importId));
+  }
+
+  return {
+    start,
+
+    /**
+     * Stores a file for an event and starts importing it. Throws ImportFileRejected when
+     * the file cannot be read as leads. The same file for the same event is one import.
+     */
+    async receive(input: { content: string; format: ImportFormat; event: ImportEvent; fileName?: string; createdBy?: string }) {
+      const file = parseImportFile(input.content, input.format);
+      const contentHash = createHash('sha256')
+        .update(JSON.stringify([input.event.source, input.event.name, input.event.date, input.event.place ?? null]))
+        .update(input.content)
+        .digest('hex');
+      let stored: LeadImport;
+      let replayed = false;
+      try {
+        stored = await db.leadImport.create({
+          data: {
+            contentHash, source: input.event.source, eventName: input.event.name, eventDate: new Date(`${input.event.date}T00:00:00Z`),
+            place: input.event.place, format: input.format, fileName: input.fileName, content: input.content,
+            totalRows: file.rows.length, createdBy: input.createdBy,
+          },
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        stored = await db.leadImport.findUniqueOrThrow({ where: { contentHash } });
+        replayed = true;
+      }
+      const started = stored.status !== 'RECEIVED' || (await start(stored));
+      const current = await db.leadImport.findUniqueOrThrow({ where: { id: stored.id } });
+      return { import: (await progress(current.id))!, ignoredColumns: file.ignoredColumns, replayed, started };
+    },
+
+    progress,
+
+    /** Imports stored but never started (Temporal was down): the relay starts them. */
+    async startStranded(minAgeMs: number, now = new Date()): Promise<number> {
+      const stranded = await db.leadImport.findMany({
+        where: { status: 'RECEIVED', createdAt: { lte: new Date(now.getTime() - minAgeMs) } },
+        select: { id: true, totalRows: true },
+        take: 20,
+      });
+      let started = 0;
+      for (const s of stranded) if (await start(s)) started++;
+      return started;
+    },
+  };
+}
+
+export type LeadImports = ReturnType<typeof createLeadImports>;

@@ -1,0 +1,16 @@
+// A worker in its own process, so a test can kill it (SIGKILL) in the middle of an import.
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createLeadIntake } from '../../intake/lead-intake.js';
+import { createDb } from '../../platform/db.js';
+import { createJourneyWorker } from '../../workers/journey-worker.js';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const [DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE, JOURNEY_QUEUE] = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TASK_QUEUE', 'JOURNEY_QUEUE'].map((name) => process.env[name] ?? '') as [string, string, string, string];
+const db = createDb(DATABASE_URL);
+const temporal = new Client({ connection: await Connection.connect({ address: TEMPORAL_ADDRESS }) });
+const intake = createLeadIntake({ db, temporal, taskQueue: JOURNEY_QUEUE, defaultCountry: 'DE', log: pino({ level: 'silent' }) });
+const worker = await createJourneyWorker(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake }, { taskQueue: TASK_QUEUE });
+console.log('worker ready');
+await worker.run();

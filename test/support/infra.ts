@@ -1,0 +1,52 @@
+// The real infrastructure for tests and benchmarks: a fresh PostgreSQL database migrated
+// with the repo's migrations, and a Temporal dev server (the CLI built by
+// scripts/ensure-tools.sh) with our search attributes.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import { JOURNEY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const baseUrl = process.env.DATABASE_URL ?? 'postgresql://l2l:l2l@127.0.0.1:5432/l2l';
+// Tool paths come from scripts/env.sh, the one place their versions are pinned.
+const [temporalCli, temporalTestServer] = execFileSync('bash', ['-c', 'source scripts/env.sh && echo "$TEMPORAL_CLI" && echo "$TEMPORAL_TEST_SERVER"'], { cwd: root, encoding: 'utf8' })
+  .trim()
+  .split('\n') as [string, string];
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A new, migrated database; drop() removes it. */
+export async function createFreshDatabase(prefix: string) {
+  const database = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${database}"`);
+  const databaseUrl = withDatabase(baseUrl, database);
+  execFileSync('npx', ['prisma', 'migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+  return {
+    databaseUrl,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** The Temporal CLI dev server on a free port, with our search attributes. */
+export async function startTemporalDevServer() {
+  if (!existsSync(temporalCli)) throw new Error(`Temporal CLI not found at ${temporalCli}; run: bash scripts/ensure-tools.sh`);
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCli },
+      searchAttributes: JOURNEY_SEARCH_ATTRIBUTES,
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}
+
+export { temporalCli, temporalTestServer };
