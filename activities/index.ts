@@ -1,9 +1,10 @@
 import { createReadModelActivities, type ReadModelDeps } from './journey-read-model.js';
 import { createRecordsActivities } from './journey-records.js';
+import { createCommunicationActivities, type CommunicationDeps } from './communications.js';
 import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
 import { createRoutingActivities } from './routing.js';
 
-export type ActivityDeps = ReadModelDeps & LeadImportDeps;
+export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecordsActivities(deps),
     ...createRoutingActivities(deps),
     ...createLeadImportActivities(deps),
+    ...createCommunicationActivities(deps),
   };
 }
 

@@ -94,6 +94,8 @@ export function createRecordsActivities({ db }: RecordsDeps) {
           data: { emailNormalized: null, phoneE164: null, firstName: null, lastName: null, postalCode: null, country: null },
         }),
         db.lead.updateMany({ where: { customerId }, data: { message: null, idempotencyKey: null, requestHash: null } }),
+        // Template variables may hold personal details too.
+        db.communication.updateMany({ where: { customerId }, data: { variables: {} } }),
       ]);
     },
   };

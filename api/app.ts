@@ -16,6 +16,7 @@ import { presentedKey, registerAccessControl } from './access.js';
 import { registerProblemHandler } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { communicationRoutes } from './routes/communications.js';
 import { importRoutes } from './routes/imports.js';
 import { customerRoutes } from './routes/customers.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
   await app.register(journeyRoutes(deps.temporal));
+  await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
   await app.register(dealerWorkspaceRoutes(deps.db));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));

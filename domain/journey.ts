@@ -1,3 +1,4 @@
+import type { CommunicationsState } from './communications.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
 
 /**
@@ -71,6 +72,8 @@ export interface JourneyState {
   optedOut?: boolean;
   /** Engagements recorded while nurtured; they raise the score. */
   engagements?: number;
+  /** Contact arbitration: recent sends, messages waiting, decisions, withdrawn channels. */
+  communications?: CommunicationsState | null;
   /** Latest contact completeness after a change of contact details. */
   contact?: ContactCompleteness | null;
   disqualifiedReason?: string | null;

@@ -5,11 +5,13 @@
  * an operator changes it. Durations are milliseconds: plain numbers serialise
  * into workflow history without surprises.
  */
+import type { ContactPolicy } from './communications.js';
+
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-export interface JourneyPolicy {
+export interface JourneyPolicy extends ContactPolicy {
   /** Score (0–100) at which a lead is ready for a dealer hand-off. */
   qualifyThreshold: number;
   /** How long a dealer has to accept a hand-off before it moves on. */
@@ -49,21 +51,50 @@ export const DEFAULT_POLICY: JourneyPolicy = {
   complaintBackstopMs: 14 * DAY,
   ownershipCycleMs: 4 * 365 * DAY,
   repeatInterestWindowMs: 90 * DAY,
+  contactCapMax: 3,
+  contactCapWindowMs: 7 * DAY,
+  quietHoursStartMinute: 21 * 60,
+  quietHoursEndMinute: 8 * 60,
+  customerTimeZone: 'Europe/Berlin',
+  oemMayActForDealer: 1,
+};
+
+/** Settings that are not positive durations or counts, and what they accept. */
+const SPECIAL: Record<string, (value: unknown) => string | null> = {
+  quietHoursStartMinute: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1440 ? null : 'minutes after midnight, 0–1439'),
+  quietHoursEndMinute: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1440 ? null : 'minutes after midnight, 0–1439'),
+  oemMayActForDealer: (v) => (v === 0 || v === 1 ? null : '0 or 1'),
+  customerTimeZone: (v) => {
+    try {
+      if (typeof v !== 'string') return 'an IANA time zone';
+      new Intl.DateTimeFormat('en', { timeZone: v });
+      return null;
+    } catch {
+      return 'an IANA time zone';
+    }
+  },
 };
 
 export class InvalidPolicy extends Error {}
 
 /** Defaults overlaid with overrides; rejects unknown keys and non-positive durations. */
 export function resolvePolicy(overrides: Partial<Record<string, unknown>> = {}): JourneyPolicy {
-  const policy: Record<string, number> = { ...DEFAULT_POLICY };
+  const policy: Record<string, unknown> = { ...DEFAULT_POLICY };
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in DEFAULT_POLICY)) throw new InvalidPolicy(`unknown policy setting "${key}"`);
+    const special = SPECIAL[key];
+    if (special) {
+      const problem = special(value);
+      if (problem) throw new InvalidPolicy(`policy setting "${key}" must be ${problem}, got ${JSON.stringify(value)}`);
+      policy[key] = value;
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new InvalidPolicy(`policy setting "${key}" must be a positive number, got ${JSON.stringify(value)}`);
     }
     policy[key] = value;
   }
-  if (policy.qualifyThreshold! > 100) throw new InvalidPolicy('qualifyThreshold is a score from 0 to 100');
+  if ((policy.qualifyThreshold as number) > 100) throw new InvalidPolicy('qualifyThreshold is a score from 0 to 100');
   return policy as unknown as JourneyPolicy;
 }
 

@@ -1,3 +1,4 @@
+import { decideCommunication, EMPTY_COMMUNICATIONS, pruneCommunications, type Channel, type CommunicationDecision, type CommunicationRequest, type CommunicationsState } from './communications.js';
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import type { JourneyPolicy } from './policy.js';
@@ -30,6 +31,9 @@ export type JourneyEvent = { at: string } & (
   | { type: 'OPTED_OUT' }
   | { type: 'ERASURE_REQUESTED' }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
+  | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
+  | { type: 'DEFERRED_MESSAGE_DUE' }
+  | { type: 'CONSENT_CHANGED'; channel: Channel | 'ALL'; granted: boolean }
 );
 export type JourneyEventType = JourneyEvent['type'];
 /** An event before the workflow stamps it with the time it applies it. */
@@ -48,7 +52,9 @@ export type JourneyEffect =
   | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle }
   | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' }
   | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null }
-  | { type: 'ERASE_PERSONAL_DATA' };
+  | { type: 'ERASE_PERSONAL_DATA' }
+  | { type: 'COMMUNICATION_DECIDED'; communicationId: string; decision: CommunicationDecision }
+  | { type: 'SEND_COMMUNICATION'; communicationId: string; onBehalfOf: string | null };
 
 export interface Owner {
   kind: OwnerKind;
@@ -327,11 +333,36 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
       return t.done();
 
+    case 'COMMUNICATION_REQUESTED': {
+      const c = state.communications ?? EMPTY_COMMUNICATIONS;
+      const id = event.request.communicationId;
+      if (c.decisions[id] || c.deferred.some((d) => d.request.communicationId === id)) return t.unchanged(); // a repeat
+      return arbitrate(t, c, [event.request], event.at, policy);
+    }
+    case 'DEFERRED_MESSAGE_DUE': {
+      const c = state.communications ?? EMPTY_COMMUNICATIONS;
+      const due = c.deferred.filter((d) => d.until <= event.at);
+      if (due.length === 0) return t.unchanged();
+      // Decided again now: the situation may have changed while the message waited.
+      const waiting = { ...c, deferred: c.deferred.filter((d) => d.until > event.at) };
+      return arbitrate(t, waiting, due.map((d) => ({ ...d.request, notBefore: null })), event.at, policy);
+    }
+    case 'CONSENT_CHANGED': {
+      const c = state.communications ?? EMPTY_COMMUNICATIONS;
+      const channels: Channel[] = event.channel === 'ALL' ? ['EMAIL', 'SMS', 'PHONE', 'IN_VEHICLE'] : [event.channel];
+      const withdrawn = event.granted ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
+      if (withdrawn.length === c.withdrawn.length && withdrawn.every((ch) => c.withdrawn.includes(ch))) return t.unchanged();
+      return t.set({ communications: { ...c, withdrawn } }).done();
+    }
+
     case 'OPTED_OUT':
       if (state.optedOut) return t.unchanged();
       return t.set({ optedOut: true }).done();
 
     case 'ERASURE_REQUESTED':
+      for (const d of state.communications?.deferred ?? []) {
+        t.effect({ type: 'COMMUNICATION_DECIDED', communicationId: d.request.communicationId, decision: { decision: 'SUPPRESSED', reason: 'ERASED' } });
+      }
       return t
         .moveTo('ERASED')
         .owner({ kind: 'OEM', dealerId: null }, 'ERASURE', SYSTEM)
@@ -397,8 +428,28 @@ export function nextDeadline(state: JourneyState): Deadline | null {
     add(state.ownershipCycleEndsAt, 'OWNERSHIP_CYCLE_ENDED');
   }
   if (state.complaint && !state.complaint.escalated) add(state.complaint.backstopAt, 'COMPLAINT_BACKSTOP_DUE');
+  for (const d of state.communications?.deferred ?? []) add(d.until, 'DEFERRED_MESSAGE_DUE');
   candidates.sort((a, b) => a.at.localeCompare(b.at));
   return candidates[0] ?? null;
+}
+
+/** Decides each message in turn (each ALLOWED one counts towards the cap of the next). */
+function arbitrate(t: Builder, start: CommunicationsState, requests: CommunicationRequest[], at: string, policy: JourneyPolicy): Transition {
+  let c = start;
+  for (const request of requests) {
+    const decision = decideCommunication({ ...t.current, communications: c }, request, at, policy);
+    const id = request.communicationId;
+    c = { ...c, decisions: { ...c.decisions, [id]: decision } };
+    if (decision.decision === 'ALLOWED') {
+      const capped = ['PROMOTION', 'SALES_FOLLOW_UP', 'SURVEY'].includes(request.purpose);
+      c = { ...c, sent: [...c.sent, { communicationId: id, at, purpose: request.purpose, capped }] };
+      t.effect({ type: 'SEND_COMMUNICATION', communicationId: id, onBehalfOf: decision.onBehalfOf ?? null });
+    } else if (decision.decision === 'DEFERRED') {
+      c = { ...c, deferred: [...c.deferred, { request, until: decision.until }] };
+    }
+    t.effect({ type: 'COMMUNICATION_DECIDED', communicationId: id, decision });
+  }
+  return t.set({ communications: pruneCommunications(c, at, policy) }).done();
 }
 
 function plus(at: string, ms: number): string {
@@ -413,6 +464,11 @@ class Builder {
 
   constructor(private readonly before: JourneyState, readonly event: JourneyEvent) {
     this.next = before;
+  }
+
+  /** The state as changed so far. */
+  get current(): JourneyState {
+    return this.next;
   }
 
   set(patch: Partial<JourneyState>): this {

@@ -14,6 +14,11 @@ const ConfigSchema = z.object({
   API_PORT: z.coerce.number().int().positive().default(3000),
   /** Country used to read national phone numbers that carry no +prefix. */
   DEFAULT_COUNTRY: z.string().length(2).default('DE'),
+  /** Outbound messages: e-mail over SMTP_URL (smtp://host:port) and others to CONTACT_WEBHOOK_URL; the log when unset. */
+  SMTP_URL: z.string().optional(),
+  CONTACT_WEBHOOK_URL: z.string().url().optional(),
+  CONTACT_FROM_ADDRESS: z.string().email().default('no-reply@lead-to-loyalty.dev'),
+  CONTACT_FROM_NAME: z.string().default('Your brand'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

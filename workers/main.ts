@@ -2,6 +2,7 @@
 // Temporal's Runtime turns SIGINT/SIGTERM into a graceful shutdown: no new tasks
 // are polled, running activities finish, then worker.run() resolves.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { transportsFromEnv } from '../communications/transports.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { policyFromEnv } from '../domain/policy.js';
@@ -23,7 +24,11 @@ const intake = createLeadIntake({
   db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
   journeyPolicy: policyFromEnv(process.env),
 });
-const worker = await createJourneyWorker(connection, { db, intake, defaultCountry: config.DEFAULT_COUNTRY }, {
+const worker = await createJourneyWorker(connection, {
+  db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,
+  transports: transportsFromEnv(process.env, log),
+  oemSender: { address: config.CONTACT_FROM_ADDRESS, name: config.CONTACT_FROM_NAME },
+}, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
 });

@@ -1,5 +1,6 @@
 // The journey's public surface, shared by the workflow, the worker and the API.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Channel, CommunicationDecision, CommunicationRequest } from '../domain/communications.js';
 import type { ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { JourneyPolicy } from '../domain/policy.js';
@@ -18,6 +19,9 @@ export const optedOutSignal = defineSignal('optedOut');
 /** The customer asked for their personal data to be erased; the journey ends. */
 export const erasureRequestedSignal = defineSignal('erasureRequested');
 
+/** The customer gave or withdrew consent for a channel (or all of them). */
+export const consentChangedSignal = defineSignal<[{ channel: Channel | 'ALL'; granted: boolean }]>('consentChanged');
+
 /** The journey's live state: stage, owner, dealer, leads. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 
@@ -32,6 +36,8 @@ export const recordServiceVisitUpdate = defineUpdate<JourneyState, [{ dealerId: 
 export const openComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: string; complaintId: string }]>('openComplaint');
 export const resolveComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: string; complaintId: string }]>('resolveComplaint');
 export const disqualifyUpdate = defineUpdate<JourneyState, [{ reason: string }]>('disqualify');
+/** Contact arbitration: may this message go to the customer now? ALLOWED, DEFERRED until, or SUPPRESSED with the reason. */
+export const requestCommunicationUpdate = defineUpdate<CommunicationDecision & { communicationId: string }, [CommunicationRequest]>('requestCommunication');
 export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');
 
 
@@ -46,6 +52,8 @@ export interface JourneyInput {
     pendingLeads: LeadCaptured[];
     /** Events (signals) not processed yet when the run ended. */
     pendingEvents?: PendingEvent[];
+    /** Allowed messages not confirmed sent yet when the run ended. */
+    pendingSends?: { communicationId: string; onBehalfOf: string | null }[];
   };
 }
 

@@ -40,15 +40,25 @@ import {
   recordNoShowUpdate,
   recordSaleUpdate,
   recordServiceVisitUpdate,
+  requestCommunicationUpdate,
   resolveComplaintUpdate,
+  consentChangedSignal,
   type JourneyInput,
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
+import { SEND_ATTEMPTS } from '../domain/communications.js';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
   // A database outage delays the journey's records, it never fails the journey.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Sending goes through a transport that may be down for a while; the journey keeps
+// deciding meanwhile. The activity records a message as failed on its last attempt.
+const sending = proxyActivities<JourneyActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: SEND_ATTEMPTS },
 });
 
 /** Continue-as-new well before Temporal's own limits; journeys live for years. */
@@ -62,7 +72,10 @@ type Outcome = { state: JourneyState } | { refused: string };
 /** One customer's journey: the single referee of who owns them and what happens next. */
 export async function journey(input: JourneyInput): Promise<void> {
   const journeyId = journeyIdFor(input.customerId);
-  const policy = input.policy ?? DEFAULT_POLICY;
+  // Journeys started before a setting existed get its default.
+  const policy = { ...DEFAULT_POLICY, ...input.policy };
+  /** Allowed messages waiting for the transport, sent one after another in the background. */
+  const sendQueue = [...(input.carried?.pendingSends ?? [])];
   const leads: LeadCaptured[] = [...(input.carried?.pendingLeads ?? [])];
   const queue: { event: PendingEvent; ticket?: number }[] = (input.carried?.pendingEvents ?? []).map((event) => ({ event }));
   const outcomes = new Map<number, Outcome>();
@@ -88,6 +101,9 @@ export async function journey(input: JourneyInput): Promise<void> {
   setHandler(erasureRequestedSignal, () => {
     queue.push({ event: { type: 'ERASURE_REQUESTED' } });
   });
+  setHandler(consentChangedSignal, ({ channel, granted }) => {
+    queue.push({ event: { type: 'CONSENT_CHANGED', channel, granted } });
+  });
   setHandler(journeyStateQuery, () => {
     if (!state) throw new Error('journey has not received its first lead yet');
     return state;
@@ -98,7 +114,11 @@ export async function journey(input: JourneyInput): Promise<void> {
    * current state and refuses what does not fit; the main loop then applies it in
    * order with everything else, so handlers never race each other.
    */
-  function onAction<A>(update: UpdateDefinition<JourneyState, [A]>, toEvent: (arg: A) => PendingEvent) {
+  function onAction<A, R = JourneyState>(
+    update: UpdateDefinition<R, [A]>,
+    toEvent: (arg: A) => PendingEvent,
+    answer: (state: JourneyState, arg: A) => R = (s) => s as R,
+  ) {
     setHandler(
       update,
       async (arg: A) => {
@@ -108,7 +128,7 @@ export async function journey(input: JourneyInput): Promise<void> {
         const outcome = outcomes.get(ticket)!;
         outcomes.delete(ticket);
         if ('refused' in outcome) throw ApplicationFailure.nonRetryable(outcome.refused, 'TransitionRefused');
-        return outcome.state;
+        return answer(outcome.state, arg);
       },
       {
         validator: (arg: A) => {
@@ -128,6 +148,19 @@ export async function journey(input: JourneyInput): Promise<void> {
   onAction(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId }));
   onAction(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason }));
   onAction(reassignUpdate, ({ to, reason, actor }) => ({ type: 'REASSIGNED', to, reason, actor }));
+  onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
+    communicationId,
+    ...(s.communications?.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),
+  }));
+
+  // The send loop: one message at a time, in the order they were allowed.
+  void (async () => {
+    for (;;) {
+      await condition(() => sendQueue.length > 0);
+      await sending.sendCommunication(sendQueue[0]!);
+      sendQueue.shift();
+    }
+  })();
 
   /** Takes a transition: search attributes, records, then whatever the rules asked for next. */
   async function apply(transition: Transition): Promise<void> {
@@ -163,6 +196,12 @@ export async function journey(input: JourneyInput): Promise<void> {
           break;
         case 'CUSTOMER_MESSAGE_DUE':
           await activities.recordJourneyTask({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });
+          break;
+        case 'COMMUNICATION_DECIDED':
+          await activities.recordCommunicationDecision({ key, communicationId: effect.communicationId, decision: effect.decision, at });
+          break;
+        case 'SEND_COMMUNICATION':
+          sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf });
           break;
         case 'ERASE_PERSONAL_DATA':
           await activities.erasePersonalData({ customerId: state.customerId });
@@ -237,7 +276,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       await continueAsNew<typeof journey>({
         customerId: input.customerId,
         policy,
-        carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event) },
+        carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event), pendingSends: sendQueue },
       });
     }
   }

@@ -1,25 +1,18 @@
 // Reading a journey, and the dealer and ops actions on it. Each action is the
 // journey's own Update: the journey validates it against its state right now and
 // answers with its new state, or refuses with its reason (409) and changes nothing.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteAccess } from '../../domain/access.js';
-import type { JourneyState } from '../../domain/journey.js';
 import {
   acceptHandoffUpdate, declineHandoffUpdate, disqualifyUpdate, journeyStateQuery, openComplaintUpdate, reassignUpdate,
   recordLostUpdate, recordNoShowUpdate, recordSaleUpdate, recordServiceVisitUpdate, resolveComplaintUpdate,
 } from '../../workflows/definitions.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
+import { Problem, sendNotFound } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
-
-/** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
-const UPDATE_DEADLINE_MS = 10_000;
-
-/** gRPC status codes the Temporal client surfaces (from the gRPC spec). */
-const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5 } as const;
 
 const journeyScope = { param: 'id', kind: 'journeyId' } as const;
 const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: journeyScope };
@@ -50,29 +43,7 @@ const Disqualify = z.strictObject({ reason });
 
 const actionResponses = { 200: JourneyView, 400: Problem, 404: Problem, 409: Problem, 503: Problem };
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof WorkflowNotFoundError || (error as { code?: number } | null)?.code === grpcStatus.NOT_FOUND;
-}
-
 export const journeyRoutes = (temporal: Client): FastifyPluginAsyncZod => async (app) => {
-  /** Runs the journey's update and turns its answer into HTTP. */
-  async function act<A>(journeyId: string, reply: FastifyReply, update: UpdateDefinition<JourneyState, [A]>, arg: A) {
-    try {
-      const state = await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-        temporal.workflow.getHandle(journeyId).executeUpdate(update, { args: [arg] }));
-      return reply.send(state);
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        return sendProblem(reply, { type: 'journey-refused', title: 'The journey refused the action', status: 409, detail: error.cause?.message ?? error.message });
-      }
-      if (isNotFound(error)) return sendNotFound(reply, 'journey', journeyId);
-      if ((error as { code?: number } | null)?.code === grpcStatus.DEADLINE_EXCEEDED) {
-        reply.header('retry-after', '30');
-        return sendProblem(reply, { type: 'journey-unavailable', title: 'The journey did not answer in time', status: 503, detail: 'nothing was changed yet; retry the same request' });
-      }
-      throw error;
-    }
-  }
   const dealerOf = (request: FastifyRequest) => request.principal!.dealerId!;
 
   app.get('/v1/journeys/:id', {
@@ -90,37 +61,37 @@ export const journeyRoutes = (temporal: Client): FastifyPluginAsyncZod => async 
   app.post('/v1/journeys/:id/accept', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: 'Accept the hand-off offered to your dealership (repeats are harmless)', params: JourneyParams, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, acceptHandoffUpdate, { dealerId: dealerOf(request) }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, acceptHandoffUpdate, { dealerId: dealerOf(request) }));
 
   app.post('/v1/journeys/:id/decline', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: 'Decline the hand-off; the journey offers it to the next dealer', params: JourneyParams, body: Decline, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, declineHandoffUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, declineHandoffUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
 
   app.post('/v1/journeys/:id/sale', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: 'Record the sale; the customer becomes your customer', params: JourneyParams, body: Sale, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, recordSaleUpdate, { dealerId: dealerOf(request), vehicle: request.body.vehicle }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordSaleUpdate, { dealerId: dealerOf(request), vehicle: request.body.vehicle }));
 
   app.post('/v1/journeys/:id/lost', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: 'Record a lost sale; the customer falls back to the OEM after a cool-down', params: JourneyParams, body: Lost, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, recordLostUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordLostUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
 
   app.post('/v1/journeys/:id/no-show', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: 'The customer did not come; the journey falls back to the OEM', params: JourneyParams, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, recordNoShowUpdate, { dealerId: dealerOf(request) }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordNoShowUpdate, { dealerId: dealerOf(request) }));
 
   app.post('/v1/journeys/:id/service-visits', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: "Record a service visit of your customer's vehicle", params: JourneyParams, body: ServiceVisit, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, recordServiceVisitUpdate, { dealerId: dealerOf(request), visitId: request.body.visitId }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordServiceVisitUpdate, { dealerId: dealerOf(request), visitId: request.body.visitId }));
 
   app.post('/v1/journeys/:id/complaints', {
     config: { access: DEALER_ACTION },
     schema: { tags: ['dealer actions'], summary: 'Record a complaint; the OEM steps in if it is not resolved in time', params: JourneyParams, body: Complaint, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, openComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.body.complaintId }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, openComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.body.complaintId }));
 
   app.post('/v1/journeys/:id/complaints/:complaintId/resolution', {
     config: { access: DEALER_ACTION },
@@ -128,15 +99,15 @@ export const journeyRoutes = (temporal: Client): FastifyPluginAsyncZod => async 
       tags: ['dealer actions'], summary: 'Record that the complaint is resolved',
       params: JourneyParams.extend({ complaintId: z.string().min(1).max(100) }), response: actionResponses,
     },
-  }, (request, reply) => act(request.params.id, reply, resolveComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.params.complaintId }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, resolveComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.params.complaintId }));
 
   app.post('/v1/journeys/:id/reassign', {
     config: { access: { roles: ['OPS'], customer: journeyScope } },
     schema: { tags: ['ops actions'], summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger', params: JourneyParams, body: Reassign, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, reassignUpdate, { ...request.body, actor: `ops:${request.principal!.name}` }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, reassignUpdate, { ...request.body, actor: `ops:${request.principal!.name}` }));
 
   app.post('/v1/journeys/:id/disqualify', {
     config: { access: { roles: ['OEM'], customer: journeyScope } },
     schema: { tags: ['journeys'], summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', params: JourneyParams, body: Disqualify, response: actionResponses },
-  }, (request, reply) => act(request.params.id, reply, disqualifyUpdate, { reason: request.body.reason }));
+  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, disqualifyUpdate, { reason: request.body.reason }));
 };

@@ -7,7 +7,9 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app.js';
+import type { MessageTransports } from '../../communications/transports.js';
 import type { Role } from '../../domain/access.js';
+import type { JourneyPolicy } from '../../domain/policy.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
@@ -45,16 +47,16 @@ export const silentLog = pino({ level: 'silent' });
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
-export async function startSystem(): Promise<System> {
+export async function startSystem(options: { journeyPolicy?: JourneyPolicy; transports?: MessageTransports } = {}): Promise<System> {
   const db = createDb(inject('databaseUrl'));
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const taskQueue = `journeys-test-${randomUUID()}`;
-  const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog });
-  const worker = await createJourneyWorker(nativeConnection, { db, intake }, { taskQueue });
+  const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy });
+  const worker = await createJourneyWorker(nativeConnection, { db, intake, transports: options.transports }, { taskQueue });
   const running = worker.run();
-  const app = await buildApp({ db, temporal, log: silentLog, taskQueue });
+  const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy });
   const oemKey = await createTestKey(db, 'OEM');
   return {
     db, temporal, worker, taskQueue, app, oemKey, api: apiCaller(app, oemKey),

@@ -1,0 +1,82 @@
+import { Context } from '@temporalio/activity';
+import { pino, type Logger } from 'pino';
+import { SEND_ATTEMPTS, type Channel, type CommunicationDecision } from '../domain/communications.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { renderMessage } from '../communications/templates.js';
+import { logTransport, type MessageTransports } from '../communications/transports.js';
+
+export interface CommunicationDeps {
+  db: PrismaClient;
+  /** Where messages go; the log when not given. */
+  transports?: MessageTransports;
+  /** Sender address and name for OEM messages. */
+  oemSender?: { address: string; name: string };
+  log?: Logger;
+}
+
+/** The journey's decisions and the sending of allowed messages, with a log of both. */
+export function createCommunicationActivities({ db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }) }: CommunicationDeps) {
+  const out = transports ?? { email: logTransport(log), other: logTransport(log) };
+
+  async function addressOf(channel: Channel, customer: { id: string; emailNormalized: string | null; phoneE164: string | null }): Promise<string | null> {
+    if (channel === 'EMAIL') return customer.emailNormalized;
+    if (channel === 'IN_VEHICLE') return (await db.sale.findFirst({ where: { customerId: customer.id }, orderBy: { at: 'desc' } }))?.vin ?? null;
+    return customer.phoneE164;
+  }
+
+  return {
+    async recordCommunicationDecision({ key, communicationId, decision, at }: { key: string; communicationId: string; decision: CommunicationDecision; at: string }): Promise<void> {
+      const until = decision.decision === 'DEFERRED' ? new Date(decision.until) : null;
+      const reason = decision.decision === 'ALLOWED' ? null : decision.reason;
+      await db.$transaction([
+        db.communicationLog.createMany({
+          data: [{ key: `${key}:${communicationId}`, communicationId, kind: 'DECISION', decision: decision.decision, reason, until, at: new Date(at), detail: decision.decision === 'ALLOWED' && decision.onBehalfOf ? `on behalf of ${decision.onBehalfOf}` : null }],
+          skipDuplicates: true,
+        }),
+        // A send may already have completed (it runs beside the journey): never undo SENT.
+        db.communication.updateMany({
+          where: { id: communicationId, status: { notIn: ['SENT', 'FAILED'] } },
+          data: { status: decision.decision, reason, deferredUntil: until, onBehalfOf: decision.decision === 'ALLOWED' ? decision.onBehalfOf ?? null : null },
+        }),
+      ]);
+    },
+
+    /** Sends an allowed message once; a transport failure is logged and retried, the last one marks it FAILED. */
+    async sendCommunication({ communicationId, onBehalfOf }: { communicationId: string; onBehalfOf: string | null }): Promise<void> {
+      const { attempt } = Context.current().info;
+      const message = await db.communication.findUniqueOrThrow({ where: { id: communicationId } });
+      if (message.sentAt) return; // sent by an earlier attempt that did not report back
+      const customer = await db.customer.findUniqueOrThrow({ where: { id: message.customerId } });
+      const logAttempt = (outcome: string, transport: string | null, detail: string | null) =>
+        db.communicationLog.createMany({
+          data: [{ key: `${communicationId}:send:${attempt}`, communicationId, kind: 'SEND_ATTEMPT', outcome, transport, detail, at: new Date() }],
+          skipDuplicates: true,
+        });
+
+      const to = await addressOf(message.channel as Channel, customer);
+      if (!to) {
+        await logAttempt('NO_ADDRESS', null, `no ${message.channel} address on record (changed or erased since the decision)`);
+        await db.communication.update({ where: { id: communicationId }, data: { status: 'FAILED', reason: 'NO_ADDRESS' } });
+        return;
+      }
+      const dealerId = onBehalfOf ?? message.senderDealerId;
+      const dealer = dealerId ? await db.dealer.findUnique({ where: { id: dealerId } }) : null;
+      const senderName = dealer?.name ?? oemSender.name;
+      const { subject, text } = renderMessage(message.templateId, {
+        ...(message.variables as Record<string, string>), firstName: customer.firstName ?? '', senderName,
+      });
+      const transport = message.channel === 'EMAIL' ? out.email : out.other;
+      try {
+        const { providerId } = await transport.send({ communicationId, channel: message.channel as Channel, to, from: `${senderName} <${oemSender.address}>`, subject, text });
+        await db.$transaction([
+          logAttempt('SENT', transport.name, providerId),
+          db.communication.update({ where: { id: communicationId }, data: { status: 'SENT', sentAt: new Date() } }),
+        ]);
+      } catch (error) {
+        await logAttempt('FAILED', transport.name, (error as Error).message);
+        if (attempt < SEND_ATTEMPTS) throw error;
+        await db.communication.update({ where: { id: communicationId }, data: { status: 'FAILED', reason: 'TRANSPORT_FAILED' } });
+      }
+    },
+  };
+}

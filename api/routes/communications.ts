@@ -1,0 +1,160 @@
+// Asking to message a customer. The customer's journey decides (contact arbitration);
+// the variables stay in the database, the journey only sees who, why, how and when.
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CHANNELS, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/communications.js';
+import { journeyIdFor } from '../../domain/journey.js';
+import { missingVariables, TEMPLATES } from '../../communications/templates.js';
+import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
+import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
+import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
+import { Problem, sendNotFound, sendProblem } from '../problems.js';
+
+const customerScope = { param: 'id', kind: 'customerId' } as const;
+
+const CommunicationRequestBody = z
+  .strictObject({
+    purpose: z.enum(PURPOSES),
+    channel: z.enum(CHANNELS),
+    templateId: z.enum(Object.keys(TEMPLATES) as [string, ...string[]]),
+    variables: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(2000)).refine((v) => Object.keys(v).length <= 30, 'at most 30 variables').default({}),
+    notBefore: z.iso.datetime({ offset: true }).optional(),
+    communicationId: z.uuid().optional().describe('Your id for this message: a retry with it is answered once'),
+  })
+  .superRefine((body, ctx) => {
+    for (const name of missingVariables(body.templateId, body.variables)) {
+      ctx.addIssue({ code: 'custom', path: ['variables', name], message: `template ${body.templateId} needs {{${name}}}` });
+    }
+  })
+  .meta({ id: 'CommunicationRequest' });
+
+const Decision = z
+  .object({
+    communicationId: z.uuid(),
+    decision: z.enum(['ALLOWED', 'DEFERRED', 'SUPPRESSED']).describe('ALLOWED: queued for sending. DEFERRED: held by the journey, sent at `until` if still allowed then.'),
+    reason: z.enum([...SUPPRESSION_REASONS, ...DEFERRAL_REASONS]).optional(),
+    until: z.string().optional(),
+    onBehalfOf: z.string().optional().describe('Goes out in the name of this dealer, who owns the customer'),
+  })
+  .meta({ id: 'CommunicationDecision' });
+
+const LogEntry = z.object({
+  kind: z.enum(['DECISION', 'SEND_ATTEMPT']), decision: z.string().nullable(), reason: z.string().nullable(), until: z.string().nullable(),
+  transport: z.string().nullable(), outcome: z.string().nullable(), detail: z.string().nullable(), at: z.string(),
+});
+const CommunicationView = z
+  .object({
+    communicationId: z.string(), sender: z.object({ kind: z.enum(['OEM', 'DEALER']), dealerId: z.string().nullable() }), requestedBy: z.string(),
+    purpose: z.enum(PURPOSES), channel: z.enum(CHANNELS), templateId: z.string(),
+    status: z.enum(['REQUESTED', 'ALLOWED', 'DEFERRED', 'SUPPRESSED', 'SENT', 'FAILED']), reason: z.string().nullable(),
+    deferredUntil: z.string().nullable(), onBehalfOf: z.string().nullable(), sentAt: z.string().nullable(), createdAt: z.string(), log: z.array(LogEntry),
+  })
+  .meta({ id: 'Communication' });
+
+export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }): FastifyPluginAsyncZod => async (app) => {
+  app.post('/v1/customers/:id/communications', {
+    config: { access: { roles: ['OEM', 'DEALER'], customer: customerScope } },
+    bodyLimit: 64 * 1024,
+    schema: {
+      tags: ['communications'],
+      summary: "Ask the customer's journey whether a message may go out: ALLOWED, DEFERRED until a time, or SUPPRESSED with the reason",
+      description:
+        'The journey is the single referee of outbound contact: only the current owner sends sales and relationship messages; ' +
+        'OEM promotions wait out dealer sales and the post-purchase cool-down; opt-out and per-channel consent hold; a frequency ' +
+        'cap across all senders and quiet hours defer rather than drop. Deferred messages are held by the journey and decided again when due.',
+      params: z.object({ id: z.uuid() }),
+      body: CommunicationRequestBody,
+      response: { 200: Decision, 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem },
+    },
+  }, async (request, reply) => {
+    const customerId = request.params.id;
+    const principal = request.principal!;
+    const customer = await deps.db.customer.findUnique({ where: { id: customerId }, select: { id: true } });
+    if (!customer) return sendNotFound(reply, 'customer', customerId);
+    const sender: Sender = principal.role === 'DEALER' ? { kind: 'DEALER', dealerId: principal.dealerId! } : { kind: 'OEM' };
+    const { purpose, channel, templateId, variables, notBefore } = request.body;
+    const communicationId = request.body.communicationId ?? randomUUID();
+    try {
+      await deps.db.communication.create({
+        data: {
+          id: communicationId, customerId, journeyId: journeyIdFor(customerId), senderKind: sender.kind,
+          senderDealerId: sender.kind === 'DEALER' ? sender.dealerId : null, requestedBy: principal.name,
+          purpose, channel, templateId, variables, notBefore: notBefore ? new Date(notBefore) : null,
+        },
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const earlier = await deps.db.communication.findUniqueOrThrow({ where: { id: communicationId } });
+      if (earlier.customerId !== customerId || earlier.purpose !== purpose || earlier.channel !== channel || earlier.templateId !== templateId) {
+        return sendProblem(reply, { type: 'idempotency-key-reused', title: 'communicationId reused', status: 422, detail: 'communicationId: already used for another message', errors: [{ field: 'communicationId', message: 'already used for another message' }] });
+      }
+    }
+    return runJourneyUpdate(deps.temporal, reply, journeyIdFor(customerId), requestCommunicationUpdate, {
+      communicationId, sender, purpose, channel, templateId, notBefore: notBefore ? new Date(notBefore).toISOString() : null,
+    });
+  });
+
+  const signalJourney = async (customerId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>) =>
+    deps.temporal.withDeadline(Date.now() + 5_000, () => send(deps.temporal.workflow.getHandle(journeyIdFor(customerId))));
+
+  app.post('/v1/customers/:id/consent', {
+    config: { access: { roles: ['OEM', 'DEALER'], customer: customerScope } },
+    schema: {
+      tags: ['communications'], summary: 'The customer gives or withdraws consent for a channel (ALL: every channel); legal notices still reach them',
+      params: z.object({ id: z.uuid() }),
+      body: z.strictObject({ channel: z.enum([...CHANNELS, 'ALL']), granted: z.boolean() }),
+      response: { 202: z.object({ customerId: z.string() }), 400: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    try {
+      await signalJourney(request.params.id, (h) => h.signal(consentChangedSignal, request.body));
+    } catch (error) {
+      if (isNotFound(error)) return sendNotFound(reply, 'customer', request.params.id);
+      throw error;
+    }
+    return reply.status(202).send({ customerId: request.params.id });
+  });
+
+  app.post('/v1/customers/:id/opt-out', {
+    config: { access: { roles: ['OEM', 'DEALER'], customer: customerScope } },
+    schema: {
+      tags: ['communications'], summary: 'The customer wants no more marketing: only transactional and legal messages from now on',
+      params: z.object({ id: z.uuid() }), response: { 202: z.object({ customerId: z.string() }), 400: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    try {
+      await signalJourney(request.params.id, (h) => h.signal(optedOutSignal));
+    } catch (error) {
+      if (isNotFound(error)) return sendNotFound(reply, 'customer', request.params.id);
+      throw error;
+    }
+    return reply.status(202).send({ customerId: request.params.id });
+  });
+
+  app.get('/v1/customers/:id/communications', {
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: customerScope } },
+    schema: {
+      tags: ['communications'], summary: 'Every message asked for, the decisions on it and every send attempt, newest first',
+      params: z.object({ id: z.uuid() }), response: { 200: z.object({ customerId: z.string(), items: z.array(CommunicationView) }), 400: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const customer = await deps.db.customer.findUnique({ where: { id: request.params.id }, select: { id: true } });
+    if (!customer) return sendNotFound(reply, 'customer', request.params.id);
+    const rows = await deps.db.communication.findMany({
+      where: { customerId: customer.id }, orderBy: { createdAt: 'desc' }, take: 200, include: { log: { orderBy: { at: 'asc' } } },
+    });
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    return reply.send({
+      customerId: customer.id,
+      items: rows.map((r) => ({
+        communicationId: r.id, sender: { kind: r.senderKind as 'OEM' | 'DEALER', dealerId: r.senderDealerId }, requestedBy: r.requestedBy,
+        purpose: r.purpose as (typeof PURPOSES)[number], channel: r.channel as (typeof CHANNELS)[number], templateId: r.templateId,
+        status: r.status as z.infer<typeof CommunicationView>['status'], reason: r.reason, deferredUntil: iso(r.deferredUntil), onBehalfOf: r.onBehalfOf,
+        sentAt: iso(r.sentAt), createdAt: r.createdAt.toISOString(),
+        log: r.log.map((l) => ({ kind: l.kind as 'DECISION' | 'SEND_ATTEMPT', decision: l.decision, reason: l.reason, until: iso(l.until), transport: l.transport, outcome: l.outcome, detail: l.detail, at: l.at.toISOString() })),
+      })),
+    });
+  });
+};

@@ -1,0 +1,56 @@
+// The message templates senders refer to by id. Mustache: {{firstName}} comes from the
+// customer record at send time; other {{names}} from the request's variables.
+import Mustache from 'mustache';
+
+export interface MessageTemplate {
+  subject: string;
+  text: string;
+  /** Variables the request must supply (the customer's own details never are). */
+  variables: readonly string[];
+}
+
+export const TEMPLATES: Record<string, MessageTemplate> = {
+  'model-launch': {
+    subject: 'The new {{model}} is here',
+    text: 'Hello {{firstName}},\n\nthe new {{model}} has arrived. {{offer}}\n\nYour {{senderName}} team',
+    variables: ['model', 'offer'],
+  },
+  'sales-follow-up': {
+    subject: 'Your {{model}} test drive',
+    text: 'Hello {{firstName}},\n\nthank you for visiting us. May we arrange a test drive of the {{model}}?\n\n{{senderName}}',
+    variables: ['model'],
+  },
+  'service-reminder': {
+    subject: 'Time for your {{model}} service',
+    text: 'Hello {{firstName}},\n\nyour {{model}} is due for its service. Book a slot: {{bookingUrl}}\n\n{{senderName}}',
+    variables: ['model', 'bookingUrl'],
+  },
+  'satisfaction-survey': {
+    subject: 'How did we do?',
+    text: 'Hello {{firstName}},\n\nplease tell us about your experience: {{surveyUrl}}\n\n{{senderName}}',
+    variables: ['surveyUrl'],
+  },
+  'appointment-confirmation': {
+    subject: 'Your appointment on {{date}}',
+    text: 'Hello {{firstName}},\n\nwe look forward to seeing you on {{date}}.\n\n{{senderName}}',
+    variables: ['date'],
+  },
+  'recall-notice': {
+    subject: 'Important safety recall {{recallCode}}',
+    text: 'Hello {{firstName}},\n\nyour vehicle is affected by recall {{recallCode}}. The repair is free of charge.\n\n{{senderName}}',
+    variables: ['recallCode'],
+  },
+};
+
+/** Variables the template needs and the request lacks. */
+export function missingVariables(templateId: string, variables: Record<string, string>): string[] {
+  return (TEMPLATES[templateId]?.variables ?? []).filter((name) => !variables[name]);
+}
+
+export function renderMessage(templateId: string, values: Record<string, string>): { subject: string; text: string } {
+  const template = TEMPLATES[templateId];
+  if (!template) throw new Error(`no template ${templateId}`);
+  // Plain text: no HTML escaping of names like "Müller & Söhne".
+  const render = (text: string) => Mustache.render(text, values, {}, { escape: (v: string) => v });
+  return { subject: render(template.subject), text: render(template.text) };
+}

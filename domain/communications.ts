@@ -1,0 +1,194 @@
+/**
+ * Contact arbitration: the journey is the single referee of every outbound message.
+ * Pure: a decision is a function of the journey's state, the request, the time and
+ * the policy. Suppressions are final; deferrals name the time the message may go.
+ */
+import type { JourneyState } from './journey.js';
+
+export const PURPOSES = ['PROMOTION', 'SALES_FOLLOW_UP', 'SERVICE_REMINDER', 'SURVEY', 'TRANSACTIONAL', 'LEGAL'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+export const CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'IN_VEHICLE'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type Sender = { kind: 'OEM' } | { kind: 'DEALER'; dealerId: string };
+
+/** What the journey sees of a request: no template variables, no addresses (no personal data in history). */
+export interface CommunicationRequest {
+  communicationId: string;
+  sender: Sender;
+  purpose: Purpose;
+  channel: Channel;
+  templateId: string;
+  /** ISO-8601; not before this. */
+  notBefore?: string | null;
+}
+
+export const SUPPRESSION_REASONS = [
+  'ERASED', 'NO_CONTACT_DETAILS', 'OPTED_OUT', 'NO_CONSENT', 'NOT_OWNER', 'IN_DEALER_SALES', 'POST_PURCHASE_COOL_DOWN',
+] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+export const DEFERRAL_REASONS = ['NOT_BEFORE', 'FREQUENCY_CAP', 'QUIET_HOURS'] as const;
+export type DeferralReason = (typeof DEFERRAL_REASONS)[number];
+
+export type CommunicationDecision =
+  /** `onBehalfOf`: OEM content sent in the name of the dealer who owns the customer. */
+  | { decision: 'ALLOWED'; onBehalfOf?: string }
+  | { decision: 'DEFERRED'; reason: DeferralReason; until: string }
+  | { decision: 'SUPPRESSED'; reason: SuppressionReason };
+
+export interface ContactPolicy {
+  /** At most this many capped messages (promotions, sales follow-ups, surveys) from all senders... */
+  contactCapMax: number;
+  /** ...within this window. */
+  contactCapWindowMs: number;
+  /** Quiet hours in the customer's time zone, minutes after midnight; equal start and end: none. */
+  quietHoursStartMinute: number;
+  quietHoursEndMinute: number;
+  /** IANA zone used for quiet hours. */
+  customerTimeZone: string;
+  /** 1: OEM service reminders and surveys may go out in the name of the dealer who owns the customer. */
+  oemMayActForDealer: number;
+}
+
+/** What the journey keeps to arbitrate: messages sent within the cap window, and those waiting. */
+export interface CommunicationsState {
+  sent: { communicationId: string; at: string; purpose: Purpose; capped: boolean }[];
+  deferred: { request: CommunicationRequest; until: string }[];
+  /** Recent decisions by id, so a repeated request gets the same answer. */
+  decisions: Record<string, CommunicationDecision>;
+  /** Channels the customer withdrew consent for. */
+  withdrawn: Channel[];
+}
+
+/** Attempts to hand a message to its transport before it is recorded as failed. */
+export const SEND_ATTEMPTS = 8;
+
+export const EMPTY_COMMUNICATIONS: CommunicationsState = { sent: [], deferred: [], decisions: {}, withdrawn: [] };
+
+/** Purposes that count towards and are held by the frequency cap. */
+const CAPPED: readonly Purpose[] = ['PROMOTION', 'SALES_FOLLOW_UP', 'SURVEY'];
+/** Purposes that must reach the customer whatever their marketing choices. */
+const ESSENTIAL: readonly Purpose[] = ['TRANSACTIONAL', 'LEGAL'];
+/** Messages about the relationship: only the customer's current owner speaks. */
+const RELATIONSHIP: readonly Purpose[] = ['SALES_FOLLOW_UP', 'SERVICE_REMINDER', 'SURVEY'];
+
+function reachableBy(state: JourneyState, channel: Channel): boolean {
+  const hasEmail = state.contact?.hasEmail ?? state.leads.some((l) => l.hasEmail);
+  const hasPhone = state.contact?.hasPhone ?? state.leads.some((l) => l.hasPhone);
+  switch (channel) {
+    case 'EMAIL': return hasEmail;
+    case 'SMS':
+    case 'PHONE': return hasPhone;
+    case 'IN_VEHICLE': return Boolean(state.vehicle);
+  }
+}
+
+/** The dealer the customer belongs to now (sales team or dealer), if any. */
+function owningDealer(state: JourneyState): string | null {
+  return state.owner === 'OEM' ? null : state.dealerId;
+}
+
+const suppressed = (reason: SuppressionReason): CommunicationDecision => ({ decision: 'SUPPRESSED', reason });
+
+/** Who may say what: the rules that do not depend on time of day or volume. */
+function whoMaySpeak(state: JourneyState, request: CommunicationRequest, at: string, policy: ContactPolicy): CommunicationDecision {
+  const { sender, purpose } = request;
+  const dealer = owningDealer(state);
+  const isOwner = sender.kind === 'OEM' ? dealer === null : sender.dealerId === dealer;
+
+  if (purpose === 'PROMOTION') {
+    if (sender.kind === 'DEALER') return isOwner ? { decision: 'ALLOWED' } : suppressed('NOT_OWNER');
+    if (state.owner === 'DEALER_SALES') return suppressed('IN_DEALER_SALES');
+    if (state.promotionsBlockedUntil && at < state.promotionsBlockedUntil) return suppressed('POST_PURCHASE_COOL_DOWN');
+    return { decision: 'ALLOWED' };
+  }
+  if (RELATIONSHIP.includes(purpose)) {
+    if (isOwner) return { decision: 'ALLOWED' };
+    const onBehalf = sender.kind === 'OEM' && state.owner === 'DEALER' && dealer && policy.oemMayActForDealer === 1 && purpose !== 'SALES_FOLLOW_UP';
+    return onBehalf ? { decision: 'ALLOWED', onBehalfOf: dealer } : suppressed('NOT_OWNER');
+  }
+  // Transactional and legal: the OEM always; a dealer while the customer is theirs or offered to them.
+  if (sender.kind === 'OEM' || sender.dealerId === dealer || sender.dealerId === state.handoff?.dealerId) return { decision: 'ALLOWED' };
+  return suppressed('NOT_OWNER');
+}
+
+/** Minutes after local midnight in `timeZone`. */
+function localMinute(at: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return get('hour') * 60 + get('minute');
+}
+
+/** The end of the quiet hours `at` falls in, or `at` itself when it is not quiet. */
+export function endOfQuietHours(at: Date, policy: Pick<ContactPolicy, 'quietHoursStartMinute' | 'quietHoursEndMinute' | 'customerTimeZone'>): Date {
+  const { quietHoursStartMinute: start, quietHoursEndMinute: end } = policy;
+  if (start === end) return at;
+  const m = localMinute(at, policy.customerTimeZone);
+  const quiet = start < end ? m >= start && m < end : m >= start || m < end;
+  if (!quiet) return at;
+  const minutesLeft = (end - m + 1440) % 1440;
+  const startOfMinute = at.getTime() - (at.getTime() % 60_000);
+  return new Date(startOfMinute + minutesLeft * 60_000);
+}
+
+/** The earliest time from `at` when fewer than the cap were sent in the window before it. */
+function capFreeFrom(at: number, sent: CommunicationsState['sent'], policy: ContactPolicy): number {
+  const times = sent.filter((s) => s.capped).map((s) => Date.parse(s.at)).sort((a, b) => a - b);
+  const inWindow = times.filter((t) => t > at - policy.contactCapWindowMs);
+  if (inWindow.length < policy.contactCapMax) return at;
+  // When the oldest messages leave the window, there is room again.
+  return inWindow[inWindow.length - policy.contactCapMax]! + policy.contactCapWindowMs;
+}
+
+/**
+ * The decision for one message, now. Order: erased, reachable, consent and opt-out,
+ * who may speak (owner, sales, cool-down), then timing (not-before, cap across all
+ * senders, quiet hours), which defers rather than drops.
+ */
+export function decideCommunication(
+  state: JourneyState,
+  request: CommunicationRequest,
+  now: string,
+  policy: ContactPolicy,
+): CommunicationDecision {
+  const communications = state.communications ?? EMPTY_COMMUNICATIONS;
+  if (state.stage === 'ERASED') return suppressed('ERASED');
+  if (!reachableBy(state, request.channel)) return suppressed('NO_CONTACT_DETAILS');
+  const essential = ESSENTIAL.includes(request.purpose);
+  if (state.optedOut && !essential) return suppressed('OPTED_OUT');
+  if (communications.withdrawn.includes(request.channel) && request.purpose !== 'LEGAL') return suppressed('NO_CONSENT');
+
+  const speaker = whoMaySpeak(state, request, now, policy);
+  if (speaker.decision !== 'ALLOWED') return speaker;
+
+  let at = Date.parse(now);
+  let reason: DeferralReason | null = null;
+  const moveTo = (next: number, why: DeferralReason) => {
+    if (next > at) {
+      at = next;
+      reason ??= why;
+    }
+  };
+  if (request.notBefore) moveTo(Date.parse(request.notBefore), 'NOT_BEFORE');
+  // Each rule can push the time past the other's window: settle until neither moves it.
+  for (let round = 0; round < 8; round++) {
+    const before = at;
+    if (CAPPED.includes(request.purpose)) moveTo(capFreeFrom(at, communications.sent, policy), 'FREQUENCY_CAP');
+    if (!essential) moveTo(endOfQuietHours(new Date(at), policy).getTime(), 'QUIET_HOURS');
+    if (at === before) break;
+  }
+  if (reason) return { decision: 'DEFERRED', reason, until: new Date(at).toISOString() };
+  return speaker;
+}
+
+/** Keeps what arbitration needs: sends inside the cap window, the latest decisions. */
+export function pruneCommunications(c: CommunicationsState, now: string, policy: ContactPolicy): CommunicationsState {
+  const horizon = Date.parse(now) - policy.contactCapWindowMs;
+  const ids = Object.keys(c.decisions);
+  const keep = new Set(ids.slice(-200));
+  return {
+    ...c,
+    sent: c.sent.filter((s) => Date.parse(s.at) > horizon),
+    decisions: Object.fromEntries(Object.entries(c.decisions).filter(([id]) => keep.has(id))),
+  };
+}
