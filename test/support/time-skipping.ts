@@ -20,6 +20,8 @@ export interface TimeSkippingSystem {
   db: PrismaClient;
   worker: Worker;
   intake: LeadIntake;
+  /** An intake whose new journeys run with another policy, on the same worker. */
+  intakeWith(policy: JourneyPolicy): LeadIntake;
   stop(): Promise<void>;
 }
 
@@ -36,13 +38,13 @@ export async function startTimeSkippingSystem(policy?: JourneyPolicy): Promise<T
   const taskQueue = `journeys-ts-${randomUUID()}`;
   const worker = await createJourneyWorker(env.nativeConnection, { db }, { taskQueue });
   const running = worker.run();
-  const intake = createLeadIntake({
-    db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: policy,
+  const intakeWith = (journeyPolicy?: JourneyPolicy) => createLeadIntake({
+    db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy,
     // Unlike a real cluster, the Java test server gives executions a 10-year timeout by default.
     journeyStartOptions: { workflowExecutionTimeout: 100 * 365 * DAY },
   });
   return {
-    env, db, worker, intake,
+    env, db, worker, intake: intakeWith(policy), intakeWith,
     async stop() {
       worker.shutdown();
       await running;

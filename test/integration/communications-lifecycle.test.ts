@@ -1,0 +1,90 @@
+// The story contact arbitration exists for, and quiet hours, on the time-skipping
+// server: days and months pass in seconds; the API, worker and database are real.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { DAY, DEFAULT_POLICY, MINUTE, type JourneyPolicy } from '../../domain/policy.js';
+import { acceptHandoffUpdate, journeyStateQuery, recordSaleUpdate } from '../../workflows/definitions.js';
+import { recordHistoryFixture } from '../support/histories.js';
+import { apiCaller, createTestKey, eventually, silentLog, type ApiCaller } from '../support/system.js';
+import { startHotJourney, startTimeSkippingSystem, stateOf, type TimeSkippingSystem } from '../support/time-skipping.js';
+
+let sys: TimeSkippingSystem;
+let app: Awaited<ReturnType<typeof buildApp>>;
+let api: ApiCaller;
+
+beforeAll(async () => {
+  sys = await startTimeSkippingSystem();
+  app = await buildApp({ db: sys.db, temporal: sys.env.client, log: silentLog });
+  api = apiCaller(app, await createTestKey(sys.db));
+});
+afterAll(async () => {
+  await app?.close();
+  await sys?.stop();
+});
+
+const promotion = { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'model-launch', variables: { model: 'ID.7', offer: 'spring sale' } };
+const vehicle = { vin: 'WVWZZZE1ZRP000999', model: 'ID.7', soldOn: '2026-11-22' };
+
+/** Minutes after midnight in Berlin, in the test server's time. */
+async function berlinMinute(): Promise<number> {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(await sys.env.currentTimeMs()));
+  return Number(parts.find((p) => p.type === 'hour')!.value) * 60 + Number(parts.find((p) => p.type === 'minute')!.value);
+}
+
+describe('contact arbitration over time (time-skipped)', () => {
+  it('sale → OEM promotion two days later SUPPRESSED (POST_PURCHASE_COOL_DOWN) → after the cool-down ALLOWED and sent', async () => {
+    // Quiet hours off: whatever the hour the skipped clock lands on, the cool-down is what is tested.
+    const { customerId, journeyId, handle, dealerId } = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+    const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+
+    await sys.env.sleep(2 * DAY);
+    const early = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: promotion });
+    expect(early.statusCode, early.body).toBe(200);
+    expect(early.json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'POST_PURCHASE_COOL_DOWN' });
+
+    await sys.env.sleep(Date.parse(sold.promotionsBlockedUntil!) - (await sys.env.currentTimeMs()) + DAY);
+    const later = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: promotion });
+    expect(later.json()).toMatchObject({ decision: 'ALLOWED' });
+
+    const items = await eventually(async () => {
+      const list = (await api({ method: 'GET', url: `/v1/customers/${customerId}/communications` })).json().items;
+      return list[0]?.status === 'SENT' ? list : undefined;
+    });
+    expect(items.map((i: { status: string; reason: string | null }) => [i.status, i.reason])).toEqual([['SENT', null], ['SUPPRESSED', 'POST_PURCHASE_COOL_DOWN']]);
+    await recordHistoryFixture(handle, 'journey-cool-down-promotion');
+  });
+
+  it('quiet hours: DEFERRED, held by the journey, sent when the quiet hours end in the customer time zone', async () => {
+    // Quiet hours around the current Berlin time: from an hour ago until two hours from now.
+    const m = await berlinMinute();
+    const policy: JourneyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: (m + 1380) % 1440, quietHoursEndMinute: (m + 120) % 1440 };
+    const { customerId, journeyId, handle } = await startHotJourney({ ...sys, intake: sys.intakeWith(policy) });
+    await stateOf(sys, journeyId, (s) => s.stage === 'HANDED_OFF');
+
+    const res = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: { purpose: 'TRANSACTIONAL', channel: 'EMAIL', templateId: 'appointment-confirmation', variables: { date: 'tomorrow' } } });
+    expect(res.json().decision).toBe('ALLOWED'); // transactional messages ignore quiet hours
+    const held = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: promotion });
+    expect(held.json()).toMatchObject({ decision: 'DEFERRED', reason: 'QUIET_HOURS' });
+    const until = Date.parse(held.json().until);
+    const expectedEnd = (await sys.env.currentTimeMs()) + 120 * MINUTE;
+    expect(Math.abs(until - expectedEnd)).toBeLessThan(2 * MINUTE);
+    await recordHistoryFixture(handle, 'journey-message-deferred');
+
+    await sys.env.sleep(until - (await sys.env.currentTimeMs()) + MINUTE);
+    const sent = await eventually(async () => {
+      const row = await sys.db.communication.findUniqueOrThrow({ where: { id: held.json().communicationId }, include: { log: { orderBy: { at: 'asc' } } } });
+      return row.status === 'SENT' ? row : undefined;
+    });
+    const decisions = sent.log.filter((l) => l.kind === 'DECISION');
+    expect(decisions.map((d) => d.decision)).toEqual(['DEFERRED', 'ALLOWED']);
+    // Decided again at the end of the quiet hours (journey time), then sent.
+    expect(decisions[1]!.at.getTime() - until).toBeGreaterThanOrEqual(0);
+    expect(decisions[1]!.at.getTime() - until).toBeLessThan(1_000); // the journey's timer, to the second
+    // (Attempts are stamped with the worker's wall clock, which the test server does not skip.)
+    expect(sent.log.filter((l) => l.kind === 'SEND_ATTEMPT')).toEqual([expect.objectContaining({ outcome: 'SENT', transport: 'log' })]);
+    expect((await handle.query(journeyStateQuery)).communications?.deferred).toEqual([]);
+  });
+});
