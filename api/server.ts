@@ -13,6 +13,7 @@ const temporal = await connectTemporal(config);
 const app = await buildApp({
   db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY,
   journeyPolicy: policyFromEnv(process.env),
+  rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -14,6 +14,8 @@ const ConfigSchema = z.object({
   API_PORT: z.coerce.number().int().positive().default(3000),
   /** Country used to read national phone numbers that carry no +prefix. */
   DEFAULT_COUNTRY: z.string().length(2).default('DE'),
+  /** Requests per API key (or per address without one) per minute. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Outbound messages: e-mail over SMTP_URL (smtp://host:port) and others to CONTACT_WEBHOOK_URL; the log when unset. */
   SMTP_URL: z.string().optional(),
   CONTACT_WEBHOOK_URL: z.string().url().optional(),

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  log,
   patched,
   proxyActivities,
   setHandler,
@@ -157,7 +158,14 @@ export async function journey(input: JourneyInput): Promise<void> {
   void (async () => {
     for (;;) {
       await condition(() => sendQueue.length > 0);
-      await sending.sendCommunication(sendQueue[0]!);
+      const next = sendQueue[0]!;
+      try {
+        await sending.sendCommunication(next);
+      } catch (error) {
+        // Out of attempts (the transport and the database down for hours): the attempts are
+        // in the communication log; the journey goes on rather than wait behind one message.
+        log.error('message not sent', { communicationId: next.communicationId, error: String(error) });
+      }
       sendQueue.shift();
     }
   })();
