@@ -88,3 +88,27 @@ describe('contact arbitration over time (time-skipped)', () => {
     expect((await handle.query(journeyStateQuery)).communications?.deferred).toEqual([]);
   });
 });
+
+describe('deferred messages across continue-as-new (time-skipped)', () => {
+  it('a message deferred past the end of the ownership cycle is carried into the next run and decided there', async () => {
+    const { customerId, journeyId, handle, dealerId } = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+    const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+    const firstRun = (await handle.describe()).runId;
+
+    // The OEM schedules a survey for a day after the customer is back in market.
+    const notBefore = new Date(Date.parse(sold.ownershipCycleEndsAt!) + DAY).toISOString();
+    const held = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: { purpose: 'SURVEY', channel: 'EMAIL', templateId: 'satisfaction-survey', variables: { surveyUrl: 'https://example.com/s' }, notBefore } });
+    expect(held.json()).toMatchObject({ decision: 'DEFERRED', reason: 'NOT_BEFORE', until: notBefore });
+
+    await sys.env.sleep(Date.parse(notBefore) - (await sys.env.currentTimeMs()) + MINUTE);
+    const row = await eventually(async () => {
+      const r = await sys.db.communication.findUniqueOrThrow({ where: { id: held.json().communicationId } });
+      return r.status !== 'DEFERRED' ? r : undefined;
+    }, 30_000);
+    expect((await handle.describe()).runId).not.toBe(firstRun); // a new chapter (run) decided it
+    // Back in market the customer is the OEM's again, offered to their dealer: the OEM may ask.
+    expect(row.status).toBe('SENT');
+  });
+});
