@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { pino, type Logger } from 'pino';
-import { SEND_ATTEMPTS, type Channel, type CommunicationDecision } from '../domain/communications.js';
+import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type CommunicationRequest } from '../domain/communications.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { renderMessage } from '../communications/templates.js';
 import { logTransport, type MessageTransports } from '../communications/transports.js';
@@ -12,10 +12,15 @@ export interface CommunicationDeps {
   /** Sender address and name for OEM messages. */
   oemSender?: { address: string; name: string };
   log?: Logger;
+  /** Links the journey's own surveys and service reminders carry. */
+  journeyMessageLinks?: { surveyUrl: string; serviceBookingUrl: string };
 }
 
 /** The journey's decisions and the sending of allowed messages, with a log of both. */
-export function createCommunicationActivities({ db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }) }: CommunicationDeps) {
+export function createCommunicationActivities({
+  db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }),
+  journeyMessageLinks = { surveyUrl: 'https://survey.lead-to-loyalty.dev/s/', serviceBookingUrl: 'https://service.lead-to-loyalty.dev/book' },
+}: CommunicationDeps) {
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
 
   async function addressOf(channel: Channel, customer: { id: string; emailNormalized: string | null; phoneE164: string | null }): Promise<string | null> {
@@ -25,6 +30,22 @@ export function createCommunicationActivities({ db, transports, oemSender = { ad
   }
 
   return {
+    /** Stores the journey's own survey or service reminder with its variables, before the journey decides on it. */
+    async prepareJourneyMessage(m: CommunicationRequest & { customerId: string; journeyId: string }): Promise<void> {
+      const sale = await db.sale.findFirst({ where: { customerId: m.customerId }, orderBy: { at: 'desc' } });
+      const variables = m.purpose === 'SURVEY'
+        ? { surveyUrl: `${journeyMessageLinks.surveyUrl}${m.communicationId}` }
+        : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl };
+      await db.communication.createMany({
+        data: [{
+          id: m.communicationId, customerId: m.customerId, journeyId: m.journeyId, senderKind: m.sender.kind,
+          senderDealerId: m.sender.kind === 'DEALER' ? m.sender.dealerId : null, requestedBy: 'journey',
+          purpose: m.purpose, channel: m.channel, templateId: m.templateId, variables,
+        }],
+        skipDuplicates: true,
+      });
+    },
+
     async recordCommunicationDecision({ key, communicationId, decision, at }: { key: string; communicationId: string; decision: CommunicationDecision; at: string }): Promise<void> {
       const until = decision.decision === 'DEFERRED' ? new Date(decision.until) : null;
       const reason = decision.decision === 'ALLOWED' ? null : decision.reason;

@@ -21,6 +21,9 @@ const ConfigSchema = z.object({
   CONTACT_WEBHOOK_URL: z.string().url().optional(),
   CONTACT_FROM_ADDRESS: z.string().email().default('no-reply@lead-to-loyalty.dev'),
   CONTACT_FROM_NAME: z.string().default('Your brand'),
+  /** Links in the journey's own surveys (the message id is appended) and service reminders. */
+  CONTACT_SURVEY_URL: z.string().url().default('https://survey.lead-to-loyalty.dev/s/'),
+  CONTACT_SERVICE_BOOKING_URL: z.string().url().default('https://service.lead-to-loyalty.dev/book'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -28,6 +28,7 @@ const worker = await createJourneyWorker(connection, {
   db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,
   transports: transportsFromEnv(process.env, log),
   oemSender: { address: config.CONTACT_FROM_ADDRESS, name: config.CONTACT_FROM_NAME },
+  journeyMessageLinks: { surveyUrl: config.CONTACT_SURVEY_URL, serviceBookingUrl: config.CONTACT_SERVICE_BOOKING_URL },
 }, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -8,6 +8,7 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
@@ -47,7 +48,7 @@ import {
   type JourneyInput,
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
-import { SEND_ATTEMPTS } from '../domain/communications.js';
+import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/communications.js';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -67,6 +68,8 @@ const MAX_HISTORY_EVENTS = 2_000;
 
 /** Journeys started before the full lifecycle only captured and qualified leads. */
 const FULL_LIFECYCLE = 'journey-full-lifecycle';
+/** Journeys before contact arbitration recorded surveys and reminders as tasks only. */
+const OWN_MESSAGES = 'journey-sends-own-messages';
 
 type Outcome = { state: JourneyState } | { refused: string };
 
@@ -204,6 +207,7 @@ export async function journey(input: JourneyInput): Promise<void> {
           break;
         case 'CUSTOMER_MESSAGE_DUE':
           await activities.recordJourneyTask({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });
+          followUps.push(effect);
           break;
         case 'COMMUNICATION_DECIDED':
           await activities.recordCommunicationDecision({ key, communicationId: effect.communicationId, decision: effect.decision, at });
@@ -224,6 +228,11 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
     }
     for (const effect of followUps) {
+      if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
+        // Journeys before this only left a task; now the survey or reminder itself is asked for.
+        if (patched(OWN_MESSAGES)) await requestOwnMessage(effect.purpose, effect.dealerId);
+        continue;
+      }
       if (!patched(FULL_LIFECYCLE)) continue;
       if (effect.type === 'SCORE_LEADS') {
         const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
@@ -239,6 +248,19 @@ export async function journey(input: JourneyInput): Promise<void> {
           : { type: 'NO_DEALER_AVAILABLE' });
       }
     }
+  }
+
+  /** The journey's own survey or service reminder, from the owner, through the same arbitration as anyone's. */
+  async function requestOwnMessage(purpose: 'SURVEY' | 'SERVICE_REMINDER', dealerId: string | null): Promise<void> {
+    const request: CommunicationRequest = {
+      communicationId: uuid4(),
+      sender: dealerId ? { kind: 'DEALER', dealerId } : { kind: 'OEM' },
+      purpose,
+      channel: 'EMAIL',
+      templateId: purpose === 'SURVEY' ? 'satisfaction-survey' : 'service-reminder',
+    };
+    await activities.prepareJourneyMessage({ ...request, customerId: input.customerId, journeyId });
+    await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 
   async function handle(event: PendingEvent): Promise<void> {

@@ -49,11 +49,12 @@ describe('contact arbitration over time (time-skipped)', () => {
     const later = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: promotion });
     expect(later.json()).toMatchObject({ decision: 'ALLOWED' });
 
-    const items = await eventually(async () => {
-      const list = (await api({ method: 'GET', url: `/v1/customers/${customerId}/communications` })).json().items;
+    const promotions = await eventually(async () => {
+      const list = (await api({ method: 'GET', url: `/v1/customers/${customerId}/communications` })).json().items
+        .filter((i: { purpose: string }) => i.purpose === 'PROMOTION');
       return list[0]?.status === 'SENT' ? list : undefined;
     });
-    expect(items.map((i: { status: string; reason: string | null }) => [i.status, i.reason])).toEqual([['SENT', null], ['SUPPRESSED', 'POST_PURCHASE_COOL_DOWN']]);
+    expect(promotions.map((i: { status: string; reason: string | null }) => [i.status, i.reason])).toEqual([['SENT', null], ['SUPPRESSED', 'POST_PURCHASE_COOL_DOWN']]);
     await recordHistoryFixture(handle, 'journey-cool-down-promotion');
   });
 
@@ -110,5 +111,26 @@ describe('deferred messages across continue-as-new (time-skipped)', () => {
     expect((await handle.describe()).runId).not.toBe(firstRun); // a new chapter (run) decided it
     // Back in market the customer is the OEM's again, offered to their dealer: the OEM may ask.
     expect(row.status).toBe('SENT');
+  });
+});
+
+describe("the journey's own messages (time-skipped)", () => {
+  it('the sale survey and the yearly service reminder go out from the dealer, through arbitration', async () => {
+    const { customerId, journeyId, handle, dealerId } = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
+    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+    await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+
+    await sys.env.sleep(8 * DAY);
+    const survey = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SURVEY', status: 'SENT' } })) ?? undefined, 30_000);
+    expect(survey).toMatchObject({ senderKind: 'DEALER', senderDealerId: dealerId, requestedBy: 'journey', templateId: 'satisfaction-survey' });
+    expect((survey.variables as { surveyUrl: string }).surveyUrl).toContain(survey.id);
+
+    await sys.env.sleep(360 * DAY);
+    const reminder = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SERVICE_REMINDER' } })) ?? undefined, 30_000);
+    expect(reminder).toMatchObject({ senderDealerId: dealerId, variables: { model: vehicle.model, bookingUrl: expect.any(String) } });
+    // The to-do list keeps its entries too.
+    expect(await sys.db.journeyTask.count({ where: { journeyId, kind: { in: ['SURVEY', 'SERVICE_REMINDER'] } } })).toBeGreaterThanOrEqual(2);
+    await recordHistoryFixture(handle, 'journey-own-messages');
   });
 });

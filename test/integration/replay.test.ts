@@ -51,7 +51,7 @@ describe('recorded journey histories', () => {
     expect(recorded.map((f) => f.workflowId)).toEqual(expect.arrayContaining([
       'journey-v1-before-full-lifecycle.json', 'journey-qualifying-two-leads.json',
       'journey-sold.json', 'journey-fell-back-to-oem.json', 'journey-in-service.json',
-      'journey-cool-down-promotion.json', 'journey-message-deferred.json',
+      'journey-cool-down-promotion.json', 'journey-message-deferred.json', 'journey-own-messages.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });
