@@ -32,13 +32,22 @@ async function berlinMinute(): Promise<number> {
   return Number(parts.find((p) => p.type === 'hour')!.value) * 60 + Number(parts.find((p) => p.type === 'minute')!.value);
 }
 
+/**
+ * A customer who just bought from their dealer. Quiet hours off: whatever hour the skipped
+ * clock lands on, the rule under test is what decides.
+ */
+async function soldJourney() {
+  const journey = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
+  const { journeyId, handle, dealerId } = journey;
+  await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
+  await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
+  const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+  return { ...journey, sold };
+}
+
 describe('contact arbitration over time (time-skipped)', () => {
   it('sale → OEM promotion two days later SUPPRESSED (POST_PURCHASE_COOL_DOWN) → after the cool-down ALLOWED and sent', async () => {
-    // Quiet hours off: whatever the hour the skipped clock lands on, the cool-down is what is tested.
-    const { customerId, journeyId, handle, dealerId } = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
-    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
-    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
-    const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+    const { customerId, handle, sold } = await soldJourney();
 
     await sys.env.sleep(2 * DAY);
     const early = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: promotion });
@@ -92,10 +101,7 @@ describe('contact arbitration over time (time-skipped)', () => {
 
 describe('deferred messages across continue-as-new (time-skipped)', () => {
   it('a message deferred past the end of the ownership cycle is carried into the next run and decided there', async () => {
-    const { customerId, journeyId, handle, dealerId } = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
-    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
-    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
-    const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+    const { customerId, handle, sold } = await soldJourney();
     const firstRun = (await handle.describe()).runId;
 
     // The OEM schedules a survey for a day after the customer is back in market.
@@ -116,10 +122,7 @@ describe('deferred messages across continue-as-new (time-skipped)', () => {
 
 describe("the journey's own messages (time-skipped)", () => {
   it('the sale survey and the yearly service reminder go out from the dealer, through arbitration', async () => {
-    const { customerId, journeyId, handle, dealerId } = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
-    await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
-    await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
-    await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
+    const { customerId, journeyId, handle, dealerId } = await soldJourney();
 
     await sys.env.sleep(8 * DAY);
     const survey = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SURVEY', status: 'SENT' } })) ?? undefined, 30_000);
