@@ -6,12 +6,13 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteAccess } from '../../domain/access.js';
+import type { PrismaClient } from '../../platform/db.js';
 import {
   acceptHandoffUpdate, declineHandoffUpdate, disqualifyUpdate, journeyStateQuery, openComplaintUpdate, reassignUpdate,
   recordLostUpdate, recordNoShowUpdate, recordSaleUpdate, recordServiceVisitUpdate, resolveComplaintUpdate,
 } from '../../workflows/definitions.js';
 import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
-import { Problem, sendNotFound } from '../problems.js';
+import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
 
 const journeyScope = { param: 'id', kind: 'journeyId' } as const;
@@ -43,7 +44,7 @@ const Disqualify = z.strictObject({ reason });
 
 const actionResponses = { 200: JourneyView, 400: Problem, 404: Problem, 409: Problem, 503: Problem };
 
-export const journeyRoutes = (temporal: Client): FastifyPluginAsyncZod => async (app) => {
+export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
   const dealerOf = (request: FastifyRequest) => request.principal!.dealerId!;
 
   app.get('/v1/journeys/:id', {
@@ -104,7 +105,13 @@ export const journeyRoutes = (temporal: Client): FastifyPluginAsyncZod => async 
   app.post('/v1/journeys/:id/reassign', {
     config: { access: { roles: ['OPS'], customer: journeyScope } },
     schema: { tags: ['ops actions'], summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger', params: JourneyParams, body: Reassign, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, reassignUpdate, { ...request.body, actor: `ops:${request.principal!.name}` }));
+  }, async (request, reply) => {
+    const { to } = request.body;
+    if (to !== 'OEM' && !(await db.dealer.findFirst({ where: { id: to.dealerId, active: true }, select: { id: true } }))) {
+      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to.dealerId: no active dealer ${to.dealerId}`, errors: [{ field: 'to.dealerId', message: `no active dealer ${to.dealerId}` }] });
+    }
+    return runJourneyUpdate(temporal, reply, request.params.id, reassignUpdate, { ...request.body, actor: `ops:${request.principal!.name}` });
+  });
 
   app.post('/v1/journeys/:id/disqualify', {
     config: { access: { roles: ['OEM'], customer: journeyScope } },

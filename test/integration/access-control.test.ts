@@ -138,6 +138,9 @@ describe('dealer isolation', () => {
     const { journeyId, customerId } = await journeyOfferedToB();
     expect((await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/accept` }, keys.dealerB)).statusCode).toBe(200);
 
+    const nowhere = await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/reassign`, payload: { to: { dealerId: 'DLR-NOWHERE' }, reason: 'typo' } }, keys.opsKey);
+    expect(nowhere.statusCode).toBe(400);
+    expect(nowhere.json().errors[0].field).toBe('to.dealerId');
     const reassign = { method: 'POST', url: `/v1/journeys/${journeyId}/reassign`, payload: { to: { dealerId: dealerA }, reason: 'customer moved to A\'s area' } } as const;
     expect((await sys.api(reassign, keys.dealerB)).statusCode).toBe(403);
     const moved = await sys.api(reassign, keys.opsKey);
