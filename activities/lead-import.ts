@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { LeadSource } from '../domain/lead.js';
 import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
+import { countImportRows } from '../intake/lead-imports.js';
 import { IntakeRejected, type LeadIntake } from '../intake/lead-intake.js';
 import type { ImportCounts } from '../workflows/definitions.js';
 
@@ -73,11 +74,9 @@ export function createLeadImportActivities({ db, intake, defaultCountry = 'DE' }
 
     /** Marks the import done; the counts come from the row outcomes, the durable truth. */
     async finishLeadImport({ importId }: { importId: string }): Promise<ImportCounts> {
-      const groups = await db.leadImportRow.groupBy({ by: ['outcome'], where: { importId }, _count: { _all: true } });
-      const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count._all ?? 0;
       await db.leadImport.update({ where: { id: importId }, data: { status: 'COMPLETED', completedAt: new Date() } });
       parsed.delete(importId);
-      return { ok: count('OK'), rejected: count('REJECTED'), duplicates: count('DUPLICATE') };
+      return countImportRows(db, importId);
     },
   };
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LeadImport } from '../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
-import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor, type ImportProgress } from '../workflows/definitions.js';
+import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor, type ImportCounts, type ImportProgress } from '../workflows/definitions.js';
 import { parseImportFile, type ImportFormat } from './import-file.js';
 
 const START_TIMEOUT_MS = 3_000;
@@ -35,6 +35,13 @@ export type ImportView = ImportProgress & {
   completedAt: string | null;
 };
 
+/** What became of an import's rows so far, from the stored row outcomes (the durable truth). */
+export async function countImportRows(db: PrismaClient, importId: string): Promise<ImportCounts> {
+  const groups = await db.leadImportRow.groupBy({ by: ['outcome'], where: { importId }, _count: { _all: true } });
+  const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count._all ?? 0;
+  return { ok: count('OK'), rejected: count('REJECTED'), duplicates: count('DUPLICATE') };
+}
+
 export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: LeadImportsDeps) {
   /** Starts the import's workflow (idempotent); false when Temporal cannot be reached now. */
   async function start(stored: Pick<LeadImport, 'id' | 'totalRows'>): Promise<boolean> {
@@ -61,13 +68,6 @@ export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE
     };
   }
 
-  /** Counts from the stored row outcomes: what is durable, whatever the workflow's state. */
-  async function storedCounts(importId: string) {
-    const groups = await db.leadImportRow.groupBy({ by: ['outcome'], where: { importId }, _count: { _all: true } });
-    const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count._all ?? 0;
-    const ok = count('OK'), rejected = count('REJECTED'), duplicates = count('DUPLICATE');
-    return { ok, rejected, duplicates, doneRows: ok + rejected + duplicates };
-  }
 
   /** Live progress from the workflow while it runs; the stored outcomes otherwise. */
 async function progress(importId: string): Promise<ImportView | null> {
@@ -84,7 +84,8 @@ async function progress(importId: string): Promise<ImportView | null> {
         if (!(error instanceof WorkflowNotFoundError)) log.warn({ err: error, importId }, 'import progress from stored rows');
       }
     }
-    return view(stored, await storedCounts(importId));
+    const counts = await countImportRows(db, importId);
+    return view(stored, { ...counts, doneRows: counts.ok + counts.rejected + counts.duplicates });
   }
 
   return {
