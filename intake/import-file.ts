@@ -7,8 +7,7 @@ import type { LeadSource } from '../domain/lead.js';
 import type { IncomingLead } from './lead-intake.js';
 import { LeadBody } from './lead-schema.js';
 
-export const IMPORT_FORMATS = ['CSV', 'JSON'] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+export type ImportFormat = 'CSV' | 'JSON';
 
 /** The documented template: our column name, then the header names also understood (any case, spacing or dashes). */
 export const IMPORT_TEMPLATE = {
@@ -148,7 +147,7 @@ export function leadFromRow(row: ImportRow, event: { source: LeadSource; name: s
 }
 
 /** The keys that identify the row's person (normalised e-mail, E.164 phone); none if unreadable. */
-export function identityKeysOf(row: ImportRow, defaultCountry: string): string[] {
+function identityKeysOf(row: ImportRow, defaultCountry: string): string[] {
   const keys: string[] = [];
   if (row.values.email) keys.push(`email:${normalizeEmail(row.values.email)}`);
   if (row.values.phone) {
