@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { JourneyState } from '../domain/journey.js';
+import { createJourneyReadModel } from '../read-model/journeys.js';
 
 export interface ReadModelDeps {
   db: PrismaClient;
@@ -7,25 +8,11 @@ export interface ReadModelDeps {
 
 /** Activities that keep the database's journey read-model in step with the workflow. */
 export function createReadModelActivities({ db }: ReadModelDeps) {
+  const journeys = createJourneyReadModel(db);
   return {
-    /**
-     * Upserts the journey row. Activities retry and may run out of order after a
-     * failure, so a write carrying an older revision than the row never wins.
-     */
+    /** The journey row follows the workflow; an older revision never overwrites a newer one. */
     async recordJourney(state: JourneyState): Promise<void> {
-      await db.$executeRaw`
-        INSERT INTO journey (id, customer_id, stage, owner, dealer_id, offered_dealer_id, offer_expires_at,
-                             last_lead_source, lead_count, revision, started_at, stage_changed_at, updated_at)
-        VALUES (${state.journeyId}, ${state.customerId}::uuid, ${state.stage}, ${state.owner}, ${state.dealerId},
-                ${state.handoff?.dealerId ?? null}, ${state.handoff?.expiresAt ? new Date(state.handoff.expiresAt) : null},
-                ${state.lastLeadSource}::"LeadSource", ${state.leadCount}, ${state.revision},
-                ${new Date(state.startedAt)}, ${new Date(state.stageChangedAt)}, now())
-        ON CONFLICT (id) DO UPDATE SET
-          stage = EXCLUDED.stage, owner = EXCLUDED.owner, dealer_id = EXCLUDED.dealer_id,
-          offered_dealer_id = EXCLUDED.offered_dealer_id, offer_expires_at = EXCLUDED.offer_expires_at,
-          last_lead_source = EXCLUDED.last_lead_source, lead_count = EXCLUDED.lead_count,
-          revision = EXCLUDED.revision, stage_changed_at = EXCLUDED.stage_changed_at, updated_at = now()
-        WHERE journey.revision < EXCLUDED.revision`;
+      await journeys.record(state);
     },
   };
 }

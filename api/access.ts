@@ -1,11 +1,15 @@
 // Access control, decided in one place. Every route declares `config.access` (a route
 // without one fails at startup); the hooks here authenticate the key, check the role,
-// and for routes about one customer or dealer, check that a dealer key may see it.
+// and for routes about one customer or dealer, check that a dealer key may reach it
+// given how it stands with that customer now (domain/access.ts has the table).
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { customerIdFrom, decideResourceAccess, decideRouteAccess, type AccessDecision, type Principal, type RouteAccess } from '../domain/access.js';
-import { journeyIdFor } from '../domain/journey.js';
+import {
+  dealerStanding, decideCustomerAccess, decideDealerRecordAccess, decideRouteAccess,
+  type AccessDecision, type CustomerUse, type DealerStanding, type Principal, type RouteAccess,
+} from '../domain/access.js';
+import { customerIdOfJourney } from '../domain/journey.js';
 import type { ApiKeyStore } from '../platform/api-keys.js';
-import type { PrismaClient } from '../platform/db.js';
+import type { JourneyReadModel } from '../read-model/journeys.js';
 import { Problem, sendNotFound, sendProblem } from './problems.js';
 
 declare module 'fastify' {
@@ -14,11 +18,13 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** For a dealer key on a route about one customer: how the dealer stands with that customer. */
+    dealerStanding: DealerStanding | null;
   }
 }
 
 export interface AccessDeps {
-  db: PrismaClient;
+  journeys: JourneyReadModel;
   keys: ApiKeyStore;
 }
 
@@ -36,32 +42,33 @@ function deny(reply: FastifyReply, decision: Exclude<AccessDecision, { allow: tr
     return sendProblem(reply, { type: 'unauthenticated', title: 'API key missing or invalid', status: 401, detail: decision.reason });
   }
   if (decision.status === 403) return sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status: 403, detail: decision.reason });
+  if (decision.status === 409) return sendProblem(reply, { type: 'offer-closed', title: 'The hand-off is closed for you', status: 409, detail: decision.reason });
   return sendNotFound(reply, notFound.thing, notFound.id);
 }
 
-/** Has this dealer been offered or assigned this customer, now or before? */
-async function dealerRelatedToCustomer(db: PrismaClient, dealerId: string, customerId: string): Promise<boolean> {
-  const [row] = await db.$queryRaw<{ related: boolean }[]>`
-    SELECT EXISTS (SELECT 1 FROM journey WHERE customer_id = ${customerId}::uuid AND (dealer_id = ${dealerId} OR offered_dealer_id = ${dealerId}))
-        OR EXISTS (SELECT 1 FROM handoff_event WHERE journey_id = ${journeyIdFor(customerId)} AND dealer_id = ${dealerId})
-        OR EXISTS (SELECT 1 FROM ownership_change WHERE customer_id = ${customerId}::uuid AND to_dealer_id = ${dealerId}) AS related`;
-  return row?.related === true;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const USE_DOC: Record<CustomerUse, string> = {
+  'view-journey': 'Dealer keys: the dealer the hand-off is offered to, or the customer\'s current dealer; others 404.',
+  'answer-offer': 'Dealer keys: the dealer the hand-off is offered to (a repeated accept by the accepting dealer is harmless); a dealer whose offer is over 409; others 404.',
+  'read-customer': "Dealer keys: the customer's current dealer only; the dealer an offer waits on 403 until it accepts; others 404.",
+  act: "Dealer keys: the customer's current dealer only (IN_SALES or DEALER_OWNED with it); the dealer an offer waits on 403; others 404.",
+  'own-history': 'Dealer keys: any dealer that was offered or assigned the customer, now or before; others 404.',
+};
 
 /** OpenAPI: every protected route says which roles it serves and how it can be refused. */
 function documentAccess(route: RouteOptions, access: RouteAccess) {
   if ('public' in access || !route.schema) return;
   const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
-  const scope = access.customer ? ' Dealer keys reach only customers they were offered or assigned (others answer 404).' : '';
+  const scope = access.customer && access.roles.includes('DEALER') ? ` ${USE_DOC[access.customer.use]}` : '';
   schema.description = [schema.description, `**Roles:** ${access.roles.join(', ')}.${scope}`].filter(Boolean).join('\n\n');
   schema.security = [{ apiKey: [] }];
   schema.response = { ...schema.response, 401: Problem, 403: Problem, 429: Problem };
 }
 
-export function registerAccessControl(app: FastifyInstance, { db, keys }: AccessDeps) {
+export function registerAccessControl(app: FastifyInstance, { journeys, keys }: AccessDeps) {
   app.decorateRequest('principal', null);
+  app.decorateRequest('dealerStanding', null);
 
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path;
@@ -91,14 +98,19 @@ export function registerAccessControl(app: FastifyInstance, { db, keys }: Access
     const params = request.params as Record<string, string>;
     if (access.customer) {
       const value = params[access.customer.param]!;
-      const customerId = customerIdFrom(value, access.customer.kind);
-      const dealerRelated = principal.role === 'DEALER' && UUID.test(customerId) && (await dealerRelatedToCustomer(db, principal.dealerId!, customerId));
-      const decision = decideResourceAccess(principal, { kind: 'customer', dealerRelated });
+      const customerId = access.customer.kind === 'journeyId' ? customerIdOfJourney(value) : value;
+      if (principal.role === 'DEALER') {
+        const facts = UUID.test(customerId)
+          ? await journeys.standingFacts(customerId, principal.dealerId!)
+          : { journey: null, dealerWasInvolved: false };
+        request.dealerStanding = dealerStanding(facts, principal.dealerId!);
+      }
+      const decision = decideCustomerAccess(principal, access.customer.use, request.dealerStanding ?? 'NONE');
       if (!decision.allow) return deny(reply, decision, { thing: access.customer.kind === 'journeyId' ? 'journey' : 'customer', id: value });
     }
     if (access.dealerParam) {
       const dealerId = params[access.dealerParam]!;
-      const decision = decideResourceAccess(principal, { kind: 'dealer', dealerId });
+      const decision = decideDealerRecordAccess(principal, dealerId);
       if (!decision.allow) return deny(reply, decision, { thing: 'dealer', id: dealerId });
     }
   });

@@ -12,6 +12,7 @@ import type { PrismaClient } from '../platform/db.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
+import { createJourneyReadModel } from '../read-model/journeys.js';
 import { presentedKey, registerAccessControl } from './access.js';
 import { registerProblemHandler } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
@@ -79,7 +80,8 @@ export async function buildApp(deps: AppDeps) {
     }),
   });
   const keys = createApiKeyStore(deps.db);
-  registerAccessControl(app, { db: deps.db, keys });
+  const journeys = createJourneyReadModel(deps.db);
+  registerAccessControl(app, { journeys, keys });
 
   await app.register(swagger, {
     openapi: {
@@ -122,7 +124,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
-  await app.register(dealerWorkspaceRoutes(deps.db));
+  await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
-import { JOURNEY_STAGES, OWNER_KINDS } from '../domain/journey.js';
+import { JOURNEY_ID_PATTERN, JOURNEY_STAGES, OWNER_KINDS } from '../domain/journey.js';
 
 export { LeadBody } from '../intake/lead-schema.js';
 
@@ -18,7 +18,7 @@ export const IdempotencyHeaders = z.object({
 });
 
 export const JourneyParams = z.object({
-  id: z.string().regex(/^journey-[0-9a-f-]{36}$/, 'must look like journey-<customer uuid>'),
+  id: z.string().regex(JOURNEY_ID_PATTERN, 'must look like journey-<customer uuid>'),
 });
 
 const LeadSummary = z.object({

@@ -82,6 +82,15 @@ export interface JourneyState {
 
 /** The journey's workflow id: a business key, so a customer can never have two. */
 export function journeyIdFor(customerId: string): string {
-  return `journey-${customerId}`;
+  return `${JOURNEY_ID_PREFIX}${customerId}`;
+}
+
+const JOURNEY_ID_PREFIX = 'journey-';
+/** What a journey id looks like: `journey-<customer uuid>`. */
+export const JOURNEY_ID_PATTERN = /^journey-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The customer a journey id belongs to (the inverse of journeyIdFor). */
+export function customerIdOfJourney(journeyId: string): string {
+  return journeyId.slice(JOURNEY_ID_PREFIX.length);
 }
 

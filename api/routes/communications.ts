@@ -12,7 +12,8 @@ import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from
 import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
-const customerScope = { param: 'id', kind: 'customerId' } as const;
+const actOnCustomer = { param: 'id', kind: 'customerId', use: 'act' } as const;
+const readCustomer = { param: 'id', kind: 'customerId', use: 'read-customer' } as const;
 
 const CommunicationRequestBody = z
   .strictObject({
@@ -55,7 +56,7 @@ const CommunicationView = z
 
 export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }): FastifyPluginAsyncZod => async (app) => {
   app.post('/v1/customers/:id/communications', {
-    config: { access: { roles: ['OEM', 'DEALER'], customer: customerScope } },
+    config: { access: { roles: ['OEM', 'DEALER'], customer: actOnCustomer } },
     bodyLimit: 64 * 1024,
     schema: {
       tags: ['communications'],
@@ -100,7 +101,7 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     deps.temporal.withDeadline(Date.now() + 5_000, () => send(deps.temporal.workflow.getHandle(journeyIdFor(customerId))));
 
   app.post('/v1/customers/:id/consent', {
-    config: { access: { roles: ['OEM', 'DEALER'], customer: customerScope } },
+    config: { access: { roles: ['OEM', 'DEALER'], customer: actOnCustomer } },
     schema: {
       tags: ['communications'], summary: 'The customer gives or withdraws consent for a channel (ALL: every channel); legal notices still reach them',
       params: z.object({ id: z.uuid() }),
@@ -118,7 +119,7 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
   });
 
   app.post('/v1/customers/:id/opt-out', {
-    config: { access: { roles: ['OEM', 'DEALER'], customer: customerScope } },
+    config: { access: { roles: ['OEM', 'DEALER'], customer: actOnCustomer } },
     schema: {
       tags: ['communications'], summary: 'The customer wants no more marketing: only transactional and legal messages from now on',
       params: z.object({ id: z.uuid() }), response: { 202: z.object({ customerId: z.string() }), 400: Problem, 404: Problem },
@@ -134,7 +135,7 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
   });
 
   app.get('/v1/customers/:id/communications', {
-    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: customerScope } },
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: readCustomer } },
     schema: {
       tags: ['communications'], summary: 'Every message asked for, the decisions on it and every send attempt, newest first',
       params: z.object({ id: z.uuid() }), response: { 200: z.object({ customerId: z.string(), items: z.array(CommunicationView) }), 400: Problem, 404: Problem },

@@ -37,7 +37,7 @@ export interface CustomerRouteDeps {
 
 export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDeps): FastifyPluginAsyncZod => async (app) => {
   app.patch('/v1/customers/:id/contact', {
-    config: { access: { roles: ['OEM', 'DEALER'], customer: { param: 'id', kind: 'customerId' } } },
+    config: { access: { roles: ['OEM', 'DEALER'], customer: { param: 'id', kind: 'customerId', use: 'act' } } },
     bodyLimit: 16 * 1024,
     schema: {
       tags: ['customers'],
@@ -91,7 +91,7 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
   });
 
   app.get('/v1/customers/:id/ownership', {
-    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: { param: 'id', kind: 'customerId' } } },
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: { param: 'id', kind: 'customerId', use: 'read-customer' } } },
     schema: {
       tags: ['customers'],
       summary: 'Who owned the customer when, and why (the ownership ledger, oldest first)',

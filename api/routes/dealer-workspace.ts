@@ -1,11 +1,13 @@
-// What a dealership sees with its own key: the hand-offs offered to it now, and its
-// customers (assigned now or before). Contact details only while the customer is theirs.
+// What a dealership sees with its own key: the hand-offs offered to it now, its
+// customers (assigned now or before), and what it itself had with one customer.
+// Once a customer has moved on, the dealer sees only its own past: never the stage,
+// contact details or anything that happened after it.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Prisma } from '../../generated/prisma/client.js';
-import { JOURNEY_STAGES } from '../../domain/journey.js';
-import type { PrismaClient } from '../../platform/db.js';
-import { Problem } from '../problems.js';
+import { dealerStanding, DEALER_STANDINGS } from '../../domain/access.js';
+import { JOURNEY_STAGES, journeyIdFor } from '../../domain/journey.js';
+import type { JourneyReadModel, JourneyRow } from '../../read-model/journeys.js';
+import { Problem, sendNotFound } from '../problems.js';
 
 const Contact = z.object({
   firstName: z.string().nullable(), lastName: z.string().nullable(), email: z.string().nullable(),
@@ -16,40 +18,45 @@ const CustomerSummary = z
   .object({
     journeyId: z.string(),
     customerId: z.string(),
-    stage: z.enum(JOURNEY_STAGES),
+    standing: z.enum(DEALER_STANDINGS).describe('CURRENT: yours now. OFFERED: a hand-off waits for your answer. FORMER: yours before'),
     current: z.boolean().describe('The customer is offered to or assigned to you now'),
+    stage: z.enum(JOURNEY_STAGES).nullable().describe('Only while the customer is offered to you or yours'),
     offerExpiresAt: z.string().nullable().describe('Accept before this, or the hand-off moves on'),
-    leadCount: z.number().int(),
+    leadCount: z.number().int().nullable(),
     lastLeadSource: z.string().nullable(),
-    stageChangedAt: z.string(),
-    contact: Contact.nullable().describe('Only while the customer is yours'),
+    stageChangedAt: z.string().nullable(),
+    contact: Contact.nullable().describe('Only while the customer is offered to you or yours'),
   })
   .meta({ id: 'DealerCustomer' });
 
-interface Row {
-  id: string; customer_id: string; stage: string; dealer_id: string | null; offered_dealer_id: string | null; offer_expires_at: Date | null;
-  lead_count: number; last_lead_source: string | null; stage_changed_at: Date;
-  first_name: string | null; last_name: string | null; email_normalized: string | null; phone_e164: string | null; postal_code: string | null;
-}
-
-function summary(row: Row, dealerId: string): z.infer<typeof CustomerSummary> {
-  const current = row.dealer_id === dealerId || row.offered_dealer_id === dealerId;
+function summary(row: JourneyRow, dealerId: string): z.infer<typeof CustomerSummary> {
+  const standing = dealerStanding({ journey: row, dealerWasInvolved: true }, dealerId);
+  const current = standing === 'CURRENT' || standing === 'OFFERED';
   return {
-    journeyId: row.id, customerId: row.customer_id, stage: row.stage as (typeof JOURNEY_STAGES)[number], current,
-    offerExpiresAt: row.offered_dealer_id === dealerId ? row.offer_expires_at?.toISOString() ?? null : null,
-    leadCount: row.lead_count, lastLeadSource: row.last_lead_source, stageChangedAt: row.stage_changed_at.toISOString(),
-    contact: current && row.stage !== 'ERASED'
-      ? { firstName: row.first_name, lastName: row.last_name, email: row.email_normalized, phone: row.phone_e164, postalCode: row.postal_code }
-      : null,
+    journeyId: row.journeyId, customerId: row.customerId, standing, current,
+    stage: current ? row.stage : null,
+    offerExpiresAt: standing === 'OFFERED' ? row.offerExpiresAt?.toISOString() ?? null : null,
+    leadCount: current ? row.leadCount : null,
+    lastLeadSource: current ? row.lastLeadSource : null,
+    stageChangedAt: current ? row.stageChangedAt.toISOString() : null,
+    contact: current ? row.contact : null,
   };
 }
 
-const SELECT = Prisma.sql`
-  SELECT j.id, j.customer_id::text, j.stage, j.dealer_id, j.offered_dealer_id, j.offer_expires_at, j.lead_count,
-         j.last_lead_source::text, j.stage_changed_at, c.first_name, c.last_name, c.email_normalized, c.phone_e164, c.postal_code
-  FROM journey j JOIN customer c ON c.id = j.customer_id`;
+const DealerHistoryView = z
+  .object({
+    customerId: z.string(),
+    journeyId: z.string(),
+    standing: z.enum(DEALER_STANDINGS),
+    now: CustomerSummary.nullable().describe('The customer today, while offered to you or yours; null once they moved on'),
+    offers: z.array(z.object({ kind: z.enum(['OFFERED', 'ACCEPTED', 'DECLINED', 'TIMED_OUT']), reason: z.string().nullable(), at: z.string() })),
+    ownership: z.array(z.object({ owner: z.enum(['DEALER_SALES', 'DEALER']), reason: z.string(), from: z.string(), until: z.string().nullable() }))
+      .describe("Your periods as the customer's owner; who came after is not shown"),
+    sales: z.array(z.object({ vin: z.string(), model: z.string(), soldOn: z.string(), price: z.number().nullable(), at: z.string() })),
+  })
+  .meta({ id: 'DealerCustomerHistory' });
 
-export const dealerWorkspaceRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (app) => {
+export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPluginAsyncZod => async (app) => {
   app.get('/v1/dealer/handoffs', {
     config: { access: { roles: ['DEALER'] } },
     schema: {
@@ -58,18 +65,17 @@ export const dealerWorkspaceRoutes = (db: PrismaClient): FastifyPluginAsyncZod =
     },
   }, async (request, reply) => {
     const dealerId = request.principal!.dealerId!;
-    const rows = await db.$queryRaw<Row[]>`${SELECT}
-      WHERE j.offered_dealer_id = ${dealerId} AND j.stage = 'HANDED_OFF'
-      ORDER BY j.offer_expires_at ASC NULLS LAST, j.id LIMIT 500`;
+    const rows = await journeys.openOffersTo(dealerId);
     return reply.send({ items: rows.map((r) => summary(r, dealerId)) });
   });
 
   app.get('/v1/dealer/customers', {
     config: { access: { roles: ['DEALER'] } },
     schema: {
-      tags: ['dealer workspace'], summary: 'Customers assigned to your dealership now or before, by journey id; filter by stage',
+      tags: ['dealer workspace'],
+      summary: 'Customers assigned to your dealership now or before, by journey id; filter your current customers by stage',
       querystring: z.strictObject({
-        stage: z.enum(JOURNEY_STAGES).optional(),
+        stage: z.enum(JOURNEY_STAGES).optional().describe('Only your current customers in this stage'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         cursor: z.string().max(100).optional().describe('nextCursor of the previous page'),
       }),
@@ -78,13 +84,30 @@ export const dealerWorkspaceRoutes = (db: PrismaClient): FastifyPluginAsyncZod =
   }, async (request, reply) => {
     const dealerId = request.principal!.dealerId!;
     const { stage, limit, cursor } = request.query;
-    const rows = await db.$queryRaw<Row[]>`${SELECT}
-      WHERE (j.dealer_id = ${dealerId}
-             OR EXISTS (SELECT 1 FROM ownership_change o WHERE o.customer_id = j.customer_id AND o.to_dealer_id = ${dealerId}))
-        ${stage ? Prisma.sql`AND j.stage = ${stage}` : Prisma.empty}
-        ${cursor ? Prisma.sql`AND j.id > ${cursor}` : Prisma.empty}
-      ORDER BY j.id LIMIT ${limit + 1}`;
-    const page = rows.slice(0, limit);
-    return reply.send({ items: page.map((r) => summary(r, dealerId)), nextCursor: rows.length > limit ? page.at(-1)!.id : null });
+    const page = await journeys.customersOf(dealerId, { stage, limit, after: cursor });
+    return reply.send({ items: page.rows.map((r) => summary(r, dealerId)), nextCursor: page.more ? page.rows.at(-1)!.journeyId : null });
+  });
+
+  app.get('/v1/dealer/customers/:id', {
+    config: { access: { roles: ['DEALER'], customer: { param: 'id', kind: 'customerId', use: 'own-history' } } },
+    schema: {
+      tags: ['dealer workspace'],
+      summary: 'What your dealership had with one customer: your offers, your time as their owner, your sales',
+      params: z.object({ id: z.uuid() }),
+      response: { 200: DealerHistoryView, 400: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const dealerId = request.principal!.dealerId!;
+    const customerId = request.params.id;
+    const [row, history] = await Promise.all([journeys.find(customerId), journeys.dealerHistory(customerId, dealerId)]);
+    if (!row) return sendNotFound(reply, 'customer', customerId);
+    const now = summary(row, dealerId);
+    return reply.send({
+      customerId, journeyId: journeyIdFor(customerId), standing: now.standing,
+      now: now.current ? now : null,
+      offers: history.offers.map((o) => ({ kind: o.kind as 'OFFERED', reason: o.reason, at: o.at.toISOString() })),
+      ownership: history.ownership.map((o) => ({ owner: o.owner as 'DEALER', reason: o.reason, from: o.from.toISOString(), until: o.until?.toISOString() ?? null })),
+      sales: history.sales.map((s) => ({ vin: s.vin, model: s.model, soldOn: s.soldOn.toISOString().slice(0, 10), price: s.price, at: s.at.toISOString() })),
+    });
   });
 };

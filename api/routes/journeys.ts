@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteAccess } from '../../domain/access.js';
+import { journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import {
   acceptHandoffUpdate, declineHandoffUpdate, disqualifyUpdate, journeyStateQuery, openComplaintUpdate, reassignUpdate,
@@ -16,8 +16,9 @@ import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
 
 const journeyScope = { param: 'id', kind: 'journeyId' } as const;
-const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: journeyScope };
-const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: journeyScope };
+const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...journeyScope, use: 'view-journey' } };
+const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
+const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
 
 const reason = z.string().trim().min(1).max(500);
 const Decline = z.strictObject({ reason }).meta({ id: 'HandoffDecline' });
@@ -52,7 +53,8 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
     schema: { tags: ['journeys'], summary: "A journey's live state, answered by the journey itself", params: JourneyParams, response: { 200: JourneyView, 400: Problem, 404: Problem } },
   }, async (request, reply) => {
     try {
-      return reply.send(await temporal.workflow.getHandle(request.params.id).query(journeyStateQuery));
+      const state = await temporal.workflow.getHandle(request.params.id).query(journeyStateQuery);
+      return reply.send(request.principal!.role === 'DEALER' ? journeyAsSeenByDealer(state, dealerOf(request)) : state);
     } catch (error) {
       if (isNotFound(error)) return sendNotFound(reply, 'journey', request.params.id);
       throw error;
@@ -60,12 +62,12 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
   });
 
   app.post('/v1/journeys/:id/accept', {
-    config: { access: DEALER_ACTION },
+    config: { access: OFFER_ANSWER },
     schema: { tags: ['dealer actions'], summary: 'Accept the hand-off offered to your dealership (repeats are harmless)', params: JourneyParams, response: actionResponses },
   }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, acceptHandoffUpdate, { dealerId: dealerOf(request) }));
 
   app.post('/v1/journeys/:id/decline', {
-    config: { access: DEALER_ACTION },
+    config: { access: OFFER_ANSWER },
     schema: { tags: ['dealer actions'], summary: 'Decline the hand-off; the journey offers it to the next dealer', params: JourneyParams, body: Decline, response: actionResponses },
   }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, declineHandoffUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
 
@@ -103,7 +105,7 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
   }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, resolveComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.params.complaintId }));
 
   app.post('/v1/journeys/:id/reassign', {
-    config: { access: { roles: ['OPS'], customer: journeyScope } },
+    config: { access: { roles: ['OPS'], customer: { ...journeyScope, use: 'act' } } },
     schema: { tags: ['ops actions'], summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger', params: JourneyParams, body: Reassign, response: actionResponses },
   }, async (request, reply) => {
     const { to } = request.body;
@@ -114,7 +116,7 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
   });
 
   app.post('/v1/journeys/:id/disqualify', {
-    config: { access: { roles: ['OEM'], customer: journeyScope } },
+    config: { access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } } },
     schema: { tags: ['journeys'], summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', params: JourneyParams, body: Disqualify, response: actionResponses },
   }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, disqualifyUpdate, { reason: request.body.reason }));
 };

@@ -134,7 +134,7 @@ describe('dealer isolation', () => {
     expect((await sys.api({ method: 'GET', url: '/v1/dealer/customers' }, keys.dealerA)).json().items).toEqual([]);
   });
 
-  it('a formerly assigned dealer still reads the customer but can no longer act; ops reassigned it with a reason', async () => {
+  it('a dealer the customer was reassigned away from sees only its own past; ops reassigned it with a reason', async () => {
     const { journeyId, customerId } = await journeyOfferedToB();
     expect((await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/accept` }, keys.dealerB)).statusCode).toBe(200);
 
@@ -147,12 +147,14 @@ describe('dealer isolation', () => {
     expect(moved.statusCode, moved.body).toBe(200);
     expect(moved.json()).toMatchObject({ dealerId: dealerA });
 
-    expect((await sys.api({ method: 'GET', url: `/v1/journeys/${journeyId}` }, keys.dealerB)).statusCode).toBe(200);
     const before = await snapshot(journeyId, customerId);
+    expect((await sys.api({ method: 'GET', url: `/v1/journeys/${journeyId}` }, keys.dealerB)).statusCode).toBe(404);
     const lost = await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/lost`, payload: { reason: 'gone' } }, keys.dealerB);
-    expect(lost.statusCode).toBe(409);
-    expect(lost.json().detail).toMatch(new RegExp(`dealer ${dealerB}`));
+    expect(lost.statusCode).toBe(404);
+    expect(lost.body).not.toContain(dealerA);
     expect(await snapshot(journeyId, customerId)).toEqual(before);
+    const own = (await sys.api({ method: 'GET', url: `/v1/dealer/customers/${customerId}` }, keys.dealerB)).json();
+    expect(own).toMatchObject({ standing: 'FORMER', now: null, ownership: [{ owner: 'DEALER_SALES', reason: 'HANDOFF_ACCEPTED', until: expect.any(String) }] });
 
     const ledger = (await sys.api({ method: 'GET', url: `/v1/customers/${customerId}/ownership` }, keys.dealerA)).json();
     expect(ledger.changes.at(-1)).toMatchObject({ to: { dealerId: dealerA }, reason: "REASSIGNED: customer moved to A's area", actor: 'ops:ops on call' });
