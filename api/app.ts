@@ -14,7 +14,8 @@ import { createLeadIntake } from '../intake/lead-intake.js';
 import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
 import { createJourneyReadModel } from '../read-model/journeys.js';
 import { presentedKey, registerAccessControl } from './access.js';
-import { registerProblemHandler } from './problems.js';
+import { registerInputGuard } from './input-guard.js';
+import { registerProblemHandler, sendProblem } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { communicationRoutes } from './routes/communications.js';
@@ -51,10 +52,16 @@ export async function buildApp(deps: AppDeps) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Long path parameters reach the route's schema (a 400 naming the parameter), not the router's 414.
+    maxParamLength: 2_000,
+    // The router's own refusals (a malformed URL, an over-long parameter) as problem documents too.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `url: ${error.message}`, errors: [{ field: 'url', message: error.message }] }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  registerInputGuard(app);
   // An action without a body (accept, no-show) may still be sent with a JSON content type.
   // Fastify's own parser otherwise (it refuses __proto__ and constructor poisoning).
   const parseJson = app.getDefaultJsonParser('error', 'error');

@@ -1,19 +1,15 @@
 // Calling a journey's Update from a route: the journey's answer, or its refusal as 409,
 // 404 when there is no such journey, 503 when it does not answer in time.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyReply } from 'fastify';
 import { sendNotFound, sendProblem } from './problems.js';
+import { grpcStatus, isNotFound } from './temporal-errors.js';
+
+export { isNotFound };
 
 /** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
 const UPDATE_DEADLINE_MS = 10_000;
-
-/** gRPC status codes the Temporal client surfaces (from the gRPC spec). */
-const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5 } as const;
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof WorkflowNotFoundError || (error as { code?: number } | null)?.code === grpcStatus.NOT_FOUND;
-}
 
 export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A) {
   try {

@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IntakeRejected } from '../intake/lead-intake.js';
+import { isDatabaseUnavailable } from '../platform/db.js';
+import { isTemporalUnavailable } from './temporal-errors.js';
 
 /** RFC 9457 problem details: one error format across the API, never a stack trace. */
 export const Problem = z
@@ -22,6 +24,18 @@ export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type'> 
     .status(problem.status)
     .type('application/problem+json')
     .send({ ...problem, type: PROBLEM_BASE + problem.type });
+}
+
+/** Seconds a client waits before retrying when a dependency is down. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The database or Temporal is down: nothing was changed half-way, the same request can be sent again. */
+export function sendUnavailable(reply: FastifyReply, what: 'database' | 'Temporal') {
+  reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return sendProblem(reply, {
+    type: 'service-unavailable', title: 'A service the API depends on is unavailable', status: 503,
+    detail: `the ${what} could not be reached; retry the same request after ${RETRY_AFTER_SECONDS} s (with the same Idempotency-Key where the route takes one)`,
+  });
 }
 
 /** One answer for "does not exist" and "not yours", so existence never leaks. */
@@ -64,6 +78,8 @@ export function registerProblemHandler(app: FastifyInstance) {
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendProblem(reply, { type: 'unsupported-media-type', title: 'Unsupported content type', status: 415, detail: error.message });
     }
+    if (isDatabaseUnavailable(error)) return sendUnavailable(reply, 'database');
+    if (isTemporalUnavailable(error)) return sendUnavailable(reply, 'Temporal');
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, {

@@ -14,7 +14,7 @@ export const LeadAccepted = z
   .meta({ id: 'LeadAccepted' });
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(8).max(200).optional().describe('Replays of the same key return the first answer'),
+  'idempotency-key': z.string().min(8).max(200).regex(/^[\x21-\x7E]+$/, 'visible ASCII characters').optional().describe('Replays of the same key return the first answer'),
 });
 
 export const JourneyParams = z.object({

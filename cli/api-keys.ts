@@ -46,8 +46,9 @@ try {
     }
   } else if (command === 'revoke') {
     if (!rest[0]) fail('revoke needs the key id');
+    // The CLI may revoke even the last OEM key: it is also the way to make a new one.
     const revoked = await keys.revoke(rest[0]).catch(() => null);
-    if (!revoked) fail(`no key ${rest[0]}`);
+    if (!revoked || revoked === 'LAST_OEM_KEY') fail(`no key ${rest[0]}`);
     console.log(`revoked ${revoked.id} (${revoked.name})`);
   } else {
     fail(command ? `unknown command ${command}` : 'no command');

@@ -1,6 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PURCHASE_TIMEFRAMES, type PurchaseTimeframe } from '../domain/lead.js';
+import { hasControlCharacter } from '../platform/validation.js';
 import { IntakeRejected, type IncomingLead } from './lead-intake.js';
+import { checkLead } from './lead-schema.js';
 
 /**
  * ADF 1.0 (Auto-lead Data Format), the lead providers' XML standard, mapped to our
@@ -32,12 +34,26 @@ const text = (v: unknown): string | undefined => {
 };
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
+/** A DOCTYPE can declare entities (external files, "billion laughs"); ADF needs none. */
+const DOCUMENT_TYPE_DECLARATION = /<!DOCTYPE|<!ENTITY/i;
+/** A character reference to a control character (&#0; &#x1F; …), which no text field may hold. */
+const CONTROL_CHARACTER_REFERENCE = /&#(?:0*(?:[0-8]|1[1-2]|1[4-9]|2\d|3[01]|127)|x0*(?:[0-8bcef]|1[0-9a-f]|7f));/i;
+
 export function parseAdf(xml: string): AdfProspect[] {
+  if (DOCUMENT_TYPE_DECLARATION.test(xml)) throw new IntakeRejected('adf', 'document type declarations are not accepted');
+  if (hasControlCharacter(xml) || CONTROL_CHARACTER_REFERENCE.test(xml)) {
+    throw new IntakeRejected('adf', 'control characters are not accepted');
+  }
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw new IntakeRejected('body', `malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
   }
-  const document = parser.parse(xml) as Node;
+  let document: Node;
+  try {
+    document = parser.parse(xml) as Node;
+  } catch (error) {
+    throw new IntakeRejected('body', `not readable as XML: ${(error as Error).message}`);
+  }
   if (!('adf' in document)) throw new IntakeRejected('adf', 'the document has no <adf> root element');
   const adf = asNode(document.adf) ?? {}; // <adf></adf> parses as an empty string
   const prospects = list(adf.prospect);
@@ -65,9 +81,9 @@ function mapProspect(prospect: Node, path: string): AdfProspect {
 
   const vehicle = list(prospect.vehicle).map(asNode).find((v) => v?.['@interest'] !== 'trade-in') ?? undefined;
   const requestDate = text(prospect.requestdate);
-  const receivedAt = requestDate && !Number.isNaN(Date.parse(requestDate)) ? new Date(requestDate).toISOString() : undefined;
-  const timeframe = timeframeOf(asNode(customer?.timeframe), receivedAt);
+  const timeframe = timeframeOf(asNode(customer?.timeframe), requestDate);
   const model = [text(vehicle?.make), text(vehicle?.model)].filter(Boolean).join(' ') || undefined;
+  const comments = text(customer?.comments) ?? text(prospect.comments);
 
   const providerName = text(asNode(prospect.provider)?.name) ?? text(list(asNode(prospect.provider)?.name)[0]);
   const prospectId = list(prospect.id).map(asNode).find(Boolean);
@@ -77,26 +93,36 @@ function mapProspect(prospect: Node, path: string): AdfProspect {
   const vendorId = text(list(vendor?.id)[0]);
   const vendorName = text(vendor?.vendorname);
 
-  const lead: IncomingLead = {
+  // The same rules as a lead sent as JSON: one schema, whichever door a lead comes in by.
+  const checked = checkLead({
     source: 'ADF',
-    ...(providerName ? { campaign: providerName } : {}),
-    interest: { ...(model ? { model } : {}), ...(timeframe ? { timeframe } : {}) },
-    contact: {
-      ...(firstName ? { firstName } : {}),
-      ...(lastName ? { lastName } : {}),
-      ...(email ? { email } : {}),
-      ...(phone ? { phone } : {}),
-      ...(text(address?.postalcode) ? { postalCode: text(address?.postalcode) } : {}),
-      ...(country && /^[A-Z]{2}$/.test(country) ? { country } : {}),
-    },
-    ...(receivedAt ? { receivedAt } : {}),
-  };
+    campaign: providerName,
+    interest: model || timeframe || comments ? { model, timeframe, message: comments } : undefined,
+    contact: { firstName, lastName, email, phone, postalCode: text(address?.postalcode), country },
+    receivedAt: requestDate,
+  });
+  if (!('lead' in checked)) throw new IntakeRejected(`${path}.${ADF_ELEMENT[checked.field] ?? checked.field}`, checked.message);
   return {
-    lead,
+    lead: { ...checked.lead, ...(checked.lead.receivedAt ? { receivedAt: new Date(checked.lead.receivedAt).toISOString() } : {}) },
     ...(idValue ? { providerKey: `adf:${typeof idSource === 'string' ? idSource : providerName ?? 'unknown'}:${idValue}` } : {}),
     ...(vendorId || vendorName ? { vendor: { ...(vendorId ? { id: vendorId } : {}), ...(vendorName ? { name: vendorName } : {}) } } : {}),
   };
 }
+
+/** Where a lead field comes from in an ADF prospect, so a refusal names what the provider sent. */
+const ADF_ELEMENT: Record<string, string> = {
+  receivedAt: 'requestdate',
+  campaign: 'provider.name',
+  'interest.model': 'vehicle',
+  'interest.message': 'customer.comments',
+  contact: 'customer.contact',
+  'contact.firstName': 'customer.contact.name',
+  'contact.lastName': 'customer.contact.name',
+  'contact.email': 'customer.contact.email',
+  'contact.phone': 'customer.contact.phone',
+  'contact.postalCode': 'customer.contact.address.postalcode',
+  'contact.country': 'customer.contact.address.country',
+};
 
 /** <timeframe><latestdate> relative to the request: how soon they intend to buy. */
 function timeframeOf(timeframe: Node | undefined, receivedAt: string | undefined): PurchaseTimeframe | undefined {

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { LeadSource } from '../domain/lead.js';
 import type { IncomingLead } from './lead-intake.js';
-import { LeadBody } from './lead-schema.js';
+import { checkLead } from './lead-schema.js';
 
 export type ImportFormat = 'CSV' | 'JSON';
 
@@ -140,10 +140,8 @@ export function leadFromRow(row: ImportRow, event: { source: LeadSource; name: s
       : {}),
     contact: { firstName: v.firstName, lastName: v.lastName, email: v.email, phone: v.phone, postalCode: v.postalCode, country: v.country?.toUpperCase() },
   };
-  const parsed = LeadBody.safeParse(JSON.parse(JSON.stringify(candidate))); // drops undefined keys
-  if (parsed.success) return { lead: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  return { field: columnOf(issue.path.join('.')), reason: issue.message };
+  const checked = checkLead(candidate);
+  return 'lead' in checked ? checked : { field: columnOf(checked.field), reason: checked.message };
 }
 
 /** The keys that identify the row's person (normalised e-mail, E.164 phone); none if unreadable. */

@@ -1,9 +1,11 @@
-// The shape of one lead, as the API and the file import accept it (zod; the API
-// documents it in OpenAPI from the same schema).
+// The shape of one lead, whichever door it comes in by: the JSON API, an ADF prospect,
+// a fair-file row (zod; the API documents it in OpenAPI from the same schema).
 import { z } from 'zod';
 import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
+import { pastInstant, text } from '../platform/validation.js';
+import type { IncomingLead } from './lead-intake.js';
 
-export const text = (max: number) => z.string().trim().min(1).max(max);
+export { text };
 
 export const LeadBody = z
   .strictObject({
@@ -14,19 +16,32 @@ export const LeadBody = z
       .strictObject({
         model: text(100).optional(),
         timeframe: z.enum(PURCHASE_TIMEFRAMES).optional(),
-        message: text(2000).optional(),
+        message: text(2000).optional().describe("The customer's own words (form message, ADF comments, notes)"),
       })
       .optional(),
-    contact: z.strictObject({
-      firstName: text(100).optional(),
-      lastName: text(100).optional(),
-      email: z.string().trim().pipe(z.email().max(254)).optional(),
-      phone: text(40).optional(),
-      postalCode: text(12).optional(),
-      country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
-    }),
-    receivedAt: z.iso.datetime({ offset: true }).optional(),
+    contact: z
+      .strictObject({
+        firstName: text(100).optional(),
+        lastName: text(100).optional(),
+        email: z.string().trim().pipe(z.email().max(254)).optional(),
+        phone: text(40).optional(),
+        postalCode: text(12).optional(),
+        country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
+      })
+      .refine((c) => c.email !== undefined || c.phone !== undefined, 'a lead needs an e-mail address or a phone number to reach the customer')
+      // The refinement above, stated in the OpenAPI document.
+      .meta({ anyOf: [{ required: ['email'] }, { required: ['phone'] }], description: 'At least an e-mail address or a phone number' }),
+    receivedAt: pastInstant().optional().describe('When the customer sent it; not in the future, not before 2000. Default: now'),
     preferredDealerId: text(64).optional().describe('The dealer the customer chose; offered the hand-off first'),
   })
   .meta({ id: 'Lead' });
 
+export type LeadCheck = { lead: IncomingLead } | { field: string; message: string };
+
+/** Checks a lead put together from another format (ADF, a file row) by the same rules as the API's. */
+export function checkLead(candidate: unknown): LeadCheck {
+  const parsed = LeadBody.safeParse(JSON.parse(JSON.stringify(candidate))); // drops undefined keys
+  if (parsed.success) return { lead: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { field: issue.path.join('.') || 'lead', message: issue.message };
+}

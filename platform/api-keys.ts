@@ -85,12 +85,23 @@ export function createApiKeyStore(db: PrismaClient) {
       return (await db.apiKey.findMany({ orderBy: { createdAt: 'asc' } })).map(view);
     },
 
-    /** Revokes a key (idempotent); null when there is no such key. */
-    async revoke(id: string, now = new Date()): Promise<ApiKeyView | null> {
-      const row = await db.apiKey.findUnique({ where: { id } });
-      if (!row) return null;
-      if (row.revokedAt) return view(row);
-      return view(await db.apiKey.update({ where: { id }, data: { revokedAt: now } }));
+    /**
+     * Revokes a key (idempotent); null when there is no such key. With `keepLastOemKey`
+     * (the API) the last active OEM key stays: without one nobody could manage keys
+     * through the API any more. The active OEM keys are locked while counted, so two
+     * revocations racing for the last two cannot both win.
+     */
+    async revoke(id: string, options: { keepLastOemKey?: boolean; now?: Date } = {}): Promise<ApiKeyView | 'LAST_OEM_KEY' | null> {
+      const now = options.now ?? new Date();
+      return db.$transaction(async (tx) => {
+        const activeOem = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id::text FROM api_key WHERE role = 'OEM' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now}) FOR UPDATE`;
+        const row = await tx.apiKey.findUnique({ where: { id } });
+        if (!row) return null;
+        if (row.revokedAt) return view(row);
+        if (options.keepLastOemKey && activeOem.length === 1 && activeOem[0]!.id === id) return 'LAST_OEM_KEY';
+        return view(await tx.apiKey.update({ where: { id }, data: { revokedAt: now } }));
+      });
     },
   };
 }

@@ -14,3 +14,24 @@ export function isUniqueViolation(error: unknown, column?: string): boolean {
 }
 
 export type { PrismaClient };
+
+/** Prisma error codes for "the database cannot be reached or is overloaded right now". */
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+/** PostgreSQL SQLSTATEs of the same meaning: connection exceptions (08…), shutting down, starting up, too many clients. */
+const UNAVAILABLE_SQLSTATE = /^(08\w{3}|57P0[1-3]|53300)$/;
+const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|database system is (starting up|shutting down|in recovery mode)|Can't reach database|server closed the connection|connection (timeout|is closed)/i;
+
+/**
+ * True when a failure means the database is down or unreachable (a restart, a network
+ * cut), not that the request was wrong: the caller should retry later. Walks the cause
+ * chain, since the driver adapter wraps pg's errors.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message, originalCode } = e as { code?: unknown; message?: unknown; originalCode?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    if (typeof originalCode === 'string' && UNAVAILABLE_SQLSTATE.test(originalCode)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+  }
+  return false;
+}

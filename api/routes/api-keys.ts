@@ -1,6 +1,7 @@
 // API key administration for OEM keys. The first key comes from the CLI (npm run api-key).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { futureInstant, text } from '../../platform/validation.js';
 import { ROLES } from '../../domain/access.js';
 import type { ApiKeyStore } from '../../platform/api-keys.js';
 import type { PrismaClient } from '../../platform/db.js';
@@ -8,10 +9,10 @@ import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
 const NewApiKey = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).describe('Who uses it, e.g. "Autohaus Mitte sales desk"'),
+    name: text(100).describe('Who uses it, e.g. "Autohaus Mitte sales desk"'),
     role: z.enum(ROLES),
-    dealerId: z.string().min(1).max(64).optional().describe('Required for DEALER keys, refused otherwise'),
-    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    dealerId: text(64).optional().describe('Only with role DEALER, and then required: the dealer the key acts for'),
+    expiresAt: futureInstant(3660).optional().describe('In the future, within ten years'),
   })
   .superRefine((body, ctx) => {
     if (body.role === 'DEALER' && !body.dealerId) ctx.addIssue({ code: 'custom', path: ['dealerId'], message: 'a DEALER key needs the dealer it acts for' });
@@ -52,9 +53,19 @@ export const apiKeyRoutes = (deps: { db: PrismaClient; keys: ApiKeyStore }): Fas
 
   app.delete('/v1/api-keys/:id', {
     config: { access: { roles: ['OEM'] } },
-    schema: { tags: ['api keys'], summary: 'Revoke a key; it is refused from now on', params: z.object({ id: z.uuid() }), response: { 200: ApiKeyView, 400: Problem, 404: Problem } },
+    schema: {
+      tags: ['api keys'], summary: 'Revoke a key; it is refused from now on',
+      description: 'The last active OEM key cannot be revoked through the API (409); `npm run api-key` on the server can.',
+      params: z.object({ id: z.uuid() }), response: { 200: ApiKeyView, 400: Problem, 404: Problem, 409: Problem },
+    },
   }, async (request, reply) => {
-    const revoked = await deps.keys.revoke(request.params.id);
+    const revoked = await deps.keys.revoke(request.params.id, { keepLastOemKey: true });
+    if (revoked === 'LAST_OEM_KEY') {
+      return sendProblem(reply, {
+        type: 'last-oem-key', title: 'The last OEM key stays', status: 409,
+        detail: 'this is the last active OEM key; create another OEM key first (or use npm run api-key on the server)',
+      });
+    }
     return revoked ? reply.send(revoked) : sendNotFound(reply, 'API key', request.params.id);
   });
 };

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { futureInstant, NO_CONTROL_CHARACTERS } from '../../platform/validation.js';
 import { CHANNELS, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/communications.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { missingVariables, TEMPLATES } from '../../communications/templates.js';
@@ -20,8 +21,8 @@ const CommunicationRequestBody = z
     purpose: z.enum(PURPOSES),
     channel: z.enum(CHANNELS),
     templateId: z.enum(Object.keys(TEMPLATES) as [string, ...string[]]),
-    variables: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(2000)).refine((v) => Object.keys(v).length <= 30, 'at most 30 variables').default({}),
-    notBefore: z.iso.datetime({ offset: true }).optional(),
+    variables: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(2000).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')).refine((v) => Object.keys(v).length <= 30, 'at most 30 variables').default({}),
+    notBefore: futureInstant(366).optional().describe('Not before this time; at most a year ahead'),
     communicationId: z.uuid().optional().describe('Your id for this message: a retry with it is answered once'),
   })
   .superRefine((body, ctx) => {

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { dealerStanding, DEALER_STANDINGS } from '../../domain/access.js';
-import { JOURNEY_STAGES, journeyIdFor } from '../../domain/journey.js';
+import { JOURNEY_ID_PATTERN, JOURNEY_STAGES, journeyIdFor } from '../../domain/journey.js';
 import type { JourneyReadModel, JourneyRow } from '../../read-model/journeys.js';
 import { Problem, sendNotFound } from '../problems.js';
 
@@ -77,7 +77,7 @@ export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPlugin
       querystring: z.strictObject({
         stage: z.enum(JOURNEY_STAGES).optional().describe('Only your current customers in this stage'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(100).optional().describe('nextCursor of the previous page'),
+        cursor: z.string().regex(JOURNEY_ID_PATTERN, 'a nextCursor from an earlier page').optional().describe('nextCursor of the previous page'),
       }),
       response: { 200: z.object({ items: z.array(CustomerSummary), nextCursor: z.string().nullable() }), 400: Problem },
     },

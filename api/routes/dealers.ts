@@ -2,6 +2,7 @@
 // client can never set what it should not (no mass assignment).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { text } from '../../platform/validation.js';
 import { Prisma, type Dealer } from '../../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
@@ -22,19 +23,24 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+const DealerId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE');
+
 const dealerFields = {
-  name: z.string().trim().min(1).max(200),
+  name: text(200),
   territory: z.array(z.string().trim().regex(/^[0-9A-Z]{1,10}$/, 'a postal-code prefix, e.g. 101')).max(2000).describe('Postal-code prefixes; routing takes the longest match'),
-  brands: z.array(z.string().trim().min(1).max(50)).max(50),
+  brands: z.array(text(50)).max(50),
   capacity: z.number().int().min(0).max(100_000).describe('Open sales the dealer takes at once'),
   acceptanceSlaMinutes: z.number().int().min(5).max(10_080).nullable().describe("Replaces the OEM's acceptance SLA for hand-offs to this dealer"),
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Berlin'),
-  businessHours: z.partialRecord(z.enum(WEEKDAYS), OpeningHours).nullable().describe('Closed on days not listed'),
+  businessHours: z
+    .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, OpeningHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof OpeningHours>>)
+    .nullable()
+    .describe('Opening hours per weekday (MON…SUN); closed on days not listed'),
 };
 
 const NewDealer = z
   .strictObject({
-    id: z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE'),
+    id: DealerId,
     ...dealerFields,
     brands: dealerFields.brands.default([]),
     capacity: dealerFields.capacity.default(50),
@@ -65,7 +71,7 @@ const view = (d: Dealer): z.infer<typeof DealerView> => ({
   createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString(),
 });
 
-const DealerParams = z.object({ id: z.string().min(1).max(64) });
+const DealerParams = z.object({ id: DealerId });
 
 export const dealerRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (app) => {
   app.post('/v1/dealers', {

@@ -3,6 +3,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pastDay, text } from '../../platform/validation.js';
 import { IMPORT_TEMPLATE, ImportFileRejected, type ImportFormat } from '../../intake/import-file.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
 import type { PrismaClient } from '../../platform/db.js';
@@ -12,11 +13,11 @@ const MAX_FILE_BYTES = 20 * 1024 * 1024;
 const OEM_ONLY = { access: { roles: ['OEM'] as const } };
 
 const ImportQuery = z.strictObject({
-  event: z.string().trim().min(1).max(200).describe('Name of the fair or road show'),
-  date: z.iso.date().describe('Day of the event, YYYY-MM-DD'),
-  place: z.string().trim().min(1).max(200).optional(),
+  event: text(200).describe('Name of the fair or road show'),
+  date: pastDay().describe('Day of the event, YYYY-MM-DD; not in the future, not before 2000'),
+  place: text(200).optional(),
   source: z.enum(['FAIR', 'ROADSHOW']).default('FAIR'),
-  fileName: z.string().trim().min(1).max(255).optional(),
+  fileName: text(255).optional(),
 });
 
 const ImportView = z

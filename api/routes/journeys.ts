@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pastDay, text } from '../../platform/validation.js';
 import { journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import {
@@ -20,24 +21,24 @@ const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...j
 const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
 const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
 
-const reason = z.string().trim().min(1).max(500);
+const reason = text(500);
 const Decline = z.strictObject({ reason }).meta({ id: 'HandoffDecline' });
 const Sale = z
   .strictObject({
     vehicle: z.strictObject({
       vin: z.string().trim().regex(/^[A-HJ-NPR-Z0-9]{17}$/, '17 characters, letters and digits without I, O, Q'),
-      model: z.string().trim().min(1).max(100),
-      soldOn: z.iso.date(),
+      model: text(100),
+      soldOn: pastDay().describe('YYYY-MM-DD; not in the future, not before 2000'),
       price: z.number().positive().max(10_000_000).optional(),
     }),
   })
   .meta({ id: 'SaleReport' });
 const Lost = z.strictObject({ reason }).meta({ id: 'LostReport' });
-const ServiceVisit = z.strictObject({ visitId: z.string().trim().min(1).max(100).describe("The dealer's own id of the visit (repeats are ignored)") });
-const Complaint = z.strictObject({ complaintId: z.string().trim().min(1).max(100) });
+const ServiceVisit = z.strictObject({ visitId: text(100).describe("The dealer's own id of the visit (repeats are ignored)") });
+const Complaint = z.strictObject({ complaintId: text(100) });
 const Reassign = z
   .strictObject({
-    to: z.union([z.literal('OEM'), z.strictObject({ dealerId: z.string().trim().min(1).max(64) })]),
+    to: z.union([z.literal('OEM'), z.strictObject({ dealerId: text(64) })]),
     reason,
   })
   .meta({ id: 'Reassignment' });
@@ -100,7 +101,7 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
     config: { access: DEALER_ACTION },
     schema: {
       tags: ['dealer actions'], summary: 'Record that the complaint is resolved',
-      params: JourneyParams.extend({ complaintId: z.string().min(1).max(100) }), response: actionResponses,
+      params: JourneyParams.extend({ complaintId: text(100) }), response: actionResponses,
     },
   }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, resolveComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.params.complaintId }));
 

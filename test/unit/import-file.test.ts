@@ -82,8 +82,8 @@ describe('leadFromRow', () => {
   it('names the column of a bad value', () => {
     expect(leadFromRow(badMail!, event)).toEqual({ field: 'email', reason: expect.stringMatching(/email/i) });
     expect(leadFromRow(soonish!, event)).toEqual({ field: 'timeframe', reason: expect.any(String) });
-    // Contact without e-mail or phone passes the shape check; the intake refuses it (no way to reach them).
-    expect(leadFromRow(noContact!, event)).toHaveProperty('lead');
+    // Contact without e-mail or phone: refused by the same rule as the API's (one schema for a lead).
+    expect(leadFromRow(noContact!, event)).toEqual({ field: 'email/phone', reason: expect.stringMatching(/e-mail address or a phone number/) });
   });
 });
 
