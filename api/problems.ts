@@ -45,6 +45,12 @@ export function sendNotFound(reply: FastifyReply, thing: string, id: string) {
 
 /** Registered once: every error leaving the API becomes a problem document. */
 export function registerProblemHandler(app: FastifyInstance) {
+  // Any route may find the database or Temporal down: documented once, for all of them.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { response?: Record<string, unknown> } | undefined;
+    if (!schema || (route.url ?? '').startsWith('/docs')) return;
+    schema.response = { 503: Problem.describe(`The database or Temporal is unavailable; retry after Retry-After (${RETRY_AFTER_SECONDS} s)`), ...schema.response };
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'body';

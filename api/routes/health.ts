@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { PrismaClient } from '../../platform/db.js';
+import { RETRY_AFTER_SECONDS } from '../problems.js';
 import { Health } from '../schemas.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -15,6 +16,7 @@ export const healthRoutes = (deps: { temporal: Client; db: PrismaClient }): Fast
       probe(() => deps.db.$queryRaw`SELECT 1`),
     ]);
     const healthy = temporal && database;
+    if (!healthy) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return reply.status(healthy ? 200 : 503).send({
       status: healthy ? 'ok' : 'degraded',
       api: 'ok',
