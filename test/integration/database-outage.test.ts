@@ -45,7 +45,7 @@ describe('the database goes away', () => {
   it('every route answers 503 with Retry-After while it is down, and works again once it is back', async () => {
     const customerId = randomUUID();
     const journeyId = `journey-${customerId}`;
-    const calls: [ApiCaller, { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; headers?: Record<string, string> }][] = [
+    const calls: [ApiCaller, { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: string | object; headers?: Record<string, string> }][] = [
       [asOem, { method: 'POST', url: '/v1/leads', payload: lead(`down.${tag}@example.com`), headers: { 'idempotency-key': `outage-${tag}-1` } }],
       [asOem, { method: 'POST', url: '/v1/leads/adf', payload: `<adf><prospect><customer><contact><email>adf.${tag}@example.com</email></contact></customer></prospect></adf>`, headers: { 'content-type': 'application/xml' } }],
       [asOem, { method: 'POST', url: '/v1/imports?event=Outage%20Fair&date=2026-09-09', payload: `email\nfair.${tag}@example.com\n`, headers: { 'content-type': 'text/csv' } }],
