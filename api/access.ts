@@ -63,7 +63,9 @@ function documentAccess(route: RouteOptions, access: RouteAccess) {
   const scope = access.customer && access.roles.includes('DEALER') ? ` ${USE_DOC[access.customer.use]}` : '';
   schema.description = [schema.description, `**Roles:** ${access.roles.join(', ')}.${scope}`].filter(Boolean).join('\n\n');
   schema.security = [{ apiKey: [] }];
-  schema.response = { ...schema.response, 401: Problem, 403: Problem, 429: Problem };
+  const notFound = access.customer || access.dealerParam ? { 404: Problem } : {};
+  const offerClosed = access.customer?.use === 'answer-offer' ? { 409: Problem } : {};
+  schema.response = { ...notFound, ...offerClosed, ...schema.response, 401: Problem, 403: Problem, 429: Problem };
 }
 
 export function registerAccessControl(app: FastifyInstance, { journeys, keys }: AccessDeps) {

@@ -41,6 +41,20 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
+/** Error answers are RFC 9457 documents: say so in the OpenAPI document (the zod schemas cannot). */
+function problemsAsProblemJson<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const problem = Object.values(response.content ?? {}).find((c) => JSON.stringify(c).includes('Problem'));
+        if (Number(status) >= 400 && problem) response.content = { 'application/problem+json': problem };
+      }
+    }
+  }
+  return document;
+}
+
 /** The HTTP API, configured and ready; server.ts only listens, tests call inject(). */
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
@@ -53,7 +67,7 @@ export async function buildApp(deps: AppDeps) {
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // Long path parameters reach the route's schema (a 400 naming the parameter), not the router's 414.
-    maxParamLength: 2_000,
+    routerOptions: { maxParamLength: 2_000 },
     // The router's own refusals (a malformed URL, an over-long parameter) as problem documents too.
     frameworkErrors: (error, _request, reply) =>
       sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `url: ${error.message}`, errors: [{ field: 'url', message: error.message }] }),
@@ -103,7 +117,7 @@ export async function buildApp(deps: AppDeps) {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: l2l_<prefix>_<secret>' } } },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => problemsAsProblemJson(jsonSchemaTransformObject(input)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Security headers (helmet's defaults, merged); the docs page needs its own scripts and styles allowed.

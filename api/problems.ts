@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IntakeRejected } from '../intake/lead-intake.js';
@@ -45,13 +45,23 @@ export function sendNotFound(reply: FastifyReply, thing: string, id: string) {
 
 /** Registered once: every error leaving the API becomes a problem document. */
 export function registerProblemHandler(app: FastifyInstance) {
-  // Any route may find the database or Temporal down: documented once, for all of them.
+  // The refusals every route of a kind can give, documented once: 400 where anything is
+  // validated, 413/415 where a body is read, 503 everywhere (the database or Temporal down).
+  const routes: { pattern: RegExp; method: string }[] = [];
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { response?: Record<string, unknown> } | undefined;
+    for (const method of [route.method].flat()) routes.push({ pattern: routePattern(route.url ?? route.path), method });
+    const schema = route.schema as { response?: Record<string, unknown>; params?: unknown; querystring?: unknown; body?: unknown; headers?: unknown } | undefined;
     if (!schema || (route.url ?? '').startsWith('/docs')) return;
-    schema.response = { 503: Problem.describe(`The database or Temporal is unavailable; retry after Retry-After (${RETRY_AFTER_SECONDS} s)`), ...schema.response };
+    schema.response = {
+      ...(schema.params || schema.querystring || schema.body || schema.headers ? { 400: Problem } : {}),
+      ...(schema.body ? { 413: Problem, 415: Problem } : {}),
+      503: Problem.describe(`The database or Temporal is unavailable; retry after Retry-After (${RETRY_AFTER_SECONDS} s)`),
+      ...schema.response,
+    };
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Unrouted requests can fail before the not-found handler runs (QUERY without a content type).
+    if (request.is404) return answerUnrouted(request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'body';
       const errors = error.validation.map((issue) => ({
@@ -95,9 +105,23 @@ export function registerProblemHandler(app: FastifyInstance) {
       ...(status === 500 ? {} : { detail: error.message }),
     });
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { type: 'not-found', title: 'Not found', status: 404, detail: `${request.method} ${request.url} does not exist` }),
-  );
+  /** No route for this method and path: 405 naming the methods when we serve the path, else 404. */
+  function answerUnrouted(request: FastifyRequest, reply: FastifyReply) {
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, { type: 'method-not-allowed', title: 'Method not allowed', status: 405, detail: `${request.method} is not served on ${path}; use ${allowed.join(', ')}` });
+    }
+    return sendProblem(reply, { type: 'not-found', title: 'Not found', status: 404, detail: `${request.method} ${request.url} does not exist` });
+  }
+  app.setNotFoundHandler(answerUnrouted);
+}
+
+/** A route's URL (`/v1/journeys/:id`, `/docs/*`) as a pattern a request path can be matched against. */
+function routePattern(url: string): RegExp {
+  const source = url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  return new RegExp(`^${source}/?$`);
 }
 
 /** "/contact/email" in the body → "contact.email"; the whole body → "body". */

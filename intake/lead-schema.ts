@@ -2,7 +2,7 @@
 // a fair-file row (zod; the API documents it in OpenAPI from the same schema).
 import { z } from 'zod';
 import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
-import { pastInstant, text } from '../platform/validation.js';
+import { email, pastInstant, text } from '../platform/validation.js';
 import type { IncomingLead } from './lead-intake.js';
 
 export { text };
@@ -23,7 +23,7 @@ export const LeadBody = z
       .strictObject({
         firstName: text(100).optional(),
         lastName: text(100).optional(),
-        email: z.string().trim().pipe(z.email().max(254)).optional(),
+        email: email().optional(),
         phone: text(40).optional(),
         postalCode: text(12).optional(),
         country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),

@@ -20,6 +20,12 @@ export function hasControlCharacter(value: string): boolean {
 /** Free text a person typed: trimmed, 1..max characters, no control characters. */
 export const text = (max: number) => z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_MESSAGE);
 
+/** An e-mail address, trimmed; the OpenAPI document says `format: email` (the pipe alone would not). */
+export const email = () => z.string().trim().pipe(z.email().max(254)).meta({ format: 'email', maxLength: 254 });
+
+/** At least one field: for PATCH bodies, checked by `refine` and stated in the OpenAPI document. */
+export const AT_LEAST_ONE_FIELD = { minProperties: 1 } as const;
+
 /** An identifier from a client (a dealer's own visit or complaint id): no control characters, no surrounding blanks. */
 export const clientId = (max: number) => text(max);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds or fetches the Temporal tools into the git-ignored, cached $TOOLS_DIR:
+# Builds or fetches the tools into the git-ignored, cached $TOOLS_DIR:
 #   - the Temporal CLI (dev server + Web UI), built with Go from the module proxy;
-#   - the Java time-skipping test server, fetched from Maven Central.
+#   - the Java time-skipping test server, fetched from Maven Central;
+#   - Schemathesis (the API fuzzer the tests run), in a venv from PyPI.
 # Both are reused when present. Set TEMPORAL_CLI / TEMPORAL_TEST_SERVER to use
 # binaries you already have.
 source "$(dirname "$0")/env.sh"
@@ -39,8 +40,26 @@ SH
   mv "$TEMPORAL_TEST_SERVER.tmp" "$TEMPORAL_TEST_SERVER"
 }
 
+ensure_schemathesis() {
+  local venv; venv="$(dirname "$(dirname "$SCHEMATHESIS")")"
+  # The marker is written last, so an interrupted install is redone, not half-used.
+  if [[ -x "$SCHEMATHESIS" && -f "$venv/.installed" ]]; then return; fi
+  command -v python3 >/dev/null || { log "Python 3 is needed for Schemathesis (apt-get install python3)"; exit 1; }
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    log "installing python3-venv from Debian packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  log "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI into $venv (first time only)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  touch "$venv/.installed"
+}
+
 case "${1:-all}" in
   cli) ensure_temporal_cli ;;
   test-server) ensure_test_server ;;
-  all) ensure_temporal_cli; ensure_test_server ;;
+  schemathesis) ensure_schemathesis ;;
+  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis ;;
 esac

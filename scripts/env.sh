@@ -16,6 +16,9 @@ export TEMPORAL_CLI="${TEMPORAL_CLI:-$TOOLS_DIR/temporal-cli-$TEMPORAL_CLI_VERSI
 # The time-skipping test server from Maven Central (io.temporal:temporal-test-server).
 export TEMPORAL_TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
 export TEMPORAL_TEST_SERVER="${TEMPORAL_TEST_SERVER:-$TOOLS_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/temporal-test-server}"
+# Schemathesis from PyPI, in its own venv: the test suite fuzzes the API against its OpenAPI document.
+export SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
+export SCHEMATHESIS="${SCHEMATHESIS:-$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis}"
 
 export L2L_PG_HOST="${L2L_PG_HOST:-127.0.0.1}"
 export L2L_PG_PORT="${L2L_PG_PORT:-5432}"

@@ -19,7 +19,14 @@ const NewApiKey = z
     if (body.role !== 'DEALER' && body.dealerId) ctx.addIssue({ code: 'custom', path: ['dealerId'], message: `only DEALER keys act for a dealer, not ${body.role}` });
     if (body.expiresAt && Date.parse(body.expiresAt) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be in the future' });
   })
-  .meta({ id: 'NewApiKey' });
+  // The rule above, stated in the OpenAPI document: dealerId with DEALER keys, and only with them.
+  .meta({
+    id: 'NewApiKey',
+    oneOf: [
+      { properties: { role: { const: 'DEALER' } }, required: ['dealerId'] },
+      { properties: { role: { enum: ROLES.filter((r) => r !== 'DEALER') } }, not: { required: ['dealerId'] } },
+    ],
+  });
 
 const ApiKeyView = z
   .object({

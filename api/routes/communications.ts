@@ -30,7 +30,17 @@ const CommunicationRequestBody = z
       ctx.addIssue({ code: 'custom', path: ['variables', name], message: `template ${body.templateId} needs {{${name}}}` });
     }
   })
-  .meta({ id: 'CommunicationRequest' });
+  // The rule above, stated in the OpenAPI document: each template names the variables it needs.
+  .meta({
+    id: 'CommunicationRequest',
+    oneOf: Object.entries(TEMPLATES).map(([id, template]) => ({
+      properties: {
+        templateId: { const: id },
+        variables: { required: [...template.variables], properties: Object.fromEntries(template.variables.map((v) => [v, { type: 'string', minLength: 1 }])) },
+      },
+      ...(template.variables.length ? { required: ['templateId', 'variables'] } : { required: ['templateId'] }),
+    })),
+  });
 
 const Decision = z
   .object({

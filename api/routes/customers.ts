@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { text } from '../../platform/validation.js';
+import { AT_LEAST_ONE_FIELD, email, text } from '../../platform/validation.js';
 import { InvalidPhoneNumber, normalizeEmail, normalizePhone } from '../../domain/identity.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
@@ -10,7 +10,7 @@ import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
 const ContactChange = z
   .strictObject({
-    email: z.string().trim().pipe(z.email().max(254)).optional(),
+    email: email().optional(),
     phone: text(40).optional(),
     postalCode: text(12).optional(),
     country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
@@ -18,7 +18,7 @@ const ContactChange = z
     lastName: text(100).optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'name at least one contact detail to change')
-  .meta({ id: 'ContactChange' });
+  .meta({ id: 'ContactChange', ...AT_LEAST_ONE_FIELD });
 
 const NOTIFY_TIMEOUT_MS = 3_000;
 

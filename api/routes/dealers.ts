@@ -2,7 +2,7 @@
 // client can never set what it should not (no mass assignment).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { text } from '../../platform/validation.js';
+import { AT_LEAST_ONE_FIELD, text } from '../../platform/validation.js';
 import { Prisma, type Dealer } from '../../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
@@ -14,14 +14,8 @@ const OpeningHours = z
   .refine(([open, close]) => open < close, 'opening time must be before closing time')
   .describe('[opens, closes] in the dealer\'s time zone');
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** IANA time zones this runtime knows, canonical names (and UTC). */
+const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])] as [string, ...string[]];
 
 const DealerId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE');
 
@@ -31,7 +25,7 @@ const dealerFields = {
   brands: z.array(text(50)).max(50),
   capacity: z.number().int().min(0).max(100_000).describe('Open sales the dealer takes at once'),
   acceptanceSlaMinutes: z.number().int().min(5).max(10_080).nullable().describe("Replaces the OEM's acceptance SLA for hand-offs to this dealer"),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Berlin'),
+  timeZone: z.enum(TIME_ZONES, 'an IANA time zone, e.g. Europe/Berlin'),
   businessHours: z
     .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, OpeningHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof OpeningHours>>)
     .nullable()
@@ -54,7 +48,7 @@ const DealerChange = z
   .strictObject({ ...dealerFields, active: z.boolean().describe('true re-activates a deactivated dealer') })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'name at least one field to change')
-  .meta({ id: 'DealerChange' });
+  .meta({ id: 'DealerChange', ...AT_LEAST_ONE_FIELD });
 
 export const DealerView = z
   .object({

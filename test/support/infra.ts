@@ -50,3 +50,6 @@ export async function startTemporalDevServer() {
 }
 
 export { temporalCli, temporalTestServer };
+
+/** Schemathesis, installed into its venv by scripts/ensure-tools.sh. */
+export const schemathesis = execFileSync('bash', ['-c', 'source scripts/env.sh && echo "$SCHEMATHESIS"'], { cwd: root, encoding: 'utf8' }).trim();
