@@ -22,7 +22,7 @@ const CommunicationRequestBody = z
     channel: z.enum(CHANNELS),
     templateId: z.enum(Object.keys(TEMPLATES) as [string, ...string[]]),
     variables: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(2000).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')).refine((v) => Object.keys(v).length <= 30, 'at most 30 variables').default({}),
-    notBefore: futureInstant(366).optional().describe('Not before this time; at most a year ahead'),
+    notBefore: futureInstant(3660).optional().describe('Not before this time; at most ten years ahead (the journey holds it, across ownership cycles)'),
     communicationId: z.uuid().optional().describe('Your id for this message: a retry with it is answered once'),
   })
   .superRefine((body, ctx) => {

@@ -108,10 +108,12 @@ describe('POST /v1/customers/:id/communications', () => {
     expect(history).not.toContain(email);
   });
 
-  it('SUPPRESSED NOT_OWNER: a dealer offered the customer (not accepted) may not send sales messages', async () => {
+  it('a dealer offered the customer (not accepted) may not message them: 403 at the door, nothing stored (the journey would say NOT_OWNER)', async () => {
     const c = await offeredToDealer();
     const res = await ask(c.customerId, { purpose: 'SALES_FOLLOW_UP', channel: 'EMAIL', templateId: 'sales-follow-up', variables: { model: 'ID.7' } }, dealerKey);
-    expect(res.json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NOT_OWNER' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ type: expect.stringMatching(/forbidden$/), detail: expect.stringMatching(/accept the hand-off first/) });
+    expect(await sys.db.communication.count({ where: { customerId: c.customerId } })).toBe(0);
     // An unrelated dealer does not even learn the customer exists.
     const stranger = await createTestKey(sys.db, 'DEALER', (await sys.db.dealer.create({ data: { id: `DLR-S-${tag}`, name: 'S', territory: [], brands: [] } })).id);
     expect((await ask(c.customerId, promotion, stranger)).statusCode).toBe(404);
