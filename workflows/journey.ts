@@ -50,6 +50,9 @@ import {
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
 import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/communications.js';
 
+/** An allowed message waiting for (or in) the send loop. */
+type PendingSend = { communicationId: string; onBehalfOf: string | null };
+
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
   // A database outage delays the journey's records, it never fails the journey.
@@ -70,6 +73,11 @@ const MAX_HISTORY_EVENTS = 2_000;
 const FULL_LIFECYCLE = 'journey-full-lifecycle';
 /** Journeys before contact arbitration recorded surveys and reminders as tasks only. */
 const OWN_MESSAGES = 'journey-sends-own-messages';
+/**
+ * Journeys before this continued as new while a message was being sent and carried it
+ * along, so the next run sent it again. Now the run lets that send finish first.
+ */
+const SEND_FINISHES_BEFORE_CONTINUE = 'journey-send-finishes-before-continue-as-new';
 
 type Outcome = { state: JourneyState } | { refused: string };
 
@@ -80,6 +88,12 @@ export async function journey(input: JourneyInput): Promise<void> {
   const policy = { ...DEFAULT_POLICY, ...input.policy };
   /** Allowed messages waiting for the transport, sent one after another in the background. */
   const sendQueue = [...(input.carried?.pendingSends ?? [])];
+  /** The message being sent right now (taken off the queue when its send starts). */
+  let sendingNow: PendingSend | null = null;
+  /** Set when the run is about to continue as new: no further send starts in this run. */
+  let closingRun = false;
+  /** The run wants to continue as new and waits for the message being sent. */
+  let waitingForSend = false;
   const leads: LeadCaptured[] = [...(input.carried?.pendingLeads ?? [])];
   const queue: { event: PendingEvent; ticket?: number }[] = (input.carried?.pendingEvents ?? []).map((event) => ({ event }));
   const outcomes = new Map<number, Outcome>();
@@ -160,8 +174,9 @@ export async function journey(input: JourneyInput): Promise<void> {
   // The send loop: one message at a time, in the order they were allowed.
   void (async () => {
     for (;;) {
-      await condition(() => sendQueue.length > 0);
-      const next = sendQueue[0]!;
+      await condition(() => sendQueue.length > 0 && !closingRun);
+      const next = sendQueue.shift()!;
+      sendingNow = next;
       try {
         await sending.sendCommunication(next);
       } catch (error) {
@@ -169,7 +184,7 @@ export async function journey(input: JourneyInput): Promise<void> {
         // in the communication log; the journey goes on rather than wait behind one message.
         log.error('message not sent', { communicationId: next.communicationId, error: String(error) });
       }
-      sendQueue.shift();
+      sendingNow = null;
     }
   })();
 
@@ -270,7 +285,7 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   for (;;) {
     const deadline = state ? nextDeadline(state) : null;
-    const ready = () => leads.length > 0 || queue.length > 0 || historyIsLarge();
+    const ready = () => leads.length > 0 || queue.length > 0 || (waitingForSend ? sendingNow === null : historyIsLarge());
     const woke = deadline
       ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))
       : (await condition(ready), true);
@@ -301,12 +316,21 @@ export async function journey(input: JourneyInput): Promise<void> {
       return;
     }
     if ((historyIsLarge() || chapterEnded) && state) {
+      if (sendingNow && patched(SEND_FINISHES_BEFORE_CONTINUE)) {
+        // The message being sent would be sent again by the next run: let it finish first,
+        // starting no other send, while signals and updates are still served above.
+        closingRun = true;
+        waitingForSend = true;
+        continue;
+      }
       // Let running handlers finish so nothing they accepted is lost, then carry everything over.
       await condition(allHandlersFinished);
+      // Journeys from before the fix above carried the message in flight as well (and sent it twice).
+      const pendingSends = sendingNow ? [sendingNow, ...sendQueue] : sendQueue;
       await continueAsNew<typeof journey>({
         customerId: input.customerId,
         policy,
-        carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event), pendingSends: sendQueue },
+        carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event), pendingSends },
       });
     }
   }

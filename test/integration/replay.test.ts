@@ -52,6 +52,8 @@ describe('recorded journey histories', () => {
       'journey-v1-before-full-lifecycle.json', 'journey-qualifying-two-leads.json',
       'journey-sold.json', 'journey-fell-back-to-oem.json', 'journey-in-service.json',
       'journey-cool-down-promotion.json', 'journey-message-deferred.json', 'journey-own-messages.json',
+      // A run that continued as new while a message was being sent, before and after the fix.
+      'journey-send-in-flight-before-fix.json', 'journey-send-finishes-before-continue-as-new.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });

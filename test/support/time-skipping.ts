@@ -7,6 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { JourneyState } from '../../domain/journey.js';
+import type { MessageTransports } from '../../communications/transports.js';
 import { DAY, type JourneyPolicy } from '../../domain/policy.js';
 import { createLeadIntake, type IncomingLead, type LeadIntake } from '../../intake/lead-intake.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
@@ -25,7 +26,7 @@ export interface TimeSkippingSystem {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingSystem(policy?: JourneyPolicy): Promise<TimeSkippingSystem> {
+export async function startTimeSkippingSystem(policy?: JourneyPolicy, options: { transports?: MessageTransports } = {}): Promise<TimeSkippingSystem> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } },
   });
@@ -36,7 +37,7 @@ export async function startTimeSkippingSystem(policy?: JourneyPolicy): Promise<T
   });
   const db = createDb(inject('databaseUrl'));
   const taskQueue = `journeys-ts-${randomUUID()}`;
-  const worker = await createJourneyWorker(env.nativeConnection, { db }, { taskQueue });
+  const worker = await createJourneyWorker(env.nativeConnection, { db, transports: options.transports }, { taskQueue });
   const running = worker.run();
   const intakeWith = (journeyPolicy?: JourneyPolicy) => createLeadIntake({
     db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy,
