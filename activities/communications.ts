@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { pino, type Logger } from 'pino';
-import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type CommunicationRequest } from '../domain/communications.js';
+import { storeCommunicationRequest } from '../communications/requests.js';
+import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type CommunicationRequest } from '../domain/messages.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { renderMessage } from '../communications/templates.js';
 import { logTransport, type MessageTransports } from '../communications/transports.js';
@@ -33,17 +34,10 @@ export function createCommunicationActivities({
     /** Stores the journey's own survey or service reminder with its variables, before the journey decides on it. */
     async prepareJourneyMessage(m: CommunicationRequest & { customerId: string; journeyId: string }): Promise<void> {
       const sale = await db.sale.findFirst({ where: { customerId: m.customerId }, orderBy: { at: 'desc' } });
-      const variables = m.purpose === 'SURVEY'
+      const variables: Record<string, string> = m.purpose === 'SURVEY'
         ? { surveyUrl: `${journeyMessageLinks.surveyUrl}${m.communicationId}` }
         : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl };
-      await db.communication.createMany({
-        data: [{
-          id: m.communicationId, customerId: m.customerId, journeyId: m.journeyId, senderKind: m.sender.kind,
-          senderDealerId: m.sender.kind === 'DEALER' ? m.sender.dealerId : null, requestedBy: 'journey',
-          purpose: m.purpose, channel: m.channel, templateId: m.templateId, variables,
-        }],
-        skipDuplicates: true,
-      });
+      await storeCommunicationRequest(db, { ...m, requestedBy: 'journey', variables });
     },
 
     async recordCommunicationDecision({ key, communicationId, decision, at }: { key: string; communicationId: string; decision: CommunicationDecision; at: string }): Promise<void> {

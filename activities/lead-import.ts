@@ -5,7 +5,7 @@ import type { LeadSource } from '../domain/lead.js';
 import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
 import { countImportRows } from '../intake/lead-imports.js';
 import { IntakeRejected, type LeadIntake } from '../intake/lead-intake.js';
-import type { ImportCounts } from '../workflows/definitions.js';
+import type { ImportCounts } from '../domain/lead-import.js';
 
 export interface LeadImportDeps {
   db: PrismaClient;

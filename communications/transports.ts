@@ -3,7 +3,7 @@
 // gateway) or the log. The journey never knows which.
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
-import type { Channel } from '../domain/communications.js';
+import type { Channel } from '../domain/messages.js';
 
 export interface OutboundMessage {
   communicationId: string;

@@ -4,37 +4,10 @@
  * the policy. Suppressions are final; deferrals name the time the message may go.
  */
 import type { JourneyState } from './journey.js';
-
-export const PURPOSES = ['PROMOTION', 'SALES_FOLLOW_UP', 'SERVICE_REMINDER', 'SURVEY', 'TRANSACTIONAL', 'LEGAL'] as const;
-export type Purpose = (typeof PURPOSES)[number];
-export const CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'IN_VEHICLE'] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-export type Sender = { kind: 'OEM' } | { kind: 'DEALER'; dealerId: string };
-
-/** What the journey sees of a request: no template variables, no addresses (no personal data in history). */
-export interface CommunicationRequest {
-  communicationId: string;
-  sender: Sender;
-  purpose: Purpose;
-  channel: Channel;
-  templateId: string;
-  /** ISO-8601; not before this. */
-  notBefore?: string | null;
-}
-
-export const SUPPRESSION_REASONS = [
-  'ERASED', 'NO_CONTACT_DETAILS', 'OPTED_OUT', 'NO_CONSENT', 'NOT_OWNER', 'IN_DEALER_SALES', 'POST_PURCHASE_COOL_DOWN',
-] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
-export const DEFERRAL_REASONS = ['NOT_BEFORE', 'FREQUENCY_CAP', 'QUIET_HOURS'] as const;
-export type DeferralReason = (typeof DEFERRAL_REASONS)[number];
-
-export type CommunicationDecision =
-  /** `onBehalfOf`: OEM content sent in the name of the dealer who owns the customer. */
-  | { decision: 'ALLOWED'; onBehalfOf?: string }
-  | { decision: 'DEFERRED'; reason: DeferralReason; until: string }
-  | { decision: 'SUPPRESSED'; reason: SuppressionReason };
+import {
+  CAPPED, CHANNELS, EMPTY_COMMUNICATIONS,
+  type Channel, type CommunicationDecision, type CommunicationRequest, type CommunicationsState, type DeferralReason, type Purpose, type SuppressionReason,
+} from './messages.js';
 
 export interface ContactPolicy {
   /** At most this many capped messages (promotions, sales follow-ups, surveys) from all senders... */
@@ -50,23 +23,6 @@ export interface ContactPolicy {
   oemMayActForDealer: number;
 }
 
-/** What the journey keeps to arbitrate: messages sent within the cap window, and those waiting. */
-export interface CommunicationsState {
-  sent: { communicationId: string; at: string; purpose: Purpose; capped: boolean }[];
-  deferred: { request: CommunicationRequest; until: string }[];
-  /** Recent decisions by id, so a repeated request gets the same answer. */
-  decisions: Record<string, CommunicationDecision>;
-  /** Channels the customer withdrew consent for. */
-  withdrawn: Channel[];
-}
-
-/** Attempts to hand a message to its transport before it is recorded as failed. */
-export const SEND_ATTEMPTS = 8;
-
-export const EMPTY_COMMUNICATIONS: CommunicationsState = { sent: [], deferred: [], decisions: {}, withdrawn: [] };
-
-/** Purposes that count towards and are held by the frequency cap. */
-const CAPPED: readonly Purpose[] = ['PROMOTION', 'SALES_FOLLOW_UP', 'SURVEY'];
 /** Purposes that must reach the customer whatever their marketing choices. */
 const ESSENTIAL: readonly Purpose[] = ['TRANSACTIONAL', 'LEGAL'];
 /** Messages about the relationship: only the customer's current owner speaks. */
@@ -192,3 +148,39 @@ export function pruneCommunications(c: CommunicationsState, now: string, policy:
     decisions: Object.fromEntries(Object.entries(c.decisions).filter(([id]) => keep.has(id))),
   };
 }
+
+/** What the journey must do about messages after arbitration: record each decision, send the allowed. */
+export type CommunicationEffect =
+  | { type: 'COMMUNICATION_DECIDED'; communicationId: string; decision: CommunicationDecision }
+  | { type: 'SEND_COMMUNICATION'; communicationId: string; onBehalfOf: string | null };
+
+/**
+ * Decides each message in turn, as the journey stands (`state`): each ALLOWED one counts
+ * towards the cap of the next, each DEFERRED one waits in the returned state.
+ */
+export function arbitrate(
+  state: JourneyState,
+  start: CommunicationsState,
+  requests: CommunicationRequest[],
+  at: string,
+  policy: ContactPolicy,
+): { communications: CommunicationsState; effects: CommunicationEffect[] } {
+  let c = start;
+  const effects: CommunicationEffect[] = [];
+  for (const request of requests) {
+    const decision = decideCommunication({ ...state, communications: c }, request, at, policy);
+    const id = request.communicationId;
+    c = { ...c, decisions: { ...c.decisions, [id]: decision } };
+    if (decision.decision === 'ALLOWED') {
+      c = { ...c, sent: [...c.sent, { communicationId: id, at, purpose: request.purpose, capped: CAPPED.includes(request.purpose) }] };
+      effects.push({ type: 'SEND_COMMUNICATION', communicationId: id, onBehalfOf: decision.onBehalfOf ?? null });
+    } else if (decision.decision === 'DEFERRED') {
+      c = { ...c, deferred: [...c.deferred, { request, until: decision.until }] };
+    }
+    effects.push({ type: 'COMMUNICATION_DECIDED', communicationId: id, decision });
+  }
+  return { communications: pruneCommunications(c, at, policy), effects };
+}
+
+/** Consent for every channel (the customer said "ALL"). */
+export const ALL_CHANNELS: readonly Channel[] = CHANNELS;

@@ -1,4 +1,4 @@
-import type { CommunicationsState } from './communications.js';
+import type { CommunicationsState } from './messages.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
 
 /**

@@ -1,4 +1,5 @@
-import { decideCommunication, EMPTY_COMMUNICATIONS, pruneCommunications, type Channel, type CommunicationDecision, type CommunicationRequest, type CommunicationsState } from './communications.js';
+import { ALL_CHANNELS, arbitrate, type CommunicationEffect } from './communications.js';
+import { EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState } from './messages.js';
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import type { JourneyPolicy } from './policy.js';
@@ -53,8 +54,7 @@ export type JourneyEffect =
   | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' }
   | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null }
   | { type: 'ERASE_PERSONAL_DATA' }
-  | { type: 'COMMUNICATION_DECIDED'; communicationId: string; decision: CommunicationDecision }
-  | { type: 'SEND_COMMUNICATION'; communicationId: string; onBehalfOf: string | null };
+  | CommunicationEffect;
 
 export interface Owner {
   kind: OwnerKind;
@@ -75,6 +75,9 @@ export class TransitionRefused extends Error {
 }
 
 const SYSTEM = 'journey';
+
+/** A hand-off with no offer open (none made yet, or the last one declined or lapsed). */
+const NO_OFFER_YET: NonNullable<JourneyState['handoff']> = { dealerId: null, offeredAt: null, expiresAt: null, tried: [] };
 
 /** A journey comes into being with its first lead: stage CAPTURED, owned by the OEM. */
 export function startJourney(journeyId: string, customerId: string, lead: LeadCaptured, at: string): Transition {
@@ -141,7 +144,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       const ready = event.score >= policy.qualifyThreshold;
       const coolingDown = state.handoffBlockedUntil != null && event.at < state.handoffBlockedUntil;
       if (ready && !coolingDown && state.stage === 'QUALIFYING') {
-        t.moveTo('HANDED_OFF').set({ handoff: { dealerId: null, offeredAt: null, expiresAt: null, tried: [] } }).effect({ type: 'ROUTE_HANDOFF' });
+        t.moveTo('HANDED_OFF').set({ handoff: NO_OFFER_YET }).effect({ type: 'ROUTE_HANDOFF' });
       }
       return t.done();
     }
@@ -151,7 +154,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
 
     case 'HANDOFF_OFFERED': {
       requireStage('HANDED_OFF');
-      const handoff = state.handoff ?? { dealerId: null, offeredAt: null, expiresAt: null, tried: [] };
+      const handoff = state.handoff ?? NO_OFFER_YET;
       if (handoff.dealerId) refuse(`already offered to dealer ${handoff.dealerId}`);
       if (handoff.tried.includes(event.dealerId)) refuse(`dealer ${event.dealerId} was already offered this hand-off`);
       const expiresAt = plus(event.at, event.acceptanceSlaMs ?? policy.handoffAcceptanceSlaMs);
@@ -195,7 +198,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         refuse(`the hand-off is not offered to dealer ${event.dealerId}`);
       }
       return t
-        .set({ handoff: { ...state.handoff!, dealerId: null, offeredAt: null, expiresAt: null } })
+        .set({ handoff: { ...NO_OFFER_YET, tried: state.handoff!.tried } })
         .effect({ type: 'HANDOFF_RECORDED', kind: 'DECLINED', dealerId: event.dealerId, reason: event.reason })
         .effect({ type: 'ROUTE_HANDOFF' })
         .done();
@@ -205,7 +208,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       const dealerId = state.handoff?.dealerId;
       if (!dealerId) refuse('no offer is open');
       return t
-        .set({ handoff: { ...state.handoff!, dealerId: null, offeredAt: null, expiresAt: null } })
+        .set({ handoff: { ...NO_OFFER_YET, tried: state.handoff!.tried } })
         .effect({ type: 'HANDOFF_RECORDED', kind: 'TIMED_OUT', dealerId: dealerId! })
         .effect({ type: 'ROUTE_HANDOFF' })
         .done();
@@ -314,7 +317,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
           ownershipCycleEndsAt: null,
           serviceReminderDueAt: null,
           preferredDealerId: state.dealerId,
-          handoff: { dealerId: null, offeredAt: null, expiresAt: null, tried: [] },
+          handoff: NO_OFFER_YET,
         })
         .effect({ type: 'ROUTE_HANDOFF' })
         .done();
@@ -337,7 +340,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       const c = state.communications ?? EMPTY_COMMUNICATIONS;
       const id = event.request.communicationId;
       if (c.decisions[id] || c.deferred.some((d) => d.request.communicationId === id)) return t.unchanged(); // a repeat
-      return arbitrate(t, c, [event.request], event.at, policy);
+      return arbitrateInto(t, c, [event.request], event.at, policy);
     }
     case 'DEFERRED_MESSAGE_DUE': {
       const c = state.communications ?? EMPTY_COMMUNICATIONS;
@@ -345,11 +348,11 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (due.length === 0) return t.unchanged();
       // Decided again now: the situation may have changed while the message waited.
       const waiting = { ...c, deferred: c.deferred.filter((d) => d.until > event.at) };
-      return arbitrate(t, waiting, due.map((d) => ({ ...d.request, notBefore: null })), event.at, policy);
+      return arbitrateInto(t, waiting, due.map((d) => ({ ...d.request, notBefore: null })), event.at, policy);
     }
     case 'CONSENT_CHANGED': {
       const c = state.communications ?? EMPTY_COMMUNICATIONS;
-      const channels: Channel[] = event.channel === 'ALL' ? ['EMAIL', 'SMS', 'PHONE', 'IN_VEHICLE'] : [event.channel];
+      const channels: readonly Channel[] = event.channel === 'ALL' ? ALL_CHANNELS : [event.channel];
       const withdrawn = event.granted ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
       if (withdrawn.length === c.withdrawn.length && withdrawn.every((ch) => c.withdrawn.includes(ch))) return t.unchanged();
       return t.set({ communications: { ...c, withdrawn } }).done();
@@ -433,23 +436,11 @@ export function nextDeadline(state: JourneyState): Deadline | null {
   return candidates[0] ?? null;
 }
 
-/** Decides each message in turn (each ALLOWED one counts towards the cap of the next). */
-function arbitrate(t: Builder, start: CommunicationsState, requests: CommunicationRequest[], at: string, policy: JourneyPolicy): Transition {
-  let c = start;
-  for (const request of requests) {
-    const decision = decideCommunication({ ...t.current, communications: c }, request, at, policy);
-    const id = request.communicationId;
-    c = { ...c, decisions: { ...c.decisions, [id]: decision } };
-    if (decision.decision === 'ALLOWED') {
-      const capped = ['PROMOTION', 'SALES_FOLLOW_UP', 'SURVEY'].includes(request.purpose);
-      c = { ...c, sent: [...c.sent, { communicationId: id, at, purpose: request.purpose, capped }] };
-      t.effect({ type: 'SEND_COMMUNICATION', communicationId: id, onBehalfOf: decision.onBehalfOf ?? null });
-    } else if (decision.decision === 'DEFERRED') {
-      c = { ...c, deferred: [...c.deferred, { request, until: decision.until }] };
-    }
-    t.effect({ type: 'COMMUNICATION_DECIDED', communicationId: id, decision });
-  }
-  return t.set({ communications: pruneCommunications(c, at, policy) }).done();
+/** Contact arbitration (communications.ts) on the state as changed so far; its effects become the transition's. */
+function arbitrateInto(t: Builder, start: CommunicationsState, requests: CommunicationRequest[], at: string, policy: JourneyPolicy): Transition {
+  const { communications, effects } = arbitrate(t.current, start, requests, at, policy);
+  for (const effect of effects) t.effect(effect);
+  return t.set({ communications }).done();
 }
 
 function plus(at: string, ms: number): string {

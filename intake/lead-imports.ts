@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LeadImport } from '../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
-import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor, type ImportCounts, type ImportProgress } from '../workflows/definitions.js';
+import type { ImportCounts, ImportProgress } from '../domain/lead-import.js';
+import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor } from '../workflows/definitions.js';
 import { parseImportFile, type ImportFormat } from './import-file.js';
 
 const START_TIMEOUT_MS = 3_000;

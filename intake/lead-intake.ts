@@ -8,6 +8,8 @@ import type { JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import { JOURNEY_TASK_QUEUE, leadCapturedSignal } from '../workflows/definitions.js';
 import { CustomerOwnerKey, JourneyStageKey, LeadSourceKey } from '../workflows/search-attributes.js';
+// Type only: arguments are checked against the workflow's own signature (JourneyInput).
+import type { journey } from '../workflows/journey.js';
 
 /** How long a request waits for Temporal before leaving the lead to the outbox relay. */
 const DELIVERY_TIMEOUT_MS = 3_000;
@@ -157,7 +159,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     };
     try {
       // Bounded: during an outage the caller gets its 202 quickly and the relay retries.
-      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart('journey', {
+      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart<typeof journey, [LeadCaptured]>('journey', {
         workflowId: journeyIdFor(lead.customerId),
         taskQueue,
         ...journeyStartOptions,

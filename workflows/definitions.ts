@@ -1,8 +1,9 @@
 // The journey's public surface, shared by the workflow, the worker and the API.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Channel, CommunicationDecision, CommunicationRequest } from '../domain/communications.js';
+import type { Channel, CommunicationDecision, CommunicationRequest } from '../domain/messages.js';
 import type { ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
+import type { ImportProgress } from '../domain/lead-import.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
@@ -59,19 +60,6 @@ export interface JourneyInput {
 
 // ---- Lead imports (fair and road-show files) ----
 
-/** What became of the rows imported so far. */
-export interface ImportCounts {
-  ok: number;
-  rejected: number;
-  duplicates: number;
-}
-
-export interface ImportProgress extends ImportCounts {
-  importId: string;
-  status: 'RUNNING' | 'COMPLETED';
-  totalRows: number;
-  doneRows: number;
-}
 
 export interface LeadImportInput {
   importId: string;

@@ -48,7 +48,7 @@ import {
   type JourneyInput,
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
-import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/communications.js';
+import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/messages.js';
 
 /** An allowed message waiting for (or in) the send loop. */
 type PendingSend = { communicationId: string; onBehalfOf: string | null };

@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/index.js';
-import { importProgressQuery, type ImportProgress, type LeadImportInput } from './definitions.js';
+import type { ImportProgress } from '../domain/lead-import.js';
+import { importProgressQuery, type LeadImportInput } from './definitions.js';
 
 // Small enough for a progress bar that moves, large enough that 10,000 rows are 100 activities.
 const DEFAULT_CHUNK_SIZE = 100;

@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { futureInstant, NO_CONTROL_CHARACTERS } from '../../platform/validation.js';
-import { CHANNELS, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/communications.js';
+import { CHANNELS, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/messages.js';
 import { journeyIdFor } from '../../domain/journey.js';
+import { storeCommunicationRequest } from '../../communications/requests.js';
 import { missingVariables, TEMPLATES } from '../../communications/templates.js';
-import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
+import type { PrismaClient } from '../../platform/db.js';
 import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
 import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
@@ -88,20 +89,13 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     const sender: Sender = principal.role === 'DEALER' ? { kind: 'DEALER', dealerId: principal.dealerId! } : { kind: 'OEM' };
     const { purpose, channel, templateId, variables, notBefore } = request.body;
     const communicationId = request.body.communicationId ?? randomUUID();
-    try {
-      await deps.db.communication.create({
-        data: {
-          id: communicationId, customerId, journeyId: journeyIdFor(customerId), senderKind: sender.kind,
-          senderDealerId: sender.kind === 'DEALER' ? sender.dealerId : null, requestedBy: principal.name,
-          purpose, channel, templateId, variables, notBefore: notBefore ? new Date(notBefore) : null,
-        },
-      });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const earlier = await deps.db.communication.findUniqueOrThrow({ where: { id: communicationId } });
-      if (earlier.customerId !== customerId || earlier.purpose !== purpose || earlier.channel !== channel || earlier.templateId !== templateId) {
-        return sendProblem(reply, { type: 'idempotency-key-reused', title: 'communicationId reused', status: 422, detail: 'communicationId: already used for another message', errors: [{ field: 'communicationId', message: 'already used for another message' }] });
-      }
+    const stored = await storeCommunicationRequest(deps.db, {
+      communicationId, customerId, journeyId: journeyIdFor(customerId), sender, requestedBy: principal.name,
+      purpose, channel, templateId, variables, notBefore: notBefore ?? null,
+    });
+    const { earlier } = stored.created ? { earlier: null } : stored;
+    if (earlier && (earlier.customerId !== customerId || earlier.purpose !== purpose || earlier.channel !== channel || earlier.templateId !== templateId)) {
+      return sendProblem(reply, { type: 'idempotency-key-reused', title: 'communicationId reused', status: 422, detail: 'communicationId: already used for another message', errors: [{ field: 'communicationId', message: 'already used for another message' }] });
     }
     return runJourneyUpdate(deps.temporal, reply, journeyIdFor(customerId), requestCommunicationUpdate, {
       communicationId, sender, purpose, channel, templateId, notBefore: notBefore ? new Date(notBefore).toISOString() : null,

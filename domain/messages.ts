@@ -1,0 +1,53 @@
+/**
+ * Outbound messages as the journey knows them: purposes, channels, requests, decisions,
+ * and the little state it keeps to arbitrate. Types and constants only; the rules that
+ * decide are in communications.ts.
+ */
+export const PURPOSES = ['PROMOTION', 'SALES_FOLLOW_UP', 'SERVICE_REMINDER', 'SURVEY', 'TRANSACTIONAL', 'LEGAL'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+export const CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'IN_VEHICLE'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type Sender = { kind: 'OEM' } | { kind: 'DEALER'; dealerId: string };
+
+/** What the journey sees of a request: no template variables, no addresses (no personal data in history). */
+export interface CommunicationRequest {
+  communicationId: string;
+  sender: Sender;
+  purpose: Purpose;
+  channel: Channel;
+  templateId: string;
+  /** ISO-8601; not before this. */
+  notBefore?: string | null;
+}
+
+export const SUPPRESSION_REASONS = [
+  'ERASED', 'NO_CONTACT_DETAILS', 'OPTED_OUT', 'NO_CONSENT', 'NOT_OWNER', 'IN_DEALER_SALES', 'POST_PURCHASE_COOL_DOWN',
+] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+export const DEFERRAL_REASONS = ['NOT_BEFORE', 'FREQUENCY_CAP', 'QUIET_HOURS'] as const;
+export type DeferralReason = (typeof DEFERRAL_REASONS)[number];
+
+export type CommunicationDecision =
+  /** `onBehalfOf`: OEM content sent in the name of the dealer who owns the customer. */
+  | { decision: 'ALLOWED'; onBehalfOf?: string }
+  | { decision: 'DEFERRED'; reason: DeferralReason; until: string }
+  | { decision: 'SUPPRESSED'; reason: SuppressionReason };
+
+/** What the journey keeps to arbitrate: messages sent within the cap window, and those waiting. */
+export interface CommunicationsState {
+  sent: { communicationId: string; at: string; purpose: Purpose; capped: boolean }[];
+  deferred: { request: CommunicationRequest; until: string }[];
+  /** Recent decisions by id, so a repeated request gets the same answer. */
+  decisions: Record<string, CommunicationDecision>;
+  /** Channels the customer withdrew consent for. */
+  withdrawn: Channel[];
+}
+
+/** Attempts to hand a message to its transport before it is recorded as failed. */
+export const SEND_ATTEMPTS = 8;
+
+export const EMPTY_COMMUNICATIONS: CommunicationsState = { sent: [], deferred: [], decisions: {}, withdrawn: [] };
+
+/** Purposes that count towards and are held by the frequency cap. */
+export const CAPPED: readonly Purpose[] = ['PROMOTION', 'SALES_FOLLOW_UP', 'SURVEY'];
