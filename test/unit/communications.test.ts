@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CHANNELS, decideCommunication, endOfQuietHours, PURPOSES, type CommunicationRequest, type Purpose, type Sender,
-} from '../../domain/communications.js';
+import { decideCommunication, endOfQuietHours } from '../../domain/communications.js';
+import { CHANNELS, PURPOSES, type CommunicationRequest, type Purpose, type Sender } from '../../domain/messages.js';
 import type { JourneyState, Vehicle } from '../../domain/journey.js';
 import type { LeadCaptured } from '../../domain/lead.js';
 import { DAY, DEFAULT_POLICY, HOUR, type JourneyPolicy } from '../../domain/policy.js';
