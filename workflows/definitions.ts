@@ -1,7 +1,8 @@
 // The journey's public surface, shared by the workflow, the worker and the API.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Channel, CommunicationDecision, CommunicationRequest } from '../domain/messages.js';
-import type { ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
+import type { CarriedJourneyState, ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import type { JourneyPolicy } from '../domain/policy.js';
@@ -41,6 +42,35 @@ export const disqualifyUpdate = defineUpdate<JourneyState, [{ reason: string }]>
 export const requestCommunicationUpdate = defineUpdate<CommunicationDecision & { communicationId: string }, [CommunicationRequest]>('requestCommunication');
 export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');
 
+/** An action on a journey that needs an answer: its Update, and the journey event it becomes. */
+export interface JourneyAction<A> {
+  update: UpdateDefinition<JourneyState, [A]>;
+  toEvent: (arg: A) => PendingEvent;
+}
+const action = <A>(update: UpdateDefinition<JourneyState, [A]>, toEvent: (arg: A) => PendingEvent): JourneyAction<A> => ({ update, toEvent });
+
+/**
+ * Every dealer, ops and OEM action, declared once: the workflow registers each Update from
+ * this table and the API serves each from its route table (api/routes/journeys.ts), keyed
+ * by the same names. Adding an action is one entry here, one route, and its rule in
+ * domain/transitions.ts.
+ */
+export const JOURNEY_ACTIONS = {
+  accept: action(acceptHandoffUpdate, ({ dealerId }) => ({ type: 'HANDOFF_ACCEPTED', dealerId })),
+  decline: action(declineHandoffUpdate, ({ dealerId, reason }) => ({ type: 'HANDOFF_DECLINED', dealerId, reason })),
+  sale: action(recordSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SOLD', dealerId, vehicle })),
+  lost: action(recordLostUpdate, ({ dealerId, reason }) => ({ type: 'LOST', dealerId, reason })),
+  noShow: action(recordNoShowUpdate, ({ dealerId }) => ({ type: 'NO_SHOW', dealerId })),
+  serviceVisit: action(recordServiceVisitUpdate, ({ dealerId, visitId }) => ({ type: 'SERVICE_VISIT_RECORDED', dealerId, visitId })),
+  openComplaint: action(openComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_OPENED', dealerId, complaintId })),
+  resolveComplaint: action(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId })),
+  disqualify: action(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason })),
+  reassign: action(reassignUpdate, ({ to, reason, actor }) => ({ type: 'REASSIGNED', to, reason, actor })),
+};
+export type JourneyActionName = keyof typeof JOURNEY_ACTIONS;
+/** What the caller hands the action's Update. */
+export type ActionArg<N extends JourneyActionName> = (typeof JOURNEY_ACTIONS)[N] extends JourneyAction<infer A> ? A : never;
+
 
 export interface JourneyInput {
   customerId: string;
@@ -48,7 +78,8 @@ export interface JourneyInput {
   policy?: JourneyPolicy;
   /** Set when the journey continues as new: everything it knew so far. */
   carried?: {
-    state: JourneyState;
+    /** As the previous run left it; upgraded to today's shape where the run starts (upgradeState). */
+    state: CarriedJourneyState;
     /** Leads that arrived but were not processed yet when the run ended. */
     pendingLeads: LeadCaptured[];
     /** Events (signals) not processed yet when the run ended. */

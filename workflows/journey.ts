@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
-import { journeyIdFor, type JourneyState } from '../domain/journey.js';
+import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import { scoreLeads } from '../domain/scoring.js';
@@ -27,24 +27,16 @@ import {
   type Transition,
 } from '../domain/transitions.js';
 import {
-  acceptHandoffUpdate,
+  consentChangedSignal,
   contactChangedSignal,
   engagementRecordedSignal,
-  declineHandoffUpdate,
-  disqualifyUpdate,
   erasureRequestedSignal,
+  JOURNEY_ACTIONS,
   journeyStateQuery,
   leadCapturedSignal,
-  openComplaintUpdate,
   optedOutSignal,
-  reassignUpdate,
-  recordLostUpdate,
-  recordNoShowUpdate,
-  recordSaleUpdate,
-  recordServiceVisitUpdate,
   requestCommunicationUpdate,
-  resolveComplaintUpdate,
-  consentChangedSignal,
+  type JourneyAction,
   type JourneyInput,
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
@@ -98,7 +90,8 @@ export async function journey(input: JourneyInput): Promise<void> {
   const queue: { event: PendingEvent; ticket?: number }[] = (input.carried?.pendingEvents ?? []).map((event) => ({ event }));
   const outcomes = new Map<number, Outcome>();
   let nextTicket = 1;
-  let state: JourneyState | undefined = input.carried?.state;
+  // Older runs' state gets today's shape once, here; nothing after this re-checks it.
+  let state: JourneyState | undefined = input.carried ? upgradeState(input.carried.state) : undefined;
   /** Set when the customer comes back in market: a chapter ends, the next run starts fresh. */
   let chapterEnded = false;
 
@@ -156,19 +149,10 @@ export async function journey(input: JourneyInput): Promise<void> {
       },
     );
   }
-  onAction(acceptHandoffUpdate, ({ dealerId }) => ({ type: 'HANDOFF_ACCEPTED', dealerId }));
-  onAction(declineHandoffUpdate, ({ dealerId, reason }) => ({ type: 'HANDOFF_DECLINED', dealerId, reason }));
-  onAction(recordSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SOLD', dealerId, vehicle }));
-  onAction(recordLostUpdate, ({ dealerId, reason }) => ({ type: 'LOST', dealerId, reason }));
-  onAction(recordNoShowUpdate, ({ dealerId }) => ({ type: 'NO_SHOW', dealerId }));
-  onAction(recordServiceVisitUpdate, ({ dealerId, visitId }) => ({ type: 'SERVICE_VISIT_RECORDED', dealerId, visitId }));
-  onAction(openComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_OPENED', dealerId, complaintId }));
-  onAction(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId }));
-  onAction(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason }));
-  onAction(reassignUpdate, ({ to, reason, actor }) => ({ type: 'REASSIGNED', to, reason, actor }));
+  for (const action of Object.values(JOURNEY_ACTIONS) as JourneyAction<unknown>[]) onAction(action.update, action.toEvent);
   onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
     communicationId,
-    ...(s.communications?.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),
+    ...(s.communications.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),
   }));
 
   // The send loop: one message at a time, in the order they were allowed.

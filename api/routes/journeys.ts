@@ -2,16 +2,13 @@
 // journey's own Update: the journey validates it against its state right now and
 // answers with its new state, or refuses with its reason (409) and changes nothing.
 import type { Client } from '@temporalio/client';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pastDay, text } from '../../platform/validation.js';
 import { journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
-import {
-  acceptHandoffUpdate, declineHandoffUpdate, disqualifyUpdate, journeyStateQuery, openComplaintUpdate, reassignUpdate,
-  recordLostUpdate, recordNoShowUpdate, recordSaleUpdate, recordServiceVisitUpdate, resolveComplaintUpdate,
-} from '../../workflows/definitions.js';
+import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
 import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
@@ -43,12 +40,56 @@ const Reassign = z
   })
   .meta({ id: 'Reassignment' });
 const Disqualify = z.strictObject({ reason });
+const ComplaintParams = JourneyParams.extend({ complaintId: text(100) });
 
 const actionResponses = { 200: JourneyView, 400: Problem, 404: Problem, 409: Problem, 503: Problem };
 
-export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
-  const dealerOf = (request: FastifyRequest) => request.principal!.dealerId!;
+/** How one journey action is served over HTTP: where, for whom, what body, and the Update's argument. */
+interface ActionRoute<N extends JourneyActionName, B extends z.ZodType | undefined> {
+  action: N;
+  path: string;
+  access: RouteAccess;
+  tag: 'dealer actions' | 'ops actions' | 'journeys';
+  summary: string;
+  body?: B;
+  params?: typeof ComplaintParams;
+  /** The Update's argument, from the caller and the request (its body already validated). */
+  arg: (request: FastifyRequest, body: B extends z.ZodType ? z.infer<B> : undefined) => ActionArg<N>;
+  /** Checks the journey cannot make (records in the database); a reply refuses the request. */
+  check?: (request: FastifyRequest, body: B extends z.ZodType ? z.infer<B> : undefined, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+}
+const route = <N extends JourneyActionName, B extends z.ZodType | undefined = undefined>(r: ActionRoute<N, B>) => r;
 
+const dealerOf = (request: FastifyRequest) => request.principal!.dealerId!;
+const complaintIdOf = (request: FastifyRequest) => (request.params as { complaintId: string }).complaintId;
+
+const ACTION_ROUTES = (db: PrismaClient) => [
+  route({ action: 'accept', path: 'accept', access: OFFER_ANSWER, tag: 'dealer actions', summary: 'Accept the hand-off offered to your dealership (repeats are harmless)', arg: (r) => ({ dealerId: dealerOf(r) }) }),
+  route({ action: 'decline', path: 'decline', access: OFFER_ANSWER, tag: 'dealer actions', summary: 'Decline the hand-off; the journey offers it to the next dealer', body: Decline, arg: (r, b) => ({ dealerId: dealerOf(r), reason: b.reason }) }),
+  route({ action: 'sale', path: 'sale', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record the sale; the customer becomes your customer', body: Sale, arg: (r, b) => ({ dealerId: dealerOf(r), vehicle: b.vehicle }) }),
+  route({ action: 'lost', path: 'lost', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a lost sale; the customer falls back to the OEM after a cool-down', body: Lost, arg: (r, b) => ({ dealerId: dealerOf(r), reason: b.reason }) }),
+  route({ action: 'noShow', path: 'no-show', access: DEALER_ACTION, tag: 'dealer actions', summary: 'The customer did not come; the journey falls back to the OEM', arg: (r) => ({ dealerId: dealerOf(r) }) }),
+  route({ action: 'serviceVisit', path: 'service-visits', access: DEALER_ACTION, tag: 'dealer actions', summary: "Record a service visit of your customer's vehicle", body: ServiceVisit, arg: (r, b) => ({ dealerId: dealerOf(r), visitId: b.visitId }) }),
+  route({ action: 'openComplaint', path: 'complaints', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a complaint; the OEM steps in if it is not resolved in time', body: Complaint, arg: (r, b) => ({ dealerId: dealerOf(r), complaintId: b.complaintId }) }),
+  route({ action: 'resolveComplaint', path: 'complaints/:complaintId/resolution', params: ComplaintParams, access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record that the complaint is resolved', arg: (r) => ({ dealerId: dealerOf(r), complaintId: complaintIdOf(r) }) }),
+  route({
+    action: 'reassign', path: 'reassign', access: { roles: ['OPS'], customer: { ...journeyScope, use: 'act' } }, tag: 'ops actions',
+    summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger', body: Reassign,
+    arg: (r, b) => ({ ...b, actor: `ops:${r.principal!.name}` }),
+    check: async (_r, { to }, reply) => {
+      if (to === 'OEM' || (await db.dealer.findFirst({ where: { id: to.dealerId, active: true }, select: { id: true } }))) return undefined;
+      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to.dealerId: no active dealer ${to.dealerId}`, errors: [{ field: 'to.dealerId', message: `no active dealer ${to.dealerId}` }] });
+    },
+  }),
+  route({ action: 'disqualify', path: 'disqualify', access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } }, tag: 'journeys', summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', body: Disqualify, arg: (_r, b) => ({ reason: b.reason }) }),
+] as const;
+
+// Every action in the journey's table has a route: this fails to compile otherwise.
+type Served = ReturnType<typeof ACTION_ROUTES>[number]['action'];
+const everyActionServed: Record<Exclude<JourneyActionName, Served>, never> = {};
+void everyActionServed;
+
+export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
   app.get('/v1/journeys/:id', {
     config: { access: READERS },
     schema: { tags: ['journeys'], summary: "A journey's live state, answered by the journey itself", params: JourneyParams, response: { 200: JourneyView, 400: Problem, 404: Problem } },
@@ -62,62 +103,16 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
     }
   });
 
-  app.post('/v1/journeys/:id/accept', {
-    config: { access: OFFER_ANSWER },
-    schema: { tags: ['dealer actions'], summary: 'Accept the hand-off offered to your dealership (repeats are harmless)', params: JourneyParams, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, acceptHandoffUpdate, { dealerId: dealerOf(request) }));
-
-  app.post('/v1/journeys/:id/decline', {
-    config: { access: OFFER_ANSWER },
-    schema: { tags: ['dealer actions'], summary: 'Decline the hand-off; the journey offers it to the next dealer', params: JourneyParams, body: Decline, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, declineHandoffUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
-
-  app.post('/v1/journeys/:id/sale', {
-    config: { access: DEALER_ACTION },
-    schema: { tags: ['dealer actions'], summary: 'Record the sale; the customer becomes your customer', params: JourneyParams, body: Sale, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordSaleUpdate, { dealerId: dealerOf(request), vehicle: request.body.vehicle }));
-
-  app.post('/v1/journeys/:id/lost', {
-    config: { access: DEALER_ACTION },
-    schema: { tags: ['dealer actions'], summary: 'Record a lost sale; the customer falls back to the OEM after a cool-down', params: JourneyParams, body: Lost, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordLostUpdate, { dealerId: dealerOf(request), reason: request.body.reason }));
-
-  app.post('/v1/journeys/:id/no-show', {
-    config: { access: DEALER_ACTION },
-    schema: { tags: ['dealer actions'], summary: 'The customer did not come; the journey falls back to the OEM', params: JourneyParams, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordNoShowUpdate, { dealerId: dealerOf(request) }));
-
-  app.post('/v1/journeys/:id/service-visits', {
-    config: { access: DEALER_ACTION },
-    schema: { tags: ['dealer actions'], summary: "Record a service visit of your customer's vehicle", params: JourneyParams, body: ServiceVisit, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, recordServiceVisitUpdate, { dealerId: dealerOf(request), visitId: request.body.visitId }));
-
-  app.post('/v1/journeys/:id/complaints', {
-    config: { access: DEALER_ACTION },
-    schema: { tags: ['dealer actions'], summary: 'Record a complaint; the OEM steps in if it is not resolved in time', params: JourneyParams, body: Complaint, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, openComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.body.complaintId }));
-
-  app.post('/v1/journeys/:id/complaints/:complaintId/resolution', {
-    config: { access: DEALER_ACTION },
-    schema: {
-      tags: ['dealer actions'], summary: 'Record that the complaint is resolved',
-      params: JourneyParams.extend({ complaintId: text(100) }), response: actionResponses,
-    },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, resolveComplaintUpdate, { dealerId: dealerOf(request), complaintId: request.params.complaintId }));
-
-  app.post('/v1/journeys/:id/reassign', {
-    config: { access: { roles: ['OPS'], customer: { ...journeyScope, use: 'act' } } },
-    schema: { tags: ['ops actions'], summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger', params: JourneyParams, body: Reassign, response: actionResponses },
-  }, async (request, reply) => {
-    const { to } = request.body;
-    if (to !== 'OEM' && !(await db.dealer.findFirst({ where: { id: to.dealerId, active: true }, select: { id: true } }))) {
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to.dealerId: no active dealer ${to.dealerId}`, errors: [{ field: 'to.dealerId', message: `no active dealer ${to.dealerId}` }] });
-    }
-    return runJourneyUpdate(temporal, reply, request.params.id, reassignUpdate, { ...request.body, actor: `ops:${request.principal!.name}` });
-  });
-
-  app.post('/v1/journeys/:id/disqualify', {
-    config: { access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } } },
-    schema: { tags: ['journeys'], summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', params: JourneyParams, body: Disqualify, response: actionResponses },
-  }, (request, reply) => runJourneyUpdate(temporal, reply, request.params.id, disqualifyUpdate, { reason: request.body.reason }));
+  // Each action is the journey's own Update: it answers with its new state or refuses with its reason.
+  for (const r of ACTION_ROUTES(db) as readonly ActionRoute<JourneyActionName, z.ZodType | undefined>[]) {
+    app.post(`/v1/journeys/:id/${r.path}`, {
+      config: { access: r.access },
+      schema: { tags: [r.tag], summary: r.summary, params: r.params ?? JourneyParams, ...(r.body ? { body: r.body } : {}), response: actionResponses },
+    }, async (request, reply) => {
+      const body = request.body as never;
+      const refused = await r.check?.(request, body, reply);
+      if (refused) return refused;
+      return runJourneyUpdate(temporal, reply, (request.params as { id: string }).id, JOURNEY_ACTIONS[r.action].update as never, r.arg(request, body));
+    });
+  }
 };
