@@ -5,7 +5,7 @@
  */
 import type { JourneyState } from './journey.js';
 import {
-  CAPPED, CHANNELS, EMPTY_COMMUNICATIONS,
+  CAPPED, CHANNELS,
   type Channel, type CommunicationDecision, type CommunicationRequest, type CommunicationsState, type DeferralReason, type Purpose, type SuppressionReason,
 } from './messages.js';
 
@@ -107,7 +107,7 @@ export function decideCommunication(
   now: string,
   policy: ContactPolicy,
 ): CommunicationDecision {
-  const communications = state.communications ?? EMPTY_COMMUNICATIONS;
+  const { communications } = state;
   if (state.stage === 'ERASED') return suppressed('ERASED');
   if (!reachableBy(state, request.channel)) return suppressed('NO_CONTACT_DETAILS');
   const essential = ESSENTIAL.includes(request.purpose);

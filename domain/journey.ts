@@ -1,4 +1,4 @@
-import type { CommunicationsState } from './messages.js';
+import { EMPTY_COMMUNICATIONS, type CommunicationsState } from './messages.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
 
 /**
@@ -66,14 +66,15 @@ export interface JourneyState {
   promotionsBlockedUntil?: string | null;
   survey?: { kind: 'SALE' | 'SERVICE'; dueAt: string } | null;
   serviceReminderDueAt?: string | null;
-  serviceVisits?: number;
+  /** Required since upgradeState: older runs' state gets it when carried into a new run. */
+  serviceVisits: number;
   complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
   ownershipCycleEndsAt?: string | null;
   optedOut?: boolean;
   /** Engagements recorded while nurtured; they raise the score. */
-  engagements?: number;
+  engagements: number;
   /** Contact arbitration: recent sends, messages waiting, decisions, withdrawn channels. */
-  communications?: CommunicationsState | null;
+  communications: CommunicationsState;
   /** Latest contact completeness after a change of contact details. */
   contact?: ContactCompleteness | null;
   disqualifiedReason?: string | null;
@@ -94,3 +95,19 @@ export function customerIdOfJourney(journeyId: string): string {
   return journeyId.slice(JOURNEY_ID_PREFIX.length);
 }
 
+/** State as journeys before a field existed carried it: the fields since made required may be missing. */
+export type CarriedJourneyState = Omit<JourneyState, 'serviceVisits' | 'engagements' | 'communications'> &
+  Partial<Pick<JourneyState, 'serviceVisits' | 'engagements'>> & { communications?: CommunicationsState | null };
+
+/**
+ * Brings state from an older run up to today's shape, once, where a run starts; every
+ * reader after it can rely on the fields. Pure and deterministic (replay-safe).
+ */
+export function upgradeState(state: CarriedJourneyState): JourneyState {
+  return {
+    ...state,
+    serviceVisits: state.serviceVisits ?? 0,
+    engagements: state.engagements ?? 0,
+    communications: state.communications ?? EMPTY_COMMUNICATIONS,
+  };
+}

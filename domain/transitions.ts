@@ -91,6 +91,9 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     leadCount: 1,
     lastLeadSource: lead.source,
     revision: 1,
+    serviceVisits: 0,
+    engagements: 0,
+    communications: EMPTY_COMMUNICATIONS,
     ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
     startedAt: at,
     stageChangedAt: at,
@@ -278,7 +281,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       requireDealer(event.dealerId);
       return t
         .set({
-          serviceVisits: (state.serviceVisits ?? 0) + 1,
+          serviceVisits: state.serviceVisits + 1,
           serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
           survey: { kind: 'SERVICE', dueAt: plus(event.at, policy.serviceSurveyDelayMs) },
         })
@@ -332,18 +335,18 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       return t.done();
     }
     case 'ENGAGEMENT_RECORDED':
-      t.set({ engagements: (state.engagements ?? 0) + 1 });
+      t.set({ engagements: state.engagements + 1 });
       if (state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
       return t.done();
 
     case 'COMMUNICATION_REQUESTED': {
-      const c = state.communications ?? EMPTY_COMMUNICATIONS;
+      const c = state.communications;
       const id = event.request.communicationId;
       if (c.decisions[id] || c.deferred.some((d) => d.request.communicationId === id)) return t.unchanged(); // a repeat
       return arbitrateInto(t, c, [event.request], event.at, policy);
     }
     case 'DEFERRED_MESSAGE_DUE': {
-      const c = state.communications ?? EMPTY_COMMUNICATIONS;
+      const c = state.communications;
       const due = c.deferred.filter((d) => d.until <= event.at);
       if (due.length === 0) return t.unchanged();
       // Decided again now: the situation may have changed while the message waited.
@@ -351,7 +354,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       return arbitrateInto(t, waiting, due.map((d) => ({ ...d.request, notBefore: null })), event.at, policy);
     }
     case 'CONSENT_CHANGED': {
-      const c = state.communications ?? EMPTY_COMMUNICATIONS;
+      const c = state.communications;
       const channels: readonly Channel[] = event.channel === 'ALL' ? ALL_CHANNELS : [event.channel];
       const withdrawn = event.granted ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
       if (withdrawn.length === c.withdrawn.length && withdrawn.every((ch) => c.withdrawn.includes(ch))) return t.unchanged();
@@ -363,7 +366,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       return t.set({ optedOut: true }).done();
 
     case 'ERASURE_REQUESTED':
-      for (const d of state.communications?.deferred ?? []) {
+      for (const d of state.communications.deferred) {
         t.effect({ type: 'COMMUNICATION_DECIDED', communicationId: d.request.communicationId, decision: { decision: 'SUPPRESSED', reason: 'ERASED' } });
       }
       return t
@@ -431,7 +434,7 @@ export function nextDeadline(state: JourneyState): Deadline | null {
     add(state.ownershipCycleEndsAt, 'OWNERSHIP_CYCLE_ENDED');
   }
   if (state.complaint && !state.complaint.escalated) add(state.complaint.backstopAt, 'COMPLAINT_BACKSTOP_DUE');
-  for (const d of state.communications?.deferred ?? []) add(d.until, 'DEFERRED_MESSAGE_DUE');
+  for (const d of state.communications.deferred) add(d.until, 'DEFERRED_MESSAGE_DUE');
   candidates.sort((a, b) => a.at.localeCompare(b.at));
   return candidates[0] ?? null;
 }
