@@ -6,7 +6,7 @@ import { buildApp } from '../../api/app.js';
 import type { JourneyState } from '../../domain/journey.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { apiCaller, eventually, silentLog, startSystem, type System } from '../support/system.js';
+import { apiCaller, customerSnapshot, eventually, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
@@ -40,18 +40,7 @@ async function journeyOfferedToB(): Promise<{ journeyId: string; customerId: str
   return { journeyId, customerId };
 }
 
-/** Everything an action could change: the journey's own state and the rows about the customer. */
-async function snapshot(journeyId: string, customerId: string) {
-  const [state, journeyRow, customer, handoffs, owners, sales] = await Promise.all([
-    sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery),
-    sys.db.journey.findUnique({ where: { id: journeyId } }),
-    sys.db.customer.findUnique({ where: { id: customerId } }),
-    sys.db.handoffEvent.count({ where: { journeyId } }),
-    sys.db.ownershipChange.count({ where: { customerId } }),
-    sys.db.sale.count({ where: { customerId } }),
-  ]);
-  return { state, journeyRow, customer, handoffs, owners, sales };
-}
+const snapshot = (journeyId: string, customerId: string) => customerSnapshot(sys, journeyId, customerId);
 
 /** Every route a dealer key can call about one customer. */
 function dealerRoutes(journeyId: string, customerId: string) {

@@ -12,7 +12,7 @@ import type { JourneyState } from '../../domain/journey.js';
 import type { JourneyPolicy } from '../../domain/policy.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { apiCaller, eventually, silentLog, startSystem, type ApiCaller, type System } from '../support/system.js';
+import { apiCaller, customerSnapshot, eventually, silentLog, startSystem, type ApiCaller, type System } from '../support/system.js';
 
 let sys: System;
 /** Leads through this app start journeys whose offers lapse and sales windows end in seconds (cool-downs stay long). */
@@ -75,21 +75,7 @@ const EXPECTED: Record<Exclude<DealerStanding, 'CURRENT'>, Record<string, number
 };
 const PROBLEM_TYPE: Record<number, RegExp> = { 403: /forbidden$/, 404: /not-found$/, 409: /offer-closed$/ };
 
-/** Everything a dealer's call could change: the journey's own state and every row about the customer. */
-async function snapshot(journeyId: string, customerId: string) {
-  const [state, journeyRow, customer, handoffs, owners, sales, messages, tasks] = await Promise.all([
-    sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery),
-    sys.db.journey.findUnique({ where: { id: journeyId } }),
-    sys.db.customer.findUnique({ where: { id: customerId } }),
-    sys.db.handoffEvent.count({ where: { journeyId } }),
-    sys.db.ownershipChange.count({ where: { customerId } }),
-    sys.db.sale.count({ where: { customerId } }),
-    sys.db.communication.count({ where: { customerId } }),
-    sys.db.journeyTask.count({ where: { journeyId } }),
-  ]);
-  // The journey's clock-driven fields are compared by the snapshot as a whole: a quiet journey does not change.
-  return { state, journeyRow, customer, handoffs, owners, sales, messages, tasks };
-}
+const snapshot = (journeyId: string, customerId: string) => customerSnapshot(sys, journeyId, customerId);
 
 /** Calls every route in the standing's row with dealer A's key and checks status, body and that nothing changed. */
 async function expectMatrixRow(standing: Exclude<DealerStanding, 'CURRENT'>, journeyId: string, customerId: string) {

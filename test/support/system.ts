@@ -13,6 +13,7 @@ import type { JourneyPolicy } from '../../domain/policy.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
+import { journeyStateQuery } from '../../workflows/definitions.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
 
 export interface System {
@@ -47,8 +48,9 @@ export const silentLog = pino({ level: 'silent' });
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
-export async function startSystem(options: { journeyPolicy?: JourneyPolicy; transports?: MessageTransports } = {}): Promise<System> {
-  const db = createDb(inject('databaseUrl'));
+export async function startSystem(options: { journeyPolicy?: JourneyPolicy; transports?: MessageTransports; databaseUrl?: string } = {}): Promise<System> {
+  // Files that write what every journey reads (the journey policy; the fuzzer) bring a database of their own.
+  const db = createDb(options.databaseUrl ?? inject('databaseUrl'));
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -88,4 +90,23 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 /** A distinct person per test, so tests never share customers. */
 export function person(tag = randomUUID().slice(0, 8)) {
   return { email: `driver.${tag}@example.com`, phone: `+4930${Math.floor(1_000_000 + Math.random() * 8_999_999)}` };
+}
+
+/**
+ * Everything a refused call about one customer must leave as it was: the journey's own
+ * state and every row about the customer (journey row, customer, hand-offs, ledger, sales,
+ * messages, tasks).
+ */
+export async function customerSnapshot(sys: Pick<System, 'db' | 'temporal'>, journeyId: string, customerId: string) {
+  const [state, journeyRow, customer, handoffs, owners, sales, messages, tasks] = await Promise.all([
+    sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery),
+    sys.db.journey.findUnique({ where: { id: journeyId } }),
+    sys.db.customer.findUnique({ where: { id: customerId } }),
+    sys.db.handoffEvent.count({ where: { journeyId } }),
+    sys.db.ownershipChange.count({ where: { customerId } }),
+    sys.db.sale.count({ where: { customerId } }),
+    sys.db.communication.count({ where: { customerId } }),
+    sys.db.journeyTask.count({ where: { journeyId } }),
+  ]);
+  return { state, journeyRow, customer, handoffs, owners, sales, messages, tasks };
 }
