@@ -12,6 +12,8 @@ import type { PrismaClient } from '../platform/db.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
+import { createJourneyPolicyStore } from '../platform/journey-policy.js';
+import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 import { createJourneyReadModel } from '../read-model/journeys.js';
 import { presentedKey, registerAccessControl } from './access.js';
 import { registerInputGuard } from './input-guard.js';
@@ -24,6 +26,7 @@ import { customerRoutes } from './routes/customers.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
 import { healthRoutes } from './routes/health.js';
+import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
 
@@ -33,7 +36,7 @@ export interface AppDeps {
   log: Logger;
   taskQueue?: string;
   defaultCountry?: string;
-  /** Policy new journeys start with (JOURNEY_POLICY in the environment). */
+  /** Policy new journeys start with instead of the OEM's newest version (tests, benchmarks). */
   journeyPolicy?: JourneyPolicy;
   /** Requests per key (or per address without a key) in each window. */
   rateLimit?: { max: number; windowMs: number };
@@ -132,6 +135,7 @@ export async function buildApp(deps: AppDeps) {
     },
   }));
 
+  const policies = createJourneyPolicyStore(deps.db);
   const intake = createLeadIntake({
     db: deps.db,
     temporal: deps.temporal,
@@ -139,6 +143,7 @@ export async function buildApp(deps: AppDeps) {
     defaultCountry: deps.defaultCountry ?? 'DE',
     log: deps.log,
     journeyPolicy: deps.journeyPolicy,
+    policies,
   });
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
@@ -149,6 +154,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
+  await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(healthRoutes(deps));
   return app;
 }

@@ -2,6 +2,7 @@
 import { policyFromEnv } from '../domain/policy.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
+import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger } from '../platform/logger.js';
 import { connectTemporal } from '../platform/temporal.js';
 import { buildApp } from './app.js';
@@ -10,9 +11,10 @@ const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 const db = createDb(config.DATABASE_URL);
 const temporal = await connectTemporal(config);
+// The database owns the journey policy; JOURNEY_POLICY (the dev stack's knob) becomes a version of it.
+if (process.env.JOURNEY_POLICY) await createJourneyPolicyStore(db).adopt(policyFromEnv(process.env), 'JOURNEY_POLICY');
 const app = await buildApp({
   db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY,
-  journeyPolicy: policyFromEnv(process.env),
   rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
 });
 

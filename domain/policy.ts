@@ -75,26 +75,31 @@ const SPECIAL: Record<string, (value: unknown) => string | null> = {
   },
 };
 
-export class InvalidPolicy extends Error {}
+export class InvalidPolicy extends Error {
+  /** The setting at fault, when one is. */
+  constructor(message: string, readonly setting?: string) {
+    super(message);
+  }
+}
 
-/** Defaults overlaid with overrides; rejects unknown keys and non-positive durations. */
-export function resolvePolicy(overrides: Partial<Record<string, unknown>> = {}): JourneyPolicy {
-  const policy: Record<string, unknown> = { ...DEFAULT_POLICY };
+/** Defaults (or `base`) overlaid with overrides; rejects unknown keys and non-positive durations. */
+export function resolvePolicy(overrides: Partial<Record<string, unknown>> = {}, base: JourneyPolicy = DEFAULT_POLICY): JourneyPolicy {
+  const policy: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in DEFAULT_POLICY)) throw new InvalidPolicy(`unknown policy setting "${key}"`);
+    if (!(key in DEFAULT_POLICY)) throw new InvalidPolicy(`unknown policy setting "${key}"`, key);
     const special = SPECIAL[key];
     if (special) {
       const problem = special(value);
-      if (problem) throw new InvalidPolicy(`policy setting "${key}" must be ${problem}, got ${JSON.stringify(value)}`);
+      if (problem) throw new InvalidPolicy(`policy setting "${key}" must be ${problem}, got ${JSON.stringify(value)}`, key);
       policy[key] = value;
       continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new InvalidPolicy(`policy setting "${key}" must be a positive number, got ${JSON.stringify(value)}`);
+      throw new InvalidPolicy(`policy setting "${key}" must be a positive number, got ${JSON.stringify(value)}`, key);
     }
     policy[key] = value;
   }
-  if ((policy.qualifyThreshold as number) > 100) throw new InvalidPolicy('qualifyThreshold is a score from 0 to 100');
+  if ((policy.qualifyThreshold as number) > 100) throw new InvalidPolicy('qualifyThreshold is a score from 0 to 100', 'qualifyThreshold');
   return policy as unknown as JourneyPolicy;
 }
 

@@ -6,7 +6,8 @@ import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
-import { JOURNEY_TASK_QUEUE, leadCapturedSignal } from '../workflows/definitions.js';
+import type { JourneyPolicyStore } from '../platform/journey-policy.js';
+import { JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
 import { CustomerOwnerKey, JourneyStageKey, LeadSourceKey } from '../workflows/search-attributes.js';
 // Type only: arguments are checked against the workflow's own signature (JourneyInput).
 import type { journey } from '../workflows/journey.js';
@@ -57,6 +58,8 @@ export interface LeadIntakeDeps {
   log: Logger;
   /** Policy new journeys start with; the workflow's defaults when absent. */
   journeyPolicy?: JourneyPolicy;
+  /** Where new journeys' policy comes from when none is given above: the OEM's newest version. */
+  policies?: JourneyPolicyStore;
   /** Extra start options for new journeys (the time-skipping test server caps executions at 10 years unless told). */
   journeyStartOptions?: { workflowExecutionTimeout?: number };
 }
@@ -66,7 +69,15 @@ export interface LeadIntakeDeps {
  * the customer's journey. The lead is durable in the database before the journey
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
-export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, journeyStartOptions }: LeadIntakeDeps) {
+export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, journeyStartOptions }: LeadIntakeDeps) {
+  /** The policy a journey starts with, if it starts now: given explicitly, else the OEM's newest version. */
+  async function startingPolicy(): Promise<{ policy?: JourneyPolicy; policyVersion?: number }> {
+    if (journeyPolicy) return { policy: journeyPolicy };
+    if (!policies) return {};
+    const { version, policy } = await policies.current();
+    return { policy, policyVersion: version };
+  }
+
   /** Checks a lead without writing anything; throws IntakeRejected naming the field. */
   async function validate(lead: IncomingLead): Promise<Identity> {
     const identity = normalizeIdentity(lead, defaultCountry);
@@ -159,11 +170,12 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     };
     try {
       // Bounded: during an outage the caller gets its 202 quickly and the relay retries.
-      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart<typeof journey, [LeadCaptured]>('journey', {
+      const policy = await startingPolicy();
+      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart<typeof journey, [LeadCaptured]>(JOURNEY_WORKFLOW_TYPE, {
         workflowId: journeyIdFor(lead.customerId),
         taskQueue,
         ...journeyStartOptions,
-        args: [{ customerId: lead.customerId, ...(journeyPolicy ? { policy: journeyPolicy } : {}) }],
+        args: [{ customerId: lead.customerId, ...policy }],
         signal: leadCapturedSignal,
         signalArgs: [captured],
         typedSearchAttributes: [

@@ -5,9 +5,9 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { transportsFromEnv } from '../communications/transports.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
-import { policyFromEnv } from '../domain/policy.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
+import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger, temporalLoggerFor } from '../platform/logger.js';
 import { connectTemporal } from '../platform/temporal.js';
 import { createJourneyWorker } from './journey-worker.js';
@@ -22,7 +22,8 @@ const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADD
 const temporal = await connectTemporal(config);
 const intake = createLeadIntake({
   db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
-  journeyPolicy: policyFromEnv(process.env),
+  // New journeys started by the outbox relay get the OEM's newest policy, like the API's.
+  policies: createJourneyPolicyStore(db),
 });
 const worker = await createJourneyWorker(connection, {
   db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,

@@ -9,6 +9,8 @@ import type { JourneyPolicy } from '../domain/policy.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
 export const JOURNEY_TASK_QUEUE = 'journeys';
+/** The journey workflow's type name (the function exported from workflows/journey.ts). */
+export const JOURNEY_WORKFLOW_TYPE = 'journey';
 
 /** A lead for this customer arrived (fire-and-forget; duplicates are ignored by lead id). */
 export const leadCapturedSignal = defineSignal<[LeadCaptured]>('leadCaptured');
@@ -72,10 +74,15 @@ export type JourneyActionName = keyof typeof JOURNEY_ACTIONS;
 export type ActionArg<N extends JourneyActionName> = (typeof JOURNEY_ACTIONS)[N] extends JourneyAction<infer A> ? A : never;
 
 
+/** The OEM changed the journey policy and asked for running journeys to follow (version and the whole policy). */
+export const policyChangedSignal = defineSignal<[{ version: number; policy: JourneyPolicy }]>('policyChanged');
+
 export interface JourneyInput {
   customerId: string;
   /** Policy the journey runs with; defaults when absent. */
   policy?: JourneyPolicy;
+  /** Which version of the OEM's policy that is (0 or absent: built-in defaults or given by the caller). */
+  policyVersion?: number;
   /** Set when the journey continues as new: everything it knew so far. */
   carried?: {
     /** As the previous run left it; upgraded to today's shape where the run starts (upgradeState). */

@@ -15,7 +15,7 @@ import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/co
 import type { JourneyActivities } from '../activities/index.js';
 import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
-import { DEFAULT_POLICY } from '../domain/policy.js';
+import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
 import { scoreLeads } from '../domain/scoring.js';
 import {
   applyJourneyEvent,
@@ -35,6 +35,7 @@ import {
   journeyStateQuery,
   leadCapturedSignal,
   optedOutSignal,
+  policyChangedSignal,
   requestCommunicationUpdate,
   type JourneyAction,
   type JourneyInput,
@@ -77,7 +78,10 @@ type Outcome = { state: JourneyState } | { refused: string };
 export async function journey(input: JourneyInput): Promise<void> {
   const journeyId = journeyIdFor(input.customerId);
   // Journeys started before a setting existed get its default.
-  const policy = { ...DEFAULT_POLICY, ...input.policy };
+  let policy = { ...DEFAULT_POLICY, ...input.policy };
+  let policyVersion = input.policyVersion ?? 0;
+  /** A newer policy the OEM sent, taken at the top of the main loop. */
+  let newerPolicy: { version: number; policy: JourneyPolicy } | null = null;
   /** Allowed messages waiting for the transport, sent one after another in the background. */
   const sendQueue = [...(input.carried?.pendingSends ?? [])];
   /** The message being sent right now (taken off the queue when its send starts). */
@@ -114,6 +118,9 @@ export async function journey(input: JourneyInput): Promise<void> {
   });
   setHandler(consentChangedSignal, ({ channel, granted }) => {
     queue.push({ event: { type: 'CONSENT_CHANGED', channel, granted } });
+  });
+  setHandler(policyChangedSignal, (change) => {
+    if (change.version > (newerPolicy?.version ?? policyVersion)) newerPolicy = change;
   });
   setHandler(journeyStateQuery, () => {
     if (!state) throw new Error('journey has not received its first lead yet');
@@ -269,11 +276,23 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   for (;;) {
     const deadline = state ? nextDeadline(state) : null;
-    const ready = () => leads.length > 0 || queue.length > 0 || (waitingForSend ? sendingNow === null : historyIsLarge());
+    const ready = () => leads.length > 0 || queue.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
     const woke = deadline
       ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))
       : (await condition(ready), true);
     if (!woke && deadline) await handle({ type: deadline.event } as PendingEvent);
+
+    // (set by the signal handler: TypeScript cannot see that, hence the annotation)
+    const change = newerPolicy as { version: number; policy: JourneyPolicy } | null;
+    if (change) {
+      // From now on the journey decides by the OEM's newer rules; deadlines already set stay.
+      newerPolicy = null;
+      policy = { ...DEFAULT_POLICY, ...change.policy };
+      policyVersion = change.version;
+      await activities.recordJourneyTask({
+        key: `${journeyId}:policy:${change.version}`, journeyId, assignee: 'OEM', kind: 'POLICY_CHANGED', detail: `journey policy version ${change.version}`, at: now(),
+      });
+    }
 
     while (leads.length > 0) {
       const lead = leads.shift()!;
@@ -314,6 +333,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       await continueAsNew<typeof journey>({
         customerId: input.customerId,
         policy,
+        policyVersion,
         carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event), pendingSends },
       });
     }

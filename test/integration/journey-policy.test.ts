@@ -1,0 +1,120 @@
+// The journey policy has one owner (issue 17): a versioned record the OEM changes through
+// the API, with who and why kept; new journeys start with the newest version; running
+// journeys follow a version when the OEM says so (a Temporal batch signal), and their
+// task log says when their rules changed. Real API, Temporal dev server and database.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JourneyState } from '../../domain/journey.js';
+import { DEFAULT_POLICY, MINUTE } from '../../domain/policy.js';
+import { createJourneyPolicyStore } from '../../platform/journey-policy.js';
+import { journeyStateQuery } from '../../workflows/definitions.js';
+import { createFreshDatabase } from '../support/infra.js';
+import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
+
+let sys: System;
+// Its own database: the policy it changes is what every journey started afterwards reads.
+let database: Awaited<ReturnType<typeof createFreshDatabase>>;
+const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
+const territory = `QP${tag}`;
+const dealers = [`DLR-P1-${tag}`, `DLR-P2-${tag}`];
+let dealerKey = '';
+
+beforeAll(async () => {
+  database = await createFreshDatabase('l2l_policy');
+  sys = await startSystem({ databaseUrl: database.databaseUrl });
+  await sys.db.dealer.createMany({ data: dealers.map((id) => ({ id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'] })) });
+  dealerKey = await createTestKey(sys.db, 'DEALER', dealers[0]!);
+});
+afterAll(async () => {
+  await sys?.stop();
+  await database?.drop();
+});
+
+async function hotJourney(preferredDealerId = dealers[0]!) {
+  const res = await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', preferredDealerId, interest: { model: 'ID.7', timeframe: 'NOW' }, contact: { email: `p.${randomUUID().slice(0, 8)}@example.com`, postalCode: `${territory}1` } } });
+  expect(res.statusCode, res.body).toBe(202);
+  const handle = sys.temporal.workflow.getHandle(res.json().journeyId);
+  const offered = await eventually(async () => {
+    const s: JourneyState = await handle.query(journeyStateQuery);
+    return s.handoff?.dealerId ? s : undefined;
+  });
+  return { journeyId: res.json().journeyId as string, handle, offered };
+}
+const slaOf = (s: JourneyState) => Date.parse(s.handoff!.expiresAt!) - Date.parse(s.handoff!.offeredAt!);
+const change = (payload: object, key?: string) => sys.api({ method: 'POST', url: '/v1/journey-policy/versions', payload }, key);
+
+describe('the journey policy, owned by the OEM', () => {
+  it('starts as the defaults; bad changes are refused naming the setting, and only the OEM may change it', async () => {
+    const read = (await sys.api({ method: 'GET', url: '/v1/journey-policy' })).json();
+    expect(read.current).toMatchObject({ version: 0, policy: DEFAULT_POLICY, changedBy: 'defaults' });
+    expect(read.history).toEqual([]);
+
+    const cases: [object, string][] = [
+      [{ changes: { handoffAcceptanceSlaMs: -5 }, reason: 'x' }, 'changes.handoffAcceptanceSlaMs'],
+      [{ changes: { qualifyThreshold: 150 }, reason: 'x' }, 'changes.qualifyThreshold'],
+      [{ changes: { quietHoursStartMinute: 1440 }, reason: 'x' }, 'changes.quietHoursStartMinute'],
+      [{ changes: { noSuchSetting: 1 }, reason: 'x' }, 'changes'],
+      [{ changes: {}, reason: 'x' }, 'changes'],
+      [{ changes: { salesWindowMs: 1000 } }, 'reason'],
+    ];
+    for (const [payload, field] of cases) {
+      const res = await change(payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().errors.map((e: { field: string }) => e.field), JSON.stringify(payload)).toContain(field);
+    }
+    expect((await change({ changes: { salesWindowMs: 1000 }, reason: 'x' }, dealerKey)).statusCode).toBe(403);
+    const ops = await createTestKey(sys.db, 'OPS');
+    expect((await change({ changes: { salesWindowMs: 1000 }, reason: 'x' }, ops)).statusCode).toBe(403);
+    expect((await sys.api({ method: 'GET', url: '/v1/journey-policy' }, ops)).statusCode).toBe(200);
+    expect(await sys.db.journeyPolicyVersion.count()).toBe(0);
+  });
+
+  it('a new version reaches new journeys; running ones follow only when the OEM says so, and their task log says when', async () => {
+    const before = await hotJourney();
+    expect(slaOf(before.offered)).toBe(DEFAULT_POLICY.handoffAcceptanceSlaMs);
+
+    const v1 = await change({ changes: { handoffAcceptanceSlaMs: 20 * MINUTE }, reason: 'pilot: faster hand-offs' });
+    expect(v1.statusCode, v1.body).toBe(201);
+    expect(v1.json()).toMatchObject({ version: 1, changes: { handoffAcceptanceSlaMs: 20 * MINUTE }, changedBy: 'test OEM', reason: 'pilot: faster hand-offs', appliedToRunning: false, rollout: null });
+    const after = await hotJourney();
+    expect(slaOf(after.offered)).toBe(20 * MINUTE);
+
+    const v2 = await change({ changes: { handoffAcceptanceSlaMs: 30 * MINUTE }, reason: 'network-wide', applyToRunningJourneys: true });
+    expect(v2.statusCode, v2.body).toBe(201);
+    expect(v2.json()).toMatchObject({ version: 2, policy: { handoffAcceptanceSlaMs: 30 * MINUTE, salesWindowMs: DEFAULT_POLICY.salesWindowMs }, rollout: { jobId: expect.any(String) } });
+
+    // Both running journeys hear of version 2 and say so in their task log.
+    for (const { journeyId } of [before, after]) {
+      const task = await eventually(() => sys.db.journeyTask.findFirst({ where: { journeyId, kind: 'POLICY_CHANGED' } }).then((t) => t ?? undefined), 30_000);
+      expect(task).toMatchObject({ assignee: 'OEM', detail: 'journey policy version 2' });
+    }
+    // The journey decides by it from now on: the next offer gets the new SLA.
+    const declined = await sys.api({ method: 'POST', url: `/v1/journeys/${before.journeyId}/decline`, payload: { reason: 'no capacity' } }, dealerKey);
+    expect(declined.statusCode, declined.body).toBe(200);
+    const next = await eventually(async () => {
+      const s: JourneyState = await before.handle.query(journeyStateQuery);
+      return s.handoff?.dealerId === dealers[1] ? s : undefined;
+    });
+    expect(slaOf(next)).toBe(30 * MINUTE);
+
+    // Rolling the same version out again changes nothing.
+    const again = await sys.api({ method: 'POST', url: '/v1/journey-policy/versions/2/rollout' });
+    expect(again.statusCode, again.body).toBe(202);
+    expect(again.json().jobId).toBe(v2.json().rollout.jobId);
+    expect(await sys.db.journeyTask.count({ where: { journeyId: before.journeyId, kind: 'POLICY_CHANGED' } })).toBe(1);
+    expect((await sys.api({ method: 'POST', url: '/v1/journey-policy/versions/99/rollout' })).statusCode).toBe(404);
+
+    const history = (await sys.api({ method: 'GET', url: '/v1/journey-policy' })).json().history;
+    expect(history.map((v: { version: number; reason: string; appliedToRunning: boolean }) => [v.version, v.reason, v.appliedToRunning])).toEqual([
+      [2, 'network-wide', true], [1, 'pilot: faster hand-offs', false],
+    ]);
+  });
+
+  it('JOURNEY_POLICY at start-up becomes a version when it differs from the newest, once', async () => {
+    const store = createJourneyPolicyStore(sys.db);
+    const current = await store.current();
+    const adopted = await store.adopt({ ...current.policy, contactCapMax: 2 }, 'JOURNEY_POLICY');
+    expect(adopted).toMatchObject({ version: current.version + 1, changes: { contactCapMax: 2 }, changedBy: 'JOURNEY_POLICY' });
+    expect((await store.adopt({ ...adopted.policy }, 'JOURNEY_POLICY')).version).toBe(adopted.version);
+  });
+});
