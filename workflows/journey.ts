@@ -91,7 +91,8 @@ export async function journey(input: JourneyInput): Promise<void> {
   /** The run wants to continue as new and waits for the message being sent. */
   let waitingForSend = false;
   const leads: LeadCaptured[] = [...(input.carried?.pendingLeads ?? [])];
-  const queue: { event: PendingEvent; ticket?: number }[] = (input.carried?.pendingEvents ?? []).map((event) => ({ event }));
+  /** Signals and actions waiting for the main loop, in arrival order (an action's ticket gets its answer). */
+  const inbox: { event: PendingEvent; ticket?: number }[] = (input.carried?.pendingEvents ?? []).map((event) => ({ event }));
   const outcomes = new Map<number, Outcome>();
   let nextTicket = 1;
   // Older runs' state gets today's shape once, here; nothing after this re-checks it.
@@ -105,19 +106,19 @@ export async function journey(input: JourneyInput): Promise<void> {
     leads.push(lead);
   });
   setHandler(contactChangedSignal, (contact) => {
-    queue.push({ event: { type: 'CONTACT_CHANGED', contact } });
+    inbox.push({ event: { type: 'CONTACT_CHANGED', contact } });
   });
   setHandler(engagementRecordedSignal, ({ kind }) => {
-    queue.push({ event: { type: 'ENGAGEMENT_RECORDED', kind } });
+    inbox.push({ event: { type: 'ENGAGEMENT_RECORDED', kind } });
   });
   setHandler(optedOutSignal, () => {
-    queue.push({ event: { type: 'OPTED_OUT' } });
+    inbox.push({ event: { type: 'OPTED_OUT' } });
   });
   setHandler(erasureRequestedSignal, () => {
-    queue.push({ event: { type: 'ERASURE_REQUESTED' } });
+    inbox.push({ event: { type: 'ERASURE_REQUESTED' } });
   });
   setHandler(consentChangedSignal, ({ channel, granted }) => {
-    queue.push({ event: { type: 'CONSENT_CHANGED', channel, granted } });
+    inbox.push({ event: { type: 'CONSENT_CHANGED', channel, granted } });
   });
   setHandler(policyChangedSignal, (change) => {
     if (change.version > (newerPolicy?.version ?? policyVersion)) newerPolicy = change;
@@ -141,7 +142,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       update,
       async (arg: A) => {
         const ticket = nextTicket++;
-        queue.push({ event: toEvent(arg), ticket });
+        inbox.push({ event: toEvent(arg), ticket });
         await condition(() => outcomes.has(ticket));
         const outcome = outcomes.get(ticket)!;
         outcomes.delete(ticket);
@@ -180,7 +181,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   })();
 
   /** Takes a transition: search attributes, records, then whatever the rules asked for next. */
-  async function apply(transition: Transition): Promise<void> {
+  async function interpretEffects(transition: Transition): Promise<void> {
     const previous = state;
     state = transition.state;
     if (transition.effects.length === 0) return;
@@ -271,12 +272,12 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   async function handle(event: PendingEvent): Promise<void> {
     if (!state) throw new Error('no journey state');
-    await apply(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy));
+    await interpretEffects(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy));
   }
 
   for (;;) {
     const deadline = state ? nextDeadline(state) : null;
-    const ready = () => leads.length > 0 || queue.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
+    const ready = () => leads.length > 0 || inbox.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
     const woke = deadline
       ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))
       : (await condition(ready), true);
@@ -297,14 +298,14 @@ export async function journey(input: JourneyInput): Promise<void> {
     while (leads.length > 0) {
       const lead = leads.shift()!;
       if (!state) {
-        await apply(startJourney(journeyId, input.customerId, lead, now()));
+        await interpretEffects(startJourney(journeyId, input.customerId, lead, now()));
         await handle({ type: 'QUALIFICATION_STARTED' });
       } else if (state.stage !== 'ERASED') {
         await handle({ type: 'LEAD_CAPTURED', lead });
       }
     }
-    while (queue.length > 0 && state) {
-      const { event, ticket } = queue.shift()!;
+    while (inbox.length > 0 && state) {
+      const { event, ticket } = inbox.shift()!;
       try {
         await handle(event);
         if (ticket) outcomes.set(ticket, { state });
@@ -334,7 +335,7 @@ export async function journey(input: JourneyInput): Promise<void> {
         customerId: input.customerId,
         policy,
         policyVersion,
-        carried: { state, pendingLeads: leads, pendingEvents: queue.map((q) => q.event), pendingSends },
+        carried: { state, pendingLeads: leads, pendingEvents: inbox.map((q) => q.event), pendingSends },
       });
     }
   }
