@@ -226,6 +226,7 @@ describe('OpenAPI', () => {
       '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
       '/v1/customers/{id}/opt-out', '/v1/customers/{id}/ownership',
       '/v1/dealer/customers', '/v1/dealer/customers/{id}', '/v1/dealer/handoffs', '/v1/dealers', '/v1/dealers/{id}', '/v1/imports', '/v1/imports/{id}', '/v1/imports/{id}/rejections',
+      '/v1/journey-policy', '/v1/journey-policy/versions', '/v1/journey-policy/versions/{version}/rollout',
       '/v1/journeys/{id}', '/v1/journeys/{id}/accept', '/v1/journeys/{id}/complaints', '/v1/journeys/{id}/complaints/{complaintId}/resolution',
       '/v1/journeys/{id}/decline', '/v1/journeys/{id}/disqualify', '/v1/journeys/{id}/lost', '/v1/journeys/{id}/no-show',
       '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
