@@ -168,13 +168,15 @@ describe('roles', () => {
     { method: 'GET', url: '/v1/api-keys' },
     { method: 'DELETE', url: `/v1/api-keys/${randomUUID()}` },
     { method: 'POST', url: `/v1/journeys/journey-${randomUUID()}/disqualify`, payload: { reason: 'spam' } },
+    { method: 'POST', url: '/v1/journey-policy/versions', payload: { changes: { salesWindowMs: 1000 }, reason: 'sneaky' } },
+    { method: 'POST', url: '/v1/journey-policy/versions/1/rollout' },
   ] as const;
 
   async function counts() {
-    const [leads, dealers, apiKeys, dealerA_] = await Promise.all([
-      sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }),
+    const [leads, dealers, apiKeys, dealerA_, policyVersions] = await Promise.all([
+      sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }), sys.db.journeyPolicyVersion.count(),
     ]);
-    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active };
+    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions };
   }
 
   it('OEM-only routes refuse dealer and ops keys (403) and callers without a valid key (401), changing nothing', async () => {
@@ -202,6 +204,9 @@ describe('roles', () => {
     }
     expect((await sys.api({ method: 'GET', url: '/v1/dealers' }, keys.opsKey)).statusCode).toBe(200);
     expect((await sys.api({ method: 'GET', url: '/v1/dealers' }, keys.dealerA)).statusCode).toBe(403);
+    // The journey policy: OEM and ops read it; a dealer does not.
+    expect((await sys.api({ method: 'GET', url: '/v1/journey-policy' }, keys.opsKey)).statusCode).toBe(200);
+    expect((await sys.api({ method: 'GET', url: '/v1/journey-policy' }, keys.dealerA)).statusCode).toBe(403);
   });
 
   it('a revoked or expired key is refused', async () => {
