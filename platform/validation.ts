@@ -23,6 +23,10 @@ export const text = (max: number) => z.string().trim().min(1).max(max).regex(NO_
 /** An e-mail address, trimmed; the OpenAPI document says `format: email` (the pipe alone would not). */
 export const email = () => z.string().trim().pipe(z.email().max(254)).meta({ format: 'email', maxLength: 254 });
 
+/** IANA time zones this runtime knows (canonical names, and UTC), as an enum the OpenAPI document lists. */
+const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])] as [string, ...string[]];
+export const timeZone = () => z.enum(TIME_ZONES, 'an IANA time zone, e.g. Europe/Berlin');
+
 /** At least one field: for PATCH bodies, checked by `refine` and stated in the OpenAPI document. */
 export const AT_LEAST_ONE_FIELD = { minProperties: 1 } as const;
 

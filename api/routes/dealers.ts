@@ -2,7 +2,7 @@
 // client can never set what it should not (no mass assignment).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AT_LEAST_ONE_FIELD, text } from '../../platform/validation.js';
+import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
 import { Prisma, type Dealer } from '../../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
@@ -14,8 +14,6 @@ const OpeningHours = z
   .refine(([open, close]) => open < close, 'opening time must be before closing time')
   .describe('[opens, closes] in the dealer\'s time zone');
 
-/** IANA time zones this runtime knows, canonical names (and UTC). */
-const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])] as [string, ...string[]];
 
 const DealerId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE');
 
@@ -25,7 +23,7 @@ const dealerFields = {
   brands: z.array(text(50)).max(50),
   capacity: z.number().int().min(0).max(100_000).describe('Open sales the dealer takes at once'),
   acceptanceSlaMinutes: z.number().int().min(5).max(10_080).nullable().describe("Replaces the OEM's acceptance SLA for hand-offs to this dealer"),
-  timeZone: z.enum(TIME_ZONES, 'an IANA time zone, e.g. Europe/Berlin'),
+  timeZone: timeZone(),
   businessHours: z
     .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, OpeningHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof OpeningHours>>)
     .nullable()

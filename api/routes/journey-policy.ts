@@ -7,12 +7,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEFAULT_POLICY, InvalidPolicy, type JourneyPolicy } from '../../domain/policy.js';
 import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-policy.js';
-import { AT_LEAST_ONE_FIELD, text } from '../../platform/validation.js';
+import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
 import { JOURNEY_WORKFLOW_TYPE, policyChangedSignal } from '../../workflows/definitions.js';
 import { Problem, sendNotFound, sendProblem, sendUnavailable } from '../problems.js';
 import { isTemporalUnavailable } from '../temporal-errors.js';
 
-const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])] as [string, ...string[]];
 const MINUTE_OF_DAY = z.number().int().min(0).max(1439).describe('Minutes after midnight');
 
 /** Each setting's rule, as the schema states it (domain/policy.ts checks the same again). */
@@ -22,7 +21,7 @@ const SETTINGS: { [K in keyof JourneyPolicy]: z.ZodType } = {
   contactCapMax: z.number().int().positive().max(1000),
   quietHoursStartMinute: MINUTE_OF_DAY,
   quietHoursEndMinute: MINUTE_OF_DAY,
-  customerTimeZone: z.enum(TIME_ZONES),
+  customerTimeZone: timeZone(),
   oemMayActForDealer: z.union([z.literal(0), z.literal(1)]),
 };
 
