@@ -6,8 +6,6 @@ import type { FastifyReply } from 'fastify';
 import { sendNotFound, sendProblem } from './problems.js';
 import { grpcStatus, isNotFound } from './temporal-errors.js';
 
-export { isNotFound };
-
 /** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
 const UPDATE_DEADLINE_MS = 10_000;
 

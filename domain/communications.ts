@@ -5,7 +5,7 @@
  */
 import type { JourneyState } from './journey.js';
 import {
-  CAPPED, CHANNELS,
+  CAPPED,
   type Channel, type CommunicationDecision, type CommunicationRequest, type CommunicationsState, type DeferralReason, type Purpose, type SuppressionReason,
 } from './messages.js';
 
@@ -181,6 +181,3 @@ export function arbitrate(
   }
   return { communications: pruneCommunications(c, at, policy), effects };
 }
-
-/** Consent for every channel (the customer said "ALL"). */
-export const ALL_CHANNELS: readonly Channel[] = CHANNELS;

@@ -1,5 +1,5 @@
-import { ALL_CHANNELS, arbitrate, type CommunicationEffect } from './communications.js';
-import { EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState } from './messages.js';
+import { arbitrate, type CommunicationEffect } from './communications.js';
+import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState } from './messages.js';
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import type { JourneyPolicy } from './policy.js';
@@ -355,7 +355,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     }
     case 'CONSENT_CHANGED': {
       const c = state.communications;
-      const channels: readonly Channel[] = event.channel === 'ALL' ? ALL_CHANNELS : [event.channel];
+      const channels: readonly Channel[] = event.channel === 'ALL' ? CHANNELS : [event.channel];
       const withdrawn = event.granted ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
       if (withdrawn.length === c.withdrawn.length && withdrawn.every((ch) => c.withdrawn.includes(ch))) return t.unchanged();
       return t.set({ communications: { ...c, withdrawn } }).done();

@@ -30,9 +30,6 @@ export const timeZone = () => z.enum(TIME_ZONES, 'an IANA time zone, e.g. Europe
 /** At least one field: for PATCH bodies, checked by `refine` and stated in the OpenAPI document. */
 export const AT_LEAST_ONE_FIELD = { minProperties: 1 } as const;
 
-/** An identifier from a client (a dealer's own visit or complaint id): no control characters, no surrounding blanks. */
-export const clientId = (max: number) => text(max);
-
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
 /** How far ahead of our clock a client's clock may run before its "now" is implausible. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;

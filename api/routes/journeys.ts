@@ -9,7 +9,8 @@ import { pastDay, text } from '../../platform/validation.js';
 import { journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
-import { isNotFound, runJourneyUpdate } from '../journey-updates.js';
+import { runJourneyUpdate } from '../journey-updates.js';
+import { isNotFound } from '../temporal-errors.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
 
