@@ -3,8 +3,9 @@ import { createRecordsActivities } from './journey-records.js';
 import { createCommunicationActivities, type CommunicationDeps } from './communications.js';
 import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
 import { createRoutingActivities } from './routing.js';
+import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './dealer-delivery.js';
 
-export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps;
+export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoutingActivities(deps),
     ...createLeadImportActivities(deps),
     ...createCommunicationActivities(deps),
+    ...createDealerDeliveryActivities(deps),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { BusinessHours } from '../domain/business-hours.js';
 import { chooseDealer, type RoutingChoice } from '../domain/routing.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
@@ -18,7 +19,7 @@ export interface RouteHandoffInput {
  */
 export function createRoutingActivities({ db }: RoutingDeps) {
   return {
-    async routeHandoff(input: RouteHandoffInput): Promise<RoutingChoice & { acceptanceSlaMs?: number }> {
+    async routeHandoff(input: RouteHandoffInput): Promise<RoutingChoice & { acceptanceSlaMs?: number; businessHours?: BusinessHours }> {
       return db.$transaction(async (tx) => {
         const customer = await tx.customer.findUnique({ where: { id: input.customerId }, select: { postalCode: true } });
         await tx.$executeRaw`SELECT id FROM dealer WHERE active ORDER BY id FOR UPDATE`;
@@ -34,8 +35,14 @@ export function createRoutingActivities({ db }: RoutingDeps) {
         );
         if (!choice.dealerId) return choice;
         const chosen = await tx.dealer.update({ where: { id: choice.dealerId }, data: { lastOfferedAt: new Date() } });
-        // A dealer's own acceptance SLA replaces the OEM's for offers to that dealer.
-        return chosen.acceptanceSlaMinutes ? { ...choice, acceptanceSlaMs: chosen.acceptanceSlaMinutes * 60_000 } : choice;
+        // A dealer's own acceptance SLA replaces the OEM's for offers to that dealer; with
+        // opening hours, the journey counts the SLA in open time only.
+        const weekly = chosen.businessHours as BusinessHours['weekly'] | null;
+        return {
+          ...choice,
+          ...(chosen.acceptanceSlaMinutes ? { acceptanceSlaMs: chosen.acceptanceSlaMinutes * 60_000 } : {}),
+          ...(weekly ? { businessHours: { timeZone: chosen.timeZone, weekly, ...(chosen.closedOn.length ? { closedOn: chosen.closedOn } : {}) } } : {}),
+        };
       });
     },
   };

@@ -25,6 +25,9 @@ import { importRoutes } from './routes/imports.js';
 import { customerRoutes } from './routes/customers.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
+import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
+import { deliveryStarter } from '../delivery/start.js';
+import type { DeliverySchedule } from '../workflows/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { journeyRoutes } from './routes/journeys.js';
@@ -38,6 +41,8 @@ export interface AppDeps {
   defaultCountry?: string;
   /** Policy new journeys start with instead of the OEM's newest version (tests, benchmarks). */
   journeyPolicy?: JourneyPolicy;
+  /** How long a redelivery keeps trying (the production schedule when not given). */
+  deliverySchedule?: DeliverySchedule;
   /** Requests per key (or per address without a key) in each window. */
   rateLimit?: { max: number; windowMs: number };
 }
@@ -150,6 +155,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
+  await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule) }));
   await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));

@@ -1,3 +1,4 @@
+import { addOpenTime, type BusinessHours } from './business-hours.js';
 import { arbitrate, type CommunicationEffect } from './communications.js';
 import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState } from './messages.js';
 import type { LeadCaptured } from './lead.js';
@@ -10,7 +11,11 @@ export type JourneyEvent = { at: string } & (
   | { type: 'QUALIFICATION_STARTED' }
   | { type: 'LEAD_SCORED'; score: number }
   | { type: 'DISQUALIFIED'; reason: string }
-  | { type: 'HANDOFF_OFFERED'; dealerId: string; /** The dealer's own acceptance SLA, when it has one. */ acceptanceSlaMs?: number }
+  | {
+      type: 'HANDOFF_OFFERED'; dealerId: string;
+      /** The dealer's own acceptance SLA, when it has one. */ acceptanceSlaMs?: number;
+      /** The dealer's opening hours, when it has them: the SLA counts open time only. */ businessHours?: BusinessHours;
+    }
   | { type: 'NO_DEALER_AVAILABLE' }
   | { type: 'HANDOFF_ACCEPTED'; dealerId: string }
   | { type: 'HANDOFF_DECLINED'; dealerId: string; reason: string }
@@ -29,7 +34,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'OWNERSHIP_CYCLE_ENDED' }
   | { type: 'CONTACT_CHANGED'; contact: ContactCompleteness }
   | { type: 'ENGAGEMENT_RECORDED'; kind: EngagementKind }
-  | { type: 'OPTED_OUT' }
+  /** `withdrawOffer`: set by journeys that tell dealers (older ones kept the offer open). */
+  | { type: 'OPTED_OUT'; withdrawOffer?: boolean }
   | { type: 'ERASURE_REQUESTED' }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
   | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
@@ -160,7 +166,8 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       const handoff = state.handoff ?? NO_OFFER_YET;
       if (handoff.dealerId) refuse(`already offered to dealer ${handoff.dealerId}`);
       if (handoff.tried.includes(event.dealerId)) refuse(`dealer ${event.dealerId} was already offered this hand-off`);
-      const expiresAt = plus(event.at, event.acceptanceSlaMs ?? policy.handoffAcceptanceSlaMs);
+      const sla = event.acceptanceSlaMs ?? policy.handoffAcceptanceSlaMs;
+      const expiresAt = event.businessHours ? addOpenTime(event.at, sla, event.businessHours) : plus(event.at, sla);
       return t
         .set({ handoff: { dealerId: event.dealerId, offeredAt: event.at, expiresAt, tried: [...handoff.tried, event.dealerId] } })
         .effect({ type: 'HANDOFF_RECORDED', kind: 'OFFERED', dealerId: event.dealerId })
@@ -362,6 +369,11 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     }
 
     case 'OPTED_OUT':
+      // The customer wants no more contact from us: an offer waiting on a dealer is taken back
+      // (a new inquiry from them re-opens the journey).
+      if (event.withdrawOffer && state.stage === 'HANDED_OFF' && state.handoff?.dealerId) {
+        return t.moveTo('DISQUALIFIED').set({ optedOut: true, handoff: null, disqualifiedReason: 'OPTED_OUT' }).done();
+      }
       if (state.optedOut) return t.unchanged();
       return t.set({ optedOut: true }).done();
 

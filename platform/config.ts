@@ -24,6 +24,8 @@ const ConfigSchema = z.object({
   /** Links in the journey's own surveys (the message id is appended) and service reminders. */
   CONTACT_SURVEY_URL: z.string().url().default('https://survey.lead-to-loyalty.dev/s/'),
   CONTACT_SERVICE_BOOKING_URL: z.string().url().default('https://service.lead-to-loyalty.dev/book'),
+  /** Where dealers reach the API: the accept and decline links in hand-off notices. */
+  PUBLIC_API_URL: z.string().url().default('http://127.0.0.1:3000'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -25,9 +25,13 @@ const intake = createLeadIntake({
   // New journeys started by the outbox relay get the OEM's newest policy, like the API's.
   policies: createJourneyPolicyStore(db),
 });
+const transports = transportsFromEnv(process.env, log);
 const worker = await createJourneyWorker(connection, {
   db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,
-  transports: transportsFromEnv(process.env, log),
+  transports,
+  // Hand-off notices to dealers: signed webhooks, and ADF e-mail over the same SMTP as customer e-mail.
+  temporal, taskQueue: config.TEMPORAL_TASK_QUEUE,
+  delivery: { publicApiUrl: config.PUBLIC_API_URL, oemName: config.CONTACT_FROM_NAME, fromAddress: config.CONTACT_FROM_ADDRESS, email: transports.email },
   oemSender: { address: config.CONTACT_FROM_ADDRESS, name: config.CONTACT_FROM_NAME },
   journeyMessageLinks: { surveyUrl: config.CONTACT_SURVEY_URL, serviceBookingUrl: config.CONTACT_SERVICE_BOOKING_URL },
 }, {

@@ -110,3 +110,20 @@ export const leadImportIdFor = (importId: string) => `import-${importId}`;
 
 /** Rows done, leads made, rows rejected and duplicates, live from the import workflow. */
 export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
+
+// ---- Dealer deliveries (hand-off notices to dealers' webhooks and CRM inboxes) ----
+
+/** How long a delivery keeps trying: exponential backoff from the first interval up to the maximum, then give up. */
+export interface DeliverySchedule {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+  giveUpAfterMs: number;
+}
+
+export interface DealerDeliveryInput {
+  deliveryId: string;
+  schedule: DeliverySchedule;
+}
+
+/** A delivery's workflow id; a redelivery gets its own run (`redelivery` counts them). */
+export const dealerDeliveryIdFor = (deliveryId: string, redelivery = 0) => `dealer-delivery-${deliveryId}${redelivery ? `-redelivery-${redelivery}` : ''}`;

@@ -1,3 +1,4 @@
 // Entry point the worker bundles: every workflow type it runs.
 export { journey } from './journey.js';
 export { leadImport } from './lead-import.js';
+export { dealerDelivery } from './dealer-delivery.js';

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
+import { dealerNoticesOf } from '../domain/dealer-notices.js';
 import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
@@ -71,6 +72,8 @@ const OWN_MESSAGES = 'journey-sends-own-messages';
  * along, so the next run sent it again. Now the run lets that send finish first.
  */
 const SEND_FINISHES_BEFORE_CONTINUE = 'journey-send-finishes-before-continue-as-new';
+/** Journeys before this told dealers nothing (and kept an offer open when the customer opted out). */
+const TELLS_DEALERS = 'journey-tells-dealers';
 
 type Outcome = { state: JourneyState } | { refused: string };
 
@@ -181,7 +184,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   })();
 
   /** Takes a transition: search attributes, records, then whatever the rules asked for next. */
-  async function interpretEffects(transition: Transition): Promise<void> {
+  async function interpretEffects(transition: Transition, event: Pick<JourneyEvent, 'type'>): Promise<void> {
     const previous = state;
     state = transition.state;
     if (transition.effects.length === 0) return;
@@ -234,6 +237,11 @@ export async function journey(input: JourneyInput): Promise<void> {
           break; // search attributes above
       }
     }
+    // Dealers are told in the background (delivery workflows); recording the notices is one quick activity.
+    const notices = dealerNoticesOf(previous, event, transition);
+    if (notices.length > 0 && patched(TELLS_DEALERS)) {
+      await activities.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId: state.customerId, score: state.score ?? null, at, notices });
+    }
     for (const effect of followUps) {
       if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
         // Journeys before this only left a task; now the survey or reminder itself is asked for.
@@ -251,7 +259,11 @@ export async function journey(input: JourneyInput): Promise<void> {
           alreadyTried: state.handoff?.tried ?? [],
         });
         await handle(choice.dealerId
-          ? { type: 'HANDOFF_OFFERED', dealerId: choice.dealerId, ...(choice.acceptanceSlaMs ? { acceptanceSlaMs: choice.acceptanceSlaMs } : {}) }
+          ? {
+            type: 'HANDOFF_OFFERED', dealerId: choice.dealerId,
+            ...(choice.acceptanceSlaMs ? { acceptanceSlaMs: choice.acceptanceSlaMs } : {}),
+            ...(choice.businessHours ? { businessHours: choice.businessHours } : {}),
+          }
           : { type: 'NO_DEALER_AVAILABLE' });
       }
     }
@@ -270,9 +282,13 @@ export async function journey(input: JourneyInput): Promise<void> {
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 
-  async function handle(event: PendingEvent): Promise<void> {
+  async function handle(pending: PendingEvent): Promise<void> {
     if (!state) throw new Error('no journey state');
-    await interpretEffects(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy));
+    let event = pending;
+    if (event.type === 'OPTED_OUT' && state.stage === 'HANDED_OFF' && state.handoff?.dealerId && patched(TELLS_DEALERS)) {
+      event = { ...event, withdrawOffer: true };
+    }
+    await interpretEffects(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy), event);
   }
 
   for (;;) {
@@ -298,7 +314,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     while (leads.length > 0) {
       const lead = leads.shift()!;
       if (!state) {
-        await interpretEffects(startJourney(journeyId, input.customerId, lead, now()));
+        await interpretEffects(startJourney(journeyId, input.customerId, lead, now()), { type: 'LEAD_CAPTURED' });
         await handle({ type: 'QUALIFICATION_STARTED' });
       } else if (state.stage !== 'ERASED') {
         await handle({ type: 'LEAD_CAPTURED', lead });

@@ -6,8 +6,8 @@ import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js
 import { Prisma, type Dealer } from '../../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { WEEKDAYS } from '../../domain/business-hours.js';
 
-const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour clock');
 const OpeningHours = z
   .tuple([clock, clock])
@@ -15,7 +15,7 @@ const OpeningHours = z
   .describe('[opens, closes] in the dealer\'s time zone');
 
 
-const DealerId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE');
+export const DealerId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE');
 
 const dealerFields = {
   name: text(200),
@@ -27,7 +27,11 @@ const dealerFields = {
   businessHours: z
     .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, OpeningHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof OpeningHours>>)
     .nullable()
-    .describe('Opening hours per weekday (MON…SUN); closed on days not listed'),
+    .describe('Opening hours per weekday (MON…SUN); closed on days not listed. The acceptance SLA counts open hours only'),
+  closedOn: z
+    .array(z.iso.date('YYYY-MM-DD'))
+    .max(400)
+    .describe("Whole days closed (holidays), YYYY-MM-DD in the dealer's time zone; the acceptance SLA skips them"),
 };
 
 const NewDealer = z
@@ -39,6 +43,7 @@ const NewDealer = z
     acceptanceSlaMinutes: dealerFields.acceptanceSlaMinutes.default(null),
     timeZone: dealerFields.timeZone.default('Europe/Berlin'),
     businessHours: dealerFields.businessHours.default(null),
+    closedOn: dealerFields.closedOn.default([]),
   })
   .meta({ id: 'NewDealer' });
 
@@ -52,14 +57,14 @@ export const DealerView = z
   .object({
     id: z.string(), name: z.string(), territory: z.array(z.string()), brands: z.array(z.string()), capacity: z.number().int(),
     acceptanceSlaMinutes: z.number().int().nullable(), timeZone: z.string(),
-    businessHours: z.record(z.string(), z.tuple([z.string(), z.string()])).nullable(), active: z.boolean(),
+    businessHours: z.record(z.string(), z.tuple([z.string(), z.string()])).nullable(), closedOn: z.array(z.string()), active: z.boolean(),
     createdAt: z.string(), updatedAt: z.string(),
   })
   .meta({ id: 'Dealer' });
 
 const view = (d: Dealer): z.infer<typeof DealerView> => ({
   id: d.id, name: d.name, territory: d.territory, brands: d.brands, capacity: d.capacity, acceptanceSlaMinutes: d.acceptanceSlaMinutes,
-  timeZone: d.timeZone, businessHours: (d.businessHours as Record<string, [string, string]> | null) ?? null, active: d.active,
+  timeZone: d.timeZone, businessHours: (d.businessHours as Record<string, [string, string]> | null) ?? null, closedOn: d.closedOn, active: d.active,
   createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString(),
 });
 

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app.js';
+import type { DealerDeliveryDeps } from '../../activities/dealer-delivery.js';
 import type { MessageTransports } from '../../communications/transports.js';
 import type { Role } from '../../domain/access.js';
 import type { JourneyPolicy } from '../../domain/policy.js';
@@ -47,8 +48,13 @@ export const silentLog = pino({ level: 'silent' });
 // Only the SDK's warnings and errors in test output.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+/** Deliveries to dealers in tests: the production schedule's shape (doubling), in seconds instead of a day. */
+export const TEST_DELIVERY_SCHEDULE = { initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 20_000 };
+
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
-export async function startSystem(options: { journeyPolicy?: JourneyPolicy; transports?: MessageTransports; databaseUrl?: string } = {}): Promise<System> {
+export async function startSystem(options: {
+  journeyPolicy?: JourneyPolicy; transports?: MessageTransports; databaseUrl?: string; delivery?: DealerDeliveryDeps['delivery'];
+} = {}): Promise<System> {
   // Files that write what every journey reads (the journey policy; the fuzzer) bring a database of their own.
   const db = createDb(options.databaseUrl ?? inject('databaseUrl'));
   const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -56,9 +62,11 @@ export async function startSystem(options: { journeyPolicy?: JourneyPolicy; tran
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const taskQueue = `journeys-test-${randomUUID()}`;
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy });
-  const worker = await createJourneyWorker(nativeConnection, { db, intake, transports: options.transports }, { taskQueue });
+  const worker = await createJourneyWorker(nativeConnection, {
+    db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, ...options.delivery },
+  }, { taskQueue });
   const running = worker.run();
-  const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy });
+  const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy, deliverySchedule: TEST_DELIVERY_SCHEDULE });
   const oemKey = await createTestKey(db, 'OEM');
   return {
     db, temporal, worker, taskQueue, app, oemKey, api: apiCaller(app, oemKey),

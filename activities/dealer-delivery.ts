@@ -1,0 +1,132 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { DealerNotice as Notice } from '../domain/dealer-notices.js';
+import { noticeContent, type NoticeContext } from '../delivery/notices.js';
+import { postWebhook } from '../delivery/webhooks.js';
+import { logTransport, type MessageTransport } from '../communications/transports.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { deliveryStarter } from '../delivery/start.js';
+import type { DeliverySchedule } from '../workflows/definitions.js';
+
+export const DELIVERY_CHANNELS = ['WEBHOOK', 'ADF_EMAIL'] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
+
+export interface DealerDeliveryDeps {
+  db: PrismaClient;
+  /** Starts each delivery's workflow; without it notices are recorded and left PENDING (redeliver starts them). */
+  temporal?: Client;
+  taskQueue?: string;
+  delivery?: Partial<NoticeContext> & { schedule?: DeliverySchedule; webhookTimeoutMs?: number; email?: MessageTransport; fromAddress?: string };
+  log?: Logger;
+}
+
+/** A stable id from a stable key: a retried activity finds the rows it wrote. */
+const stableId = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
+const asUuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+export const noticeIdFor = (key: string) => `evt_${stableId(key)}`;
+export const deliveryIdFor = (noticeId: string, channel: DeliveryChannel) => asUuid(stableId(`${noticeId}:${channel}`));
+
+export interface NotifyDealersInput {
+  keyPrefix: string;
+  journeyId: string;
+  customerId: string;
+  score: number | null;
+  at: string;
+  notices: Notice[];
+}
+
+/** Telling dealers: the journey records notices; a dealerDelivery workflow per channel sends each. */
+export function createDealerDeliveryActivities({ db, temporal, taskQueue, delivery = {}, log = pino({ level: 'silent' }) }: DealerDeliveryDeps) {
+  const context: NoticeContext = { publicApiUrl: delivery.publicApiUrl ?? 'http://127.0.0.1:3000', oemName: delivery.oemName ?? 'Your brand' };
+  const email = delivery.email ?? logTransport(log);
+
+  const startDelivery = temporal ? deliveryStarter(temporal, taskQueue, delivery.schedule) : async () => {};
+
+  return {
+    /** Records what the journey tells dealers and starts a delivery per channel each dealer has. */
+    async notifyDealers(input: NotifyDealersInput): Promise<void> {
+      const notices = input.notices.map((n, i) => ({ ...n, key: `${input.keyPrefix}:${i}`, id: noticeIdFor(`${input.keyPrefix}:${i}`) }));
+      const settings = await db.dealerDeliverySettings.findMany({ where: { dealerId: { in: [...new Set(notices.map((n) => n.dealerId))] } } });
+      const deliveries = notices.flatMap((n) => {
+        const s = settings.find((x) => x.dealerId === n.dealerId);
+        const channels: DeliveryChannel[] = [...(s?.webhookUrl ? ['WEBHOOK' as const] : []), ...(s?.adfEmail ? ['ADF_EMAIL' as const] : [])];
+        return channels.map((channel) => ({ id: deliveryIdFor(n.id, channel), noticeId: n.id, dealerId: n.dealerId, channel }));
+      });
+      await db.$transaction([
+        db.dealerNotice.createMany({
+          data: notices.map((n) => ({
+            id: n.id, key: n.key, dealerId: n.dealerId, journeyId: input.journeyId, customerId: input.customerId, kind: n.kind,
+            reason: n.reason ?? null, offerExpiresAt: n.offerExpiresAt ? new Date(n.offerExpiresAt) : null, score: input.score, occurredAt: new Date(input.at),
+          })),
+          skipDuplicates: true,
+        }),
+        db.dealerDelivery.createMany({ data: deliveries, skipDuplicates: true }),
+      ]);
+      for (const d of deliveries) await startDelivery(d.id);
+    },
+
+    /** One attempt; a receiver that does not take it (non-2xx, no answer) fails the attempt, and Temporal retries. */
+    async attemptDelivery({ deliveryId }: { deliveryId: string }): Promise<string> {
+      const found = await db.dealerDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { notice: true } });
+      if (found.status !== 'PENDING') return found.status;
+      const settings = await db.dealerDeliverySettings.findUnique({ where: { dealerId: found.dealerId } });
+      const target = found.channel === 'WEBHOOK' ? settings?.webhookUrl : settings?.adfEmail;
+      const supersede = async (detail: string) => {
+        await db.dealerDelivery.update({ where: { id: deliveryId }, data: { status: 'SUPERSEDED', detail } });
+        return 'SUPERSEDED';
+      };
+      if (!target) return supersede(`the dealer no longer has a ${found.channel === 'WEBHOOK' ? 'webhook' : 'CRM e-mail address'}`);
+      const content = await noticeContent(db, found.notice, context);
+      if ('superseded' in content) return supersede(content.superseded);
+
+      const { attempts: attempt } = await db.dealerDelivery.update({ where: { id: deliveryId }, data: { attempts: { increment: 1 } } });
+      const started = Date.now();
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      if (found.channel === 'WEBHOOK') {
+        const secrets = [settings!.webhookSecret, settings!.previousSecretExpiresAt && settings!.previousSecretExpiresAt > new Date() ? settings!.previousWebhookSecret : null]
+          .filter((s): s is string => !!s);
+        ({ statusCode, error } = await postWebhook(target, found.noticeId, JSON.stringify(content.event), secrets, delivery.webhookTimeoutMs ?? 10_000));
+        if (statusCode !== null && (statusCode < 200 || statusCode > 299)) error = `the receiver answered ${statusCode}`;
+      } else {
+        try {
+          await email.send({
+            communicationId: deliveryId, channel: 'EMAIL', to: target, from: `${context.oemName} <${delivery.fromAddress ?? 'leads@lead-to-loyalty.dev'}>`,
+            subject: content.email.subject, text: content.email.text,
+          });
+        } catch (e) {
+          error = (e as Error).message;
+        }
+      }
+      const delivered = error === null;
+      await db.$transaction([
+        db.dealerDeliveryAttempt.create({
+          data: { deliveryId, attempt, target, outcome: delivered ? 'DELIVERED' : 'FAILED', statusCode, error, durationMs: Date.now() - started, at: new Date(started) },
+        }),
+        ...(delivered ? [db.dealerDelivery.update({ where: { id: deliveryId }, data: { status: 'DELIVERED', deliveredAt: new Date(), detail: null } })] : []),
+      ]);
+      if (!delivered) throw ApplicationFailure.retryable(error!, 'DeliveryFailed');
+      log.info({ deliveryId, channel: found.channel, kind: found.notice.kind, attempt }, 'notice delivered to dealer');
+      return 'DELIVERED';
+    },
+
+    /** Gave up: the delivery is FAILED and ops get a task to look at it (and redeliver once the receiver is fixed). */
+    async markDeliveryFailed({ deliveryId }: { deliveryId: string }): Promise<void> {
+      const found = await db.dealerDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { notice: true, attemptLog: { orderBy: { attempt: 'desc' }, take: 1 } } });
+      if (found.status !== 'PENDING') return;
+      const last = found.attemptLog[0];
+      const detail = `${found.channel} delivery of ${found.notice.kind} to ${found.dealerId} failed after ${found.attempts} attempts${last?.error ? `: ${last.error}` : ''}`;
+      await db.$transaction([
+        db.dealerDelivery.update({ where: { id: deliveryId }, data: { status: 'FAILED', detail } }),
+        db.journeyTask.createMany({
+          data: [{ key: `delivery-failed:${deliveryId}:${found.redeliveries}`, journeyId: found.notice.journeyId, assignee: 'OPS', kind: 'DELIVERY_FAILED', detail, dueAt: new Date() }],
+          skipDuplicates: true,
+        }),
+      ]);
+      log.warn({ deliveryId, dealerId: found.dealerId }, detail);
+    },
+  };
+}
