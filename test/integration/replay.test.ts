@@ -54,6 +54,8 @@ describe('recorded journey histories', () => {
       'journey-cool-down-promotion.json', 'journey-message-deferred.json', 'journey-own-messages.json',
       // A run that continued as new while a message was being sent, before and after the fix.
       'journey-send-in-flight-before-fix.json', 'journey-send-finishes-before-continue-as-new.json',
+      // Dealers told of an offer counted in business hours, its lapse and the next offer.
+      'journey-tells-dealers.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });
