@@ -4,8 +4,9 @@ import { createCommunicationActivities, type CommunicationDeps } from './communi
 import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
 import { createRoutingActivities } from './routing.js';
 import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './dealer-delivery.js';
+import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales-matchback.js';
 
-export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps;
+export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLeadImportActivities(deps),
     ...createCommunicationActivities(deps),
     ...createDealerDeliveryActivities(deps),
+    ...createSalesMatchBackActivities(deps),
   };
 }
 

@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyReply } from 'fastify';
 import { sendNotFound, sendProblem } from './problems.js';
-import { grpcStatus, isNotFound } from './temporal-errors.js';
+import { grpcStatus, isNotFound } from '../platform/temporal-errors.js';
 
 /** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
 const UPDATE_DEADLINE_MS = 10_000;

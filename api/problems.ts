@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IntakeRejected } from '../intake/lead-intake.js';
 import { isDatabaseUnavailable } from '../platform/db.js';
-import { isTemporalUnavailable } from './temporal-errors.js';
+import { isTemporalUnavailable } from '../platform/temporal-errors.js';
 
 /** RFC 9457 problem details: one error format across the API, never a stack trace. */
 export const Problem = z

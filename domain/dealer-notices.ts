@@ -11,9 +11,10 @@ export const DEALER_NOTICE_KINDS = ['handoff.offered', 'handoff.withdrawn', 'cus
 export type DealerNoticeKind = (typeof DEALER_NOTICE_KINDS)[number];
 
 /** Why an offer was taken back from a dealer before it answered. */
-export const WITHDRAWAL_REASONS = ['SLA_EXPIRED', 'REASSIGNED', 'OPTED_OUT', 'ERASED'] as const;
+export const WITHDRAWAL_REASONS = ['SLA_EXPIRED', 'REASSIGNED', 'OPTED_OUT', 'ERASED', 'SALE_REPORTED'] as const;
 /** Why a dealer's ownership (sales or after-sales) ended: a category, never who has the customer now. */
-export const OWNERSHIP_END_REASONS = ['LOST', 'NO_SHOW', 'SALES_WINDOW_EXPIRED', 'REASSIGNED', 'BACK_IN_MARKET', 'ERASED'] as const;
+/** SALE_REPORTED: the dealers' sales data shows the customer bought (DMS match-back). */
+export const OWNERSHIP_END_REASONS = ['LOST', 'NO_SHOW', 'SALES_WINDOW_EXPIRED', 'REASSIGNED', 'BACK_IN_MARKET', 'ERASED', 'SALE_REPORTED'] as const;
 export type NoticeReason = (typeof WITHDRAWAL_REASONS)[number] | (typeof OWNERSHIP_END_REASONS)[number];
 
 /** No personal data: the delivery reads what the dealer may see when it sends. */
@@ -26,11 +27,11 @@ export interface DealerNotice {
 }
 
 const WITHDRAWN_BY: Partial<Record<JourneyEvent['type'], NoticeReason>> = {
-  HANDOFF_TIMED_OUT: 'SLA_EXPIRED', REASSIGNED: 'REASSIGNED', OPTED_OUT: 'OPTED_OUT', ERASURE_REQUESTED: 'ERASED',
+  HANDOFF_TIMED_OUT: 'SLA_EXPIRED', REASSIGNED: 'REASSIGNED', OPTED_OUT: 'OPTED_OUT', ERASURE_REQUESTED: 'ERASED', SALE_MATCHED: 'SALE_REPORTED',
 };
 const OWNERSHIP_ENDED_BY: Partial<Record<JourneyEvent['type'], NoticeReason>> = {
   LOST: 'LOST', NO_SHOW: 'NO_SHOW', SALES_WINDOW_ENDED: 'SALES_WINDOW_EXPIRED', REASSIGNED: 'REASSIGNED',
-  OWNERSHIP_CYCLE_ENDED: 'BACK_IN_MARKET', ERASURE_REQUESTED: 'ERASED',
+  OWNERSHIP_CYCLE_ENDED: 'BACK_IN_MARKET', ERASURE_REQUESTED: 'ERASED', SALE_MATCHED: 'SALE_REPORTED',
 };
 
 export function dealerNoticesOf(before: JourneyState | undefined, event: Pick<JourneyEvent, 'type'>, transition: Transition): DealerNotice[] {

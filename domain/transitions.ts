@@ -21,6 +21,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'HANDOFF_DECLINED'; dealerId: string; reason: string }
   | { type: 'HANDOFF_TIMED_OUT' }
   | { type: 'SOLD'; dealerId: string; vehicle: Vehicle }
+  /** A sale found in the dealers' sales data (DMS match-back) that the dealer never reported. */
+  | { type: 'SALE_MATCHED'; dealerId: string; vehicle: Vehicle }
   | { type: 'LOST'; dealerId: string; reason: string }
   | { type: 'NO_SHOW'; dealerId: string }
   | { type: 'SALES_WINDOW_ENDED' }
@@ -227,20 +229,15 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (state.stage === 'DEALER_OWNED' && state.dealerId === event.dealerId && state.vehicle?.vin === event.vehicle.vin) return t.unchanged();
       requireStage('IN_SALES');
       requireDealer(event.dealerId);
-      return t
-        .moveTo('DEALER_OWNED')
-        .owner({ kind: 'DEALER', dealerId: event.dealerId }, 'SOLD', event.dealerId)
-        .set({
-          sales: null,
-          vehicle: event.vehicle,
-          promotionsBlockedUntil: plus(event.at, policy.postPurchasePromotionCoolDownMs),
-          survey: { kind: 'SALE', dueAt: plus(event.at, policy.saleSurveyDelayMs) },
-          serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
-          ownershipCycleEndsAt: plus(event.at, policy.ownershipCycleMs),
-          preferredDealerId: event.dealerId,
-        })
-        .effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: event.vehicle })
-        .done();
+      return sale(t, policy, event.dealerId, event.vehicle, 'SOLD', event.dealerId).done();
+    }
+    case 'SALE_MATCHED': {
+      // The sale is on record already (reported by the dealer, or an earlier match): nothing to do.
+      if (state.stage === 'DEALER_OWNED' && state.vehicle?.vin === event.vehicle.vin) return t.unchanged();
+      if (state.stage === 'DEALER_OWNED') refuse(`the customer already owns ${state.vehicle?.vin ?? 'a vehicle'} recorded by dealer ${state.dealerId}`);
+      // The sales data is the fact: whoever held the customer, the selling dealer owns them now.
+      requireStage('QUALIFYING', 'HANDED_OFF', 'ESCALATED', 'IN_SALES');
+      return sale(t, policy, event.dealerId, event.vehicle, 'DMS_MATCHBACK', 'DMS_MATCHBACK').set({ handoff: null, escalation: null, handoffBlockedUntil: null }).done();
     }
     case 'LOST':
     case 'NO_SHOW': {
@@ -411,6 +408,24 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         .done();
     }
   }
+}
+
+/** A sale: the selling dealer owns the customer, with the after-sales timers and the post-purchase cool-down. */
+function sale(t: Builder, policy: JourneyPolicy, dealerId: string, vehicle: Vehicle, reason: string, actor: string): Builder {
+  const at = t.event.at;
+  return t
+    .moveTo('DEALER_OWNED')
+    .owner({ kind: 'DEALER', dealerId }, reason, actor)
+    .set({
+      sales: null,
+      vehicle,
+      promotionsBlockedUntil: plus(at, policy.postPurchasePromotionCoolDownMs),
+      survey: { kind: 'SALE', dueAt: plus(at, policy.saleSurveyDelayMs) },
+      serviceReminderDueAt: plus(at, policy.serviceReminderIntervalMs),
+      ownershipCycleEndsAt: plus(at, policy.ownershipCycleMs),
+      preferredDealerId: dealerId,
+    })
+    .effect({ type: 'SALE_RECORDED', dealerId, vehicle });
 }
 
 /** The customer goes back to the OEM for nurture, with a cool-down before the next hand-off. */

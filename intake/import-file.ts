@@ -1,13 +1,13 @@
 // Fair and road-show files: CSV (any of , ; tab separators, BOM, quoted fields) or
 // JSON, columns matched by header name (see IMPORT_TEMPLATE), one lead per row.
 // Pure: no database, no Temporal; the import activities call it.
-import { parse } from 'csv-parse/sync';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { LeadSource } from '../domain/lead.js';
 import type { IncomingLead } from './lead-intake.js';
 import { checkLead } from './lead-schema.js';
+import { readTable, TableRejected, type TableFormat } from './table.js';
 
-export type ImportFormat = 'CSV' | 'JSON';
+export type ImportFormat = TableFormat;
 
 /** The documented template: our column name, then the header names also understood (any case, spacing or dashes). */
 export const IMPORT_TEMPLATE = {
@@ -41,9 +41,7 @@ export interface ImportFile {
 }
 
 /** The file as a whole cannot be imported (not a row: the file); `field` is "file". */
-export class ImportFileRejected extends Error {
-  readonly field = 'file';
-}
+export { TableRejected as ImportFileRejected };
 
 const squash = (header: string) => header.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
 const HEADER_TO_FIELD = new Map<string, ImportField>(
@@ -55,23 +53,14 @@ export function fieldForHeader(header: string): ImportField | null {
   return HEADER_TO_FIELD.get(squash(header)) ?? null;
 }
 
-/** The separator the header line uses: the most frequent of ; , and tab outside quotes. */
-function detectDelimiter(firstLine: string): string {
-  const unquoted = firstLine.replace(/"[^"]*"/g, '');
-  const [best] = [';', ',', '\t']
-    .map((delimiter) => ({ delimiter, count: unquoted.split(delimiter).length - 1 }))
-    .sort((a, b) => b.count - a.count);
-  return best && best.count > 0 ? best.delimiter : ',';
-}
-
 function toRows(records: Record<string, unknown>[], headers: string[]): ImportFile {
   const mapped = headers.map((h) => [h, fieldForHeader(h)] as const);
   const fields = mapped.map(([, f]) => f).filter((f): f is ImportField => f !== null);
   if (!fields.includes('email') && !fields.includes('phone')) {
-    throw new ImportFileRejected(`no e-mail or phone column; columns found: ${headers.join(', ') || 'none'}`);
+    throw new TableRejected(`no e-mail or phone column; columns found: ${headers.join(', ') || 'none'}`);
   }
-  if (records.length === 0) throw new ImportFileRejected('the file has no rows');
-  if (records.length > MAX_IMPORT_ROWS) throw new ImportFileRejected(`more than ${MAX_IMPORT_ROWS} rows; split the file`);
+  if (records.length === 0) throw new TableRejected('the file has no rows');
+  if (records.length > MAX_IMPORT_ROWS) throw new TableRejected(`more than ${MAX_IMPORT_ROWS} rows; split the file`);
   const rows = records.map((record, index) => {
     const values: ImportRow['values'] = {};
     for (const [header, field] of mapped) {
@@ -86,35 +75,7 @@ function toRows(records: Record<string, unknown>[], headers: string[]): ImportFi
 
 /** Reads a whole file; throws ImportFileRejected when it is not a readable lead file. */
 export function parseImportFile(content: string, format: ImportFormat): ImportFile {
-  if (format === 'JSON') {
-    let data: unknown;
-    try {
-      data = JSON.parse(content.replace(/^\uFEFF/, ''));
-    } catch (error) {
-      throw new ImportFileRejected(`not valid JSON: ${(error as Error).message}`);
-    }
-    const list = Array.isArray(data) ? data : (data as { leads?: unknown } | null)?.leads;
-    if (!Array.isArray(list) || list.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
-      throw new ImportFileRejected('expected an array of lead objects, or {"leads": [...]}');
-    }
-    const headers = [...new Set(list.flatMap((r) => Object.keys(r as object)))];
-    return toRows(list as Record<string, unknown>[], headers);
-  }
-  const text = content.replace(/^\uFEFF/, '');
-  const delimiter = detectDelimiter(text.split(/\r?\n/, 1)[0] ?? '');
-  let headers: string[] = [];
-  let records: Record<string, string>[];
-  try {
-    records = parse(text, {
-      delimiter,
-      columns: (header: string[]) => (headers = header.map((h) => h.trim())),
-      skip_empty_lines: true,
-      relax_column_count: true,
-      trim: true,
-    });
-  } catch (error) {
-    throw new ImportFileRejected(`not readable as CSV: ${(error as Error).message}`);
-  }
+  const { records, headers } = readTable(content, format, 'leads');
   return toRows(records, headers);
 }
 

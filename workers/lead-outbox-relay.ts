@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LeadImports } from '../intake/lead-imports.js';
+import type { SalesReports } from '../matchback/sales-reports.js';
 import type { LeadIntake } from '../intake/lead-intake.js';
 import type { PrismaClient } from '../platform/db.js';
 
@@ -8,6 +9,8 @@ export interface OutboxRelayOptions {
   intake: Pick<LeadIntake, 'deliver'>;
   /** Also starts lead imports whose workflow could not be started when they arrived. */
   imports?: Pick<LeadImports, 'startStranded'>;
+  /** And sales reports (DMS match-back) in the same situation. */
+  salesReports?: Pick<SalesReports, 'startStranded'>;
   log: Logger;
   /** How often to look for stranded leads. */
   intervalMs?: number;
@@ -21,7 +24,7 @@ export interface OutboxRelayOptions {
  * down, or the API died between the two steps). Delivery is idempotent: the
  * journey ignores a lead id it has seen, so a double delivery is harmless.
  */
-export function createLeadOutboxRelay({ db, intake, imports, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
+export function createLeadOutboxRelay({ db, intake, imports, salesReports, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
@@ -40,7 +43,9 @@ export function createLeadOutboxRelay({ db, intake, imports, log, intervalMs = 5
     if (stranded.length > 0) log.info({ stranded: stranded.length, delivered }, 'lead outbox relayed');
     const importsStarted = imports ? await imports.startStranded(minAgeMs, now) : 0;
     if (importsStarted > 0) log.info({ importsStarted }, 'stranded lead imports started');
-    return delivered + importsStarted;
+    const reportsStarted = salesReports ? await salesReports.startStranded(minAgeMs, now) : 0;
+    if (reportsStarted > 0) log.info({ reportsStarted }, 'stranded sales reports started');
+    return delivered + importsStarted + reportsStarted;
   }
 
   function tick() {

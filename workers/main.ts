@@ -5,6 +5,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { transportsFromEnv } from '../communications/transports.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
+import { createSalesReports } from '../matchback/sales-reports.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
@@ -43,6 +44,7 @@ const relay = createLeadOutboxRelay({
   log,
   intake,
   imports: createLeadImports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
+  salesReports: createSalesReports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
 });
 
 relay.start();

@@ -5,6 +5,7 @@ import type { Channel, CommunicationDecision, CommunicationRequest } from '../do
 import type { CarriedJourneyState, ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
+import type { SalesReportProgress } from '../domain/sales-report.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
@@ -42,6 +43,8 @@ export const resolveComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: st
 export const disqualifyUpdate = defineUpdate<JourneyState, [{ reason: string }]>('disqualify');
 /** Contact arbitration: may this message go to the customer now? ALLOWED, DEFERRED until, or SUPPRESSED with the reason. */
 export const requestCommunicationUpdate = defineUpdate<CommunicationDecision & { communicationId: string }, [CommunicationRequest]>('requestCommunication');
+/** A sale found in the dealers' sales data (DMS match-back); sent by the sales-report workflow, not a route. */
+export const recordMatchedSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicle: Vehicle }]>('recordMatchedSale');
 export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');
 
 /** An action on a journey that needs an answer: its Update, and the journey event it becomes. */
@@ -127,3 +130,16 @@ export interface DealerDeliveryInput {
 
 /** A delivery's workflow id; a redelivery gets its own run (`redelivery` counts them). */
 export const dealerDeliveryIdFor = (deliveryId: string, redelivery = 0) => `dealer-delivery-${deliveryId}${redelivery ? `-redelivery-${redelivery}` : ''}`;
+
+// ---- Sales match-back (dealers' sales data matched to customers) ----
+
+export interface SalesMatchBackInput {
+  reportId: string;
+  totalRows: number;
+  chunkSize?: number;
+}
+
+export const salesMatchBackIdFor = (reportId: string) => `sales-report-${reportId}`;
+
+/** Rows done and what became of them, live from the match-back workflow. */
+export const salesReportProgressQuery = defineQuery<SalesReportProgress>('salesReportProgress');

@@ -37,6 +37,7 @@ import {
   leadCapturedSignal,
   optedOutSignal,
   policyChangedSignal,
+  recordMatchedSaleUpdate,
   requestCommunicationUpdate,
   type JourneyAction,
   type JourneyInput,
@@ -161,6 +162,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     );
   }
   for (const action of Object.values(JOURNEY_ACTIONS) as JourneyAction<unknown>[]) onAction(action.update, action.toEvent);
+  onAction(recordMatchedSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SALE_MATCHED', dealerId, vehicle }));
   onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
     communicationId,
     ...(s.communications.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),

@@ -12,7 +12,7 @@ import { missingVariables, TEMPLATES } from '../../communications/templates.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
-import { isNotFound } from '../temporal-errors.js';
+import { isNotFound } from '../../platform/temporal-errors.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
 const actOnCustomer = { param: 'id', kind: 'customerId', use: 'act' } as const;

@@ -10,7 +10,7 @@ import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-p
 import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
 import { JOURNEY_WORKFLOW_TYPE, policyChangedSignal } from '../../workflows/definitions.js';
 import { Problem, sendNotFound, sendProblem, sendUnavailable } from '../problems.js';
-import { isTemporalUnavailable } from '../temporal-errors.js';
+import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 
 const MINUTE_OF_DAY = z.number().int().min(0).max(1439).describe('Minutes after midnight');
 

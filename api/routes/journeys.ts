@@ -10,7 +10,7 @@ import { journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js'
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
-import { isNotFound } from '../temporal-errors.js';
+import { isNotFound } from '../../platform/temporal-errors.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
 

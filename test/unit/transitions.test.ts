@@ -64,21 +64,22 @@ const events: Record<JourneyEventType, PendingEvent> = {
   COMMUNICATION_REQUESTED: { type: 'COMMUNICATION_REQUESTED', request: { communicationId: 'm1', sender: { kind: 'OEM' }, purpose: 'LEGAL', channel: 'EMAIL', templateId: 'recall-notice' } },
   DEFERRED_MESSAGE_DUE: { type: 'DEFERRED_MESSAGE_DUE' },
   CONSENT_CHANGED: { type: 'CONSENT_CHANGED', channel: 'SMS', granted: false },
+  SALE_MATCHED: { type: 'SALE_MATCHED', dealerId: 'd2', vehicle },
 };
 
 type Outcome = JourneyStage | 'x'; // x = refused
 const x = 'x' as const;
 // Columns follow the order of `events` above.
 const table: Record<JourneyStage, Outcome[]> = {
-  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  CONSENT
-  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED'],
-  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING'],
-  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED'],
-  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF'],
-  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED'],
-  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES'],
-  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED'],
-  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  CONSENT  MATCHED
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', x],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED'],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED'],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED'],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED'],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED'],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
 };
 
 describe('applyJourneyEvent: every stage × every event', () => {
@@ -110,6 +111,23 @@ describe('applyJourneyEvent: every stage × every event', () => {
       });
     });
   }
+});
+
+describe('DMS match-back', () => {
+  const other: Vehicle = { ...vehicle, vin: 'WVWZZZ1JZXW000002' };
+  it('a sale in the dealers\' data makes the selling dealer the owner, whoever held the customer, with the ledger saying so', () => {
+    const { state, effects } = applyJourneyEvent(inSales, { type: 'SALE_MATCHED', dealerId: 'd2', vehicle, at: T1 }, policy);
+    expect(state).toMatchObject({ stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: 'd2', sales: null, vehicle, preferredDealerId: 'd2' });
+    expect(effects).toContainEqual({ type: 'OWNER_CHANGED', from: { kind: 'DEALER_SALES', dealerId: 'd1' }, to: { kind: 'DEALER', dealerId: 'd2' }, reason: 'DMS_MATCHBACK', actor: 'DMS_MATCHBACK' });
+    expect(effects).toContainEqual({ type: 'SALE_RECORDED', dealerId: 'd2', vehicle });
+    expect(nextDeadline(state)?.event).toBe('SURVEY_DUE');
+  });
+
+  it('an open offer closes with it; a sale already on record is a no-op; another vehicle on an owned customer is refused', () => {
+    expect(applyJourneyEvent(handedOff, { type: 'SALE_MATCHED', dealerId: 'd1', vehicle, at: T1 }, policy).state.handoff).toBeNull();
+    expect(applyJourneyEvent(owned, { type: 'SALE_MATCHED', dealerId: 'd1', vehicle, at: T1 }, policy).state).toBe(owned);
+    expect(() => applyJourneyEvent(owned, { type: 'SALE_MATCHED', dealerId: 'd1', vehicle: other, at: T1 }, policy)).toThrow(/already owns WVWZZZ1JZXW000001/);
+  });
 });
 
 describe('hand-off', () => {
