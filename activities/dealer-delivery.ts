@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { DealerNotice as Notice } from '../domain/dealer-notices.js';
+import type { DealerNotice as Notice, DeliveryChannel } from '../domain/dealer-notices.js';
 import { noticeContent, type NoticeContext } from '../delivery/notices.js';
 import { postWebhook } from '../delivery/webhooks.js';
 import { logTransport, type MessageTransport } from '../communications/transports.js';
@@ -10,8 +10,6 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
 
-export const DELIVERY_CHANNELS = ['WEBHOOK', 'ADF_EMAIL'] as const;
-export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
 
 export interface DealerDeliveryDeps {

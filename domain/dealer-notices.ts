@@ -10,6 +10,10 @@ import type { JourneyEvent, Transition } from './transitions.js';
 export const DEALER_NOTICE_KINDS = ['handoff.offered', 'handoff.withdrawn', 'customer.assigned', 'outcome.requested', 'ownership.ended'] as const;
 export type DealerNoticeKind = (typeof DEALER_NOTICE_KINDS)[number];
 
+/** How a notice reaches a dealer: its webhook, or ADF e-mail into its CRM (each its own delivery). */
+export const DELIVERY_CHANNELS = ['WEBHOOK', 'ADF_EMAIL'] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
 /** Why an offer was taken back from a dealer before it answered. */
 export const WITHDRAWAL_REASONS = ['SLA_EXPIRED', 'REASSIGNED', 'OPTED_OUT', 'ERASED', 'SALE_REPORTED'] as const;
 /** Why a dealer's ownership (sales or after-sales) ended: a category, never who has the customer now. */

@@ -3,8 +3,7 @@
 // ops redeliver what failed once the receiver is fixed.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEALER_NOTICE_KINDS } from '../../domain/dealer-notices.js';
-import { DELIVERY_CHANNELS } from '../../activities/dealer-delivery.js';
+import { DEALER_NOTICE_KINDS, DELIVERY_CHANNELS } from '../../domain/dealer-notices.js';
 import { newSigningSecret } from '../../delivery/webhooks.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PrismaClient } from '../../platform/db.js';
@@ -14,6 +13,14 @@ import { DealerId } from './dealers.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+const parsedUrl = (raw: string): URL | null => {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+};
+
 /** HTTPS, or plain HTTP to this machine (a developer's listener); no credentials in the URL. */
 export const webhookUrl = () =>
   z
@@ -22,12 +29,12 @@ export const webhookUrl = () =>
     .max(2000)
     .pipe(z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }))
     .refine((raw) => {
-      const url = new URL(raw);
-      return url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
+      const url = parsedUrl(raw);
+      return !url || url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
     }, 'https:// (http:// only for localhost)')
     .refine((raw) => {
-      const url = new URL(raw);
-      return !url.username && !url.password;
+      const url = parsedUrl(raw);
+      return !url || (!url.username && !url.password);
     }, 'no user name or password in the URL (requests are signed instead)')
     .meta({ format: 'uri', maxLength: 2000 });
 
@@ -48,9 +55,9 @@ const DeliverySettingsView = z
   })
   .meta({ id: 'DealerDeliverySettingsView' });
 
-const Rotation = z
-  .strictObject({ graceHours: z.number().int().min(0).max(168).default(24).describe('How long the previous secret still signs (both sign meanwhile)') })
-  .meta({ id: 'WebhookSecretRotation' });
+const Rotation = z.strictObject({
+  graceHours: z.coerce.number().int().min(0).max(168).default(24).describe('How long the previous secret still signs (both sign meanwhile)'),
+});
 
 const DeliveryView = z
   .object({
@@ -133,14 +140,13 @@ export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteD
 
   app.post('/v1/dealers/:id/delivery/webhook-secret', {
     config: { access: { roles: ['OEM', 'DEALER'], dealerParam: 'id' } },
-    bodyLimit: 1024,
     schema: {
       tags: ['dealer delivery'], summary: 'Rotate the signing secret: the new one is shown once; the previous one keeps signing for the grace period',
-      params: DealerParams, body: Rotation.nullish(), response: { 201: DeliverySettingsView, 400: Problem, 404: Problem, 409: Problem },
+      params: DealerParams, querystring: Rotation, response: { 201: DeliverySettingsView, 400: Problem, 404: Problem, 409: Problem },
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    const graceHours = request.body?.graceHours ?? 24;
+    const { graceHours } = request.query;
     if (!(await dealerExists(id))) return sendNotFound(reply, 'dealer', id);
     const before = await db.dealerDeliverySettings.findUnique({ where: { dealerId: id } });
     if (!before?.webhookUrl || !before.webhookSecret) {

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TableRejected, type TableFormat } from '../../intake/table.js';
-import { SALES_TEMPLATE } from '../../matchback/sales-file.js';
+import { MAX_SALES_ROWS, SALES_TEMPLATE } from '../../matchback/sales-file.js';
 import type { SalesReports } from '../../matchback/sales-reports.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { text } from '../../platform/validation.js';
@@ -80,7 +80,7 @@ export const salesReportRoutes = (deps: { reports: SalesReports; db: PrismaClien
     schema: {
       tags: ['sales match-back'], summary: 'What became of each row (no buyer data: row, outcome, customer, dealer, VIN, column and reason)',
       params: ReportParams,
-      querystring: z.strictObject({ outcome: z.enum(OUTCOMES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200), afterRow: z.coerce.number().int().min(0).default(0) }),
+      querystring: z.strictObject({ outcome: z.enum(OUTCOMES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200), afterRow: z.coerce.number().int().min(0).max(MAX_SALES_ROWS).default(0) }),
       response: {
         200: z.object({
           items: z.array(z.object({

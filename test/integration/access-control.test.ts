@@ -1,6 +1,7 @@
 // Who may see and do what, on the real API, Temporal server and database: dealer
 // isolation for every dealer-facing route, the role matrix, bad keys, rate limits.
 import { randomUUID } from 'node:crypto';
+import { addOpenTime } from '../../domain/business-hours.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import type { JourneyState } from '../../domain/journey.js';
@@ -170,13 +171,16 @@ describe('roles', () => {
     { method: 'POST', url: `/v1/journeys/journey-${randomUUID()}/disqualify`, payload: { reason: 'spam' } },
     { method: 'POST', url: '/v1/journey-policy/versions', payload: { changes: { salesWindowMs: 1000 }, reason: 'sneaky' } },
     { method: 'POST', url: '/v1/journey-policy/versions/1/rollout' },
+    // A dealer key could claim any customer by "reporting a sale" to them: the OEM's sales data only.
+    { method: 'POST', url: '/v1/sales-reports', payload: `vin,model,saleDate,dealerId,email\nWVWZZZE1ZPP012399,ID.4,2026-11-01,${dealerA},x@example.com\n`, headers: { 'content-type': 'text/csv' } },
   ] as const;
 
   async function counts() {
-    const [leads, dealers, apiKeys, dealerA_, policyVersions] = await Promise.all([
+    const [leads, dealers, apiKeys, dealerA_, policyVersions, salesReports] = await Promise.all([
       sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }), sys.db.journeyPolicyVersion.count(),
+      sys.db.salesReport.count(),
     ]);
-    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions };
+    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports };
   }
 
   it('OEM-only routes refuse dealer and ops keys (403) and callers without a valid key (401), changing nothing', async () => {
@@ -207,6 +211,30 @@ describe('roles', () => {
     // The journey policy: OEM and ops read it; a dealer does not.
     expect((await sys.api({ method: 'GET', url: '/v1/journey-policy' }, keys.opsKey)).statusCode).toBe(200);
     expect((await sys.api({ method: 'GET', url: '/v1/journey-policy' }, keys.dealerA)).statusCode).toBe(403);
+  });
+
+  it('delivery settings: the OEM and the dealer itself set them; ops read them; another dealer finds nothing; only ops redeliver', async () => {
+    const settings = { webhookUrl: null, adfEmail: `crm.${tag.toLowerCase()}@autohaus.example` };
+    for (const [key, status] of [[keys.oem, 200], [keys.dealerA, 200], [keys.opsKey, 403], [keys.dealerB, 404], [null, 401]] as const) {
+      expect((await sys.api({ method: 'PUT', url: `/v1/dealers/${dealerA}/delivery`, payload: settings }, key)).statusCode, String(key)).toBe(status);
+      expect((await sys.api({ method: 'POST', url: `/v1/dealers/${dealerA}/delivery/webhook-secret` }, key)).statusCode, String(key)).toBe(status === 200 ? 409 : status);
+    }
+    for (const [key, status] of [[keys.oem, 200], [keys.opsKey, 200], [keys.dealerA, 200], [keys.dealerB, 404]] as const) {
+      expect((await sys.api({ method: 'GET', url: `/v1/dealers/${dealerA}/delivery` }, key)).statusCode).toBe(status);
+    }
+    for (const [key, status] of [[keys.oem, 200], [keys.opsKey, 200], [keys.dealerA, 403]] as const) {
+      expect((await sys.api({ method: 'GET', url: `/v1/dealers/${dealerA}/deliveries` }, key)).statusCode).toBe(status);
+    }
+    for (const [key, status] of [[keys.dealerA, 200], [keys.oem, 403], [keys.opsKey, 403]] as const) {
+      expect((await sys.api({ method: 'GET', url: '/v1/dealer/deliveries' }, key)).statusCode).toBe(status);
+    }
+    const redeliver = { method: 'POST', url: `/v1/dealers/${dealerA}/deliveries/${randomUUID()}/redeliver` } as const;
+    for (const [key, status] of [[keys.oem, 403], [keys.dealerA, 403], [keys.opsKey, 404]] as const) {
+      expect((await sys.api(redeliver, key)).statusCode).toBe(status);
+    }
+    // Sales reports: OEM and ops read them, dealers do not.
+    expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.opsKey)).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.dealerA)).statusCode).toBe(403);
   });
 
   it('a revoked or expired key is refused', async () => {
@@ -240,13 +268,15 @@ describe('dealer administration', () => {
     expect(created.json()).toMatchObject({ id, acceptanceSlaMinutes: 30, timeZone: 'Europe/Vienna', businessHours: { MON: ['08:00', '18:00'] }, active: true });
     expect((await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id, name: 'again', territory: [], brands: [] } })).statusCode).toBe(409);
 
-    // The dealer's own SLA sets the offer's deadline.
+    // The dealer's own SLA sets the offer's deadline, counted in its opening hours (Vienna, Monday and Saturday).
     const lead = await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', interest: { timeframe: 'NOW', model: 'ID.3' }, contact: { email: `c.${randomUUID()}@example.com`, postalCode: `${territory}9` } } });
     const offered = await eventually(async () => {
       const s: JourneyState = await sys.temporal.workflow.getHandle(lead.json().journeyId).query(journeyStateQuery);
       return s.handoff?.dealerId === id ? s : undefined;
     });
-    expect(Date.parse(offered.handoff!.expiresAt!) - Date.parse(offered.handoff!.offeredAt!)).toBe(30 * 60_000);
+    const hours = { timeZone: 'Europe/Vienna', weekly: { MON: ['08:00', '18:00'], SAT: ['09:00', '13:00'] } } as const;
+    expect(offered.handoff!.expiresAt).toBe(addOpenTime(offered.handoff!.offeredAt!, 30 * 60_000, hours));
+    expect(Date.parse(offered.handoff!.expiresAt!) - Date.parse(offered.handoff!.offeredAt!)).toBeGreaterThanOrEqual(30 * 60_000);
 
     const changed = await sys.api({ method: 'PATCH', url: `/v1/dealers/${id}`, payload: { capacity: 9, businessHours: null } });
     expect(changed.json()).toMatchObject({ capacity: 9, businessHours: null, acceptanceSlaMinutes: 30 });

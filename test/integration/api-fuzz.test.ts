@@ -17,7 +17,7 @@ let sys: System;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let baseUrl = '';
 const keys: Record<'OEM' | 'OPS' | 'DEALER', string> = { OEM: '', OPS: '', DEALER: '' };
-const seeds = { dealerId: '', customerId: '', journeyId: '', importId: '' };
+const seeds = { dealerId: '', customerId: '', journeyId: '', importId: '', salesReportId: '' };
 let configFile = '';
 
 /**
@@ -36,6 +36,8 @@ const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
   ['POST', '/v1/customers/{id}/communications', 'notBefore must be within ten years from now'],
   ['PATCH', '/v1/customers/{id}/contact', 'phone numbers are checked by libphonenumber'],
   ['POST', '/v1/api-keys', 'expiresAt must be in the future; a DEALER key must name an existing dealer'],
+  ['POST', '/v1/sales-reports', 'the body is a CSV or JSON sales file with vin, model, saleDate, dealerId and a buyer e-mail or phone column'],
+  ['PUT', '/v1/dealers/{id}/delivery', 'webhookUrl must be https:// (http:// only for localhost) and carry no user name or password'],
 ];
 
 /** Per-route values for path parameters, so generated requests reach real records; and the list above. */
@@ -52,8 +54,9 @@ function config(): string {
     operation('^/v1/journeys/\\{id\\}', { id: seeds.journeyId }),
     operation('^/v1/journeys/\\{id\\}/complaints/\\{complaintId\\}', { id: seeds.journeyId, complaintId: 'C-FUZZ' }),
     operation('^/v1/(customers|dealer/customers)/\\{id\\}', { id: seeds.customerId }),
-    operation('^/v1/dealers/\\{id\\}$', { id: seeds.dealerId }),
+    operation('^/v1/dealers/\\{id\\}', { id: seeds.dealerId }),
     operation('^/v1/imports/\\{id\\}', { id: seeds.importId }),
+    operation('^/v1/sales-reports/\\{id\\}', { id: seeds.salesReportId }),
     ...RULES_BEYOND_THE_SCHEMA.map(beyondTheSchema),
   ].join('\n');
 }
@@ -109,6 +112,9 @@ beforeAll(async () => {
   const imported = await oem({ method: 'POST', url: '/v1/imports?event=Fuzz%20Fair&date=2026-09-09', payload: `email\nfair.${tag}@example.com\n`, headers: { 'content-type': 'text/csv' } });
   expect(imported.statusCode, imported.body).toBe(202);
   seeds.importId = imported.json().import.importId;
+  const report = await oem({ method: 'POST', url: '/v1/sales-reports', payload: `vin,model,saleDate,dealerId,email\nWVWZZZE1ZP${tag}1,ID.7,2026-11-01,${seeds.dealerId},nobody.${tag}@example.com\n`, headers: { 'content-type': 'text/csv' } });
+  expect(report.statusCode, report.body).toBe(202);
+  seeds.salesReportId = report.json().report.reportId;
   const dir = mkdtempSync(join(tmpdir(), 'l2l-fuzz-'));
   configFile = join(dir, 'schemathesis.toml');
   writeFileSync(configFile, config());

@@ -220,7 +220,7 @@ describe('a dealer with a webhook', () => {
     await receiver.start();
     const put = await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } });
     const oldSecret = put.json().webhookSecret;
-    const rotated = await sys.api({ method: 'POST', url: `/v1/dealers/${d.id}/delivery/webhook-secret`, payload: { graceHours: 1 } }, d.key);
+    const rotated = await sys.api({ method: 'POST', url: `/v1/dealers/${d.id}/delivery/webhook-secret?graceHours=1` }, d.key);
     expect(rotated.statusCode, rotated.body).toBe(201);
     const newSecret = rotated.json().webhookSecret;
     expect(newSecret).not.toBe(oldSecret);
@@ -231,7 +231,7 @@ describe('a dealer with a webhook', () => {
     expect(first.verified).toBe(true);
 
     // No grace: the old secret stops signing at once.
-    await sys.api({ method: 'POST', url: `/v1/dealers/${d.id}/delivery/webhook-secret`, payload: { graceHours: 0 } });
+    await sys.api({ method: 'POST', url: `/v1/dealers/${d.id}/delivery/webhook-secret?graceHours=0` });
     const latest = await sys.db.dealerDeliverySettings.findUniqueOrThrow({ where: { dealerId: d.id } });
     receiver.secret = oldSecret;
     await hotLead(d.territory);
