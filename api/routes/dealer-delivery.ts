@@ -120,7 +120,7 @@ export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteD
     bodyLimit: 16 * 1024,
     schema: {
       tags: ['dealer delivery'], summary: 'Set the channels: a webhook, ADF e-mail into the CRM, both, or neither (the dealer polls the API)',
-      description: 'The first time a webhook is set, the answer carries its signing secret (shown once). Changing the URL keeps the secret.',
+      description: 'The first time a webhook is set, the answer carries its signing secret (shown once). Changing the URL keeps the secret; removing the webhook drops it.',
       params: DealerParams, body: DeliverySettingsBody, response: { 200: DeliverySettingsView, 400: Problem, 404: Problem },
     },
   }, async (request, reply) => {
@@ -129,7 +129,10 @@ export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteD
     const { webhookUrl: url, adfEmail } = request.body;
     const before = await db.dealerDeliverySettings.findUnique({ where: { dealerId: id } });
     const secret = url && !before?.webhookSecret ? newSigningSecret() : undefined;
-    const secretFields = secret ? { webhookSecret: secret, webhookSecretCreatedAt: new Date() } : {};
+    // No webhook, no secret: setting one again later shows a fresh secret, once.
+    const secretFields = secret
+      ? { webhookSecret: secret, webhookSecretCreatedAt: new Date() }
+      : url ? {} : { webhookSecret: null, webhookSecretCreatedAt: null, previousWebhookSecret: null, previousSecretExpiresAt: null };
     const saved = await db.dealerDeliverySettings.upsert({
       where: { dealerId: id },
       create: { dealerId: id, webhookUrl: url, adfEmail, ...secretFields },

@@ -136,9 +136,11 @@ describe('a dealer with a webhook', () => {
     const settings = put.json();
     expect(settings.webhookSecret).toMatch(/^whsec_/);
     receiver.secret = settings.webhookSecret;
-    // The secret is shown once: reading the settings never shows it.
+    // The secret is shown once: reading the settings never shows it, nor does setting the same URL again.
     const read = await sys.api({ method: 'GET', url: `/v1/dealers/${d.id}/delivery` }, d.key);
     expect(read.json()).toEqual({ dealerId: d.id, webhook: { url: receiver.url, secretCreatedAt: expect.any(String), previousSecretValidUntil: null }, adfEmail: null });
+    const again = await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } }, d.key);
+    expect(again.json().webhookSecret).toBeUndefined();
 
     // Down for a while: the listener goes away and comes back on the same port.
     const port = receiver.port;
@@ -343,6 +345,16 @@ describe('delivery settings refuse what cannot work', () => {
     expect(problem.errors[0].field).toBe(field);
     expect(problem.errors[0].message).toContain(message);
     expect(await sys.db.dealerDeliverySettings.findUnique({ where: { dealerId: d.id } })).toBeNull();
+  });
+
+  it('removing the webhook drops its secret: set again, it comes with a new one', async () => {
+    const d = await dealer('REMOVE');
+    const first = (await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: 'https://crm.example/hook', adfEmail: null } })).json();
+    await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: null, adfEmail: null } });
+    expect(await sys.db.dealerDeliverySettings.findUnique({ where: { dealerId: d.id } })).toMatchObject({ webhookUrl: null, webhookSecret: null });
+    const second = (await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: 'https://crm.example/hook', adfEmail: null } })).json();
+    expect(second.webhookSecret).toMatch(/^whsec_/);
+    expect(second.webhookSecret).not.toBe(first.webhookSecret);
   });
 
   it('rotating without a webhook is a 409; an unknown dealer a 404', async () => {
