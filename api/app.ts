@@ -27,6 +27,7 @@ import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
 import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
 import { salesReportRoutes } from './routes/sales-reports.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
@@ -162,6 +163,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
+  await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(healthRoutes(deps));

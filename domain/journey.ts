@@ -35,6 +35,10 @@ export interface ContactCompleteness {
 export const ENGAGEMENT_KINDS = ['EMAIL_CLICK', 'CONFIGURATOR', 'BROCHURE_DOWNLOAD', 'TEST_DRIVE_REQUEST'] as const;
 export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];
 
+/** Why personal data is erased: the grounds of GDPR Art. 17(1), a code rather than words (no personal data in history). */
+export const ERASURE_GROUNDS = ['CUSTOMER_REQUEST', 'CONSENT_WITHDRAWN', 'NO_LONGER_NEEDED', 'UNLAWFUL_PROCESSING', 'LEGAL_OBLIGATION'] as const;
+export type ErasureGround = (typeof ERASURE_GROUNDS)[number];
+
 export interface JourneyState {
   journeyId: string;
   customerId: string;

@@ -2,7 +2,7 @@ import { addOpenTime, type BusinessHours } from './business-hours.js';
 import { arbitrate, type CommunicationEffect } from './communications.js';
 import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState } from './messages.js';
 import type { LeadCaptured } from './lead.js';
-import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
+import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type ErasureGround, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import type { JourneyPolicy } from './policy.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
@@ -38,7 +38,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'ENGAGEMENT_RECORDED'; kind: EngagementKind }
   /** `withdrawOffer`: set by journeys that tell dealers (older ones kept the offer open). */
   | { type: 'OPTED_OUT'; withdrawOffer?: boolean }
-  | { type: 'ERASURE_REQUESTED' }
+  /** `ground`, `reference` and `actor` come with the privacy desk's request (the signal of older callers has none). */
+  | { type: 'ERASURE_REQUESTED'; ground?: ErasureGround; reference?: string; actor?: string }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
   | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
   | { type: 'DEFERRED_MESSAGE_DUE' }
@@ -374,13 +375,17 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (state.optedOut) return t.unchanged();
       return t.set({ optedOut: true }).done();
 
-    case 'ERASURE_REQUESTED':
+    case 'ERASURE_REQUESTED': {
       for (const d of state.communications.deferred) {
         t.effect({ type: 'COMMUNICATION_DECIDED', communicationId: d.request.communicationId, decision: { decision: 'SUPPRESSED', reason: 'ERASED' } });
       }
+      const reason = event.ground ? `ERASURE: ${event.ground}${event.reference ? ` (${event.reference})` : ''}` : 'ERASURE';
+      const actor = event.actor ?? SYSTEM;
+      // The privacy desk's erasure is on the ledger with its ground even when the OEM owned the customer already.
+      if (event.ground && state.owner === 'OEM') t.effect({ type: 'OWNER_CHANGED', from: { kind: 'OEM', dealerId: null }, to: { kind: 'OEM', dealerId: null }, reason, actor });
       return t
         .moveTo('ERASED')
-        .owner({ kind: 'OEM', dealerId: null }, 'ERASURE', SYSTEM)
+        .owner({ kind: 'OEM', dealerId: null }, reason, actor)
         .set({
           leads: state.leads.map(({ leadId, source, receivedAt }) => ({ leadId, source, receivedAt, hasEmail: false, hasPhone: false, hasPostalCode: false })),
           handoff: null, sales: null, vehicle: null, survey: null, serviceReminderDueAt: null, complaint: null,
@@ -388,6 +393,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         })
         .effect({ type: 'ERASE_PERSONAL_DATA' })
         .done();
+    }
 
     case 'REASSIGNED': {
       if (event.to === 'OEM') {

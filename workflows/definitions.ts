@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Channel, CommunicationDecision, CommunicationRequest } from '../domain/messages.js';
-import type { CarriedJourneyState, ContactCompleteness, EngagementKind, JourneyState, Vehicle } from '../domain/journey.js';
+import type { CarriedJourneyState, ContactCompleteness, EngagementKind, ErasureGround, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
@@ -43,6 +43,8 @@ export const resolveComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: st
 export const disqualifyUpdate = defineUpdate<JourneyState, [{ reason: string }]>('disqualify');
 /** Contact arbitration: may this message go to the customer now? ALLOWED, DEFERRED until, or SUPPRESSED with the reason. */
 export const requestCommunicationUpdate = defineUpdate<CommunicationDecision & { communicationId: string }, [CommunicationRequest]>('requestCommunication');
+/** The privacy desk erases the customer's personal data; the journey ends (answers with its last state). */
+export const requestErasureUpdate = defineUpdate<JourneyState, [{ ground: ErasureGround; reference?: string; actor: string }]>('requestErasure');
 /** A sale found in the dealers' sales data (DMS match-back); sent by the sales-report workflow, not a route. */
 export const recordMatchedSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicle: Vehicle }]>('recordMatchedSale');
 export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');

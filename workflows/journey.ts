@@ -39,6 +39,7 @@ import {
   policyChangedSignal,
   recordMatchedSaleUpdate,
   requestCommunicationUpdate,
+  requestErasureUpdate,
   type JourneyAction,
   type JourneyInput,
 } from './definitions.js';
@@ -163,6 +164,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   }
   for (const action of Object.values(JOURNEY_ACTIONS) as JourneyAction<unknown>[]) onAction(action.update, action.toEvent);
   onAction(recordMatchedSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SALE_MATCHED', dealerId, vehicle }));
+  onAction(requestErasureUpdate, (request) => ({ type: 'ERASURE_REQUESTED', ...request }));
   onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
     communicationId,
     ...(s.communications.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),

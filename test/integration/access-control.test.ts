@@ -171,6 +171,7 @@ describe('roles', () => {
     { method: 'POST', url: `/v1/journeys/journey-${randomUUID()}/disqualify`, payload: { reason: 'spam' } },
     { method: 'POST', url: '/v1/journey-policy/versions', payload: { changes: { salesWindowMs: 1000 }, reason: 'sneaky' } },
     { method: 'POST', url: '/v1/journey-policy/versions/1/rollout' },
+    { method: 'POST', url: `/v1/customers/${randomUUID()}/engagements`, payload: { kind: 'CONFIGURATOR' } },
     // A dealer key could claim any customer by "reporting a sale" to them: the OEM's sales data only.
     { method: 'POST', url: '/v1/sales-reports', payload: `vin,model,saleDate,dealerId,email\nWVWZZZE1ZPP012399,ID.4,2026-11-01,${dealerA},x@example.com\n`, headers: { 'content-type': 'text/csv' } },
   ] as const;
@@ -232,6 +233,12 @@ describe('roles', () => {
     for (const [key, status] of [[keys.oem, 403], [keys.dealerA, 403], [keys.opsKey, 404]] as const) {
       expect((await sys.api(redeliver, key)).statusCode).toBe(status);
     }
+    // The privacy desk (OEM, ops): export and erasure; never a dealer, not even the customer's own.
+    for (const url of [`/v1/customers/${randomUUID()}/export`]) {
+      expect((await sys.api({ method: 'GET', url }, keys.dealerA)).statusCode).toBe(403);
+      expect((await sys.api({ method: 'GET', url }, keys.opsKey)).statusCode).toBe(404);
+    }
+    expect((await sys.api({ method: 'POST', url: `/v1/customers/${randomUUID()}/erasure`, payload: { ground: 'CUSTOMER_REQUEST' } }, keys.dealerA)).statusCode).toBe(403);
     // Sales reports: OEM and ops read them, dealers do not.
     expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.opsKey)).statusCode).toBe(404);
     expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.dealerA)).statusCode).toBe(403);

@@ -17,7 +17,7 @@ let sys: System;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let baseUrl = '';
 const keys: Record<'OEM' | 'OPS' | 'DEALER', string> = { OEM: '', OPS: '', DEALER: '' };
-const seeds = { dealerId: '', customerId: '', journeyId: '', importId: '', salesReportId: '' };
+const seeds = { dealerId: '', customerId: '', journeyId: '', importId: '', salesReportId: '', erasableCustomerId: '' };
 let configFile = '';
 
 /**
@@ -53,6 +53,8 @@ function config(): string {
     'request-timeout = 15.0',
     operation('^/v1/journeys/\\{id\\}', { id: seeds.journeyId }),
     operation('^/v1/journeys/\\{id\\}/complaints/\\{complaintId\\}', { id: seeds.journeyId, complaintId: 'C-FUZZ' }),
+    // Erasure ends a journey: the fuzzer erases a customer of its own, not the one the other routes use.
+    operation('^/v1/customers/\\{id\\}/erasure$', { id: seeds.erasableCustomerId }),
     operation('^/v1/(customers|dealer/customers)/\\{id\\}', { id: seeds.customerId }),
     operation('^/v1/dealers/\\{id\\}', { id: seeds.dealerId }),
     operation('^/v1/imports/\\{id\\}', { id: seeds.importId }),
@@ -107,6 +109,8 @@ beforeAll(async () => {
   keys.DEALER = await createTestKey(sys.db, 'DEALER', seeds.dealerId);
   const lead = await oem({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', preferredDealerId: seeds.dealerId, interest: { model: 'ID.7', timeframe: 'NOW' }, contact: { email: `fuzz.${tag}@example.com` } } });
   Object.assign(seeds, { customerId: lead.json().customerId, journeyId: lead.json().journeyId });
+  const erasable = await oem({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: `erase.${tag}@example.com` } } });
+  seeds.erasableCustomerId = erasable.json().customerId;
   const dealer = apiCaller(app, keys.DEALER);
   await eventually(async () => ((await dealer({ method: 'POST', url: `/v1/journeys/${seeds.journeyId}/accept` })).statusCode === 200 ? true : undefined));
   const imported = await oem({ method: 'POST', url: '/v1/imports?event=Fuzz%20Fair&date=2026-09-09', payload: `email\nfair.${tag}@example.com\n`, headers: { 'content-type': 'text/csv' } });

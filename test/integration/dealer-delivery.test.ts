@@ -75,8 +75,11 @@ const smtp = new SMTPServer({
 
 let sys: System;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
-// Offers lapse after 8 s; deliveries give up after 6 s (the production schedule's shape, shrunk).
-const journeyPolicy = { ...DEFAULT_POLICY, handoffAcceptanceSlaMs: 8_000, quietHoursStartMinute: 0, quietHoursEndMinute: 0 };
+// Offers lapse after 8 s, sales windows after 3 s plus 2 s after the chase; deliveries give up
+// after 6 s (the production schedule's shape, shrunk).
+const journeyPolicy = {
+  ...DEFAULT_POLICY, handoffAcceptanceSlaMs: 8_000, salesWindowMs: 3_000, outcomeChaseGraceMs: 2_000, quietHoursStartMinute: 0, quietHoursEndMinute: 0,
+};
 const schedule = { initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 6_000 };
 
 beforeAll(async () => {
@@ -293,6 +296,29 @@ describe('withdrawals, failures and redelivery', () => {
     expect(withdrawn.body.data.reason).toBe('OPTED_OUT');
     expect(await stage(lead.journeyId)).toMatchObject({ stage: 'DISQUALIFIED', disqualifiedReason: 'OPTED_OUT', handoff: null });
     expect((await sys.api({ method: 'POST', url: `/v1/journeys/${lead.journeyId}/accept` }, d.key)).statusCode).toBe(409);
+    await receiver.stop();
+  });
+});
+
+describe('after the dealer accepts', () => {
+  it('the outcome chase and the end of the sales window reach it, without the customer\'s details', async () => {
+    const d = await dealer('CHASE');
+    const receiver = new Receiver();
+    await receiver.start();
+    receiver.secret = (await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } })).json().webhookSecret;
+    const lead = await hotLead(d.territory);
+    await eventually(async () => receiver.taken('handoff.offered').requests[0]);
+    expect((await sys.api({ method: 'POST', url: `/v1/journeys/${lead.journeyId}/accept` }, d.key)).statusCode).toBe(200);
+
+    const chase = await eventually(async () => receiver.taken('outcome.requested').requests[0], 15_000);
+    expect(chase.body.data).toMatchObject({
+      dealerId: d.id, journeyId: lead.journeyId,
+      actions: { sale: { method: 'POST', url: `https://api.example.test/v1/journeys/${lead.journeyId}/sale` }, lost: expect.any(Object), noShow: expect.any(Object) },
+    });
+    const ended = await eventually(async () => receiver.taken('ownership.ended').requests[0], 15_000);
+    expect(ended.body.data).toEqual({ dealerId: d.id, customerId: lead.customerId, journeyId: lead.journeyId, reason: 'SALES_WINDOW_EXPIRED' });
+    expect(JSON.stringify([chase.body, ended.body])).not.toContain(lead.email);
+    expect(receiver.received.every((r) => r.verified)).toBe(true);
     await receiver.stop();
   });
 });

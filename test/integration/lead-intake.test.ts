@@ -224,6 +224,7 @@ describe('OpenAPI', () => {
     const doc = res.json();
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
+      '/v1/customers/{id}/engagements', '/v1/customers/{id}/erasure', '/v1/customers/{id}/export',
       '/v1/customers/{id}/opt-out', '/v1/customers/{id}/ownership',
       '/v1/dealer/customers', '/v1/dealer/customers/{id}', '/v1/dealer/deliveries', '/v1/dealer/handoffs', '/v1/dealers', '/v1/dealers/{id}',
       '/v1/dealers/{id}/deliveries', '/v1/dealers/{id}/deliveries/{deliveryId}/redeliver', '/v1/dealers/{id}/delivery', '/v1/dealers/{id}/delivery/webhook-secret',

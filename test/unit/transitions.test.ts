@@ -113,6 +113,22 @@ describe('applyJourneyEvent: every stage × every event', () => {
   }
 });
 
+describe('erasure by the privacy desk', () => {
+  it('is on the ledger with its ground, reference and caller, also when the OEM owned the customer already', () => {
+    const { effects } = applyJourneyEvent(handedOff, { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', reference: 'PRV-1', actor: 'ops:kim', at: T1 }, policy);
+    expect(effects).toContainEqual({ type: 'OWNER_CHANGED', from: { kind: 'OEM', dealerId: null }, to: { kind: 'OEM', dealerId: null }, reason: 'ERASURE: CUSTOMER_REQUEST (PRV-1)', actor: 'ops:kim' });
+    const fromDealer = applyJourneyEvent(owned, { type: 'ERASURE_REQUESTED', ground: 'LEGAL_OBLIGATION', actor: 'oem:desk', at: T1 }, policy);
+    expect(fromDealer.effects.filter((e) => e.type === 'OWNER_CHANGED')).toEqual([
+      { type: 'OWNER_CHANGED', from: { kind: 'DEALER', dealerId: 'd1' }, to: { kind: 'OEM', dealerId: null }, reason: 'ERASURE: LEGAL_OBLIGATION', actor: 'oem:desk' },
+    ]);
+  });
+
+  it('by the older signal (no ground) records nothing more than it did', () => {
+    const { effects } = applyJourneyEvent(handedOff, { type: 'ERASURE_REQUESTED', at: T1 }, policy);
+    expect(effects.some((e) => e.type === 'OWNER_CHANGED')).toBe(false);
+  });
+});
+
 describe('DMS match-back', () => {
   const other: Vehicle = { ...vehicle, vin: 'WVWZZZ1JZXW000002' };
   it('a sale in the dealers\' data makes the selling dealer the owner, whoever held the customer, with the ledger saying so', () => {

@@ -1,0 +1,145 @@
+// The person's own data (GDPR): everything held about them as JSON (Art. 15), and erasure
+// for the privacy desk (Art. 17) as the journey's own Update, so the journey ends itself and
+// the records follow it. Engagement between leads comes in here too (no personal data in it).
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ENGAGEMENT_KINDS, ERASURE_GROUNDS, journeyIdFor, type JourneyState } from '../../domain/journey.js';
+import type { PrismaClient } from '../../platform/db.js';
+import { isNotFound } from '../../platform/temporal-errors.js';
+import { engagementRecordedSignal, journeyStateQuery, requestErasureUpdate } from '../../workflows/definitions.js';
+import { Problem, sendNotFound, sendProblem } from '../problems.js';
+
+const CustomerParams = z.object({ id: z.uuid() });
+const TEMPORAL_DEADLINE_MS = 10_000;
+
+const Erasure = z
+  .strictObject({
+    ground: z.enum(ERASURE_GROUNDS).describe('The ground of GDPR Art. 17(1) the erasure rests on'),
+    reference: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the privacy desk's ticket, e.g. PRV-2026-0042 (letters, digits, . _ -)").optional(),
+  })
+  .meta({ id: 'ErasureRequest' });
+
+const ErasureAnswer = z.object({ customerId: z.string(), stage: z.literal('ERASED'), erasedAt: z.string() });
+
+const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Client }): FastifyPluginAsyncZod => async (app) => {
+  /** The erasure as the read model has it, once the journey recorded it. */
+  const erasedAt = async (customerId: string) => {
+    const journey = await db.journey.findUnique({ where: { customerId }, select: { stage: true, stageChangedAt: true } });
+    return journey?.stage === 'ERASED' ? journey.stageChangedAt.toISOString() : null;
+  };
+
+  app.post('/v1/customers/:id/erasure', {
+    config: { access: { roles: ['OEM', 'OPS'] } },
+    bodyLimit: 4 * 1024,
+    schema: {
+      tags: ['privacy'],
+      summary: "Erase the customer's personal data: the journey ends, ids and the ledger stay (pseudonymous); repeats answer the same",
+      description: 'The journey withdraws an open offer (the dealer is told), suppresses waiting messages, records the erasure on the ownership ledger with the ground, and erases contact details, lead messages and message variables.',
+      params: CustomerParams, body: Erasure,
+      response: { 202: ErasureAnswer, 400: Problem, 404: Problem, 409: Problem, 503: Problem },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    if (!(await db.customer.findUnique({ where: { id }, select: { id: true } }))) return sendNotFound(reply, 'customer', id);
+    const done = await erasedAt(id);
+    if (done) return reply.status(202).send({ customerId: id, stage: 'ERASED' as const, erasedAt: done });
+    try {
+      const state = await temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+        temporal.workflow.getHandle(journeyIdFor(id)).executeUpdate(requestErasureUpdate, {
+          args: [{ ...request.body, actor: `${request.principal!.role.toLowerCase()}:${request.principal!.name}` }],
+        }));
+      return reply.status(202).send({ customerId: id, stage: 'ERASED' as const, erasedAt: state.stageChangedAt });
+    } catch (error) {
+      // Erased meanwhile by another request (the journey has ended): the same answer.
+      const meanwhile = await erasedAt(id);
+      if (meanwhile) return reply.status(202).send({ customerId: id, stage: 'ERASED' as const, erasedAt: meanwhile });
+      if (error instanceof WorkflowUpdateFailedError) {
+        return sendProblem(reply, { type: 'journey-refused', title: 'The journey refused the erasure', status: 409, detail: error.cause?.message ?? error.message });
+      }
+      if (isNotFound(error)) return sendProblem(reply, { type: 'no-journey', title: 'The customer has no journey', status: 409, detail: 'no running journey to erase the customer from' });
+      throw error;
+    }
+  });
+
+  app.get('/v1/customers/:id/export', {
+    config: { access: { roles: ['OEM', 'OPS'] } },
+    schema: {
+      tags: ['privacy'],
+      summary: 'Everything held about the customer, as JSON (GDPR Art. 15); after erasure only the pseudonymous remainder',
+      params: CustomerParams,
+      response: { 200: z.record(z.string(), z.unknown()).describe('contact, leads, journey, consent, communications, ownership, hand-offs, dealer notices, sales, tasks'), 400: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const customer = await db.customer.findUnique({ where: { id } });
+    if (!customer) return sendNotFound(reply, 'customer', id);
+    const journeyId = journeyIdFor(id);
+    const [journey, leads, communications, ownership, handoffs, notices, sales, tasks] = await Promise.all([
+      db.journey.findUnique({ where: { customerId: id } }),
+      db.lead.findMany({ where: { customerId: id }, orderBy: { receivedAt: 'asc' } }),
+      db.communication.findMany({ where: { customerId: id }, orderBy: { createdAt: 'asc' }, include: { log: { orderBy: { at: 'asc' } } } }),
+      db.ownershipChange.findMany({ where: { customerId: id }, orderBy: [{ at: 'asc' }, { key: 'asc' }] }),
+      db.handoffEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } }),
+      db.dealerNotice.findMany({ where: { journeyId }, orderBy: { occurredAt: 'asc' } }),
+      db.sale.findMany({ where: { customerId: id }, orderBy: { at: 'asc' } }),
+      db.journeyTask.findMany({ where: { journeyId }, orderBy: { dueAt: 'asc' } }),
+    ]);
+    // Consent and service as the journey knows them (it is the authority); none once it has ended.
+    let state: JourneyState | null = null;
+    try {
+      state = await temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => temporal.workflow.getHandle(journeyId).query(journeyStateQuery));
+    } catch (error) {
+      if (!isNotFound(error) && journey?.stage !== 'ERASED') throw error;
+    }
+    return reply.send({
+      customerId: id,
+      exportedAt: new Date().toISOString(),
+      erased: journey?.stage === 'ERASED',
+      contact: {
+        firstName: customer.firstName, lastName: customer.lastName, email: customer.emailNormalized, phone: customer.phoneE164,
+        postalCode: customer.postalCode, country: customer.country, since: customer.createdAt.toISOString(),
+      },
+      leads: leads.map((l) => ({
+        leadId: l.id, source: l.source, campaign: l.campaign, event: l.event, interestModel: l.interestModel, timeframe: l.timeframe,
+        message: l.message, preferredDealerId: l.preferredDealerId, receivedAt: l.receivedAt.toISOString(),
+      })),
+      journey: journey ? { journeyId, stage: journey.stage, owner: journey.owner, dealerId: journey.dealerId, startedAt: journey.startedAt.toISOString(), stageChangedAt: journey.stageChangedAt.toISOString() } : null,
+      consent: state ? { optedOut: state.optedOut ?? false, withdrawnChannels: state.communications.withdrawn } : null,
+      serviceVisits: state?.serviceVisits ?? null,
+      communications: communications.map((c) => ({
+        communicationId: c.id, sender: { kind: c.senderKind, dealerId: c.senderDealerId }, purpose: c.purpose, channel: c.channel, templateId: c.templateId,
+        variables: c.variables, status: c.status, reason: c.reason, sentAt: iso(c.sentAt), createdAt: c.createdAt.toISOString(),
+        log: c.log.map((l) => ({ kind: l.kind, decision: l.decision, reason: l.reason, outcome: l.outcome, transport: l.transport, at: l.at.toISOString() })),
+      })),
+      ownership: ownership.map((o) => ({ from: o.fromOwner ? { owner: o.fromOwner, dealerId: o.fromDealerId } : null, to: { owner: o.toOwner, dealerId: o.toDealerId }, reason: o.reason, actor: o.actor, at: o.at.toISOString() })),
+      handoffs: handoffs.map((h) => ({ dealerId: h.dealerId, kind: h.kind, reason: h.reason, at: h.at.toISOString() })),
+      dealerNotices: notices.map((n) => ({ dealerId: n.dealerId, kind: n.kind, reason: n.reason, occurredAt: n.occurredAt.toISOString() })),
+      sales: sales.map((s) => ({ dealerId: s.dealerId, vin: s.vin, model: s.model, soldOn: s.soldOn.toISOString().slice(0, 10), price: s.price === null ? null : Number(s.price), at: s.at.toISOString() })),
+      tasks: tasks.map((t) => ({ assignee: t.assignee, kind: t.kind, detail: t.detail, status: t.status, dueAt: t.dueAt.toISOString() })),
+    });
+  });
+
+  app.post('/v1/customers/:id/engagements', {
+    config: { access: { roles: ['OEM'] } },
+    bodyLimit: 1024,
+    schema: {
+      tags: ['customers'],
+      summary: "Interest between leads from the OEM's website or apps (a configurator session, a brochure): re-scores a nurtured customer",
+      params: CustomerParams,
+      body: z.strictObject({ kind: z.enum(ENGAGEMENT_KINDS) }).meta({ id: 'Engagement' }),
+      response: { 202: z.object({ customerId: z.string() }), 400: Problem, 404: Problem, 503: Problem },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    try {
+      await temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => temporal.workflow.getHandle(journeyIdFor(id)).signal(engagementRecordedSignal, request.body));
+    } catch (error) {
+      if (isNotFound(error)) return sendNotFound(reply, 'customer', id);
+      throw error;
+    }
+    return reply.status(202).send({ customerId: id });
+  });
+};
