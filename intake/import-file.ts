@@ -5,7 +5,7 @@ import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { LeadSource } from '../domain/lead.js';
 import type { IncomingLead } from './lead-intake.js';
 import { checkLead } from './lead-schema.js';
-import { readTable, TableRejected, type TableFormat } from './table.js';
+import { columnMatcher, readRows, TableRejected, type TableFormat, type TableRows } from './table.js';
 
 export type ImportFormat = TableFormat;
 
@@ -28,55 +28,23 @@ export type ImportField = keyof typeof IMPORT_TEMPLATE;
 /** Rows per file: larger files are split by the sender. */
 export const MAX_IMPORT_ROWS = 100_000;
 
-export interface ImportRow {
-  /** 1 = the first row after the header (the first element of a JSON array). */
-  row: number;
-  values: Partial<Record<ImportField, string>>;
-}
-
-export interface ImportFile {
-  rows: ImportRow[];
-  /** Headers that match no template column; their values are not imported. */
-  ignoredColumns: string[];
-}
+export type ImportFile = TableRows<ImportField>;
+export type ImportRow = ImportFile['rows'][number];
 
 /** The file as a whole cannot be imported (not a row: the file); `field` is "file". */
 export { TableRejected as ImportFileRejected };
 
-const squash = (header: string) => header.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-const HEADER_TO_FIELD = new Map<string, ImportField>(
-  (Object.entries(IMPORT_TEMPLATE) as [ImportField, readonly string[]][]).flatMap(([field, aliases]) =>
-    [field, ...aliases].map((name) => [squash(name), field] as const)),
-);
-
-export function fieldForHeader(header: string): ImportField | null {
-  return HEADER_TO_FIELD.get(squash(header)) ?? null;
-}
-
-function toRows(records: Record<string, unknown>[], headers: string[]): ImportFile {
-  const mapped = headers.map((h) => [h, fieldForHeader(h)] as const);
-  const fields = mapped.map(([, f]) => f).filter((f): f is ImportField => f !== null);
-  if (!fields.includes('email') && !fields.includes('phone')) {
-    throw new TableRejected(`no e-mail or phone column; columns found: ${headers.join(', ') || 'none'}`);
-  }
-  if (records.length === 0) throw new TableRejected('the file has no rows');
-  if (records.length > MAX_IMPORT_ROWS) throw new TableRejected(`more than ${MAX_IMPORT_ROWS} rows; split the file`);
-  const rows = records.map((record, index) => {
-    const values: ImportRow['values'] = {};
-    for (const [header, field] of mapped) {
-      const value = record[header];
-      const text = value === null || value === undefined ? '' : String(value).trim();
-      if (field && text && values[field] === undefined) values[field] = text;
-    }
-    return { row: index + 1, values };
-  });
-  return { rows, ignoredColumns: mapped.filter(([, f]) => f === null).map(([h]) => h) };
-}
+export const fieldForHeader = columnMatcher(IMPORT_TEMPLATE);
 
 /** Reads a whole file; throws ImportFileRejected when it is not a readable lead file. */
 export function parseImportFile(content: string, format: ImportFormat): ImportFile {
-  const { records, headers } = readTable(content, format, 'leads');
-  return toRows(records, headers);
+  return readRows(content, format, 'leads', {
+    template: IMPORT_TEMPLATE,
+    maxRows: MAX_IMPORT_ROWS,
+    check: (columns, headers) => {
+      if (!columns.has('email') && !columns.has('phone')) throw new TableRejected(`no e-mail or phone column; columns found: ${headers.join(', ') || 'none'}`);
+    },
+  });
 }
 
 /** The column a lead field path came from (contact.phone → phone), so a rejection names what the sender sees. */

@@ -9,8 +9,9 @@ import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import type { ImportCounts, ImportProgress } from '../domain/lead-import.js';
 import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor } from '../workflows/definitions.js';
 import { parseImportFile, type ImportFormat } from './import-file.js';
+import { startFileWorkflow } from './start-file-workflow.js';
 
-const START_TIMEOUT_MS = 3_000;
+const QUERY_TIMEOUT_MS = 3_000;
 
 export interface ImportEvent {
   source: 'FAIR' | 'ROADSHOW';
@@ -46,17 +47,10 @@ export async function countImportRows(db: PrismaClient, importId: string): Promi
 export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: LeadImportsDeps) {
   /** Starts the import's workflow (idempotent); false when Temporal cannot be reached now. */
   async function start(stored: Pick<LeadImport, 'id' | 'totalRows'>): Promise<boolean> {
-    try {
-      await temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () => temporal.workflow.start('leadImport', {
-        workflowId: leadImportIdFor(stored.id),
-        taskQueue,
-        args: [{ importId: stored.id, totalRows: stored.totalRows }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }));
-    } catch (err) {
-      log.warn({ err, importId: stored.id }, 'import workflow not started; the relay will start it');
-      return false;
-    }
+    const started = await startFileWorkflow(temporal, log, {
+      workflowType: 'leadImport', workflowId: leadImportIdFor(stored.id), taskQueue, args: [{ importId: stored.id, totalRows: stored.totalRows }],
+    });
+    if (!started) return false;
     await db.leadImport.updateMany({ where: { id: stored.id, status: 'RECEIVED' }, data: { status: 'RUNNING', startedAt: new Date() } });
     return true;
   }
@@ -76,7 +70,7 @@ async function progress(importId: string): Promise<ImportView | null> {
     if (!stored) return null;
     if (stored.status === 'RUNNING') {
       try {
-        const live = await temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        const live = await temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
           temporal.workflow.getHandle(leadImportIdFor(importId)).query(importProgressQuery));
         // The workflow may have finished between the two reads.
         const latest = live.status === 'COMPLETED' ? await db.leadImport.findUniqueOrThrow({ where: { id: importId } }) : stored;

@@ -50,3 +50,49 @@ export function readTable(content: string, format: TableFormat, jsonKey: string)
     throw new TableRejected(`not readable as CSV: ${(error as Error).message}`);
   }
 }
+
+/** Our column names, each with the header names also understood (any case, spacing or dashes). */
+export type ColumnTemplate<F extends string> = Record<F, readonly string[]>;
+
+export interface TableRows<F extends string> {
+  /** 1 = the first row after the header (the first element of a JSON array). */
+  rows: { row: number; values: Partial<Record<F, string>> }[];
+  /** Headers that match no template column; their values are not taken. */
+  ignoredColumns: string[];
+}
+
+const squash = (header: string) => header.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+
+/** Which template column a header is, by name or alias; null when none. */
+export function columnMatcher<F extends string>(template: ColumnTemplate<F>): (header: string) => F | null {
+  const byName = new Map<string, F>(
+    (Object.entries(template) as [F, readonly string[]][]).flatMap(([field, aliases]) => [field, ...aliases].map((name) => [squash(name), field] as const)),
+  );
+  return (header) => byName.get(squash(header)) ?? null;
+}
+
+/**
+ * A file's rows by template column. `check` sees the columns found before any row is read
+ * (and throws TableRejected for a file that lacks what it needs); empty cells are left out.
+ */
+export function readRows<F extends string>(
+  content: string, format: TableFormat, jsonKey: string,
+  options: { template: ColumnTemplate<F>; maxRows: number; check: (columns: ReadonlySet<F>, headers: string[]) => void },
+): TableRows<F> {
+  const { records, headers } = readTable(content, format, jsonKey);
+  const fieldFor = columnMatcher(options.template);
+  const mapped = headers.map((h) => [h, fieldFor(h)] as const);
+  options.check(new Set(mapped.flatMap(([, f]) => (f ? [f] : []))), headers);
+  if (records.length === 0) throw new TableRejected('the file has no rows');
+  if (records.length > options.maxRows) throw new TableRejected(`more than ${options.maxRows} rows; split the file`);
+  const rows = records.map((record, index) => {
+    const values: Partial<Record<F, string>> = {};
+    for (const [header, field] of mapped) {
+      const value = record[header];
+      const text = value === null || value === undefined ? '' : String(value).trim();
+      if (field && text && values[field] === undefined) values[field] = text;
+    }
+    return { row: index + 1, values };
+  });
+  return { rows, ignoredColumns: mapped.filter(([, f]) => f === null).map(([h]) => h) };
+}

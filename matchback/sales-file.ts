@@ -3,7 +3,7 @@
 // Pure: no database, no Temporal.
 import { z } from 'zod';
 import { email, pastDay, text } from '../platform/validation.js';
-import { readTable, TableRejected, type TableFormat } from '../intake/table.js';
+import { readRows, TableRejected, type TableFormat, type TableRows } from '../intake/table.js';
 
 /** Our column name, then the header names also understood (any case, spacing or dashes). */
 export const SALES_TEMPLATE = {
@@ -22,37 +22,19 @@ export type SalesField = keyof typeof SALES_TEMPLATE;
 
 export const MAX_SALES_ROWS = 100_000;
 
-const squash = (header: string) => header.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-const HEADER_TO_FIELD = new Map<string, SalesField>(
-  (Object.entries(SALES_TEMPLATE) as [SalesField, readonly string[]][]).flatMap(([field, aliases]) =>
-    [field, ...aliases].map((name) => [squash(name), field] as const)),
-);
-
-export interface SalesFile {
-  rows: { row: number; values: Partial<Record<SalesField, string>> }[];
-  ignoredColumns: string[];
-}
+export type SalesFile = TableRows<SalesField>;
 
 /** Reads the whole file; throws TableRejected when it is not a sales file. */
 export function parseSalesFile(content: string, format: TableFormat): SalesFile {
-  const { records, headers } = readTable(content, format, 'sales');
-  const mapped = headers.map((h) => [h, HEADER_TO_FIELD.get(squash(h)) ?? null] as const);
-  const fields = new Set(mapped.map(([, f]) => f));
-  const missing = (['vin', 'model', 'saleDate', 'dealerId'] as const).filter((f) => !fields.has(f));
-  if (missing.length > 0) throw new TableRejected(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; columns found: ${headers.join(', ') || 'none'}`);
-  if (!fields.has('email') && !fields.has('phone')) throw new TableRejected(`no buyer e-mail or phone column to match customers by; columns found: ${headers.join(', ')}`);
-  if (records.length === 0) throw new TableRejected('the file has no rows');
-  if (records.length > MAX_SALES_ROWS) throw new TableRejected(`more than ${MAX_SALES_ROWS} rows; split the file`);
-  const rows = records.map((record, index) => {
-    const values: SalesFile['rows'][number]['values'] = {};
-    for (const [header, field] of mapped) {
-      const value = record[header];
-      const s = value === null || value === undefined ? '' : String(value).trim();
-      if (field && s && values[field] === undefined) values[field] = s;
-    }
-    return { row: index + 1, values };
+  return readRows(content, format, 'sales', {
+    template: SALES_TEMPLATE,
+    maxRows: MAX_SALES_ROWS,
+    check: (columns, headers) => {
+      const missing = (['vin', 'model', 'saleDate', 'dealerId'] as const).filter((f) => !columns.has(f));
+      if (missing.length > 0) throw new TableRejected(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; columns found: ${headers.join(', ') || 'none'}`);
+      if (!columns.has('email') && !columns.has('phone')) throw new TableRejected(`no buyer e-mail or phone column to match customers by; columns found: ${headers.join(', ')}`);
+    },
   });
-  return { rows, ignoredColumns: mapped.filter(([, f]) => f === null).map(([h]) => h) };
 }
 
 const SaleRow = z.object({

@@ -10,8 +10,9 @@ import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import type { TableFormat } from '../intake/table.js';
 import { JOURNEY_TASK_QUEUE, salesMatchBackIdFor, salesReportProgressQuery } from '../workflows/definitions.js';
 import { parseSalesFile } from './sales-file.js';
+import { startFileWorkflow } from '../intake/start-file-workflow.js';
 
-const START_TIMEOUT_MS = 3_000;
+const QUERY_TIMEOUT_MS = 3_000;
 
 export type SalesReportView = SalesReportProgress & {
   status: 'RECEIVED' | 'RUNNING' | 'COMPLETED';
@@ -32,15 +33,10 @@ const done = (c: SalesReportCounts) => c.recorded + c.alreadyRecorded + c.unmatc
 
 export function createSalesReports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: { db: PrismaClient; temporal: Client; taskQueue?: string; log: Logger }) {
   async function start(stored: Pick<SalesReport, 'id' | 'totalRows'>): Promise<boolean> {
-    try {
-      await temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () => temporal.workflow.start('salesMatchBack', {
-        workflowId: salesMatchBackIdFor(stored.id), taskQueue, args: [{ reportId: stored.id, totalRows: stored.totalRows }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }));
-    } catch (err) {
-      log.warn({ err, reportId: stored.id }, 'match-back workflow not started; the relay will start it');
-      return false;
-    }
+    const started = await startFileWorkflow(temporal, log, {
+      workflowType: 'salesMatchBack', workflowId: salesMatchBackIdFor(stored.id), taskQueue, args: [{ reportId: stored.id, totalRows: stored.totalRows }],
+    });
+    if (!started) return false;
     await db.salesReport.updateMany({ where: { id: stored.id, status: 'RECEIVED' }, data: { status: 'RUNNING', startedAt: new Date() } });
     return true;
   }
@@ -58,7 +54,7 @@ export function createSalesReports({ db, temporal, taskQueue = JOURNEY_TASK_QUEU
     if (!stored) return null;
     if (stored.status === 'RUNNING') {
       try {
-        const live = await temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        const live = await temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
           temporal.workflow.getHandle(salesMatchBackIdFor(reportId)).query(salesReportProgressQuery));
         const latest = live.status === 'COMPLETED' ? await db.salesReport.findUniqueOrThrow({ where: { id: reportId } }) : stored;
         return view(latest, live);

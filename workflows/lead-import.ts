@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/index.js';
 import type { ImportProgress } from '../domain/lead-import.js';
+import { inChunks } from './chunks.js';
 import { importProgressQuery, type LeadImportInput } from './definitions.js';
 
 // Small enough for a progress bar that moves, large enough that 10,000 rows are 100 activities.
@@ -23,14 +24,13 @@ export async function leadImport({ importId, totalRows, chunkSize = DEFAULT_CHUN
   const progress: ImportProgress = { importId, status: 'RUNNING', totalRows, doneRows: 0, ok: 0, rejected: 0, duplicates: 0 };
   setHandler(importProgressQuery, () => progress);
 
-  for (let fromRow = 1; fromRow <= totalRows; fromRow += chunkSize) {
-    const toRow = Math.min(totalRows, fromRow + chunkSize - 1);
+  await inChunks(totalRows, chunkSize, async (fromRow, toRow) => {
     const counts = await importLeadRows({ importId, fromRow, toRow });
     progress.ok += counts.ok;
     progress.rejected += counts.rejected;
     progress.duplicates += counts.duplicates;
     progress.doneRows = toRow;
-  }
+  });
   Object.assign(progress, await finishLeadImport({ importId }), { status: 'COMPLETED' });
   return progress;
 }

@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/index.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
+import { inChunks } from './chunks.js';
 import { salesReportProgressQuery, type SalesMatchBackInput } from './definitions.js';
 
 const DEFAULT_CHUNK_SIZE = 100;
@@ -17,16 +18,11 @@ const { matchSalesRows, finishSalesReport } = proxyActivities<JourneyActivities>
 export async function salesMatchBack({ reportId, totalRows, chunkSize = DEFAULT_CHUNK_SIZE }: SalesMatchBackInput): Promise<SalesReportProgress> {
   const progress: SalesReportProgress = { reportId, status: 'RUNNING', totalRows, doneRows: 0, recorded: 0, alreadyRecorded: 0, unmatched: 0, conflicts: 0, rejected: 0 };
   setHandler(salesReportProgressQuery, () => progress);
-  for (let fromRow = 1; fromRow <= totalRows; fromRow += chunkSize) {
-    const toRow = Math.min(totalRows, fromRow + chunkSize - 1);
+  await inChunks(totalRows, chunkSize, async (fromRow, toRow) => {
     const counts = await matchSalesRows({ reportId, fromRow, toRow });
-    progress.recorded += counts.recorded;
-    progress.alreadyRecorded += counts.alreadyRecorded;
-    progress.unmatched += counts.unmatched;
-    progress.conflicts += counts.conflicts;
-    progress.rejected += counts.rejected;
+    for (const key of ['recorded', 'alreadyRecorded', 'unmatched', 'conflicts', 'rejected'] as const) progress[key] += counts[key];
     progress.doneRows = toRow;
-  }
+  });
   Object.assign(progress, await finishSalesReport({ reportId }), { status: 'COMPLETED' });
   return progress;
 }
