@@ -1,32 +1,15 @@
 // Contact arbitration through the API, decided by real journeys on the real Temporal
 // server, e-mail delivered over real SMTP to a local SMTP server.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smtpTransport, logTransport } from '../../communications/transports.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { startSmtpServer } from '../support/smtp.js';
 import { createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
 
-interface Received { to: string; subject: string; text: string; communicationId: string }
-const inbox: Received[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  onData(stream, _session, callback) {
-    simpleParser(stream).then((mail) => {
-      inbox.push({
-        to: (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? '', subject: mail.subject ?? '', text: mail.text ?? '',
-        communicationId: String(mail.headers.get('x-communication-id') ?? ''),
-      });
-      callback();
-    }, callback);
-  },
-});
-
 let sys: System;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const territory = `QM${tag}`;
 const dealerId = `DLR-M-${tag}`;
@@ -36,16 +19,15 @@ let dealerKey = '';
 const journeyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0, postPurchasePromotionCoolDownMs: 1_000 };
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  sys = await startSystem({ journeyPolicy, transports: { email: smtpTransport(`smtp://127.0.0.1:${port}`, silentLog), other: logTransport(silentLog) } });
+  smtp = await startSmtpServer();
+  sys = await startSystem({ journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Mitte & Söhne', territory: [territory], brands: ['VW'] } });
   expect(res.statusCode, res.body).toBe(201);
   dealerKey = await createTestKey(sys.db, 'DEALER', dealerId);
 });
 afterAll(async () => {
   await sys?.stop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.stop();
 });
 
 async function newCustomer(contact: Record<string, string> = {}, hot = false) {
@@ -90,7 +72,7 @@ describe('POST /v1/customers/:id/communications', () => {
     expect(res.json()).toEqual({ communicationId: expect.any(String), decision: 'ALLOWED' });
     const { communicationId } = res.json();
 
-    const mail = await eventually(async () => inbox.find((m) => m.communicationId === communicationId));
+    const mail = await eventually(async () => smtp.inbox.find((m) => m.communicationId === communicationId));
     expect(mail).toMatchObject({ to: email, subject: 'The new ID.7 is here' });
     expect(mail.text).toContain('Hello Zoë');
     expect(mail.text).toContain('0.99 % financing');
@@ -123,7 +105,7 @@ describe('POST /v1/customers/:id/communications', () => {
     const c = await dealerOwnedCustomer();
     const res = await ask(c.customerId, { purpose: 'SERVICE_REMINDER', channel: 'EMAIL', templateId: 'service-reminder', variables: { model: 'ID.7', bookingUrl: 'https://example.com/b' } });
     expect(res.json()).toMatchObject({ decision: 'ALLOWED', onBehalfOf: dealerId });
-    const mail = await eventually(async () => inbox.find((m) => m.communicationId === res.json().communicationId));
+    const mail = await eventually(async () => smtp.inbox.find((m) => m.communicationId === res.json().communicationId));
     expect(mail.text).toContain('Autohaus Mitte & Söhne');
   });
 

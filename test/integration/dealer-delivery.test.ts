@@ -4,14 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smtpTransport, logTransport } from '../../communications/transports.js';
 import { parseAdf } from '../../intake/adf.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { startSmtpServer } from '../support/smtp.js';
 import { createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
 
 interface EventBody { type: string; timestamp: string; data: { reason?: string; actions: { accept: { url: string } } } & Record<string, unknown> }
@@ -60,19 +59,6 @@ class Receiver {
   }
 }
 
-interface Mail { to: string; subject: string; text: string }
-const mails: Mail[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  onData(stream, _session, callback) {
-    simpleParser(stream).then((mail) => {
-      mails.push({ to: (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? '', subject: mail.subject ?? '', text: mail.text ?? '' });
-      callback();
-    }, callback);
-  },
-});
-
 let sys: System;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 // Offers lapse after 8 s, sales windows after 3 s plus 2 s after the chase; deliveries give up
@@ -82,18 +68,19 @@ const journeyPolicy = {
 };
 const schedule = { initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 6_000 };
 
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
+  smtp = await startSmtpServer();
   sys = await startSystem({
     journeyPolicy,
     transports: { email: logTransport(silentLog), other: logTransport(silentLog) },
-    delivery: { schedule, email: smtpTransport(`smtp://127.0.0.1:${port}`, silentLog), oemName: 'Volkswagen AG', publicApiUrl: 'https://api.example.test' },
+    delivery: { schedule, email: smtpTransport(smtp.url, silentLog), oemName: 'Volkswagen AG', publicApiUrl: 'https://api.example.test' },
   });
 });
 afterAll(async () => {
   await sys?.stop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.stop();
 });
 
 /** A dealer alone in its own territory, with a dealer key. */
@@ -103,6 +90,18 @@ async function dealer(name: string) {
   const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id, name: `Autohaus ${name}`, territory: [territory] } });
   expect(res.statusCode, res.body).toBe(201);
   return { id, territory, key: await createTestKey(sys.db, 'DEALER', id) };
+}
+
+/** A dealer whose webhook is a listening receiver (the secret from the answer, as the dealer would keep it). */
+async function dealerWithWebhook(name: string, script: number[] = []) {
+  const d = await dealer(name);
+  const receiver = new Receiver();
+  await receiver.start();
+  receiver.script = script;
+  const put = await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } });
+  expect(put.statusCode, put.body).toBe(200);
+  receiver.secret = put.json().webhookSecret;
+  return { ...d, receiver };
 }
 
 async function hotLead(territory: string, extra: Record<string, unknown> = {}) {
@@ -252,12 +251,8 @@ describe('a dealer with a webhook', () => {
 
 describe('withdrawals, failures and redelivery', () => {
   it('an offer that lapses is withdrawn (SLA_EXPIRED); a receiver that never takes it ends FAILED with an ops task; ops redeliver once it is fixed', async () => {
-    const d = await dealer('LAPSE');
-    const receiver = new Receiver();
-    await receiver.start();
-    receiver.script = Array(1000).fill(503);
-    const put = await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } });
-    receiver.secret = put.json().webhookSecret;
+    const d = await dealerWithWebhook('LAPSE', Array(1000).fill(503));
+    const { receiver } = d;
     const lead = await hotLead(d.territory);
 
     const failed = await eventually(async () => (await deliveriesOf(d.id)).find((x) => x.event === 'handoff.offered' && x.status === 'FAILED'), 15_000);
@@ -284,11 +279,8 @@ describe('withdrawals, failures and redelivery', () => {
   });
 
   it('a customer who opts out while an offer waits: the offer is withdrawn (OPTED_OUT) and the dealer can no longer accept', async () => {
-    const d = await dealer('OPTOUT');
-    const receiver = new Receiver();
-    await receiver.start();
-    const put = await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } });
-    receiver.secret = put.json().webhookSecret;
+    const d = await dealerWithWebhook('OPTOUT');
+    const { receiver } = d;
     const lead = await hotLead(d.territory);
     await eventually(async () => receiver.taken('handoff.offered').requests[0]);
     expect((await sys.api({ method: 'POST', url: `/v1/customers/${lead.customerId}/opt-out` })).statusCode).toBe(202);
@@ -302,10 +294,8 @@ describe('withdrawals, failures and redelivery', () => {
 
 describe('after the dealer accepts', () => {
   it('the outcome chase and the end of the sales window reach it, without the customer\'s details', async () => {
-    const d = await dealer('CHASE');
-    const receiver = new Receiver();
-    await receiver.start();
-    receiver.secret = (await sys.api({ method: 'PUT', url: `/v1/dealers/${d.id}/delivery`, payload: { webhookUrl: receiver.url, adfEmail: null } })).json().webhookSecret;
+    const d = await dealerWithWebhook('CHASE');
+    const { receiver } = d;
     const lead = await hotLead(d.territory);
     await eventually(async () => receiver.taken('handoff.offered').requests[0]);
     expect((await sys.api({ method: 'POST', url: `/v1/journeys/${lead.journeyId}/accept` }, d.key)).statusCode).toBe(200);
@@ -332,7 +322,7 @@ describe('a dealer with ADF e-mail into its CRM', () => {
     expect(put.json().webhookSecret).toBeUndefined();
     const lead = await hotLead(d.territory);
 
-    const mail = await eventually(async () => mails.find((m) => m.to === inbox && m.subject.includes(lead.journeyId)));
+    const mail = await eventually(async () => smtp.inbox.find((m) => m.to === inbox && m.subject.includes(lead.journeyId)));
     expect(mail.subject).toBe(`New lead: ID.7 Pro (${lead.journeyId})`);
     const [prospect] = parseAdf(mail.text);
     const original = await sys.db.lead.findFirstOrThrow({ where: { customerId: lead.customerId } });
