@@ -4,6 +4,7 @@
 // (space-separated signatures), so a receiver may switch at any moment within the grace period.
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { refusedTarget } from './targets.js';
 
 /** A new signing secret in the convention's form: `whsec_` + base64 of 24 random bytes. */
 export function newSigningSecret(): string {
@@ -22,6 +23,8 @@ export interface WebhookAnswer {
 
 /** POSTs one signed event; the receiver's status, or why there was none. Never throws. */
 export async function postWebhook(url: string, id: string, body: string, secrets: readonly string[], timeoutMs: number): Promise<WebhookAnswer> {
+  const refused = await refusedTarget(new URL(url));
+  if (refused) return { statusCode: null, error: `not sent: ${refused}` };
   try {
     const res = await fetch(url, {
       method: 'POST',

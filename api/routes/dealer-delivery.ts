@@ -4,14 +4,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEALER_NOTICE_KINDS, DELIVERY_CHANNELS } from '../../domain/dealer-notices.js';
+import { isInternalAddress, LOCAL_HOSTS } from '../../delivery/targets.js';
 import { newSigningSecret } from '../../delivery/webhooks.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { email } from '../../platform/validation.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { DealerId } from './dealers.js';
-
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const parsedUrl = (raw: string): URL | null => {
   try {
@@ -21,7 +20,7 @@ const parsedUrl = (raw: string): URL | null => {
   }
 };
 
-/** HTTPS, or plain HTTP to this machine (a developer's listener); no credentials in the URL. */
+/** HTTPS, or plain HTTP to this machine (a developer's listener); no credentials, no private network (delivery/targets.ts). */
 export const webhookUrl = () =>
   z
     .string()
@@ -36,6 +35,10 @@ export const webhookUrl = () =>
       const url = parsedUrl(raw);
       return !url || (!url.username && !url.password);
     }, 'no user name or password in the URL (requests are signed instead)')
+    .refine((raw) => {
+      const url = parsedUrl(raw);
+      return !url || LOCAL_HOSTS.has(url.hostname) || !isInternalAddress(url.hostname);
+    }, 'not an address inside a private network')
     .meta({ format: 'uri', maxLength: 2000 });
 
 const DeliverySettingsBody = z

@@ -23,6 +23,33 @@ const Erasure = z
 const ErasureAnswer = z.object({ customerId: z.string(), stage: z.literal('ERASED'), erasedAt: z.string() });
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+const nullable = z.string().nullable();
+const Owner = z.object({ owner: z.string(), dealerId: nullable });
+
+/** Everything held about a person (GDPR Art. 15). After erasure the same shape with the personal fields empty. */
+const CustomerExport = z
+  .object({
+    customerId: z.string(), exportedAt: z.string(), erased: z.boolean(),
+    contact: z.object({ firstName: nullable, lastName: nullable, email: nullable, phone: nullable, postalCode: nullable, country: nullable, since: z.string() }),
+    leads: z.array(z.object({
+      leadId: z.string(), source: z.string(), campaign: nullable, event: nullable, interestModel: nullable, timeframe: nullable, message: nullable,
+      preferredDealerId: nullable, receivedAt: z.string(),
+    })),
+    journey: z.object({ journeyId: z.string(), stage: z.string(), owner: z.string(), dealerId: nullable, startedAt: z.string(), stageChangedAt: z.string() }).nullable(),
+    consent: z.object({ optedOut: z.boolean(), withdrawnChannels: z.array(z.string()) }).nullable().describe("As the journey knows it; null when the journey cannot be asked"),
+    serviceVisits: z.number().int().nullable(),
+    communications: z.array(z.object({
+      communicationId: z.string(), sender: z.object({ kind: z.string(), dealerId: nullable }), purpose: z.string(), channel: z.string(), templateId: z.string(),
+      variables: z.unknown(), status: z.string(), reason: nullable, sentAt: nullable, createdAt: z.string(),
+      log: z.array(z.object({ kind: z.string(), decision: nullable, reason: nullable, outcome: nullable, transport: nullable, at: z.string() })),
+    })),
+    ownership: z.array(z.object({ from: Owner.nullable(), to: Owner, reason: z.string(), actor: z.string(), at: z.string() })),
+    handoffs: z.array(z.object({ dealerId: z.string(), kind: z.string(), reason: nullable, at: z.string() })),
+    dealerNotices: z.array(z.object({ dealerId: z.string(), kind: z.string(), reason: nullable, occurredAt: z.string() })),
+    sales: z.array(z.object({ dealerId: z.string(), vin: z.string(), model: z.string(), soldOn: z.string(), price: z.number().nullable(), at: z.string() })),
+    tasks: z.array(z.object({ assignee: z.string(), kind: z.string(), detail: nullable, status: z.string(), dueAt: z.string() })),
+  })
+  .meta({ id: 'CustomerExport' });
 
 export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Client }): FastifyPluginAsyncZod => async (app) => {
   /** The erasure as the read model has it, once the journey recorded it. */
@@ -70,7 +97,7 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
       tags: ['privacy'],
       summary: 'Everything held about the customer, as JSON (GDPR Art. 15); after erasure only the pseudonymous remainder',
       params: CustomerParams,
-      response: { 200: z.record(z.string(), z.unknown()).describe('contact, leads, journey, consent, communications, ownership, hand-offs, dealer notices, sales, tasks'), 400: Problem, 404: Problem },
+      response: { 200: CustomerExport, 400: Problem, 404: Problem, 503: Problem },
     },
   }, async (request, reply) => {
     const { id } = request.params;

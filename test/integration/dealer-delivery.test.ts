@@ -351,6 +351,8 @@ describe('delivery settings refuse what cannot work', () => {
     [{ webhookUrl: 'http://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'https:// (http:// only for localhost)'],
     [{ webhookUrl: 'ftp://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'an absolute http(s) URL'],
     [{ webhookUrl: 'https://user:pw@crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'no user name or password'],
+    [{ webhookUrl: 'https://169.254.169.254/latest/meta-data', adfEmail: null }, 'webhookUrl', 'not an address inside a private network'],
+    [{ webhookUrl: 'https://10.20.30.40/hook', adfEmail: null }, 'webhookUrl', 'not an address inside a private network'],
     [{ webhookUrl: null, adfEmail: 'not-an-address' }, 'adfEmail', ''],
     [{ webhookUrl: null }, 'adfEmail', ''],
   ])('%j → 400 naming %s, nothing stored', async (payload, field, message) => {
