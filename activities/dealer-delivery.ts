@@ -10,11 +10,9 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
 
-
-
 export interface DealerDeliveryDeps {
   db: PrismaClient;
-  /** Starts each delivery's workflow; without it notices are recorded and left PENDING (redeliver starts them). */
+  /** Starts each delivery's workflow. Every worker process has it; only the time-skipping tests run without (notices recorded, nothing sent). */
   temporal?: Client;
   taskQueue?: string;
   delivery?: Partial<NoticeContext> & { schedule?: DeliverySchedule; webhookTimeoutMs?: number; email?: MessageTransport; fromAddress?: string };
