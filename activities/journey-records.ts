@@ -96,6 +96,8 @@ export function createRecordsActivities({ db }: RecordsDeps) {
         db.lead.updateMany({ where: { customerId }, data: { message: null, idempotencyKey: null, requestHash: null } }),
         // Template variables may hold personal details too.
         db.communication.updateMany({ where: { customerId }, data: { variables: {} } }),
+        // Consent proof stays (what was agreed, when, with which wording); the browser's address goes.
+        db.consentRecord.updateMany({ where: { customerId }, data: { ip: null, userAgent: null } }),
       ]);
     },
   };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { ConsentGiven } from '../domain/consent.js';
 import { journeyIdFor } from '../domain/journey.js';
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
@@ -31,6 +32,8 @@ export interface IncomingLead {
   };
   receivedAt?: string;
   preferredDealerId?: string;
+  /** Consents given with this lead; stored with their proof in the consent records. */
+  consents?: ConsentGiven[];
 }
 
 export interface IntakeResult {
@@ -142,6 +145,14 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
               requestHash,
             },
           });
+          if (lead.consents?.length) {
+            await tx.consentRecord.createMany({
+              data: lead.consents.map((c) => ({
+                customerId, leadId: created.id, channel: c.channel, purpose: c.purpose, granted: c.granted, wordingId: c.wordingId, method: c.method,
+                capturedAt: c.capturedAt ? new Date(c.capturedAt) : created.receivedAt,
+              })),
+            });
+          }
           return { customerId, leadId: created.id, receivedAt: created.receivedAt };
         });
       } catch (error) {

@@ -1,6 +1,7 @@
 // The shape of one lead, whichever door it comes in by: the JSON API, an ADF prospect,
 // a fair-file row (zod; the API documents it in OpenAPI from the same schema).
 import { z } from 'zod';
+import { CONSENT_CHANNELS, CONSENT_METHODS, CONSENT_PURPOSES } from '../domain/consent.js';
 import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
 import { email, pastInstant, text } from '../platform/validation.js';
 import type { IncomingLead } from './lead-intake.js';
@@ -33,6 +34,18 @@ export const LeadBody = z
       .meta({ anyOf: [{ required: ['email'] }, { required: ['phone'] }], description: 'At least an e-mail address or a phone number' }),
     receivedAt: pastInstant().optional().describe('When the customer sent it; not in the future, not before 2000. Default: now'),
     preferredDealerId: text(64).optional().describe('The dealer the customer chose; offered the hand-off first'),
+    consents: z
+      .array(z.strictObject({
+        channel: z.enum(CONSENT_CHANNELS),
+        purpose: z.enum(CONSENT_PURPOSES).describe('MARKETING: advertising; SALES_CONTACT: contact about this inquiry'),
+        granted: z.boolean(),
+        wordingId: text(100).describe('Id and version of the consent wording the person was shown, e.g. web-2026-03-de'),
+        method: z.enum(CONSENT_METHODS),
+        capturedAt: pastInstant().optional().describe("When the person gave it; the lead's time when not given"),
+      }))
+      .max(20)
+      .optional()
+      .describe('What the person agreed to (or declined) with this lead, kept with its proof'),
   })
   .meta({ id: 'Lead' });
 

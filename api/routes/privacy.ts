@@ -37,6 +37,10 @@ const CustomerExport = z
     })),
     journey: z.object({ journeyId: z.string(), stage: z.string(), owner: z.string(), dealerId: nullable, startedAt: z.string(), stageChangedAt: z.string() }).nullable(),
     consent: z.object({ optedOut: z.boolean(), withdrawnChannels: z.array(z.string()) }).nullable().describe("As the journey knows it; null when the journey cannot be asked"),
+    consentRecords: z.array(z.object({
+      channel: z.string(), purpose: z.string(), granted: z.boolean(), wordingId: z.string(), method: z.string(), capturedAt: z.string(),
+      ip: nullable, userAgent: nullable, leadId: nullable, recordedAt: z.string(),
+    })).describe('Consents as given, with their proof, oldest first'),
     serviceVisits: z.number().int().nullable(),
     communications: z.array(z.object({
       communicationId: z.string(), sender: z.object({ kind: z.string(), dealerId: nullable }), purpose: z.string(), channel: z.string(), templateId: z.string(),
@@ -104,7 +108,7 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     const customer = await db.customer.findUnique({ where: { id } });
     if (!customer) return sendNotFound(reply, 'customer', id);
     const journeyId = journeyIdFor(id);
-    const [journey, leads, communications, ownership, handoffs, notices, sales, tasks] = await Promise.all([
+    const [journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents] = await Promise.all([
       db.journey.findUnique({ where: { customerId: id } }),
       db.lead.findMany({ where: { customerId: id }, orderBy: { receivedAt: 'asc' } }),
       db.communication.findMany({ where: { customerId: id }, orderBy: { createdAt: 'asc' }, include: { log: { orderBy: { at: 'asc' } } } }),
@@ -113,6 +117,7 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
       db.dealerNotice.findMany({ where: { journeyId }, orderBy: { occurredAt: 'asc' } }),
       db.sale.findMany({ where: { customerId: id }, orderBy: { at: 'asc' } }),
       db.journeyTask.findMany({ where: { journeyId }, orderBy: { dueAt: 'asc' } }),
+      db.consentRecord.findMany({ where: { customerId: id }, orderBy: [{ capturedAt: 'asc' }, { recordedAt: 'asc' }] }),
     ]);
     // Consent and service as the journey knows them (it is the authority); none once it has ended.
     let state: JourneyState | null = null;
@@ -135,6 +140,10 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
       })),
       journey: journey ? { journeyId, stage: journey.stage, owner: journey.owner, dealerId: journey.dealerId, startedAt: journey.startedAt.toISOString(), stageChangedAt: journey.stageChangedAt.toISOString() } : null,
       consent: state ? { optedOut: state.optedOut ?? false, withdrawnChannels: state.communications.withdrawn } : null,
+      consentRecords: consents.map((r) => ({
+        channel: r.channel, purpose: r.purpose, granted: r.granted, wordingId: r.wordingId, method: r.method, capturedAt: r.capturedAt.toISOString(),
+        ip: r.ip, userAgent: r.userAgent, leadId: r.leadId, recordedAt: r.recordedAt.toISOString(),
+      })),
       serviceVisits: state?.serviceVisits ?? null,
       communications: communications.map((c) => ({
         communicationId: c.id, sender: { kind: c.senderKind, dealerId: c.senderDealerId }, purpose: c.purpose, channel: c.channel, templateId: c.templateId,

@@ -28,7 +28,7 @@ let configFile = '';
  * invalid input refused) still holds for them.
  */
 const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
-  ['POST', '/v1/leads', 'receivedAt must not be in the future; phone numbers are checked by libphonenumber; preferredDealerId must name an active dealer'],
+  ['POST', '/v1/leads', 'receivedAt and consents[].capturedAt must not be in the future; phone numbers are checked by libphonenumber; preferredDealerId must name an active dealer'],
   ['POST', '/v1/leads/adf', 'the body is an ADF XML document'],
   ['POST', '/v1/imports', 'the body is a CSV or JSON file; the event date must not be in the future'],
   ['POST', '/v1/journeys/{id}/sale', 'soldOn must not be in the future'],

@@ -34,8 +34,14 @@ async function lead(timeframe: 'NOW' | 'LATER', extra: Record<string, unknown> =
 const stateOf = (journeyId: string) => sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
 
 describe('export: everything held about a person', () => {
-  it('contact, leads, consent, ledger, hand-offs, what dealers were told, sales', async () => {
-    const c = await lead('NOW');
+  it('contact, leads, consent with its proof, ledger, hand-offs, what dealers were told, sales', async () => {
+    const c = await lead('NOW', {
+      consents: [
+        { channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'web-2026-03-de', method: 'WEB_FORM', capturedAt: '2026-11-20T09:15:00.000Z' },
+        { channel: 'PHONE', purpose: 'SALES_CONTACT', granted: true, wordingId: 'web-2026-03-de', method: 'WEB_FORM' },
+        { channel: 'SMS', purpose: 'MARKETING', granted: false, wordingId: 'web-2026-03-de', method: 'WEB_FORM' },
+      ],
+    });
     await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'FAIR', event: 'IAA', contact: { email: c.email } } });
     await sys.api({ method: 'POST', url: `/v1/customers/${c.customerId}/consent`, payload: { channel: 'SMS', granted: false } });
     await eventually(async () => ((await sys.db.journey.findUnique({ where: { id: c.journeyId } }))?.offeredDealerId === dealerId ? true : undefined));
@@ -55,10 +61,29 @@ describe('export: everything held about a person', () => {
       sales: [{ dealerId, vin: 'WVWZZZE1ZRP0PV001', model: 'ID.3', soldOn: '2026-11-20', price: 39900 }],
     });
     expect(data.leads.map((l: { source: string }) => l.source)).toEqual(['WEB_FORM', 'FAIR']);
+    expect(data.consentRecords).toEqual([
+      expect.objectContaining({ channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'web-2026-03-de', method: 'WEB_FORM', capturedAt: '2026-11-20T09:15:00.000Z', leadId: data.leads[0].leadId }),
+      expect.objectContaining({ channel: 'PHONE', purpose: 'SALES_CONTACT', granted: true, capturedAt: data.leads[0].receivedAt }),
+      expect.objectContaining({ channel: 'SMS', purpose: 'MARKETING', granted: false }),
+    ]);
     expect(data.leads[0]).toMatchObject({ campaign: 'winter', interestModel: 'ID.3', message: 'Please call after 6pm' });
     expect(data.ownership.map((o: { reason: string }) => o.reason)).toEqual(['HANDOFF_ACCEPTED', 'SOLD']);
     expect(data.handoffs.map((h: { kind: string }) => h.kind)).toEqual(['OFFERED', 'ACCEPTED']);
     expect(data.dealerNotices.map((n: { kind: string }) => n.kind)).toEqual(['handoff.offered', 'customer.assigned']);
+  });
+
+  it('a consent that cannot be true is a 400 naming it, and nothing of the lead is stored', async () => {
+    const email = `pv.bad.${randomUUID().slice(0, 8)}@example.com`;
+    for (const [consent, field] of [
+      [{ channel: 'FAX', purpose: 'MARKETING', granted: true, wordingId: 'w1', method: 'WEB_FORM' }, 'consents.0.channel'],
+      [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true, method: 'WEB_FORM' }, 'consents.0.wordingId'],
+      [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'w1', method: 'WEB_FORM', capturedAt: '2999-01-01T00:00:00Z' }, 'consents.0.capturedAt'],
+    ] as const) {
+      const res = await sys.api({ method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email }, consents: [consent] } });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors[0].field).toBe(field);
+    }
+    expect(await sys.db.customer.findUnique({ where: { emailNormalized: email } })).toBeNull();
   });
 
   it('is for the OEM and ops only: a dealer, even the customer\'s own, gets 403; an unknown customer 404', async () => {
@@ -88,6 +113,7 @@ describe('erasure by the privacy desk', () => {
       journey: { stage: 'ERASED', owner: 'OEM' },
     });
     expect(data.leads[0]).toMatchObject({ source: 'WEB_FORM', message: null });
+    expect(data.consentRecords).toEqual([]);
     expect(JSON.stringify(data)).not.toContain(c.email);
     expect(data.ownership.at(-1)).toMatchObject({ reason: 'ERASURE: CUSTOMER_REQUEST (PRV-2026-0042)', actor: expect.stringMatching(/^ops:/) });
     // The dealer the offer waited on is told to stop, with why.
