@@ -3,6 +3,7 @@
  * Pure: a decision is a function of the journey's state, the request, the time and
  * the policy. Suppressions are final; deferrals name the time the message may go.
  */
+import { missingConsent } from './consent.js';
 import type { JourneyState } from './journey.js';
 import {
   CAPPED,
@@ -21,6 +22,8 @@ export interface ContactPolicy {
   customerTimeZone: string;
   /** 1: OEM service reminders and surveys may go out in the name of the dealer who owns the customer. */
   oemMayActForDealer: number;
+  /** Under an opt-in regime, sales contact about the customer's own inquiry is allowed this long after it without a consent. */
+  salesContactWindowMs: number;
 }
 
 /** Purposes that must reach the customer whatever their marketing choices. */
@@ -97,7 +100,8 @@ function capFreeFrom(at: number, sent: CommunicationsState['sent'], policy: Cont
 }
 
 /**
- * The decision for one message, now. Order: erased, reachable, consent and opt-out,
+ * The decision for one message, now. Order: erased, reachable, opt-out, consent (withdrawn
+ * channels; the legal regime of the customer's country where the journey knows it),
  * who may speak (owner, sales, cool-down), then timing (not-before, cap across all
  * senders, quiet hours), which defers rather than drops.
  */
@@ -113,6 +117,11 @@ export function decideCommunication(
   const essential = ESSENTIAL.includes(request.purpose);
   if (state.optedOut && !essential) return suppressed('OPTED_OUT');
   if (communications.withdrawn.includes(request.channel) && request.purpose !== 'LEGAL') return suppressed('NO_CONSENT');
+  if (state.consent) {
+    const facts = { existingCustomer: Boolean(state.vehicle), lastInquiryAt: state.leads.at(-1)?.receivedAt ?? null };
+    const missing = missingConsent(state.consent, request.purpose, request.channel, facts, now, policy.salesContactWindowMs);
+    if (missing) return { decision: 'SUPPRESSED', reason: 'NO_CONSENT', missingConsent: missing };
+  }
 
   const speaker = whoMaySpeak(state, request, now, policy);
   if (speaker.decision !== 'ALLOWED') return speaker;

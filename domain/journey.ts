@@ -1,4 +1,5 @@
 import { EMPTY_COMMUNICATIONS, type CommunicationsState } from './messages.js';
+import type { ConsentState } from './consent.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
 
 /**
@@ -75,6 +76,8 @@ export interface JourneyState {
   complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
   ownershipCycleEndsAt?: string | null;
   optedOut?: boolean;
+  /** The customer's consents under their country's law; absent for journeys from before the consent rules (opt-out, as then). */
+  consent?: ConsentState | null;
   /** Engagements recorded while nurtured; they raise the score. */
   engagements: number;
   /** Contact arbitration: recent sends, messages waiting, decisions, withdrawn channels. */

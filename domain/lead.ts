@@ -1,3 +1,5 @@
+import type { ConsentStatement, LegalRegime } from './consent.js';
+
 /** Where a lead came from. Mirrors the LeadSource enum in prisma/schema.prisma. */
 export const LEAD_SOURCES = ['WEB_FORM', 'FAIR', 'ROADSHOW', 'ADF', 'DEALER_WALKIN', 'PHONE'] as const;
 export type LeadSource = (typeof LEAD_SOURCES)[number];
@@ -25,4 +27,8 @@ export interface LeadCaptured {
   preferredDealerId?: string;
   /** ISO-8601 time the lead was received. */
   receivedAt: string;
+  /** The marketing law of the customer's country (leads before the consent rules carry none). */
+  consentRegime?: LegalRegime;
+  /** What the person agreed to or declined with this lead; the proof stays in the consent records. */
+  consents?: ConsentStatement[];
 }

@@ -8,6 +8,15 @@ export type Purpose = (typeof PURPOSES)[number];
 export const CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'IN_VEHICLE'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** MARKETING: advertising; SALES_CONTACT: being contacted about one's own inquiry. */
+export const CONSENT_PURPOSES = ['MARKETING', 'SALES_CONTACT'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+/** The consent a suppressed message lacked: for this channel, for this purpose. */
+export interface MissingConsent {
+  channel: Channel;
+  purpose: ConsentPurpose;
+}
+
 export type Sender = { kind: 'OEM' } | { kind: 'DEALER'; dealerId: string };
 
 /** What the journey sees of a request: no template variables, no addresses (no personal data in history). */
@@ -32,7 +41,8 @@ export type CommunicationDecision =
   /** `onBehalfOf`: OEM content sent in the name of the dealer who owns the customer. */
   | { decision: 'ALLOWED'; onBehalfOf?: string }
   | { decision: 'DEFERRED'; reason: DeferralReason; until: string }
-  | { decision: 'SUPPRESSED'; reason: SuppressionReason };
+  /** `missingConsent` with NO_CONSENT under the legal regime (journeys that know the customer's consents). */
+  | { decision: 'SUPPRESSED'; reason: SuppressionReason; missingConsent?: MissingConsent };
 
 /** What the journey keeps to arbitrate: messages sent within the cap window, and those waiting. */
 export interface CommunicationsState {

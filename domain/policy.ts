@@ -36,6 +36,8 @@ export interface JourneyPolicy extends ContactPolicy {
   ownershipCycleMs: number;
   /** Repeat leads within this window raise the score. */
   repeatInterestWindowMs: number;
+  /** A double opt-in confirmation link works this long; an unconfirmed consent lapses after it. */
+  consentConfirmationWindowMs: number;
 }
 
 export const DEFAULT_POLICY: JourneyPolicy = {
@@ -51,6 +53,8 @@ export const DEFAULT_POLICY: JourneyPolicy = {
   complaintBackstopMs: 14 * DAY,
   ownershipCycleMs: 4 * 365 * DAY,
   repeatInterestWindowMs: 90 * DAY,
+  consentConfirmationWindowMs: 7 * DAY,
+  salesContactWindowMs: 90 * DAY,
   contactCapMax: 3,
   contactCapWindowMs: 7 * DAY,
   quietHoursStartMinute: 21 * 60,

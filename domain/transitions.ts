@@ -1,9 +1,10 @@
 import { addOpenTime, type BusinessHours } from './business-hours.js';
 import { arbitrate, type CommunicationEffect } from './communications.js';
-import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState } from './messages.js';
+import { confirmed, consentKey, withStatements, withdrawn as consentWithdrawn, type ConsentKey, type ConsentState } from './consent.js';
+import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState, type ConsentPurpose } from './messages.js';
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type ErasureGround, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
-import type { JourneyPolicy } from './policy.js';
+import { DEFAULT_POLICY, type JourneyPolicy } from './policy.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
 export type JourneyEvent = { at: string } & (
@@ -43,7 +44,10 @@ export type JourneyEvent = { at: string } & (
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
   | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
   | { type: 'DEFERRED_MESSAGE_DUE' }
-  | { type: 'CONSENT_CHANGED'; channel: Channel | 'ALL'; granted: boolean }
+  /** With `purpose`: that consent only (an unsubscribe, a withdrawal); without: the whole channel, as before. */
+  | { type: 'CONSENT_CHANGED'; channel: Channel | 'ALL'; granted: boolean; purpose?: ConsentPurpose }
+  /** The person clicked the confirmation link (double opt-in). */
+  | { type: 'CONSENT_CONFIRMED'; channel: Channel; purpose: ConsentPurpose }
 );
 export type JourneyEventType = JourneyEvent['type'];
 /** An event before the workflow stamps it with the time it applies it. */
@@ -63,6 +67,8 @@ export type JourneyEffect =
   | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' }
   | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null }
   | { type: 'ERASE_PERSONAL_DATA' }
+  /** A consent waits for the person's click: send the confirmation request (the link works until `until`). */
+  | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string }
   | CommunicationEffect;
 
 export interface Owner {
@@ -89,7 +95,8 @@ const SYSTEM = 'journey';
 const NO_OFFER_YET: NonNullable<JourneyState['handoff']> = { dealerId: null, offeredAt: null, expiresAt: null, tried: [] };
 
 /** A journey comes into being with its first lead: stage CAPTURED, owned by the OEM. */
-export function startJourney(journeyId: string, customerId: string, lead: LeadCaptured, at: string): Transition {
+export function startJourney(journeyId: string, customerId: string, lead: LeadCaptured, at: string, policy: JourneyPolicy = DEFAULT_POLICY): Transition {
+  const consent = lead.consentRegime ? withStatements(null, lead.consentRegime, lead.consents ?? [], at, policy.consentConfirmationWindowMs) : null;
   const state: JourneyState = {
     journeyId,
     customerId,
@@ -104,11 +111,13 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     engagements: 0,
     communications: EMPTY_COMMUNICATIONS,
     ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
+    ...(consent ? { consent: consent.consent } : {}),
     startedAt: at,
     stageChangedAt: at,
     updatedAt: at,
   };
-  return { state, effects: [{ type: 'STAGE_CHANGED', from: null, to: 'CAPTURED' }, { type: 'READ_MODEL_CHANGED' }] };
+  const confirmations: JourneyEffect[] = (consent?.confirmationDue ?? []).map(({ key, until }) => ({ type: 'CONSENT_CONFIRMATION_DUE', key, until }));
+  return { state, effects: [{ type: 'STAGE_CHANGED', from: null, to: 'CAPTURED' }, ...confirmations, { type: 'READ_MODEL_CHANGED' }] };
 }
 
 /**
@@ -141,6 +150,11 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         // The customer's latest choice of dealer wins; their own dealer stays otherwise.
         ...(event.lead.preferredDealerId ? { preferredDealerId: event.lead.preferredDealerId } : {}),
       });
+      if (event.lead.consentRegime) {
+        const { consent, confirmationDue } = withStatements(state.consent, event.lead.consentRegime, event.lead.consents ?? [], event.at, policy.consentConfirmationWindowMs);
+        t.set({ consent });
+        for (const { key, until } of confirmationDue) t.effect({ type: 'CONSENT_CONFIRMATION_DUE', key, until });
+      }
       // New interest re-opens a disqualified or nurtured customer to scoring.
       if (state.stage === 'DISQUALIFIED') t.moveTo('QUALIFYING').set({ disqualifiedReason: null });
       if (state.stage === 'QUALIFYING' || state.stage === 'DISQUALIFIED') t.effect({ type: 'SCORE_LEADS' });
@@ -359,11 +373,29 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       return arbitrateInto(t, waiting, due.map((d) => ({ ...d.request, notBefore: null })), event.at, policy);
     }
     case 'CONSENT_CHANGED': {
+      if (event.purpose) {
+        // One consent: granted ones come with their proof through a lead, so this is a withdrawal.
+        if (event.granted) refuse('a consent is given with its proof (a lead, a web form), not by a signal');
+        // Journeys from before the consent rules followed opt-out rules: they keep them, with this refusal.
+        let consent: ConsentState = state.consent ?? { regime: 'OPT_OUT', granted: [], refused: [], awaitingConfirmation: [] };
+        const channels: readonly Channel[] = event.channel === 'ALL' ? CHANNELS : [event.channel];
+        for (const ch of channels) consent = consentWithdrawn(consent, consentKey(ch, event.purpose));
+        if (state.consent && sameConsent(consent, state.consent)) return t.unchanged();
+        return t.set({ consent }).done();
+      }
       const c = state.communications;
       const channels: readonly Channel[] = event.channel === 'ALL' ? CHANNELS : [event.channel];
       const withdrawn = event.granted ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
       if (withdrawn.length === c.withdrawn.length && withdrawn.every((ch) => c.withdrawn.includes(ch))) return t.unchanged();
       return t.set({ communications: { ...c, withdrawn } }).done();
+    }
+
+    case 'CONSENT_CONFIRMED': {
+      const key = consentKey(event.channel, event.purpose);
+      if (state.consent?.granted.includes(key)) return t.unchanged(); // a second click
+      const consent = state.consent ? confirmed(state.consent, key, event.at) : null;
+      if (!consent) refuse(`no confirmation of ${key} is awaited (withdrawn since, or expired)`);
+      return t.set({ consent }).done();
     }
 
     case 'OPTED_OUT':
@@ -477,6 +509,10 @@ function arbitrateInto(t: Builder, start: CommunicationsState, requests: Communi
   const { communications, effects } = arbitrate(t.current, start, requests, at, policy);
   for (const effect of effects) t.effect(effect);
   return t.set({ communications }).done();
+}
+
+function sameConsent(a: ConsentState, b: ConsentState): boolean {
+  return a.regime === b.regime && a.granted.join() === b.granted.join() && a.refused.join() === b.refused.join() && a.awaitingConfirmation.length === b.awaitingConfirmation.length;
 }
 
 function plus(at: string, ms: number): string {

@@ -1,7 +1,8 @@
 // The shape of one lead, whichever door it comes in by: the JSON API, an ADF prospect,
 // a fair-file row (zod; the API documents it in OpenAPI from the same schema).
 import { z } from 'zod';
-import { CONSENT_CHANNELS, CONSENT_METHODS, CONSENT_PURPOSES } from '../domain/consent.js';
+import { CAPTURE_METHODS, CONSENT_CHANNELS } from '../domain/consent.js';
+import { CONSENT_PURPOSES } from '../domain/messages.js';
 import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
 import { email, pastInstant, text } from '../platform/validation.js';
 import type { IncomingLead } from './lead-intake.js';
@@ -40,7 +41,7 @@ export const LeadBody = z
         purpose: z.enum(CONSENT_PURPOSES).describe('MARKETING: advertising; SALES_CONTACT: contact about this inquiry'),
         granted: z.boolean(),
         wordingId: text(100).describe('Id and version of the consent wording the person was shown, e.g. web-2026-03-de'),
-        method: z.enum(CONSENT_METHODS),
+        method: z.enum(CAPTURE_METHODS),
         capturedAt: pastInstant().optional().describe("When the person gave it; the lead's time when not given"),
       }))
       .max(20)

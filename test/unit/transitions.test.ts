@@ -21,7 +21,8 @@ function run(state: JourneyState, ...events: PendingEvent[]): JourneyState {
 }
 
 // One representative journey per stage, reached through the rules themselves.
-const captured = startJourney('journey-c', 'c', lead('l1'), T0).state;
+// The customer asked for e-mail marketing on the form: the confirmation click is awaited in every stage.
+const captured = startJourney('journey-c', 'c', { ...lead('l1'), consentRegime: 'OPT_IN', consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true }] }, T0).state;
 const qualifying = run(captured, { type: 'QUALIFICATION_STARTED' });
 const disqualified = run(qualifying, { type: 'DISQUALIFIED', reason: 'test lead' });
 const handedOff = run(qualifying, { type: 'LEAD_SCORED', score: 90 }, { type: 'HANDOFF_OFFERED', dealerId: 'd1' });
@@ -65,21 +66,22 @@ const events: Record<JourneyEventType, PendingEvent> = {
   DEFERRED_MESSAGE_DUE: { type: 'DEFERRED_MESSAGE_DUE' },
   CONSENT_CHANGED: { type: 'CONSENT_CHANGED', channel: 'SMS', granted: false },
   SALE_MATCHED: { type: 'SALE_MATCHED', dealerId: 'd2', vehicle },
+  CONSENT_CONFIRMED: { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING' },
 };
 
 type Outcome = JourneyStage | 'x'; // x = refused
 const x = 'x' as const;
 // Columns follow the order of `events` above.
 const table: Record<JourneyStage, Outcome[]> = {
-  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  CONSENT  MATCHED
-  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', x],
-  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED'],
-  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x],
-  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED'],
-  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED'],
-  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED'],
-  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED'],
-  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  CONSENT  MATCHED  CONFIRMED
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED'],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING'],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED'],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF'],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED'],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES'],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED'],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
 };
 
 describe('applyJourneyEvent: every stage × every event', () => {
