@@ -126,7 +126,8 @@ describe('a promotion to an EU lead in the journey', () => {
   });
 
   it('journeys from before the consent rules keep opt-out rules; an unsubscribe still holds for them', () => {
-    const { consentRegime: _r, consents: _c, ...oldLead } = lead;
+    const { leadId, source, hasEmail, hasPhone, hasPostalCode, receivedAt } = lead;
+    const oldLead: LeadCaptured = { leadId, source, hasEmail, hasPhone, hasPostalCode, receivedAt };
     const old = run(startJourney('journey-o', 'o', oldLead, T, policy).state, T, { type: 'QUALIFICATION_STARTED' });
     expect(old.consent).toBeUndefined();
     expect(decideCommunication(old, promotion, T, policy)).toEqual({ decision: 'ALLOWED' });
