@@ -1,6 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { pino, type Logger } from 'pino';
+import { consentLinks as makeConsentLinks, partsOf, type ConsentLinks } from '../consent/links.js';
 import { storeCommunicationRequest } from '../communications/requests.js';
+import { consentPurposeOf, type ConsentKey } from '../domain/consent.js';
+import { DEV_CONSENT_LINK_SECRET } from '../platform/config.js';
 import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type CommunicationRequest } from '../domain/messages.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { renderMessage } from '../communications/templates.js';
@@ -15,12 +18,15 @@ export interface CommunicationDeps {
   log?: Logger;
   /** Links the journey's own surveys and service reminders carry. */
   journeyMessageLinks?: { surveyUrl: string; serviceBookingUrl: string };
+  /** Signs the confirmation and unsubscribe links; the dev secret and local API when not given. */
+  consentLinks?: ConsentLinks;
 }
 
 /** The journey's decisions and the sending of allowed messages, with a log of both. */
 export function createCommunicationActivities({
   db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }),
   journeyMessageLinks = { surveyUrl: 'https://survey.lead-to-loyalty.dev/s/', serviceBookingUrl: 'https://service.lead-to-loyalty.dev/book' },
+  consentLinks = makeConsentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }),
 }: CommunicationDeps) {
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
 
@@ -40,12 +46,19 @@ export function createCommunicationActivities({
       await storeCommunicationRequest(db, { ...m, requestedBy: 'journey', variables });
     },
 
+    /** Stores the double opt-in request with its signed link, before the journey decides on sending it. */
+    async prepareConsentConfirmation(m: CommunicationRequest & { customerId: string; journeyId: string; key: ConsentKey; until: string }): Promise<void> {
+      const { key, until, ...request } = m;
+      const confirmUrl = await consentLinks.confirmationUrl({ customerId: m.customerId, ...partsOf(key), until });
+      await storeCommunicationRequest(db, { ...request, requestedBy: 'journey', variables: { confirmUrl } });
+    },
+
     async recordCommunicationDecision({ key, communicationId, decision, at }: { key: string; communicationId: string; decision: CommunicationDecision; at: string }): Promise<void> {
       const until = decision.decision === 'DEFERRED' ? new Date(decision.until) : null;
       const reason = decision.decision === 'ALLOWED' ? null : decision.reason;
       await db.$transaction([
         db.communicationLog.createMany({
-          data: [{ key: `${key}:${communicationId}`, communicationId, kind: 'DECISION', decision: decision.decision, reason, until, at: new Date(at), detail: decision.decision === 'ALLOWED' && decision.onBehalfOf ? `on behalf of ${decision.onBehalfOf}` : null }],
+          data: [{ key: `${key}:${communicationId}`, communicationId, kind: 'DECISION', decision: decision.decision, reason, until, at: new Date(at), detail: detailOf(decision) }],
           skipDuplicates: true,
         }),
         // A send may already have completed (it runs beside the journey): never undo SENT.
@@ -81,8 +94,17 @@ export function createCommunicationActivities({
         ...(message.variables as Record<string, string>), firstName: customer.firstName ?? '', senderName,
       });
       const transport = message.channel === 'EMAIL' ? out.email : out.other;
+      // Every message that rests on a consent (not transactional or legal ones) says how to withdraw it.
+      const consentPurpose = consentPurposeOf(message.purpose as CommunicationRequest['purpose']);
+      const unsubscribeUrl = consentPurpose
+        ? await consentLinks.unsubscribeUrl({ customerId: customer.id, channel: message.channel as Channel, purpose: consentPurpose, communicationId })
+        : undefined;
+      const body = unsubscribeUrl ? `${text}\n\n--\nNo more of these? Unsubscribe: ${unsubscribeUrl}` : text;
       try {
-        const { providerId } = await transport.send({ communicationId, channel: message.channel as Channel, to, from: `${senderName} <${oemSender.address}>`, subject, text });
+        const { providerId } = await transport.send({
+          communicationId, channel: message.channel as Channel, to, from: `${senderName} <${oemSender.address}>`, subject, text: body,
+          ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+        });
         await db.$transaction([
           logAttempt('SENT', transport.name, providerId),
           db.communication.update({ where: { id: communicationId }, data: { status: 'SENT', sentAt: new Date() } }),
@@ -94,4 +116,11 @@ export function createCommunicationActivities({
       }
     },
   };
+}
+
+/** What the log says beside the decision: on whose behalf, or which consent was missing. */
+function detailOf(decision: CommunicationDecision): string | null {
+  if (decision.decision === 'ALLOWED' && decision.onBehalfOf) return `on behalf of ${decision.onBehalfOf}`;
+  if (decision.decision === 'SUPPRESSED' && decision.missingConsent) return `missing consent ${decision.missingConsent.channel}:${decision.missingConsent.purpose}`;
+  return null;
 }

@@ -28,6 +28,9 @@ import { dealerRoutes } from './routes/dealers.js';
 import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
 import { salesReportRoutes } from './routes/sales-reports.js';
 import { privacyRoutes } from './routes/privacy.js';
+import { consentLinkRoutes } from './routes/consent-links.js';
+import { consentLinks, type ConsentLinks } from '../consent/links.js';
+import { DEV_CONSENT_LINK_SECRET } from '../platform/config.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
@@ -48,6 +51,8 @@ export interface AppDeps {
   deliverySchedule?: DeliverySchedule;
   /** Requests per key (or per address without a key) in each window. */
   rateLimit?: { max: number; windowMs: number };
+  /** Reads the confirmation and unsubscribe links in e-mails (the dev secret when not given). */
+  consentLinks?: ConsentLinks;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -164,6 +169,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
+  await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(healthRoutes(deps));

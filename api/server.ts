@@ -1,4 +1,5 @@
 // The API process: wires real dependencies into buildApp and listens.
+import { consentLinks } from '../consent/links.js';
 import { policyFromEnv } from '../domain/policy.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
@@ -16,6 +17,7 @@ if (process.env.JOURNEY_POLICY) await createJourneyPolicyStore(db).adopt(policyF
 const app = await buildApp({
   db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY,
   rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
+  consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

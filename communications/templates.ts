@@ -7,6 +7,8 @@ export interface MessageTemplate {
   text: string;
   /** Variables the request must supply (the customer's own details never are). */
   variables: readonly string[];
+  /** Sent by the journey itself only; not for API callers (its link is a signed capability). */
+  journeyOnly?: true;
 }
 
 export const TEMPLATES: Record<string, MessageTemplate> = {
@@ -35,12 +37,21 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
     text: 'Hello {{firstName}},\n\nwe look forward to seeing you on {{date}}.\n\n{{senderName}}',
     variables: ['date'],
   },
+  'consent-confirmation': {
+    subject: 'Please confirm: news from {{senderName}} by e-mail',
+    text: 'Hello {{firstName}},\n\nyou asked to hear from us by e-mail about offers and news. Please confirm with this link:\n{{confirmUrl}}\n\nIf it was not you, ignore this message: without your confirmation we will not send you advertising.\n\n{{senderName}}',
+    variables: ['confirmUrl'],
+    journeyOnly: true,
+  },
   'recall-notice': {
     subject: 'Important safety recall {{recallCode}}',
     text: 'Hello {{firstName}},\n\nyour vehicle is affected by recall {{recallCode}}. The repair is free of charge.\n\n{{senderName}}',
     variables: ['recallCode'],
   },
 };
+
+/** The templates API callers may ask for. */
+export const REQUESTABLE_TEMPLATES = Object.fromEntries(Object.entries(TEMPLATES).filter(([, t]) => !t.journeyOnly));
 
 /** Variables the template needs and the request lacks. */
 export function missingVariables(templateId: string, variables: Record<string, string>): string[] {

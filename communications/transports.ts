@@ -13,6 +13,8 @@ export interface OutboundMessage {
   from: string;
   subject: string;
   text: string;
+  /** The signed unsubscribe link of a marketing message (RFC 8058 one-click for e-mail). */
+  unsubscribeUrl?: string;
 }
 
 export interface MessageTransport {
@@ -25,7 +27,9 @@ export function smtpTransport(url: string, log: Logger): MessageTransport {
   return {
     name: 'smtp',
     async send(m) {
-      const info = await mailer.sendMail({ from: m.from, to: m.to, subject: m.subject, text: m.text, headers: { 'X-Communication-Id': m.communicationId } });
+      // RFC 8058: mail clients show "unsubscribe" and POST `List-Unsubscribe=One-Click` to the link.
+      const unsubscribe = m.unsubscribeUrl ? { 'List-Unsubscribe': `<${m.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {};
+      const info = await mailer.sendMail({ from: m.from, to: m.to, subject: m.subject, text: m.text, headers: { 'X-Communication-Id': m.communicationId, ...unsubscribe } });
       log.info({ communicationId: m.communicationId, messageId: info.messageId }, 'e-mail handed to SMTP');
       return { providerId: info.messageId ?? null };
     },

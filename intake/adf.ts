@@ -22,7 +22,7 @@ const parser = new XMLParser({
   textNodeName: '#text',
   parseTagValue: false,
   trimValues: true,
-  isArray: (name) => ['prospect', 'name', 'email', 'phone', 'id', 'vehicle', 'contact'].includes(name),
+  isArray: (name) => ['prospect', 'name', 'email', 'phone', 'id', 'vehicle', 'contact', 'consent'].includes(name),
 });
 
 type Node = Record<string, unknown>;
@@ -93,15 +93,30 @@ function mapProspect(prospect: Node, path: string): AdfProspect {
   const vendorId = text(list(vendor?.id)[0]);
   const vendorName = text(vendor?.vendorname);
 
+  // ADF 1.0 has no element for consent; providers that capture it send our documented
+  // extension, <customer><consent channel="email" purpose="marketing" wording="…">yes</consent>.
+  const consents = list(customer?.consent).map((c) => {
+    const node = asNode(c) ?? {};
+    const answer = text(c)?.toLowerCase();
+    return {
+      channel: String(node['@channel'] ?? '').toUpperCase().replace('-', '_'),
+      purpose: String(node['@purpose'] ?? '').toUpperCase().replace('-', '_'),
+      granted: answer === 'yes' || answer === 'true' ? true : answer === 'no' || answer === 'false' ? false : answer,
+      wordingId: node['@wording'],
+      method: 'LEAD_PROVIDER',
+    };
+  });
+
   // The same rules as a lead sent as JSON: one schema, whichever door a lead comes in by.
   const checked = checkLead({
+    ...(consents.length ? { consents } : {}),
     source: 'ADF',
     campaign: providerName,
     interest: model || timeframe || comments ? { model, timeframe, message: comments } : undefined,
     contact: { firstName, lastName, email, phone, postalCode: text(address?.postalcode), country },
     receivedAt: requestDate,
   });
-  if (!('lead' in checked)) throw new IntakeRejected(`${path}.${ADF_ELEMENT[checked.field] ?? checked.field}`, checked.message);
+  if (!('lead' in checked)) throw new IntakeRejected(`${path}.${adfElementOf(checked.field)}`, checked.message);
   return {
     lead: { ...checked.lead, ...(checked.lead.receivedAt ? { receivedAt: new Date(checked.lead.receivedAt).toISOString() } : {}) },
     ...(idValue ? { providerKey: `adf:${typeof idSource === 'string' ? idSource : providerName ?? 'unknown'}:${idValue}` } : {}),
@@ -122,7 +137,14 @@ const ADF_ELEMENT: Record<string, string> = {
   'contact.phone': 'customer.contact.phone',
   'contact.postalCode': 'customer.contact.address.postalcode',
   'contact.country': 'customer.contact.address.country',
+  consents: 'customer.consent',
 };
+
+function adfElementOf(field: string): string {
+  const consent = /^consents\.(\d+)\.(\w+)$/.exec(field);
+  if (consent) return `customer.consent[${consent[1]}].${({ wordingId: '@wording', granted: '#text' } as Record<string, string>)[consent[2]!] ?? `@${consent[2]}`}`;
+  return ADF_ELEMENT[field] ?? field;
+}
 
 /** <timeframe><latestdate> relative to the request: how soon they intend to buy. */
 function timeframeOf(timeframe: Node | undefined, receivedAt: string | undefined): PurchaseTimeframe | undefined {

@@ -22,6 +22,12 @@ export const IMPORT_TEMPLATE = {
   message: ['notes', 'comment', 'bemerkung', 'notiz'],
   campaign: ['kampagne'],
   preferredDealerId: ['dealer', 'dealer id', 'preferred dealer', 'händler', 'haendler'],
+  // Consents ticked on the sign-up sheet (yes/no; empty: not asked), and the id of the wording printed on it.
+  emailMarketing: ['e-mail marketing', 'newsletter', 'consent e-mail', 'einwilligung e-mail'],
+  smsMarketing: ['sms marketing', 'consent sms', 'einwilligung sms'],
+  phoneMarketing: ['phone marketing', 'consent phone', 'einwilligung telefon'],
+  postMarketing: ['post marketing', 'consent post', 'einwilligung post'],
+  consentWording: ['consent wording', 'wording id', 'einwilligungstext'],
 } as const;
 export type ImportField = keyof typeof IMPORT_TEMPLATE;
 
@@ -51,15 +57,36 @@ export function parseImportFile(content: string, format: ImportFormat): ImportFi
 export function columnOf(path: string): string {
   const leaf = path.split('.').at(-1) ?? path;
   if (leaf === 'contact') return 'email/phone'; // the intake's "no way to reach them"
+  if (leaf === 'wordingId') return 'consentWording';
   return leaf === 'interest' ? 'row' : leaf;
 }
 
 export type RowOutcome = { lead: IncomingLead } | { field: string; reason: string };
 
+const CONSENT_COLUMNS = { emailMarketing: 'EMAIL', smsMarketing: 'SMS', phoneMarketing: 'PHONE', postMarketing: 'POST' } as const;
+const YES = new Set(['yes', 'y', 'ja', 'j', 'x', 'true', '1']);
+const NO = new Set(['no', 'n', 'nein', 'false', '0']);
+
+/** The consents ticked in a row; a column that is neither yes nor no, or one without the wording, is the row's fault. */
+function consentsOf(v: ImportRow['values']): { consents: object[] } | { field: string; reason: string } {
+  const consents: object[] = [];
+  for (const [column, channel] of Object.entries(CONSENT_COLUMNS) as [keyof typeof CONSENT_COLUMNS, string][]) {
+    const answer = v[column]?.toLowerCase();
+    if (answer === undefined) continue;
+    if (!YES.has(answer) && !NO.has(answer)) return { field: column, reason: `"${v[column]}" is neither yes nor no` };
+    if (!v.consentWording) return { field: 'consentWording', reason: 'a consent needs the id of the wording the person signed' };
+    consents.push({ channel, purpose: 'MARKETING', granted: YES.has(answer), wordingId: v.consentWording, method: 'FAIR_SIGN_UP' });
+  }
+  return { consents };
+}
+
 /** One row as a lead for the event, checked with the same schema as the API. */
 export function leadFromRow(row: ImportRow, event: { source: LeadSource; name: string }): RowOutcome {
   const v = row.values;
+  const consent = consentsOf(v);
+  if ('field' in consent) return consent;
   const candidate = {
+    ...(consent.consents.length ? { consents: consent.consents } : {}),
     source: event.source,
     event: event.name,
     ...(v.campaign ? { campaign: v.campaign } : {}),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { ConsentGiven } from '../domain/consent.js';
+import { legalRegimeOf, type ConsentGiven, type ConsentStatement } from '../domain/consent.js';
 import { journeyIdFor } from '../domain/journey.js';
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
@@ -166,6 +166,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   /** Signal-with-start: the journey is created with its first lead, later leads join it. */
   async function deliver(leadId: string): Promise<boolean> {
     const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
+    const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true }, orderBy: { capturedAt: 'asc' } });
     const captured: LeadCaptured = {
       leadId: lead.id,
       source: lead.source,
@@ -178,6 +179,9 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       hasPhone: lead.customer.phoneE164 !== null,
       hasPostalCode: lead.customer.postalCode !== null,
       receivedAt: lead.receivedAt.toISOString(),
+      // The journey learns the law that applies and what was agreed; the proof stays in consent_record.
+      consentRegime: legalRegimeOf(lead.customer.country ?? defaultCountry),
+      consents: consents as ConsentStatement[],
     };
     try {
       // Bounded: during an outage the caller gets its 202 quickly and the relay retries.

@@ -5,6 +5,9 @@ import { z } from 'zod';
  * that `npm run dev` brings up; point at an existing Temporal cluster or
  * PostgreSQL by setting the variables (see README, "Bring your own infrastructure").
  */
+/** Only for the dev stack and tests; production must set its own CONSENT_LINK_SECRET. */
+export const DEV_CONSENT_LINK_SECRET = 'dev-only-consent-link-secret-not-for-production';
+
 const ConfigSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://l2l:l2l@127.0.0.1:5432/l2l'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -26,11 +29,21 @@ const ConfigSchema = z.object({
   CONTACT_SERVICE_BOOKING_URL: z.string().url().default('https://service.lead-to-loyalty.dev/book'),
   /** Where dealers reach the API: the accept and decline links in hand-off notices. */
   PUBLIC_API_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /**
+   * Signs the double opt-in and unsubscribe links in e-mails (HS256); the API and the worker
+   * need the same one. The default is for the dev stack only and refused in production.
+   */
+  CONSENT_LINK_SECRET: z.string().min(32, 'at least 32 characters').default(DEV_CONSENT_LINK_SECRET),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return ConfigSchema.parse(env);
+  const config = ConfigSchema.parse(env);
+  if (config.NODE_ENV === 'production' && config.CONSENT_LINK_SECRET === DEV_CONSENT_LINK_SECRET) {
+    throw new Error('CONSENT_LINK_SECRET must be set in production (anyone could forge consent links with the dev default)');
+  }
+  return config;
 }

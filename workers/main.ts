@@ -3,6 +3,7 @@
 // are polled, running activities finish, then worker.run() resolves.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { transportsFromEnv } from '../communications/transports.js';
+import { consentLinks } from '../consent/links.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
@@ -35,6 +36,7 @@ const worker = await createJourneyWorker(connection, {
   delivery: { publicApiUrl: config.PUBLIC_API_URL, oemName: config.CONTACT_FROM_NAME, fromAddress: config.CONTACT_FROM_ADDRESS, email: transports.email },
   oemSender: { address: config.CONTACT_FROM_ADDRESS, name: config.CONTACT_FROM_NAME },
   journeyMessageLinks: { surveyUrl: config.CONTACT_SURVEY_URL, serviceBookingUrl: config.CONTACT_SERVICE_BOOKING_URL },
+  consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
 }, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,

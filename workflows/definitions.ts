@@ -1,7 +1,7 @@
 // The journey's public surface, shared by the workflow, the worker and the API.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Channel, CommunicationDecision, CommunicationRequest } from '../domain/messages.js';
+import type { Channel, CommunicationDecision, CommunicationRequest, ConsentPurpose } from '../domain/messages.js';
 import type { CarriedJourneyState, ContactCompleteness, EngagementKind, ErasureGround, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
@@ -24,8 +24,13 @@ export const optedOutSignal = defineSignal('optedOut');
 /** The customer asked for their personal data to be erased; the journey ends. */
 export const erasureRequestedSignal = defineSignal('erasureRequested');
 
-/** The customer gave or withdrew consent for a channel (or all of them). */
-export const consentChangedSignal = defineSignal<[{ channel: Channel | 'ALL'; granted: boolean }]>('consentChanged');
+/**
+ * The customer gave or withdrew consent for a channel (or all of them); with `purpose`, they
+ * withdrew that one consent (an unsubscribe link, the privacy desk).
+ */
+export const consentChangedSignal = defineSignal<[{ channel: Channel | 'ALL'; granted: boolean; purpose?: ConsentPurpose }]>('consentChanged');
+/** The person clicked the double opt-in link; refused when no confirmation is awaited (withdrawn since, or expired). */
+export const confirmConsentUpdate = defineUpdate<JourneyState, [{ channel: Channel; purpose: ConsentPurpose }]>('confirmConsent');
 
 /** The journey's live state: stage, owner, dealer, leads. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
+import type { ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
 import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
@@ -28,6 +29,7 @@ import {
   type Transition,
 } from '../domain/transitions.js';
 import {
+  confirmConsentUpdate,
   consentChangedSignal,
   contactChangedSignal,
   engagementRecordedSignal,
@@ -76,6 +78,8 @@ const OWN_MESSAGES = 'journey-sends-own-messages';
 const SEND_FINISHES_BEFORE_CONTINUE = 'journey-send-finishes-before-continue-as-new';
 /** Journeys before this told dealers nothing (and kept an offer open when the customer opted out). */
 const TELLS_DEALERS = 'journey-tells-dealers';
+/** Journeys before this knew no consents (opt-out rules) and asked nobody to confirm one. */
+const ASKS_CONSENT_CONFIRMATION = 'journey-asks-consent-confirmation';
 
 type Outcome = { state: JourneyState } | { refused: string };
 
@@ -122,8 +126,8 @@ export async function journey(input: JourneyInput): Promise<void> {
   setHandler(erasureRequestedSignal, () => {
     inbox.push({ event: { type: 'ERASURE_REQUESTED' } });
   });
-  setHandler(consentChangedSignal, ({ channel, granted }) => {
-    inbox.push({ event: { type: 'CONSENT_CHANGED', channel, granted } });
+  setHandler(consentChangedSignal, ({ channel, granted, purpose }) => {
+    inbox.push({ event: { type: 'CONSENT_CHANGED', channel, granted, ...(purpose ? { purpose } : {}) } });
   });
   setHandler(policyChangedSignal, (change) => {
     if (change.version > (newerPolicy?.version ?? policyVersion)) newerPolicy = change;
@@ -165,6 +169,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   for (const action of Object.values(JOURNEY_ACTIONS) as JourneyAction<unknown>[]) onAction(action.update, action.toEvent);
   onAction(recordMatchedSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SALE_MATCHED', dealerId, vehicle }));
   onAction(requestErasureUpdate, (request) => ({ type: 'ERASURE_REQUESTED', ...request }));
+  onAction(confirmConsentUpdate, ({ channel, purpose }) => ({ type: 'CONSENT_CONFIRMED', channel, purpose }));
   onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
     communicationId,
     ...(s.communications.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),
@@ -234,6 +239,7 @@ export async function journey(input: JourneyInput): Promise<void> {
           break;
         case 'SCORE_LEADS':
         case 'ROUTE_HANDOFF':
+        case 'CONSENT_CONFIRMATION_DUE':
           followUps.push(effect);
           break;
         case 'STAGE_CHANGED':
@@ -247,6 +253,10 @@ export async function journey(input: JourneyInput): Promise<void> {
       await activities.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId: state.customerId, score: state.score ?? null, at, notices });
     }
     for (const effect of followUps) {
+      if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
+        if (patched(ASKS_CONSENT_CONFIRMATION)) await requestConsentConfirmation(effect.key, effect.until);
+        continue;
+      }
       if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
         // Journeys before this only left a task; now the survey or reminder itself is asked for.
         if (patched(OWN_MESSAGES)) await requestOwnMessage(effect.purpose, effect.dealerId);
@@ -286,6 +296,15 @@ export async function journey(input: JourneyInput): Promise<void> {
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 
+  /** The double opt-in e-mail: a transactional message from the OEM carrying the signed link, through arbitration like any other. */
+  async function requestConsentConfirmation(key: ConsentKey, until: string): Promise<void> {
+    const request: CommunicationRequest = {
+      communicationId: uuid4(), sender: { kind: 'OEM' }, purpose: 'TRANSACTIONAL', channel: 'EMAIL', templateId: 'consent-confirmation',
+    };
+    await activities.prepareConsentConfirmation({ ...request, customerId: input.customerId, journeyId, key, until });
+    await handle({ type: 'COMMUNICATION_REQUESTED', request });
+  }
+
   async function handle(pending: PendingEvent): Promise<void> {
     if (!state) throw new Error('no journey state');
     let event = pending;
@@ -318,7 +337,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     while (leads.length > 0) {
       const lead = leads.shift()!;
       if (!state) {
-        await interpretEffects(startJourney(journeyId, input.customerId, lead, now()), { type: 'LEAD_CAPTURED' });
+        await interpretEffects(startJourney(journeyId, input.customerId, lead, now(), policy), { type: 'LEAD_CAPTURED' });
         await handle({ type: 'QUALIFICATION_STARTED' });
       } else if (state.stage !== 'ERASED') {
         await handle({ type: 'LEAD_CAPTURED', lead });

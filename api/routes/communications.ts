@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { futureInstant, NO_CONTROL_CHARACTERS } from '../../platform/validation.js';
-import { CHANNELS, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/messages.js';
+import { CHANNELS, CONSENT_PURPOSES, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/messages.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { storeCommunicationRequest } from '../../communications/requests.js';
-import { missingVariables, TEMPLATES } from '../../communications/templates.js';
+import { missingVariables, REQUESTABLE_TEMPLATES } from '../../communications/templates.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
@@ -22,7 +22,7 @@ const CommunicationRequestBody = z
   .strictObject({
     purpose: z.enum(PURPOSES),
     channel: z.enum(CHANNELS),
-    templateId: z.enum(Object.keys(TEMPLATES) as [string, ...string[]]),
+    templateId: z.enum(Object.keys(REQUESTABLE_TEMPLATES) as [string, ...string[]]),
     variables: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(2000).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')).refine((v) => Object.keys(v).length <= 30, 'at most 30 variables').default({}),
     notBefore: futureInstant(3660).optional().describe('Not before this time; at most ten years ahead (the journey holds it, across ownership cycles)'),
     communicationId: z.uuid().optional().describe('Your id for this message: a retry with it is answered once'),
@@ -35,7 +35,7 @@ const CommunicationRequestBody = z
   // The rule above, stated in the OpenAPI document: each template names the variables it needs.
   .meta({
     id: 'CommunicationRequest',
-    oneOf: Object.entries(TEMPLATES).map(([id, template]) => ({
+    oneOf: Object.entries(REQUESTABLE_TEMPLATES).map(([id, template]) => ({
       properties: {
         templateId: { const: id },
         variables: { required: [...template.variables], properties: Object.fromEntries(template.variables.map((v) => [v, { type: 'string', minLength: 1 }])) },
@@ -51,6 +51,8 @@ const Decision = z
     reason: z.enum([...SUPPRESSION_REASONS, ...DEFERRAL_REASONS]).optional(),
     until: z.string().optional(),
     onBehalfOf: z.string().optional().describe('Goes out in the name of this dealer, who owns the customer'),
+    missingConsent: z.object({ channel: z.enum(CHANNELS), purpose: z.enum(CONSENT_PURPOSES) }).optional()
+      .describe("With NO_CONSENT under the customer's country's law: the consent the message lacks"),
   })
   .meta({ id: 'CommunicationDecision' });
 

@@ -4,6 +4,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { LEGAL_REGIMES } from '../../domain/consent.js';
 import { ENGAGEMENT_KINDS, ERASURE_GROUNDS, journeyIdFor, type JourneyState } from '../../domain/journey.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
@@ -36,10 +37,15 @@ const CustomerExport = z
       preferredDealerId: nullable, receivedAt: z.string(),
     })),
     journey: z.object({ journeyId: z.string(), stage: z.string(), owner: z.string(), dealerId: nullable, startedAt: z.string(), stageChangedAt: z.string() }).nullable(),
-    consent: z.object({ optedOut: z.boolean(), withdrawnChannels: z.array(z.string()) }).nullable().describe("As the journey knows it; null when the journey cannot be asked"),
+    consent: z.object({
+      optedOut: z.boolean(), withdrawnChannels: z.array(z.string()),
+      regime: z.enum(LEGAL_REGIMES).nullable().describe('The marketing law of the customer\'s country (null: a journey from before the consent rules, opt-out as then)'),
+      granted: z.array(z.string()).describe('In force, e.g. EMAIL:MARKETING'), refused: z.array(z.string()),
+      awaitingConfirmation: z.array(z.object({ consent: z.string(), until: z.string() })),
+    }).nullable().describe("As the journey knows it; null when the journey cannot be asked"),
     consentRecords: z.array(z.object({
       channel: z.string(), purpose: z.string(), granted: z.boolean(), wordingId: z.string(), method: z.string(), capturedAt: z.string(),
-      ip: nullable, userAgent: nullable, leadId: nullable, recordedAt: z.string(),
+      ip: nullable, userAgent: nullable, leadId: nullable, communicationId: nullable.describe('The message whose unsubscribe link was used'), recordedAt: z.string(),
     })).describe('Consents as given, with their proof, oldest first'),
     serviceVisits: z.number().int().nullable(),
     communications: z.array(z.object({
@@ -139,10 +145,14 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
         message: l.message, preferredDealerId: l.preferredDealerId, receivedAt: l.receivedAt.toISOString(),
       })),
       journey: journey ? { journeyId, stage: journey.stage, owner: journey.owner, dealerId: journey.dealerId, startedAt: journey.startedAt.toISOString(), stageChangedAt: journey.stageChangedAt.toISOString() } : null,
-      consent: state ? { optedOut: state.optedOut ?? false, withdrawnChannels: state.communications.withdrawn } : null,
+      consent: state ? {
+        optedOut: state.optedOut ?? false, withdrawnChannels: state.communications.withdrawn,
+        regime: state.consent?.regime ?? null, granted: state.consent?.granted ?? [], refused: state.consent?.refused ?? [],
+        awaitingConfirmation: (state.consent?.awaitingConfirmation ?? []).map((a) => ({ consent: a.key, until: a.until })),
+      } : null,
       consentRecords: consents.map((r) => ({
         channel: r.channel, purpose: r.purpose, granted: r.granted, wordingId: r.wordingId, method: r.method, capturedAt: r.capturedAt.toISOString(),
-        ip: r.ip, userAgent: r.userAgent, leadId: r.leadId, recordedAt: r.recordedAt.toISOString(),
+        ip: r.ip, userAgent: r.userAgent, leadId: r.leadId, communicationId: r.communicationId, recordedAt: r.recordedAt.toISOString(),
       })),
       serviceVisits: state?.serviceVisits ?? null,
       communications: communications.map((c) => ({

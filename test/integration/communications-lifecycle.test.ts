@@ -22,6 +22,9 @@ afterAll(async () => {
   await sys?.stop();
 });
 
+// Customers here are in the US (opt-out law): these tests are about cool-downs, caps and quiet
+// hours, not about the opt-in a German customer would first have to confirm (consent.test.ts).
+const US = { country: 'US' };
 const promotion = { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'model-launch', variables: { model: 'ID.7', offer: 'spring sale' } };
 const vehicle = { vin: 'WVWZZZE1ZRP000999', model: 'ID.7', soldOn: '2026-11-22' };
 
@@ -37,7 +40,7 @@ async function berlinMinute(): Promise<number> {
  * clock lands on, the rule under test is what decides.
  */
 async function soldJourney() {
-  const journey = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) });
+  const journey = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) }, 1, US);
   const { journeyId, handle, dealerId } = journey;
   await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
   await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
@@ -71,7 +74,7 @@ describe('contact arbitration over time (time-skipped)', () => {
     // Quiet hours around the current Berlin time: from an hour ago until two hours from now.
     const m = await berlinMinute();
     const policy: JourneyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: (m + 1380) % 1440, quietHoursEndMinute: (m + 120) % 1440 };
-    const { customerId, journeyId, handle } = await startHotJourney({ ...sys, intake: sys.intakeWith(policy) });
+    const { customerId, journeyId, handle } = await startHotJourney({ ...sys, intake: sys.intakeWith(policy) }, 1, US);
     await stateOf(sys, journeyId, (s) => s.stage === 'HANDED_OFF');
 
     const res = await api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: { purpose: 'TRANSACTIONAL', channel: 'EMAIL', templateId: 'appointment-confirmation', variables: { date: 'tomorrow' } } });

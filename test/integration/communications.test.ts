@@ -30,11 +30,12 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
+/** A customer in the US (opt-out law): these tests are about who may speak and when; EU opt-in is consent.test.ts's. */
 async function newCustomer(contact: Record<string, string> = {}, hot = false) {
   const email = `ada.${randomUUID().slice(0, 8)}@example.com`;
   const res = await sys.api({
     method: 'POST', url: '/v1/leads',
-    payload: { source: 'WEB_FORM', interest: { model: 'ID.7', timeframe: hot ? 'NOW' : 'LATER' }, contact: { firstName: 'Ada', email, postalCode: `${territory}1`, ...contact } },
+    payload: { source: 'WEB_FORM', interest: { model: 'ID.7', timeframe: hot ? 'NOW' : 'LATER' }, contact: { firstName: 'Ada', email, postalCode: `${territory}1`, country: 'US', ...contact } },
   });
   const { customerId, journeyId } = res.json();
   const handle = sys.temporal.workflow.getHandle(journeyId);

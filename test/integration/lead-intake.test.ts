@@ -223,22 +223,29 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
+      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/consents/confirm', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
       '/v1/customers/{id}/engagements', '/v1/customers/{id}/erasure', '/v1/customers/{id}/export',
       '/v1/customers/{id}/opt-out', '/v1/customers/{id}/ownership',
       '/v1/dealer/customers', '/v1/dealer/customers/{id}', '/v1/dealer/deliveries', '/v1/dealer/handoffs', '/v1/dealers', '/v1/dealers/{id}',
       '/v1/dealers/{id}/deliveries', '/v1/dealers/{id}/deliveries/{deliveryId}/redeliver', '/v1/dealers/{id}/delivery', '/v1/dealers/{id}/delivery/webhook-secret',
+      '/v1/form-keys', '/v1/form-keys/{id}', '/v1/forms/{formKey}/leads',
       '/v1/imports', '/v1/imports/{id}', '/v1/imports/{id}/rejections',
       '/v1/journey-policy', '/v1/journey-policy/versions', '/v1/journey-policy/versions/{version}/rollout',
       '/v1/journeys/{id}', '/v1/journeys/{id}/accept', '/v1/journeys/{id}/complaints', '/v1/journeys/{id}/complaints/{complaintId}/resolution',
       '/v1/journeys/{id}/decline', '/v1/journeys/{id}/disqualify', '/v1/journeys/{id}/lost', '/v1/journeys/{id}/no-show',
       '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
-      '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows',
+      '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows', '/v1/unsubscribe',
     ]);
-    // Every route but the health probe names its roles, needs a key and documents the refusals.
+    // Public: the health probe, the links in customers' e-mails (the signed token is the credential)
+    // and web forms (the publishable form key is). Every other route names its roles, needs a key
+    // and documents the refusals.
+    const PUBLIC = ['/healthz', '/v1/consents/confirm', '/v1/unsubscribe', '/v1/forms/{formKey}/leads'];
     for (const [path, operations] of Object.entries<Record<string, { description?: string; security?: unknown; responses: Record<string, unknown> }>>(doc.paths)) {
       for (const [method, op] of Object.entries(operations)) {
-        if (path === '/healthz') continue;
+        if (PUBLIC.includes(path)) {
+          expect(op.security, `${method} ${path}`).toBeUndefined();
+          continue;
+        }
         expect(op.description, `${method} ${path}`).toMatch(/\*\*Roles:\*\* (OEM|DEALER|OPS)/);
         expect(op.security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
         expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403', '429']));

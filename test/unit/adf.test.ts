@@ -52,3 +52,21 @@ describe('parseAdf', () => {
     }
   });
 });
+
+describe('consents in ADF (our documented extension: <customer><consent>)', () => {
+  const adf = (consents: string) => `<?xml version="1.0"?><adf><prospect><customer><contact><email>ana@example.com</email></contact>${consents}</customer></prospect></adf>`;
+
+  it('become consents of the lead, captured by the lead provider', () => {
+    const [prospect] = parseAdf(adf('<consent channel="email" purpose="marketing" wording="mm-2026-de">yes</consent><consent channel="phone" purpose="sales_contact" wording="mm-2026-de">no</consent>'));
+    expect(prospect!.lead.consents).toEqual([
+      { channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'mm-2026-de', method: 'LEAD_PROVIDER' },
+      { channel: 'PHONE', purpose: 'SALES_CONTACT', granted: false, wordingId: 'mm-2026-de', method: 'LEAD_PROVIDER' },
+    ]);
+  });
+
+  it('a consent without its wording, or with an unknown channel, is refused naming the element', () => {
+    expect(() => parseAdf(adf('<consent channel="email" purpose="marketing">yes</consent>'))).toThrow(expect.objectContaining({ field: 'adf.prospect[0].customer.consent[0].@wording' }));
+    expect(() => parseAdf(adf('<consent channel="fax" purpose="marketing" wording="w">yes</consent>'))).toThrow(expect.objectContaining({ field: 'adf.prospect[0].customer.consent[0].@channel' }));
+    expect(() => parseAdf(adf('<consent channel="email" purpose="marketing" wording="w">perhaps</consent>'))).toThrow(IntakeRejected);
+  });
+});

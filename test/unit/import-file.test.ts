@@ -98,3 +98,25 @@ describe('duplicateRows', () => {
     expect(duplicateRows(rows, 'DE')).toEqual(new Map([[2, 1]]));
   });
 });
+
+describe('consents on the sign-up sheet', () => {
+  const csv = (header: string, row: string) => parseImportFile(`email;${header}\nana@example.com;${row}\n`, 'CSV').rows[0]!;
+
+  it('become consents of the lead, with the wording printed on the sheet and the fair as method', () => {
+    const row = csv('Newsletter;Einwilligung Telefon;Consent wording', 'ja;nein;iaa-2026-sheet-v2');
+    expect(leadFromRow(row, event)).toMatchObject({
+      lead: {
+        consents: [
+          { channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'iaa-2026-sheet-v2', method: 'FAIR_SIGN_UP' },
+          { channel: 'PHONE', purpose: 'MARKETING', granted: false, wordingId: 'iaa-2026-sheet-v2', method: 'FAIR_SIGN_UP' },
+        ],
+      },
+    });
+  });
+
+  it('an empty box says nothing; a box that is neither yes nor no, or a tick without the wording, rejects the row naming the column', () => {
+    expect(leadFromRow(csv('newsletter;consent wording', ';w1'), event)).not.toHaveProperty('lead.consents');
+    expect(leadFromRow(csv('newsletter;consent wording', 'maybe;w1'), event)).toEqual({ field: 'emailMarketing', reason: '"maybe" is neither yes nor no' });
+    expect(leadFromRow(csv('newsletter', 'yes'), event)).toEqual({ field: 'consentWording', reason: 'a consent needs the id of the wording the person signed' });
+  });
+});
