@@ -74,7 +74,8 @@ export function registerAccessControl(app: FastifyInstance, { journeys, keys }: 
 
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path;
-    if (url.startsWith('/docs')) {
+    // The docs, and CORS preflights (browsers send them without credentials, by the standard).
+    if (url.startsWith('/docs') || route.method === 'OPTIONS') {
       route.config = { ...route.config, access: { public: true } };
       return;
     }

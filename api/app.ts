@@ -29,6 +29,10 @@ import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
 import { salesReportRoutes } from './routes/sales-reports.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { consentLinkRoutes } from './routes/consent-links.js';
+import { formKeyRoutes } from './routes/form-keys.js';
+import { webFormRoutes } from './routes/web-forms.js';
+import { createFormKeyStore } from '../webforms/form-keys.js';
+import type { CaptchaVerifier } from '../webforms/captcha.js';
 import { consentLinks, type ConsentLinks } from '../consent/links.js';
 import { DEV_CONSENT_LINK_SECRET } from '../platform/config.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
@@ -53,6 +57,8 @@ export interface AppDeps {
   rateLimit?: { max: number; windowMs: number };
   /** Reads the confirmation and unsubscribe links in e-mails (the dev secret when not given). */
   consentLinks?: ConsentLinks;
+  /** Web forms: the captcha check when one is configured, and submissions per address per minute. */
+  webForms?: { captcha?: CaptchaVerifier; perAddressPerMinute?: number };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -169,6 +175,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
+  const formKeys = createFormKeyStore(deps.db);
+  await app.register(formKeyRoutes({ formKeys }));
+  await app.register(webFormRoutes({ intake, formKeys, log: deps.log, ...deps.webForms }));
   await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));

@@ -1,6 +1,7 @@
 // The API process: wires real dependencies into buildApp and listens.
 import { consentLinks } from '../consent/links.js';
 import { policyFromEnv } from '../domain/policy.js';
+import { captchaFromEnv } from '../webforms/captcha.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
@@ -18,6 +19,7 @@ const app = await buildApp({
   db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY,
   rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
+  webForms: { captcha: captchaFromEnv(process.env), perAddressPerMinute: config.WEB_FORM_SUBMISSIONS_PER_MINUTE },
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -34,6 +34,8 @@ export interface IncomingLead {
   preferredDealerId?: string;
   /** Consents given with this lead; stored with their proof in the consent records. */
   consents?: ConsentGiven[];
+  /** For web forms: where the consents were given from (kept with them as proof). */
+  consentProof?: { ip: string; userAgent: string | null };
 }
 
 export interface IntakeResult {
@@ -150,6 +152,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
               data: lead.consents.map((c) => ({
                 customerId, leadId: created.id, channel: c.channel, purpose: c.purpose, granted: c.granted, wordingId: c.wordingId, method: c.method,
                 capturedAt: c.capturedAt ? new Date(c.capturedAt) : created.receivedAt,
+                ip: lead.consentProof?.ip ?? null, userAgent: lead.consentProof?.userAgent ?? null,
               })),
             });
           }

@@ -35,6 +35,10 @@ const ConfigSchema = z.object({
    */
   CONSENT_LINK_SECRET: z.string().min(32, 'at least 32 characters').default(DEV_CONSENT_LINK_SECRET),
   NODE_ENV: z.string().optional(),
+  /** Web-form submissions per address per minute. CAPTCHA_VERIFY_URL and CAPTCHA_SECRET turn the captcha check on. */
+  WEB_FORM_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  CAPTCHA_VERIFY_URL: z.string().url().optional(),
+  CAPTCHA_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -36,12 +36,15 @@ fi
 # tsx directly (not npx) so the pid we signal is the process that handles it.
 "$ROOT/node_modules/.bin/tsx" workers/main.ts & pids+=($!)
 "$ROOT/node_modules/.bin/tsx" api/server.ts & pids+=($!)
+# A web form on another origin (as on the OEM's site), posting to the API with a publishable key.
+EXAMPLE_FORM_PORT="$EXAMPLE_FORM_PORT" "$ROOT/node_modules/.bin/tsx" webforms/example/main.ts & pids+=($!)
 
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null && break; sleep 1; done
 cat >&2 <<MSG
 
   API           http://127.0.0.1:$API_PORT
   API docs      http://127.0.0.1:$API_PORT/docs
+  Web form      http://127.0.0.1:$EXAMPLE_FORM_PORT   (an example form on another origin: posts leads with a publishable key)
   Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage="QUALIFYING")
   Temporal gRPC $TEMPORAL_ADDRESS   PostgreSQL $DATABASE_URL
 

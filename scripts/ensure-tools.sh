@@ -2,7 +2,8 @@
 # Builds or fetches the tools into the git-ignored, cached $TOOLS_DIR:
 #   - the Temporal CLI (dev server + Web UI), built with Go from the module proxy;
 #   - the Java time-skipping test server, fetched from Maven Central;
-#   - Schemathesis (the API fuzzer the tests run), in a venv from PyPI.
+#   - Schemathesis (the API fuzzer the tests run), in a venv from PyPI;
+#   - chromium from Debian (the browser the web-form tests drive with playwright-core).
 # Both are reused when present. Set TEMPORAL_CLI / TEMPORAL_TEST_SERVER to use
 # binaries you already have.
 source "$(dirname "$0")/env.sh"
@@ -57,9 +58,18 @@ ensure_schemathesis() {
   touch "$venv/.installed"
 }
 
+# The browser the web-form tests drive (playwright-core, no browser download): Debian's chromium.
+ensure_chromium() {
+  if [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]]; then return; fi
+  log "installing chromium from Debian packages (first time only; for the browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+}
+
 case "${1:-all}" in
   cli) ensure_temporal_cli ;;
   test-server) ensure_test_server ;;
   schemathesis) ensure_schemathesis ;;
-  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis ;;
+  chromium) ensure_chromium ;;
+  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis; ensure_chromium ;;
 esac

@@ -30,6 +30,9 @@ export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 export TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 export API_PORT="${API_PORT:-3000}"
+export EXAMPLE_FORM_PORT="${EXAMPLE_FORM_PORT:-3001}"
+# playwright-core drives Debian's chromium; never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # The search attributes ops filter journeys by; keep in sync with
 # workflows/search-attributes.ts (test/search-attributes.test.ts checks).
