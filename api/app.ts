@@ -177,7 +177,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
   const formKeys = createFormKeyStore(deps.db);
   await app.register(formKeyRoutes({ formKeys }));
-  await app.register(webFormRoutes({ intake, formKeys, log: deps.log, ...deps.webForms }));
+  await app.register(webFormRoutes({ intake, formKeys, temporal: deps.temporal, log: deps.log, ...deps.webForms }));
   await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));

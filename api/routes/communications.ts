@@ -112,8 +112,13 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     config: { access: { roles: ['OEM', 'DEALER'], customer: actOnCustomer } },
     schema: {
       tags: ['communications'], summary: 'The customer gives or withdraws consent for a channel (ALL: every channel); legal notices still reach them',
+      description: 'With `purpose`: the customer withdraws that one consent (e.g. e-mail marketing), as an unsubscribe link does. ' +
+        'Consents for a purpose are given with their proof (a lead\'s `consents`, a web form), not here.',
       params: z.object({ id: z.uuid() }),
-      body: z.strictObject({ channel: z.enum([...CHANNELS, 'ALL']), granted: z.boolean() }),
+      body: z
+        .strictObject({ channel: z.enum([...CHANNELS, 'ALL']), granted: z.boolean(), purpose: z.enum(CONSENT_PURPOSES).optional() })
+        .refine((b) => !(b.purpose && b.granted), { path: ['granted'], message: 'a consent for a purpose is given with its proof (a lead\'s consents, a web form); here it can only be withdrawn' })
+        .meta({ not: { required: ['purpose'], properties: { granted: { const: true } } } }),
       response: { 202: z.object({ customerId: z.string() }), 400: Problem, 404: Problem },
     },
   }, async (request, reply) => {

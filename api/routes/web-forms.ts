@@ -4,12 +4,16 @@
 // Abuse: a per-address rate limit, a honeypot field, and a captcha check when configured; a
 // honeypot submission is answered exactly like a real one and never reaches a journey.
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
-import type { FastifyRequest } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CONSENT_CHANNELS } from '../../domain/consent.js';
+import { ENGAGEMENT_KINDS, journeyIdFor } from '../../domain/journey.js';
 import { PURCHASE_TIMEFRAMES } from '../../domain/lead.js';
+import { isNotFound } from '../../platform/temporal-errors.js';
+import { engagementRecordedSignal } from '../../workflows/definitions.js';
 import { CONSENT_PURPOSES } from '../../domain/messages.js';
 import { IntakeRejected, type IncomingLead, type LeadIntake } from '../../intake/lead-intake.js';
 import { checkLead } from '../../intake/lead-schema.js';
@@ -40,6 +44,7 @@ const formField = (path: string) => path.replace(/^contact\./, '').replace(/^int
 
 export interface WebFormDeps {
   intake: LeadIntake;
+  temporal: Client;
   formKeys: FormKeyStore;
   log: Logger;
   captcha?: CaptchaVerifier;
@@ -57,10 +62,50 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
     },
   });
 
+  /** The form key in the path, when it is active and the request comes from one of its origins; else the refusal is sent. */
+  async function keyFor(request: FastifyRequest, reply: FastifyReply) {
+    const { formKey: presented } = request.params as { formKey: string };
+    const formKey = await deps.formKeys.active(presented);
+    if (!formKey) {
+      await sendNotFound(reply, 'form key', presented);
+      return null;
+    }
+    const origin = request.headers.origin;
+    if (!origin || !formKey.allowedOrigins.includes(origin)) {
+      await sendProblem(reply, { type: 'origin-not-allowed', title: 'Not from this form\'s site', status: 403, detail: `Origin ${origin ?? '(none)'} is not one of this form key's origins` });
+      return null;
+    }
+    return formKey;
+  }
+  const perAddress = { max: deps.perAddressPerMinute ?? 20, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `form:${request.ip}` };
+
+  app.post('/v1/forms/:formKey/engagements', {
+    config: { access: { public: true }, rateLimit: perAddress },
+    bodyLimit: 1024,
+    schema: {
+      tags: ['web forms'],
+      summary: 'Interest shown on your site (configurator, brochure, test-drive page) by a known customer, with the form\'s publishable key',
+      description: 'From one of the key\'s origins. Always 202 `{received: true}`, also for a customer we do not know, so the answer reveals ' +
+        'nothing; a known customer\'s journey records the engagement (a nurtured customer is scored again). No personal data in the body.',
+      params: z.object({ formKey: z.string().min(1).max(100) }),
+      body: z.strictObject({ customerId: z.uuid(), kind: z.enum(ENGAGEMENT_KINDS) }),
+      response: { 202: z.object({ received: z.literal(true) }), 400: Problem, 403: Problem, 404: Problem, 429: Problem, 503: Problem },
+    },
+  }, async (request, reply) => {
+    if (!(await keyFor(request, reply))) return reply;
+    try {
+      await deps.temporal.withDeadline(Date.now() + 5_000, () =>
+        deps.temporal.workflow.getHandle(journeyIdFor(request.body.customerId)).signal(engagementRecordedSignal, { kind: request.body.kind }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    return reply.status(202).send({ received: true });
+  });
+
   app.post('/v1/forms/:formKey/leads', {
     config: {
       access: { public: true },
-      rateLimit: { max: deps.perAddressPerMinute ?? 20, timeWindow: 60_000, keyGenerator: (request) => `form:${request.ip}` },
+      rateLimit: perAddress,
     },
     bodyLimit: 32 * 1024,
     schema: {
@@ -76,12 +121,8 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
       response: { 202: z.object({ received: z.literal(true) }), 400: Problem, 403: Problem, 404: Problem, 429: Problem, 503: Problem },
     },
   }, async (request, reply) => {
-    const formKey = await deps.formKeys.active(request.params.formKey);
-    if (!formKey) return sendNotFound(reply, 'form key', request.params.formKey);
-    const origin = request.headers.origin;
-    if (!origin || !formKey.allowedOrigins.includes(origin)) {
-      return sendProblem(reply, { type: 'origin-not-allowed', title: 'Not from this form\'s site', status: 403, detail: `Origin ${origin ?? '(none)'} is not one of this form key's origins` });
-    }
+    const formKey = await keyFor(request, reply);
+    if (!formKey) return reply;
     const body = request.body;
     const unknownWording = (body.consents ?? []).findIndex((c) => !formKey.wordingIds.includes(c.wordingId));
     if (unknownWording >= 0) {

@@ -172,16 +172,20 @@ describe('roles', () => {
     { method: 'POST', url: '/v1/journey-policy/versions', payload: { changes: { salesWindowMs: 1000 }, reason: 'sneaky' } },
     { method: 'POST', url: '/v1/journey-policy/versions/1/rollout' },
     { method: 'POST', url: `/v1/customers/${randomUUID()}/engagements`, payload: { kind: 'CONFIGURATOR' } },
+    // Web-form keys: a dealer must not open a door for leads under the OEM's campaigns.
+    { method: 'POST', url: '/v1/form-keys', payload: { name: 'sneaky form', allowedOrigins: ['https://evil.example'] } },
+    { method: 'GET', url: '/v1/form-keys' },
+    { method: 'DELETE', url: `/v1/form-keys/${randomUUID()}` },
     // A dealer key could claim any customer by "reporting a sale" to them: the OEM's sales data only.
     { method: 'POST', url: '/v1/sales-reports', payload: `vin,model,saleDate,dealerId,email\nWVWZZZE1ZPP012399,ID.4,2026-11-01,${dealerA},x@example.com\n`, headers: { 'content-type': 'text/csv' } },
   ] as const;
 
   async function counts() {
-    const [leads, dealers, apiKeys, dealerA_, policyVersions, salesReports] = await Promise.all([
+    const [leads, dealers, apiKeys, dealerA_, policyVersions, salesReports, formKeys] = await Promise.all([
       sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }), sys.db.journeyPolicyVersion.count(),
-      sys.db.salesReport.count(),
+      sys.db.salesReport.count(), sys.db.formKey.count(),
     ]);
-    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports };
+    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys };
   }
 
   it('OEM-only routes refuse dealer and ops keys (403) and callers without a valid key (401), changing nothing', async () => {

@@ -38,6 +38,12 @@ const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
   ['POST', '/v1/api-keys', 'expiresAt must be in the future; a DEALER key must name an existing dealer'],
   ['POST', '/v1/sales-reports', 'the body is a CSV or JSON sales file with vin, model, saleDate, dealerId and a buyer e-mail or phone column'],
   ['PUT', '/v1/dealers/{id}/delivery', 'webhookUrl must be https:// (http:// only for localhost) and carry no user name or password'],
+  ['POST', '/v1/form-keys', 'allowedOrigins must be bare origins, https:// (http:// only for localhost)'],
+  ['POST', '/v1/forms/{formKey}/leads', 'the form key must be issued and the Origin header one of its sites; consent wordings must be registered with it; phone numbers are checked by libphonenumber'],
+  ['POST', '/v1/forms/{formKey}/engagements', 'the form key must be issued and the Origin header one of its sites'],
+  ['GET', '/v1/consents/confirm', 'the token must be one the platform signed, unexpired, for a confirmation still awaited'],
+  ['GET', '/v1/unsubscribe', 'the token must be one the platform signed'],
+  ['POST', '/v1/unsubscribe', 'the token must be one the platform signed'],
 ];
 
 /** Per-route values for path parameters, so generated requests reach real records; and the list above. */

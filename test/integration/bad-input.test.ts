@@ -182,6 +182,20 @@ describe('implausible times', () => {
   });
 });
 
+describe('consent and web forms', () => {
+  it.each([
+    ['a form key for a page, not an origin', { method: 'POST', url: '/v1/form-keys', payload: { name: 'f', allowedOrigins: ['https://www.example.com/forms'] } }, 'allowedOrigins.0'],
+    ['a form key for a plain-http site', { method: 'POST', url: '/v1/form-keys', payload: { name: 'f', allowedOrigins: ['http://www.example.com'] } }, 'allowedOrigins.0'],
+    ['a consent for a purpose granted by API, without its proof', { method: 'POST', url: `/v1/customers/${randomUUID()}/consent`, payload: { channel: 'EMAIL', purpose: 'MARKETING', granted: true } }, 'granted'],
+    ['a lead consent with a method only the platform records', { method: 'POST', url: '/v1/leads', payload: { source: 'WEB_FORM', contact: { email: `c.${tag}@example.com` }, consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'w', method: 'DOUBLE_OPT_IN' }] } }, 'consents.0.method'],
+    ['a confirmation link without its token', { method: 'GET', url: '/v1/consents/confirm' }, 'querystring.token'],
+  ] as const)('%s: 400 naming the field', async (_label, call, field) => {
+    const before = { ...(await counts()), formKeys: await sys.db.formKey.count(), consents: await sys.db.consentRecord.count() };
+    await expectRefused(await sys.api({ ...call }), field);
+    expect({ ...(await counts()), formKeys: await sys.db.formKey.count(), consents: await sys.db.consentRecord.count() }).toEqual(before);
+  });
+});
+
 describe('the OEM cannot lock itself out', () => {
   it('refuses to revoke the last active OEM key (409) and revokes it once another exists', async () => {
     // Only this test's own OEM keys stay active, so "the last one" is well defined here.

@@ -9,6 +9,7 @@ import { logTransport, smtpTransport } from '../../communications/transports.js'
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { DEV_CONSENT_LINK_SECRET } from '../../platform/config.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { recordHistoryFixture } from '../support/histories.js';
 import { startSmtpServer, type ReceivedMail } from '../support/smtp.js';
 import { eventually, silentLog, startSystem, type System } from '../support/system.js';
 
@@ -112,6 +113,8 @@ describe('double opt-in for e-mail marketing (EU lead)', () => {
     expect(mail.listUnsubscribePost).toBe('List-Unsubscribe=One-Click');
     const unsubscribeUrl = mail.listUnsubscribe!.match(/^<(.+)>$/)![1]!;
     expect(mail.text).toContain(`Unsubscribe: ${unsubscribeUrl}`);
+    // A journey that asked for a confirmation and got it: future changes must replay it.
+    await recordHistoryFixture(sys.temporal.workflow.getHandle(customer.journeyId), 'journey-consent-double-opt-in');
   });
 });
 

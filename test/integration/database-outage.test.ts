@@ -56,6 +56,8 @@ describe('the database goes away', () => {
       [asOem, { method: 'POST', url: '/v1/api-keys', payload: { name: 'during outage', role: 'OPS' } }],
       [asOem, { method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { firstName: 'X' } }],
       [asOem, { method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'model-launch', variables: { model: 'm', offer: 'o' } } }],
+      [asOem, { method: 'POST', url: '/v1/form-keys', payload: { name: 'during outage', allowedOrigins: ['https://www.example.com'] } }],
+      [asOem, { method: 'POST', url: '/v1/forms/pk_AAAAAAAAAAAAAAAAAAAAAAAA/leads', payload: { email: `form.${tag}@example.com` }, headers: { origin: 'https://www.example.com' } }],
       [asOps, { method: 'GET', url: `/v1/customers/${customerId}/ownership` }],
       [asOps, { method: 'GET', url: `/v1/imports/${randomUUID()}` }],
       [asDealer, { method: 'GET', url: '/v1/dealer/handoffs' }],

@@ -228,7 +228,7 @@ describe('OpenAPI', () => {
       '/v1/customers/{id}/opt-out', '/v1/customers/{id}/ownership',
       '/v1/dealer/customers', '/v1/dealer/customers/{id}', '/v1/dealer/deliveries', '/v1/dealer/handoffs', '/v1/dealers', '/v1/dealers/{id}',
       '/v1/dealers/{id}/deliveries', '/v1/dealers/{id}/deliveries/{deliveryId}/redeliver', '/v1/dealers/{id}/delivery', '/v1/dealers/{id}/delivery/webhook-secret',
-      '/v1/form-keys', '/v1/form-keys/{id}', '/v1/forms/{formKey}/leads',
+      '/v1/form-keys', '/v1/form-keys/{id}', '/v1/forms/{formKey}/engagements', '/v1/forms/{formKey}/leads',
       '/v1/imports', '/v1/imports/{id}', '/v1/imports/{id}/rejections',
       '/v1/journey-policy', '/v1/journey-policy/versions', '/v1/journey-policy/versions/{version}/rollout',
       '/v1/journeys/{id}', '/v1/journeys/{id}/accept', '/v1/journeys/{id}/complaints', '/v1/journeys/{id}/complaints/{complaintId}/resolution',
@@ -239,7 +239,7 @@ describe('OpenAPI', () => {
     // Public: the health probe, the links in customers' e-mails (the signed token is the credential)
     // and web forms (the publishable form key is). Every other route names its roles, needs a key
     // and documents the refusals.
-    const PUBLIC = ['/healthz', '/v1/consents/confirm', '/v1/unsubscribe', '/v1/forms/{formKey}/leads'];
+    const PUBLIC = ['/healthz', '/v1/consents/confirm', '/v1/unsubscribe', '/v1/forms/{formKey}/leads', '/v1/forms/{formKey}/engagements'];
     for (const [path, operations] of Object.entries<Record<string, { description?: string; security?: unknown; responses: Record<string, unknown> }>>(doc.paths)) {
       for (const [method, op] of Object.entries(operations)) {
         if (PUBLIC.includes(path)) {

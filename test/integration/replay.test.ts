@@ -56,6 +56,8 @@ describe('recorded journey histories', () => {
       'journey-send-in-flight-before-fix.json', 'journey-send-finishes-before-continue-as-new.json',
       // Dealers told of an offer counted in business hours, its lapse and the next offer.
       'journey-tells-dealers.json',
+      // An EU lead's e-mail marketing consent: the confirmation asked for, clicked, a promotion sent.
+      'journey-consent-double-opt-in.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });

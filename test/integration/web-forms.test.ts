@@ -206,3 +206,22 @@ describe('form keys and what they allow', () => {
     });
   });
 });
+
+describe('engagements from the site with the form key', () => {
+  it('reach a known customer\'s journey; an unknown customer gets the same answer; other origins are refused', async () => {
+    const email = `eng.${randomUUID().slice(0, 8)}@example.com`;
+    const origin = site.url.replace(/\/$/, '');
+    expect((await sys.app.inject({ method: 'POST', url: `/v1/forms/${formKey.key}/leads`, payload: { email }, headers: { origin } })).statusCode).toBe(202);
+    const customer = (await customerByEmail(email))!;
+    const handle = sys.temporal.workflow.getHandle(`journey-${customer.id}`);
+    await eventually(async () => ((await handle.query(journeyStateQuery)).stage !== 'CAPTURED' ? true : undefined));
+    const engage = (customerId: string, from = origin) => sys.app.inject({
+      method: 'POST', url: `/v1/forms/${formKey.key}/engagements`, payload: { customerId, kind: 'CONFIGURATOR' }, headers: { origin: from },
+    });
+    expect((await engage(customer.id)).json()).toEqual({ received: true });
+    await eventually(async () => ((await handle.query(journeyStateQuery)).engagements === 1 ? true : undefined));
+    expect((await engage(randomUUID())).json()).toEqual({ received: true });
+    expect((await engage(customer.id, 'https://evil.example')).statusCode).toBe(403);
+    expect((await handle.query(journeyStateQuery)).engagements).toBe(1);
+  });
+});
