@@ -1,10 +1,9 @@
 import { Context } from '@temporalio/activity';
-import pLimit from 'p-limit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { LeadSource } from '../domain/lead.js';
 import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
 import { countImportRows } from '../intake/lead-imports.js';
-import { IntakeRejected, type LeadIntake } from '../intake/lead-intake.js';
+import type { IncomingLead, LeadIntake } from '../intake/lead-intake.js';
 import type { ImportCounts } from '../domain/lead-import.js';
 
 export interface LeadImportDeps {
@@ -14,8 +13,6 @@ export interface LeadImportDeps {
   defaultCountry?: string;
 }
 
-/** Rows of one chunk taken at once: enough to keep the database and Temporal busy, not flooded. */
-const ROW_CONCURRENCY = 8;
 /** Parsed files kept per worker, so 40 chunks of one file are parsed once. */
 const PARSED_FILES_KEPT = 4;
 
@@ -49,21 +46,31 @@ export function createLeadImportActivities({ db, intake, defaultCountry = 'DE' }
     async importLeadRows({ importId, fromRow, toRow }: { importId: string; fromRow: number; toRow: number }): Promise<ImportCounts> {
       if (!intake) throw new Error('this worker was started without the lead intake; it cannot import files');
       const { file, duplicates, source, eventName } = await load(importId);
-      const limit = pLimit(ROW_CONCURRENCY);
-      const outcomes = await Promise.all(file.rows.slice(fromRow - 1, toRow).map((row) => limit(async () => {
-        Context.current().heartbeat(row.row);
+      type Outcome = { row: number; outcome: 'OK' | 'REJECTED' | 'DUPLICATE'; field?: string; reason?: string; leadId?: string };
+      const outcomes: Outcome[] = [];
+      const batch: { row: number; lead: IncomingLead; idempotencyKey: string }[] = [];
+      for (const row of file.rows.slice(fromRow - 1, toRow)) {
         const earlier = duplicates.get(row.row);
-        if (earlier !== undefined) return { row: row.row, outcome: 'DUPLICATE', reason: `same person as row ${earlier}` };
+        if (earlier !== undefined) { outcomes.push({ row: row.row, outcome: 'DUPLICATE', reason: `same person as row ${earlier}` }); continue; }
         const mapped = leadFromRow(row, { source, name: eventName });
-        if ('field' in mapped) return { row: row.row, outcome: 'REJECTED', field: mapped.field, reason: mapped.reason };
-        try {
-          const accepted = await intake.accept(mapped.lead, `import:${importId}:${row.row}`);
-          return { row: row.row, outcome: 'OK', leadId: accepted.leadId };
-        } catch (error) {
-          if (!(error instanceof IntakeRejected)) throw error; // infrastructure: the chunk is retried
-          return { row: row.row, outcome: 'REJECTED', field: columnOf(error.field), reason: error.message };
-        }
-      })));
+        if ('field' in mapped) { outcomes.push({ row: row.row, outcome: 'REJECTED', field: mapped.field, reason: mapped.reason }); continue; }
+        batch.push({ row: row.row, lead: mapped.lead, idempotencyKey: `import:${importId}:${row.row}` });
+      }
+      // The chunk's people and leads in one transaction, then to their journeys in parallel;
+      // an infrastructure fault fails the chunk, which is retried and finds its leads by key.
+      const activity = Context.current();
+      const heartbeat = setInterval(() => activity.heartbeat(fromRow), 5_000);
+      try {
+        const accepted = await intake.acceptMany(batch);
+        accepted.forEach((result, i) => {
+          const { row } = batch[i]!;
+          outcomes.push('rejected' in result
+            ? { row, outcome: 'REJECTED', field: columnOf(result.rejected.field), reason: result.rejected.message }
+            : { row, outcome: 'OK', leadId: result.leadId });
+        });
+      } finally {
+        clearInterval(heartbeat);
+      }
       await db.leadImportRow.createMany({ data: outcomes.map((o) => ({ importId, ...o })), skipDuplicates: true });
       return {
         ok: outcomes.filter((o) => o.outcome === 'OK').length,

@@ -39,17 +39,19 @@ if (values.place) query.set('place', values.place);
 if (values.source) query.set('source', values.source.toUpperCase());
 const headers = { authorization: `Bearer ${key}` };
 
-async function call(path: string, init: RequestInit = {}) {
+/** The API's answer (its shape is the route's; the CLI trusts its own API). */
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`${api}${path}`, { ...init, headers: { ...headers, ...init.headers } });
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const problem = body as { title?: string; detail?: string };
     fail(`${res.status} ${problem.title ?? ''}${problem.detail ? `: ${problem.detail}` : ''}`);
   }
-  return body;
+  return body as T;
 }
 
-const uploaded = await call(`/v1/imports?${query}`, {
+interface ImportView { importId: string; totalRows: number; doneRows: number; status: string; ok: number; rejected: number; duplicates: number }
+const uploaded = await call<{ import: ImportView; replayed: boolean; ignoredColumns: string[]; started: boolean }>(`/v1/imports?${query}`, {
   method: 'POST',
   body: content,
   headers: { 'content-type': extname(file).toLowerCase() === '.json' ? 'application/json' : 'text/csv' },
@@ -69,12 +71,12 @@ for (;;) {
   bar.update(view.doneRows, { ok: view.ok, rejected: view.rejected, duplicates: view.duplicates });
   if (view.status === 'COMPLETED') break;
   await new Promise((r) => setTimeout(r, 500));
-  view = await call(`/v1/imports/${importId}`);
+  view = await call<ImportView>(`/v1/imports/${importId}`);
 }
 bar.stop();
 console.log(`done: ${view.ok} leads, ${view.rejected} rejected, ${view.duplicates} duplicates`);
 if (view.rejected + view.duplicates > 0) {
   const report = `${file.replace(/\.[^.]+$/, '')}.rejected-${importId.slice(0, 8)}.csv`;
-  writeFileSync(report, await call(`/v1/imports/${importId}/rejections`));
+  writeFileSync(report, await call<string>(`/v1/imports/${importId}/rejections`));
   console.log(`rows not imported, with reasons: ${report}`);
 }

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { legalRegimeOf, type ConsentGiven, type ConsentStatement } from '../domain/consent.js';
 import { journeyIdFor } from '../domain/journey.js';
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { JourneyPolicy } from '../domain/policy.js';
-import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
+import { isUniqueViolation, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import type { JourneyPolicyStore } from '../platform/journey-policy.js';
+import { createLeadStore, type NewLead, type StoredLead } from './lead-store.js';
 import { JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
 import { CustomerOwnerKey, JourneyStageKey, LeadSourceKey } from '../workflows/search-attributes.js';
 // Type only: arguments are checked against the workflow's own signature (JourneyInput).
@@ -69,12 +71,26 @@ export interface LeadIntakeDeps {
   journeyStartOptions?: { workflowExecutionTimeout?: number };
 }
 
+/** One lead of a batch (a chunk of a fair file) and the Idempotency-Key it is stored under. */
+export interface BatchLead {
+  lead: IncomingLead;
+  idempotencyKey: string;
+}
+
+/** Per lead of a batch: the intake's answer, or why it was not taken. */
+export type BatchOutcome = IntakeResult | { rejected: IntakeRejected };
+
+/** Signal-with-starts a batch keeps in flight at once (the import's pace; the bench's baseline uses the same). */
+export const BATCH_DELIVERY_CONCURRENCY = 8;
+
 /**
  * Takes a lead in: resolves who the person is, stores the lead, and hands it to
  * the customer's journey. The lead is durable in the database before the journey
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
 export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, journeyStartOptions }: LeadIntakeDeps) {
+  const store = createLeadStore(sqlPoolOf(db));
+
   /** The policy a journey starts with, if it starts now: given explicitly, else the OEM's newest version. */
   async function startingPolicy(): Promise<{ policy?: JourneyPolicy; policyVersion?: number }> {
     if (journeyPolicy) return { policy: journeyPolicy };
@@ -92,125 +108,175 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     return identity;
   }
 
+  /** The lead as the store writes it. */
+  function toNewLead(lead: IncomingLead, identity: Identity, idempotencyKey?: string): NewLead {
+    const receivedAt = lead.receivedAt ? new Date(lead.receivedAt) : new Date();
+    return {
+      person: { ...identity, firstName: lead.contact.firstName, lastName: lead.contact.lastName, postalCode: lead.contact.postalCode, country: lead.contact.country },
+      source: lead.source,
+      campaign: lead.campaign,
+      event: lead.event,
+      interestModel: lead.interest?.model,
+      timeframe: lead.interest?.timeframe,
+      message: lead.interest?.message,
+      preferredDealerId: lead.preferredDealerId,
+      receivedAt,
+      idempotencyKey,
+      requestHash: idempotencyKey ? hashRequest(lead) : undefined,
+      consents: (lead.consents ?? []).map((c) => ({
+        channel: c.channel, purpose: c.purpose, granted: c.granted, wordingId: c.wordingId, method: c.method,
+        capturedAt: c.capturedAt ? new Date(c.capturedAt) : receivedAt,
+        ip: lead.consentProof?.ip ?? null, userAgent: lead.consentProof?.userAgent ?? null,
+      })),
+    };
+  }
+
   async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
-    const identity = await validate(lead);
-    const requestHash = idempotencyKey ? hashRequest(lead) : undefined;
+    const incoming = toNewLead(lead, await validate(lead), idempotencyKey);
     if (idempotencyKey) {
-      const earlier = await replay(idempotencyKey, requestHash!);
+      const earlier = await replay(idempotencyKey, incoming.requestHash!);
       if (earlier) return earlier;
     }
 
-    let stored: { customerId: string; leadId: string; receivedAt: Date };
+    let stored: StoredLead;
     try {
-      stored = await storeLead(lead, identity, idempotencyKey, requestHash);
+      [stored] = (await store.store([incoming])) as [StoredLead];
     } catch (error) {
       // Two requests with one Idempotency-Key raced; the loser answers like a replay.
       if (idempotencyKey && isUniqueViolation(error, 'idempotency_key')) {
-        const earlier = await replay(idempotencyKey, requestHash!);
+        const earlier = await replay(idempotencyKey, incoming.requestHash!);
         if (earlier) return earlier;
       }
       throw error;
     }
 
-    const delivered = await deliver(stored.leadId);
+    // What the journey needs is at hand: no second read of what was just written.
+    const delivered = await deliverCaptured(stored.customerId, capturedOf(incoming, stored));
+    if (delivered) await store.markDelivered([stored.leadId]);
     return { journeyId: journeyIdFor(stored.customerId), customerId: stored.customerId, leadId: stored.leadId, delivered, replayed: false };
   }
 
+  /**
+   * A batch of leads (a chunk of a fair file): each checked alone, the good ones stored in
+   * one transaction, then handed to their journeys in parallel and marked delivered at once.
+   * A lead whose key was stored before answers as a replay (a retried chunk makes no new
+   * leads); an infrastructure fault fails the whole batch, to be retried by the caller.
+   */
+  async function acceptMany(batch: readonly BatchLead[]): Promise<BatchOutcome[]> {
+    const outcomes: (BatchOutcome | undefined)[] = new Array(batch.length);
+    const checked = await Promise.all(batch.map(async ({ lead, idempotencyKey }, i) => {
+      try {
+        return toNewLead(lead, await validate(lead), idempotencyKey);
+      } catch (error) {
+        if (!(error instanceof IntakeRejected)) throw error;
+        outcomes[i] = { rejected: error };
+        return undefined;
+      }
+    }));
+    const earlier = await store.earlier(batch.map((b) => b.idempotencyKey));
+    const fresh: number[] = [];
+    const replays: number[] = [];
+    checked.forEach((incoming, i) => {
+      if (!incoming) return;
+      const before = earlier.get(incoming.idempotencyKey!);
+      if (!before) fresh.push(i);
+      else if (before.requestHash !== incoming.requestHash) outcomes[i] = { rejected: new IntakeRejected('Idempotency-Key', 'this Idempotency-Key was already used for a different lead', 422) };
+      else replays.push(i);
+    });
+
+    const stored = await store.store(fresh.map((i) => checked[i]!));
+    const limit = pLimit(BATCH_DELIVERY_CONCURRENCY);
+    const deliveredNow: string[] = [];
+    await Promise.all([
+      ...fresh.map((i, n) => limit(async () => {
+        const s = stored[n]!;
+        const delivered = await deliverCaptured(s.customerId, capturedOf(checked[i]!, s));
+        if (delivered) deliveredNow.push(s.leadId);
+        outcomes[i] = { journeyId: journeyIdFor(s.customerId), customerId: s.customerId, leadId: s.leadId, delivered, replayed: false };
+      })),
+      ...replays.map((i) => limit(async () => {
+        const before = earlier.get(checked[i]!.idempotencyKey!)!;
+        const delivered = before.delivered || (await deliver(before.leadId));
+        outcomes[i] = { journeyId: journeyIdFor(before.customerId), customerId: before.customerId, leadId: before.leadId, delivered, replayed: true };
+      })),
+    ]);
+    await store.markDelivered(deliveredNow);
+    return outcomes as BatchOutcome[];
+  }
+
   async function replay(idempotencyKey: string, requestHash: string): Promise<IntakeResult | undefined> {
-    const earlier = await db.lead.findUnique({ where: { idempotencyKey } });
+    const earlier = (await store.earlier([idempotencyKey])).get(idempotencyKey);
     if (!earlier) return undefined;
     if (earlier.requestHash !== requestHash) {
       throw new IntakeRejected('Idempotency-Key', 'this Idempotency-Key was already used for a different lead', 422);
     }
-    const delivered = earlier.deliveredAt !== null || (await deliver(earlier.id));
-    return { journeyId: journeyIdFor(earlier.customerId), customerId: earlier.customerId, leadId: earlier.id, delivered, replayed: true };
+    const delivered = earlier.delivered || (await deliver(earlier.leadId));
+    return { journeyId: journeyIdFor(earlier.customerId), customerId: earlier.customerId, leadId: earlier.leadId, delivered, replayed: true };
   }
 
-  /** Customer and lead in one transaction; unique constraints settle concurrent first leads. */
-  async function storeLead(lead: IncomingLead, identity: Identity, idempotencyKey?: string, requestHash?: string) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await db.$transaction(async (tx) => {
-          const customerId = await resolveCustomer(tx, lead, identity);
-          const created = await tx.lead.create({
-            data: {
-              customerId,
-              source: lead.source,
-              campaign: lead.campaign,
-              event: lead.event,
-              interestModel: lead.interest?.model,
-              preferredDealerId: lead.preferredDealerId,
-              timeframe: lead.interest?.timeframe,
-              message: lead.interest?.message,
-              receivedAt: lead.receivedAt ? new Date(lead.receivedAt) : new Date(),
-              idempotencyKey,
-              requestHash,
-            },
-          });
-          if (lead.consents?.length) {
-            await tx.consentRecord.createMany({
-              data: lead.consents.map((c) => ({
-                customerId, leadId: created.id, channel: c.channel, purpose: c.purpose, granted: c.granted, wordingId: c.wordingId, method: c.method,
-                capturedAt: c.capturedAt ? new Date(c.capturedAt) : created.receivedAt,
-                ip: lead.consentProof?.ip ?? null, userAgent: lead.consentProof?.userAgent ?? null,
-              })),
-            });
-          }
-          return { customerId, leadId: created.id, receivedAt: created.receivedAt };
-        });
-      } catch (error) {
-        // Another request created this person a moment ago: look again.
-        if (attempt < 3 && isUniqueViolation(error) && !isUniqueViolation(error, 'idempotency_key')) continue;
-        throw error;
-      }
-    }
-  }
-
-  /** Signal-with-start: the journey is created with its first lead, later leads join it. */
-  async function deliver(leadId: string): Promise<boolean> {
-    const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
-    const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true }, orderBy: { capturedAt: 'asc' } });
-    const captured: LeadCaptured = {
-      leadId: lead.id,
+  /** What the journey hears of a stored lead: presence of contact data, the law that applies, the consents (no personal data). */
+  function capturedOf(lead: Pick<NewLead, 'source' | 'campaign' | 'event' | 'interestModel' | 'timeframe' | 'preferredDealerId'> & { consents: readonly (ConsentStatement & { capturedAt: Date })[] }, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer'>): LeadCaptured {
+    return {
+      leadId: stored.leadId,
       source: lead.source,
       ...(lead.campaign ? { campaign: lead.campaign } : {}),
       ...(lead.event ? { event: lead.event } : {}),
       ...(lead.interestModel ? { interestModel: lead.interestModel } : {}),
       ...(lead.timeframe ? { timeframe: lead.timeframe as PurchaseTimeframe } : {}),
       ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
-      hasEmail: lead.customer.emailNormalized !== null,
-      hasPhone: lead.customer.phoneE164 !== null,
-      hasPostalCode: lead.customer.postalCode !== null,
-      receivedAt: lead.receivedAt.toISOString(),
+      hasEmail: stored.customer.hasEmail,
+      hasPhone: stored.customer.hasPhone,
+      hasPostalCode: stored.customer.hasPostalCode,
+      receivedAt: stored.receivedAt.toISOString(),
       // The journey learns the law that applies and what was agreed; the proof stays in consent_record.
-      consentRegime: legalRegimeOf(lead.customer.country ?? defaultCountry),
-      consents: consents as ConsentStatement[],
+      consentRegime: legalRegimeOf(stored.customer.country ?? defaultCountry),
+      // In the order they were given (a later refusal takes back an earlier grant).
+      consents: [...lead.consents].sort((a, b) => a.capturedAt.getTime() - b.capturedAt.getTime()).map(({ channel, purpose, granted }) => ({ channel, purpose, granted })),
     };
+  }
+
+  /** Delivers a stored lead read back from the database (the outbox relay, a replayed request). */
+  async function deliver(leadId: string): Promise<boolean> {
+    const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
+    const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true, capturedAt: true } });
+    const captured = capturedOf(
+      { ...lead, campaign: lead.campaign ?? undefined, event: lead.event ?? undefined, interestModel: lead.interestModel ?? undefined, timeframe: lead.timeframe ?? undefined, preferredDealerId: lead.preferredDealerId ?? undefined, consents: consents as (ConsentStatement & { capturedAt: Date })[] },
+      {
+        leadId: lead.id, receivedAt: lead.receivedAt,
+        customer: { hasEmail: lead.customer.emailNormalized !== null, hasPhone: lead.customer.phoneE164 !== null, hasPostalCode: lead.customer.postalCode !== null, country: lead.customer.country },
+      },
+    );
+    const delivered = await deliverCaptured(lead.customerId, captured);
+    if (delivered) await store.markDelivered([lead.id]);
+    return delivered;
+  }
+
+  /** Signal-with-start: the journey is created with its first lead, later leads join it. False when Temporal cannot be reached now. */
+  async function deliverCaptured(customerId: string, captured: LeadCaptured): Promise<boolean> {
     try {
       // Bounded: during an outage the caller gets its 202 quickly and the relay retries.
       const policy = await startingPolicy();
       await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart<typeof journey, [LeadCaptured]>(JOURNEY_WORKFLOW_TYPE, {
-        workflowId: journeyIdFor(lead.customerId),
+        workflowId: journeyIdFor(customerId),
         taskQueue,
         ...journeyStartOptions,
-        args: [{ customerId: lead.customerId, ...policy }],
+        args: [{ customerId, ...policy }],
         signal: leadCapturedSignal,
         signalArgs: [captured],
         typedSearchAttributes: [
           { key: JourneyStageKey, value: 'CAPTURED' },
           { key: CustomerOwnerKey, value: 'OEM' },
-          { key: LeadSourceKey, value: lead.source },
+          { key: LeadSourceKey, value: captured.source },
         ],
       }));
+      return true;
     } catch (error) {
-      log.warn({ err: error, leadId }, 'journey unreachable; lead stays in the outbox for redelivery');
+      log.warn({ err: error, leadId: captured.leadId }, 'journey unreachable; lead stays in the outbox for redelivery');
       return false;
     }
-    await db.lead.update({ where: { id: leadId }, data: { deliveredAt: new Date() } });
-    return true;
   }
 
-  return { accept, validate, deliver };
+  return { accept, acceptMany, validate, deliver };
 }
 
 export type LeadIntake = ReturnType<typeof createLeadIntake>;
@@ -235,37 +301,6 @@ function normalizeIdentity(lead: IncomingLead, defaultCountry: string): Identity
     throw new IntakeRejected('contact', 'a lead needs an e-mail address or a phone number to reach the customer');
   }
   return identity;
-}
-
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-/**
- * Same normalised e-mail, else same phone → same customer. Identifiers the
- * customer lacks are added unless they already belong to someone else.
- */
-async function resolveCustomer(tx: Tx, lead: IncomingLead, identity: Identity): Promise<string> {
-  const byEmail = identity.email ? await tx.customer.findUnique({ where: { emailNormalized: identity.email } }) : null;
-  const byPhone = identity.phone ? await tx.customer.findUnique({ where: { phoneE164: identity.phone } }) : null;
-  const existing = byEmail ?? byPhone;
-  const { firstName, lastName, postalCode, country } = lead.contact;
-  if (!existing) {
-    const created = await tx.customer.create({
-      data: { emailNormalized: identity.email, phoneE164: identity.phone, firstName, lastName, postalCode, country },
-    });
-    return created.id;
-  }
-  await tx.customer.update({
-    where: { id: existing.id },
-    data: {
-      emailNormalized: existing.emailNormalized ?? identity.email,
-      phoneE164: existing.phoneE164 ?? (byPhone && byPhone.id !== existing.id ? undefined : identity.phone),
-      firstName: existing.firstName ?? firstName,
-      lastName: existing.lastName ?? lastName,
-      postalCode: existing.postalCode ?? postalCode,
-      country: existing.country ?? country,
-    },
-  });
-  return existing.id;
 }
 
 function hashRequest(lead: IncomingLead): string {

@@ -47,7 +47,37 @@ function view(row: { id: string; prefix: string; name: string; role: string; dea
 
 export type ApiKeyStore = ReturnType<typeof createApiKeyStore>;
 
-export function createApiKeyStore(db: PrismaClient) {
+/**
+ * Authentication is cached per process for `cacheTtlMs` (default 5 s): a key's row is read
+ * once per TTL, not on every request. A key revoked through this store stops at once; one
+ * revoked elsewhere (another API process, the CLI) stops within the TTL.
+ */
+export function createApiKeyStore(db: PrismaClient, { cacheTtlMs = 5_000 }: { cacheTtlMs?: number } = {}) {
+  type Cached = { principal: Principal | null; keyExpiresAt: number | null; until: number };
+  const cache = new Map<string, Cached>();
+  /** Bounded: a flood of made-up keys must not grow memory (they are cached as refusals). */
+  const MAX_CACHED = 10_000;
+
+  async function lookUp(presented: string, now: Date): Promise<Cached> {
+    const never: Cached = { principal: null, keyExpiresAt: null, until: now.getTime() + cacheTtlMs };
+    const match = KEY_FORMAT.exec(presented);
+    if (!match) return never;
+    const row = await db.apiKey.findUnique({ where: { prefix: match[1] } });
+    if (!row) return never;
+    const expected = Buffer.from(row.secretHash, 'hex');
+    const actual = Buffer.from(hashOf(match[2]!), 'hex');
+    if (!timingSafeEqual(expected, actual)) return never;
+    if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return never;
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+    }
+    return {
+      principal: { keyId: row.id, name: row.name, role: row.role as Role, dealerId: row.dealerId },
+      keyExpiresAt: row.expiresAt?.getTime() ?? null,
+      until: now.getTime() + cacheTtlMs,
+    };
+  }
+
   return {
     /** Creates a key; the returned `key` is the only time the secret exists in clear. */
     async create(input: NewApiKey): Promise<ApiKeyView & { key: string }> {
@@ -67,18 +97,16 @@ export function createApiKeyStore(db: PrismaClient) {
 
     /** The principal behind a presented key, or null when it is unknown, wrong, revoked or expired. */
     async authenticate(presented: string, now = new Date()): Promise<Principal | null> {
-      const match = KEY_FORMAT.exec(presented);
-      if (!match) return null;
-      const row = await db.apiKey.findUnique({ where: { prefix: match[1] } });
-      if (!row) return null;
-      const expected = Buffer.from(row.secretHash, 'hex');
-      const actual = Buffer.from(hashOf(match[2]!), 'hex');
-      if (!timingSafeEqual(expected, actual)) return null;
-      if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
-      if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-        await db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+      // Keyed by a hash of the whole presented key: the cache never holds a secret in clear.
+      const cacheKey = hashOf(presented);
+      let entry = cache.get(cacheKey);
+      if (!entry || entry.until <= now.getTime()) {
+        entry = await lookUp(presented, now);
+        if (cache.size >= MAX_CACHED) cache.clear();
+        cache.set(cacheKey, entry);
       }
-      return { keyId: row.id, name: row.name, role: row.role as Role, dealerId: row.dealerId };
+      if (entry.keyExpiresAt !== null && entry.keyExpiresAt <= now.getTime()) return null;
+      return entry.principal;
     },
 
     async list(): Promise<ApiKeyView[]> {
@@ -101,6 +129,10 @@ export function createApiKeyStore(db: PrismaClient) {
         if (row.revokedAt) return view(row);
         if (options.keepLastOemKey && activeOem.length === 1 && activeOem[0]!.id === id) return 'LAST_OEM_KEY';
         return view(await tx.apiKey.update({ where: { id }, data: { revokedAt: now } }));
+      }).then((result) => {
+        // Revoked here: this process refuses the key from now on, not after the TTL.
+        if (result && result !== 'LAST_OEM_KEY') for (const [k, v] of cache) if (v.principal?.keyId === id) cache.delete(k);
+        return result;
       });
     },
   };

@@ -1,16 +1,43 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient, Prisma } from '../generated/prisma/client.js';
 
-/** One PrismaClient per process, created at the edge and passed to whoever needs it. */
-export function createDb(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+/** The pg pool under each client made here, for the few hot paths that speak SQL directly. */
+const sqlPools = new WeakMap<PrismaClient, pg.Pool>();
+
+/**
+ * One PrismaClient per process, created at the edge and passed to whoever needs it. It runs
+ * on a pg pool of `poolSize` connections (DATABASE_POOL_SIZE, default 10) that `sqlPoolOf`
+ * hands to code that needs plain SQL; `$disconnect()` ends it.
+ */
+export function createDb(databaseUrl: string, { poolSize = Number(process.env.DATABASE_POOL_SIZE ?? 10) }: { poolSize?: number } = {}): PrismaClient {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle connection the server dropped (a restart, a dropped test database) is replaced on next use.
+  pool.on('error', () => {});
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  sqlPools.set(db, pool);
+  return db;
+}
+
+/** The pg pool the client runs on (same connections, same limits). */
+export function sqlPoolOf(db: PrismaClient): pg.Pool {
+  const pool = sqlPools.get(db);
+  if (!pool) throw new Error('this PrismaClient was not made by createDb(); it has no pg pool to share');
+  return pool;
 }
 
 /** True when a write lost a race on a unique constraint (optionally on a given column). */
 export function isUniqueViolation(error: unknown, column?: string): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
-  if (!column) return true;
-  return JSON.stringify(error.meta ?? {}).includes(column);
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code !== 'P2002') return false;
+    return !column || JSON.stringify(error.meta ?? {}).includes(column);
+  }
+  // pg's own error (plain SQL): SQLSTATE 23505, the constraint and "Key (column)=…" in detail.
+  if (error instanceof pg.DatabaseError) {
+    if (error.code !== '23505') return false;
+    return !column || `${error.constraint ?? ''} ${error.detail ?? ''}`.includes(column);
+  }
+  return false;
 }
 
 export type { PrismaClient };
@@ -19,7 +46,7 @@ export type { PrismaClient };
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
 /** PostgreSQL SQLSTATEs of the same meaning: connection exceptions (08…), shutting down, starting up, too many clients. */
 const UNAVAILABLE_SQLSTATE = /^(08\w{3}|57P0[1-3]|53300)$/;
-const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|database system is (starting up|shutting down|in recovery mode)|Can't reach database|server closed the connection|connection (timeout|is closed)/i;
+const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|database system is (starting up|shutting down|in recovery mode)|Can't reach database|server closed the connection|connection (timeout|is closed)|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 
 /**
  * True when a failure means the database is down or unreachable (a restart, a network

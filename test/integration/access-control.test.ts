@@ -248,6 +248,20 @@ describe('roles', () => {
     expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.dealerA)).statusCode).toBe(403);
   });
 
+  it('a key revoked by another process stops working within the cache TTL; revoked here, at once', async () => {
+    // Two API processes' key stores over one database, with a short TTL for the test.
+    const here = createApiKeyStore(sys.db, { cacheTtlMs: 300 });
+    const elsewhere = createApiKeyStore(sys.db, { cacheTtlMs: 300 });
+    const key = await here.create({ name: 'cached', role: 'OPS' });
+    expect(await elsewhere.authenticate(key.key)).toMatchObject({ keyId: key.id });
+    expect(await here.authenticate(key.key)).toMatchObject({ keyId: key.id });
+    await here.revoke(key.id);
+    expect(await here.authenticate(key.key)).toBeNull();
+    expect(await elsewhere.authenticate(key.key)).toMatchObject({ keyId: key.id }); // still cached there...
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await elsewhere.authenticate(key.key)).toBeNull(); // ...for at most the TTL
+  });
+
   it('a revoked or expired key is refused', async () => {
     const key = await createKey({ name: 'temp', role: 'OPS' });
     expect((await sys.api({ method: 'GET', url: '/v1/dealers' }, key)).statusCode).toBe(200);
