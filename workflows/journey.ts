@@ -6,6 +6,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -57,6 +58,15 @@ const activities = proxyActivities<JourneyActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+// The journey's own quick work (its records, the notices for dealers, choosing a dealer) as
+// local activities: run by this worker inside the workflow task, so an action is answered
+// after one round of database writes instead of one server round trip per record. Retried
+// like the above (past a minute of retries the SDK waits on a timer: an outage is fine).
+const local = proxyLocalActivities<JourneyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 // Sending goes through a transport that may be down for a while; the journey keeps
 // deciding meanwhile. The activity records a message as failed on its last attempt.
 const sending = proxyActivities<JourneyActivities>({
@@ -78,6 +88,11 @@ const OWN_MESSAGES = 'journey-sends-own-messages';
 const SEND_FINISHES_BEFORE_CONTINUE = 'journey-send-finishes-before-continue-as-new';
 /** Journeys before this told dealers nothing (and kept an offer open when the customer opted out). */
 const TELLS_DEALERS = 'journey-tells-dealers';
+/**
+ * Journeys before this wrote their records one activity after another through the server;
+ * now they are local activities written together (issue 15: dealer actions at Update speed).
+ */
+const RECORDS_TOGETHER = 'journey-records-together-local';
 /** Journeys before this knew no consents (opt-out rules) and asked nobody to confirm one. */
 const ASKS_CONSENT_CONFIRMATION = 'journey-asks-consent-confirmation';
 
@@ -203,39 +218,48 @@ export async function journey(input: JourneyInput): Promise<void> {
     const at = state.updatedAt;
     const recordKey = `${journeyId}:${state.revision}`;
     const followUps: typeof transition.effects = [];
+    // The records of one transition are independent of each other: written together, as local
+    // activities, so an action is answered after one round of database writes. Journeys from
+    // before wrote them one activity after another through the server (their histories say so).
+    const together = patched(RECORDS_TOGETHER);
+    const quick = together ? local : activities;
+    const { customerId } = state;
+    const writes: (() => Promise<unknown>)[] = [];
     for (const [index, effect] of transition.effects.entries()) {
       const key = `${recordKey}:${index}`;
       switch (effect.type) {
-        case 'READ_MODEL_CHANGED':
-          await activities.recordJourney(state);
+        case 'READ_MODEL_CHANGED': {
+          const snapshot = state;
+          writes.push(() => quick.recordJourney(snapshot));
           break;
+        }
         case 'OWNER_CHANGED':
-          await activities.recordOwnershipChange({ key, journeyId, customerId: state.customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at });
+          writes.push(() => quick.recordOwnershipChange({ key, journeyId, customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at }));
           break;
         case 'HANDOFF_RECORDED':
-          await activities.recordHandoffEvent({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at });
+          writes.push(() => quick.recordHandoffEvent({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at }));
           break;
         case 'SALE_RECORDED':
-          await activities.recordSale({ key, journeyId, customerId: state.customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, at });
+          writes.push(() => quick.recordSale({ key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, at }));
           break;
         case 'ESCALATED':
-          await activities.recordJourneyTask({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at });
+          writes.push(() => quick.recordJourneyTask({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at }));
           break;
         case 'DEALER_TASK':
-          await activities.recordJourneyTask({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at });
+          writes.push(() => quick.recordJourneyTask({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at }));
           break;
         case 'CUSTOMER_MESSAGE_DUE':
-          await activities.recordJourneyTask({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });
+          writes.push(() => quick.recordJourneyTask({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at }));
           followUps.push(effect);
           break;
         case 'COMMUNICATION_DECIDED':
-          await activities.recordCommunicationDecision({ key, communicationId: effect.communicationId, decision: effect.decision, at });
+          writes.push(() => quick.recordCommunicationDecision({ key, communicationId: effect.communicationId, decision: effect.decision, at }));
           break;
         case 'SEND_COMMUNICATION':
           sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf });
           break;
         case 'ERASE_PERSONAL_DATA':
-          await activities.erasePersonalData({ customerId: state.customerId });
+          writes.push(() => quick.erasePersonalData({ customerId }));
           break;
         case 'SCORE_LEADS':
         case 'ROUTE_HANDOFF':
@@ -247,10 +271,13 @@ export async function journey(input: JourneyInput): Promise<void> {
           break; // search attributes above
       }
     }
-    // Dealers are told in the background (delivery workflows); recording the notices is one quick activity.
+    if (together) await Promise.all(writes.map((write) => write()));
+    else for (const write of writes) await write();
+    // Dealers are told in the background (delivery workflows), after the records: a delivery
+    // builds its payload from the read model. Recording the notices is one quick activity.
     const notices = dealerNoticesOf(previous, event, transition);
     if (notices.length > 0 && patched(TELLS_DEALERS)) {
-      await activities.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId: state.customerId, score: state.score ?? null, at, notices });
+      await quick.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices });
     }
     for (const effect of followUps) {
       if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
@@ -267,7 +294,7 @@ export async function journey(input: JourneyInput): Promise<void> {
         const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
         await handle({ type: 'LEAD_SCORED', score });
       } else if (effect.type === 'ROUTE_HANDOFF') {
-        const choice = await activities.routeHandoff({
+        const choice = await quick.routeHandoff({
           customerId: state.customerId,
           preferredDealerId: state.preferredDealerId ?? null,
           alreadyTried: state.handoff?.tried ?? [],

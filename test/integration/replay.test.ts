@@ -58,6 +58,8 @@ describe('recorded journey histories', () => {
       'journey-tells-dealers.json',
       // An EU lead's e-mail marketing consent: the confirmation asked for, clicked, a promotion sent.
       'journey-consent-double-opt-in.json',
+      // Accepted, sold and in service with each transition's records written together (local activities).
+      'journey-sold-records-together.json', 'journey-in-service-records-together.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });
