@@ -80,7 +80,7 @@ export interface BatchLead {
 /** Per lead of a batch: the intake's answer, or why it was not taken. */
 export type BatchOutcome = IntakeResult | { rejected: IntakeRejected };
 
-/** Signal-with-starts a batch keeps in flight at once (the import's pace; the bench's baseline uses the same). */
+/** Signal-with-starts the batches of one process keep in flight at once (the import's pace; the bench's baseline uses the same). */
 export const BATCH_DELIVERY_CONCURRENCY = 8;
 
 /**
@@ -90,6 +90,8 @@ export const BATCH_DELIVERY_CONCURRENCY = 8;
  */
 export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, journeyStartOptions }: LeadIntakeDeps) {
   const store = createLeadStore(sqlPoolOf(db));
+  /** Shared by every batch in this process: two chunks at once still keep this many signals in flight. */
+  const batchDeliveries = pLimit(BATCH_DELIVERY_CONCURRENCY);
 
   /** The policy a journey starts with, if it starts now: given explicitly, else the OEM's newest version. */
   async function startingPolicy(): Promise<{ policy?: JourneyPolicy; policyVersion?: number }> {
@@ -185,7 +187,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     });
 
     const stored = await store.store(fresh.map((i) => checked[i]!));
-    const limit = pLimit(BATCH_DELIVERY_CONCURRENCY);
+    const limit = batchDeliveries;
     const deliveredNow: string[] = [];
     await Promise.all([
       ...fresh.map((i, n) => limit(async () => {
