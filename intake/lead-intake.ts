@@ -187,16 +187,15 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     });
 
     const stored = await store.store(fresh.map((i) => checked[i]!));
-    const limit = batchDeliveries;
     const deliveredNow: string[] = [];
     await Promise.all([
-      ...fresh.map((i, n) => limit(async () => {
+      ...fresh.map((i, n) => batchDeliveries(async () => {
         const s = stored[n]!;
         const delivered = await deliverCaptured(s.customerId, capturedOf(checked[i]!, s));
         if (delivered) deliveredNow.push(s.leadId);
         outcomes[i] = { journeyId: journeyIdFor(s.customerId), customerId: s.customerId, leadId: s.leadId, delivered, replayed: false };
       })),
-      ...replays.map((i) => limit(async () => {
+      ...replays.map((i) => batchDeliveries(async () => {
         const before = earlier.get(checked[i]!.idempotencyKey!)!;
         const delivered = before.delivered || (await deliver(before.leadId));
         outcomes[i] = { journeyId: journeyIdFor(before.customerId), customerId: before.customerId, leadId: before.leadId, delivered, replayed: true };
@@ -217,7 +216,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   }
 
   /** What the journey hears of a stored lead: presence of contact data, the law that applies, the consents (no personal data). */
-  function capturedOf(lead: Pick<NewLead, 'source' | 'campaign' | 'event' | 'interestModel' | 'timeframe' | 'preferredDealerId'> & { consents: readonly (ConsentStatement & { capturedAt: Date })[] }, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer'>): LeadCaptured {
+  function capturedOf(lead: LeadFacts, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer'>): LeadCaptured {
     return {
       leadId: stored.leadId,
       source: lead.source,
@@ -242,7 +241,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
     const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true, capturedAt: true } });
     const captured = capturedOf(
-      { ...lead, campaign: lead.campaign ?? undefined, event: lead.event ?? undefined, interestModel: lead.interestModel ?? undefined, timeframe: lead.timeframe ?? undefined, preferredDealerId: lead.preferredDealerId ?? undefined, consents: consents as (ConsentStatement & { capturedAt: Date })[] },
+      { ...lead, consents: consents as LeadFacts['consents'] },
       {
         leadId: lead.id, receivedAt: lead.receivedAt,
         customer: { hasEmail: lead.customer.emailNormalized !== null, hasPhone: lead.customer.phoneE164 !== null, hasPostalCode: lead.customer.postalCode !== null, country: lead.customer.country },
@@ -282,6 +281,10 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
 }
 
 export type LeadIntake = ReturnType<typeof createLeadIntake>;
+
+/** What capturedOf needs of a lead, as the intake has it or as it is read back (nulls for absent). */
+type LeadFacts = { source: LeadSource; consents: readonly (ConsentStatement & { capturedAt: Date })[] }
+  & { [K in 'campaign' | 'event' | 'interestModel' | 'timeframe' | 'preferredDealerId']?: string | null };
 
 interface Identity {
   email?: string;
