@@ -5,7 +5,8 @@ import { storeCommunicationRequest } from '../communications/requests.js';
 import { consentPurposeOf, type ConsentKey } from '../domain/consent.js';
 import { DEV_CONSENT_LINK_SECRET } from '../platform/config.js';
 import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type CommunicationRequest } from '../domain/messages.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type pg from 'pg';
+import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { renderMessage } from '../communications/templates.js';
 import { logTransport, type MessageTransports } from '../communications/transports.js';
 
@@ -22,6 +23,32 @@ export interface CommunicationDeps {
   consentLinks?: ConsentLinks;
 }
 
+export interface CommunicationDecisionRecord {
+  key: string;
+  communicationId: string;
+  decision: CommunicationDecision;
+  at: string;
+}
+
+/** The journey's decision on a message: logged, and the message's status, in the caller's transaction. */
+export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicationId, decision, at }: CommunicationDecisionRecord): Promise<void> {
+  const until = decision.decision === 'DEFERRED' ? decision.until : null;
+  const reason = decision.decision === 'ALLOWED' ? null : decision.reason;
+  await sql.query({
+    name: 'record-decision-log',
+    text: `INSERT INTO communication_log (key, communication_id, kind, decision, reason, until, at, detail)
+           VALUES ($1, $2::uuid, 'DECISION', $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
+    values: [`${key}:${communicationId}`, communicationId, decision.decision, reason, until, at, detailOf(decision)],
+  });
+  // A send may already have completed (it runs beside the journey): never undo SENT.
+  await sql.query({
+    name: 'record-decision-status',
+    text: `UPDATE communication SET status = $2, reason = $3, deferred_until = $4, on_behalf_of = $5, updated_at = now()
+           WHERE id = $1::uuid AND status NOT IN ('SENT', 'FAILED')`,
+    values: [communicationId, decision.decision, reason, until, decision.decision === 'ALLOWED' ? decision.onBehalfOf ?? null : null],
+  });
+}
+
 /** The journey's decisions and the sending of allowed messages, with a log of both. */
 export function createCommunicationActivities({
   db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }),
@@ -29,6 +56,7 @@ export function createCommunicationActivities({
   consentLinks = makeConsentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }),
 }: CommunicationDeps) {
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
+  const pool = sqlPoolOf(db);
 
   async function addressOf(channel: Channel, customer: { id: string; emailNormalized: string | null; phoneE164: string | null }): Promise<string | null> {
     if (channel === 'EMAIL') return customer.emailNormalized;
@@ -53,20 +81,8 @@ export function createCommunicationActivities({
       await storeCommunicationRequest(db, { ...request, requestedBy: 'journey', variables: { confirmUrl } });
     },
 
-    async recordCommunicationDecision({ key, communicationId, decision, at }: { key: string; communicationId: string; decision: CommunicationDecision; at: string }): Promise<void> {
-      const until = decision.decision === 'DEFERRED' ? new Date(decision.until) : null;
-      const reason = decision.decision === 'ALLOWED' ? null : decision.reason;
-      await db.$transaction([
-        db.communicationLog.createMany({
-          data: [{ key: `${key}:${communicationId}`, communicationId, kind: 'DECISION', decision: decision.decision, reason, until, at: new Date(at), detail: detailOf(decision) }],
-          skipDuplicates: true,
-        }),
-        // A send may already have completed (it runs beside the journey): never undo SENT.
-        db.communication.updateMany({
-          where: { id: communicationId, status: { notIn: ['SENT', 'FAILED'] } },
-          data: { status: decision.decision, reason, deferredUntil: until, onBehalfOf: decision.decision === 'ALLOWED' ? decision.onBehalfOf ?? null : null },
-        }),
-      ]);
+    async recordCommunicationDecision(record: CommunicationDecisionRecord): Promise<void> {
+      await inTransaction(pool, (sql) => recordDecisionWithin(sql, record));
     },
 
     /** Sends an allowed message once; a transport failure is logged and retried, the last one marks it FAILED. */

@@ -6,7 +6,8 @@ import type { DealerNotice as Notice, DeliveryChannel } from '../domain/dealer-n
 import { noticeContent, type NoticeContext } from '../delivery/notices.js';
 import { postWebhook } from '../delivery/webhooks.js';
 import { logTransport, type MessageTransport } from '../communications/transports.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type pg from 'pg';
+import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
 
@@ -34,34 +35,54 @@ export interface NotifyDealersInput {
   notices: Notice[];
 }
 
+/**
+ * What the journey tells dealers, in the caller's transaction: each notice, and a delivery per
+ * channel its dealer has. Returns the deliveries to start once that transaction has committed.
+ */
+export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDealersInput): Promise<string[]> {
+  const notices = input.notices.map((n, i) => ({ ...n, key: `${input.keyPrefix}:${i}`, id: noticeIdFor(`${input.keyPrefix}:${i}`) }));
+  const settings = await sql.query<{ dealer_id: string; webhook: boolean; adf: boolean }>({
+    name: 'notice-delivery-channels',
+    text: `SELECT dealer_id, webhook_url IS NOT NULL AS webhook, adf_email IS NOT NULL AS adf
+           FROM dealer_delivery_settings WHERE dealer_id = ANY($1::text[])`,
+    values: [[...new Set(notices.map((n) => n.dealerId))]],
+  });
+  const deliveries: string[] = [];
+  for (const n of notices) {
+    await sql.query({
+      name: 'record-dealer-notice',
+      text: `INSERT INTO dealer_notice (id, key, dealer_id, journey_id, customer_id, kind, reason, offer_expires_at, score, occurred_at)
+             VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+      values: [n.id, n.key, n.dealerId, input.journeyId, input.customerId, n.kind, n.reason ?? null, n.offerExpiresAt ?? null, input.score, input.at],
+    });
+    const s = settings.rows.find((x) => x.dealer_id === n.dealerId);
+    const channels: DeliveryChannel[] = [...(s?.webhook ? ['WEBHOOK' as const] : []), ...(s?.adf ? ['ADF_EMAIL' as const] : [])];
+    for (const channel of channels) {
+      const id = deliveryIdFor(n.id, channel);
+      await sql.query({
+        name: 'record-dealer-delivery',
+        text: `INSERT INTO dealer_delivery (id, notice_id, dealer_id, channel, updated_at) VALUES ($1::uuid, $2, $3, $4, now()) ON CONFLICT DO NOTHING`,
+        values: [id, n.id, n.dealerId, channel],
+      });
+      deliveries.push(id);
+    }
+  }
+  return deliveries;
+}
+
 /** Telling dealers: the journey records notices; a dealerDelivery workflow per channel sends each. */
 export function createDealerDeliveryActivities({ db, temporal, taskQueue, delivery = {}, log = pino({ level: 'silent' }) }: DealerDeliveryDeps) {
   const context: NoticeContext = { publicApiUrl: delivery.publicApiUrl ?? 'http://127.0.0.1:3000', oemName: delivery.oemName ?? 'Your brand' };
   const email = delivery.email ?? logTransport(log);
 
   const startDelivery = temporal ? deliveryStarter(temporal, taskQueue, delivery.schedule) : async () => {};
+  const pool = sqlPoolOf(db);
 
   return {
     /** Records what the journey tells dealers and starts a delivery per channel each dealer has. */
     async notifyDealers(input: NotifyDealersInput): Promise<void> {
-      const notices = input.notices.map((n, i) => ({ ...n, key: `${input.keyPrefix}:${i}`, id: noticeIdFor(`${input.keyPrefix}:${i}`) }));
-      const settings = await db.dealerDeliverySettings.findMany({ where: { dealerId: { in: [...new Set(notices.map((n) => n.dealerId))] } } });
-      const deliveries = notices.flatMap((n) => {
-        const s = settings.find((x) => x.dealerId === n.dealerId);
-        const channels: DeliveryChannel[] = [...(s?.webhookUrl ? ['WEBHOOK' as const] : []), ...(s?.adfEmail ? ['ADF_EMAIL' as const] : [])];
-        return channels.map((channel) => ({ id: deliveryIdFor(n.id, channel), noticeId: n.id, dealerId: n.dealerId, channel }));
-      });
-      await db.$transaction([
-        db.dealerNotice.createMany({
-          data: notices.map((n) => ({
-            id: n.id, key: n.key, dealerId: n.dealerId, journeyId: input.journeyId, customerId: input.customerId, kind: n.kind,
-            reason: n.reason ?? null, offerExpiresAt: n.offerExpiresAt ? new Date(n.offerExpiresAt) : null, score: input.score, occurredAt: new Date(input.at),
-          })),
-          skipDuplicates: true,
-        }),
-        db.dealerDelivery.createMany({ data: deliveries, skipDuplicates: true }),
-      ]);
-      for (const d of deliveries) await startDelivery(d.id);
+      const deliveries = await inTransaction(pool, (sql) => recordNoticesWithin(sql, input));
+      await Promise.all(deliveries.map((id) => startDelivery(id)));
     },
 
     /** One attempt; a receiver that does not take it (non-2xx, no answer) fails the attempt, and Temporal retries. */

@@ -1,5 +1,6 @@
 import { createReadModelActivities, type ReadModelDeps } from './journey-read-model.js';
 import { createRecordsActivities } from './journey-records.js';
+import { createTransitionActivities } from './journey-transition.js';
 import { createCommunicationActivities, type CommunicationDeps } from './communications.js';
 import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
 import { createRoutingActivities } from './routing.js';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createReadModelActivities(deps),
     ...createRecordsActivities(deps),
+    ...createTransitionActivities(deps),
     ...createRoutingActivities(deps),
     ...createLeadImportActivities(deps),
     ...createCommunicationActivities(deps),

@@ -1,6 +1,7 @@
 import type { Vehicle } from '../domain/journey.js';
 import type { Owner } from '../domain/transitions.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type pg from 'pg';
+import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 
 export interface RecordsDeps {
   db: PrismaClient;
@@ -48,42 +49,69 @@ export interface JourneyTaskRecord {
   at: string;
 }
 
-/** The journey's durable records: ownership ledger, hand-offs, sales, tasks, erasure. */
+/** A transition's ledger, hand-off, sale and task rows, written on the caller's connection (alone or in a transaction). */
+export interface JourneyRecords {
+  ownershipChanges?: OwnershipChangeRecord[];
+  handoffEvents?: HandoffEventRecord[];
+  sales?: SaleRecord[];
+  tasks?: JourneyTaskRecord[];
+}
+
+export async function writeJourneyRecords(sql: pg.ClientBase | pg.Pool, records: JourneyRecords): Promise<void> {
+  for (const r of records.ownershipChanges ?? []) {
+    await sql.query({
+      name: 'record-ownership-change',
+      text: `INSERT INTO ownership_change (key, journey_id, customer_id, from_owner, from_dealer_id, to_owner, to_dealer_id, reason, actor, at)
+             VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO NOTHING`,
+      values: [r.key, r.journeyId, r.customerId, r.from?.kind ?? null, r.from?.dealerId ?? null, r.to.kind, r.to.dealerId, r.reason, r.actor, r.at],
+    });
+  }
+  for (const r of records.handoffEvents ?? []) {
+    await sql.query({
+      name: 'record-handoff-event',
+      text: 'INSERT INTO handoff_event (key, journey_id, dealer_id, kind, reason, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
+      values: [r.key, r.journeyId, r.dealerId, r.kind, r.reason, r.at],
+    });
+  }
+  for (const r of records.sales ?? []) {
+    await sql.query({
+      name: 'record-sale',
+      text: `INSERT INTO sale (key, journey_id, customer_id, dealer_id, vin, model, sold_on, price, at)
+             VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::date, $8, $9) ON CONFLICT (key) DO NOTHING`,
+      values: [r.key, r.journeyId, r.customerId, r.dealerId, r.vehicle.vin, r.vehicle.model, r.vehicle.soldOn, r.vehicle.price ?? null, r.at],
+    });
+  }
+  for (const r of records.tasks ?? []) {
+    await sql.query({
+      name: 'record-journey-task',
+      text: 'INSERT INTO journey_task (key, journey_id, assignee, kind, detail, due_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
+      values: [r.key, r.journeyId, r.assignee, r.kind, r.detail, r.at],
+    });
+  }
+}
+
+/**
+ * The journey's durable records one at a time: ownership ledger, hand-offs, sales, tasks,
+ * erasure. Journeys now write a transition's records together (journey-transition.ts);
+ * these stay for journeys whose history calls them.
+ */
 export function createRecordsActivities({ db }: RecordsDeps) {
+  const pool = sqlPoolOf(db);
   return {
     async recordOwnershipChange(r: OwnershipChangeRecord): Promise<void> {
-      await db.ownershipChange.createMany({
-        data: [{
-          key: r.key, journeyId: r.journeyId, customerId: r.customerId,
-          fromOwner: r.from?.kind ?? null, fromDealerId: r.from?.dealerId ?? null,
-          toOwner: r.to.kind, toDealerId: r.to.dealerId, reason: r.reason, actor: r.actor, at: new Date(r.at),
-        }],
-        skipDuplicates: true,
-      });
+      await writeJourneyRecords(pool, { ownershipChanges: [r] });
     },
 
     async recordHandoffEvent(r: HandoffEventRecord): Promise<void> {
-      await db.handoffEvent.createMany({
-        data: [{ key: r.key, journeyId: r.journeyId, dealerId: r.dealerId, kind: r.kind, reason: r.reason, at: new Date(r.at) }],
-        skipDuplicates: true,
-      });
+      await writeJourneyRecords(pool, { handoffEvents: [r] });
     },
 
     async recordSale(r: SaleRecord): Promise<void> {
-      await db.sale.createMany({
-        data: [{
-          key: r.key, journeyId: r.journeyId, customerId: r.customerId, dealerId: r.dealerId,
-          vin: r.vehicle.vin, model: r.vehicle.model, soldOn: new Date(r.vehicle.soldOn), price: r.vehicle.price ?? null, at: new Date(r.at),
-        }],
-        skipDuplicates: true,
-      });
+      await writeJourneyRecords(pool, { sales: [r] });
     },
 
     async recordJourneyTask(r: JourneyTaskRecord): Promise<void> {
-      await db.journeyTask.createMany({
-        data: [{ key: r.key, journeyId: r.journeyId, assignee: r.assignee, kind: r.kind, detail: r.detail, dueAt: new Date(r.at) }],
-        skipDuplicates: true,
-      });
+      await writeJourneyRecords(pool, { tasks: [r] });
     },
 
     /** Removes personal data; ids, stages and the ledger stay (pseudonymous). */

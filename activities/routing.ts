@@ -1,6 +1,7 @@
+import type pg from 'pg';
 import type { BusinessHours } from '../domain/business-hours.js';
 import { chooseDealer, type RoutingChoice } from '../domain/routing.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 
 export interface RoutingDeps {
   db: PrismaClient;
@@ -12,38 +13,66 @@ export interface RouteHandoffInput {
   alreadyTried: string[];
 }
 
+export type HandoffRoute = RoutingChoice & { acceptanceSlaMs?: number; businessHours?: BusinessHours };
+
+interface DealerRow {
+  id: string;
+  active: boolean;
+  territory: string[];
+  capacity: number;
+  last_offered_at: Date | null;
+  acceptance_sla_minutes: number | null;
+  business_hours: BusinessHours['weekly'] | null;
+  time_zone: string;
+  closed_on: string[];
+}
+
 /**
- * Picks the dealer for a hand-off with the pure routing rules, from the dealers,
- * their open sales load and the rotation record in the database. The rotation is
- * updated in the same transaction, dealers locked, so concurrent journeys rotate fairly.
+ * Picks the dealer for a hand-off with the pure routing rules, from the dealers, their open
+ * sales load and the rotation record, inside the caller's transaction: dealers are locked and
+ * the rotation updated there, so concurrent journeys rotate fairly. Journeys route as part of
+ * recording a transition (one transaction); the activity below is for running journeys that
+ * still call it on its own.
  */
-export function createRoutingActivities({ db }: RoutingDeps) {
+export async function routeHandoffWithin(sql: pg.ClientBase, input: RouteHandoffInput): Promise<HandoffRoute> {
+  const customer = await sql.query<{ postal_code: string | null }>({
+    name: 'routing-customer', text: 'SELECT postal_code FROM customer WHERE id = $1::uuid', values: [input.customerId],
+  });
+  const dealers = await sql.query<DealerRow>({
+    name: 'routing-dealers',
+    text: `SELECT id, active, territory, capacity, last_offered_at, acceptance_sla_minutes, business_hours, time_zone, closed_on
+           FROM dealer WHERE active ORDER BY id FOR UPDATE`,
+  });
+  const load = await sql.query<{ dealer_id: string; open: number }>({
+    name: 'routing-open-load',
+    text: `SELECT dealer_id, count(*)::int AS open FROM journey WHERE stage = 'IN_SALES' AND dealer_id IS NOT NULL GROUP BY dealer_id`,
+  });
+  const openLoad = new Map(load.rows.map((l) => [l.dealer_id, l.open]));
+  const choice = chooseDealer(
+    dealers.rows.map((d) => ({
+      id: d.id, active: d.active, territory: d.territory, capacity: d.capacity,
+      openLoad: openLoad.get(d.id) ?? 0, lastOfferedAt: d.last_offered_at?.toISOString() ?? null,
+    })),
+    { postalCode: customer.rows[0]?.postal_code ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried },
+  );
+  if (!choice.dealerId) return choice;
+  await sql.query({ name: 'routing-rotate', text: 'UPDATE dealer SET last_offered_at = now(), updated_at = now() WHERE id = $1', values: [choice.dealerId] });
+  const chosen = dealers.rows.find((d) => d.id === choice.dealerId)!;
+  // A dealer's own acceptance SLA replaces the OEM's for offers to that dealer; with
+  // opening hours, the journey counts the SLA in open time only.
+  const weekly = chosen.business_hours;
   return {
-    async routeHandoff(input: RouteHandoffInput): Promise<RoutingChoice & { acceptanceSlaMs?: number; businessHours?: BusinessHours }> {
-      return db.$transaction(async (tx) => {
-        const customer = await tx.customer.findUnique({ where: { id: input.customerId }, select: { postalCode: true } });
-        await tx.$executeRaw`SELECT id FROM dealer WHERE active ORDER BY id FOR UPDATE`;
-        const dealers = await tx.dealer.findMany({ where: { active: true } });
-        const load = await tx.journey.groupBy({ by: ['dealerId'], where: { stage: 'IN_SALES', dealerId: { not: null } }, _count: { _all: true } });
-        const openLoad = new Map(load.map((l) => [l.dealerId, l._count._all]));
-        const choice = chooseDealer(
-          dealers.map((d) => ({
-            id: d.id, active: d.active, territory: d.territory, capacity: d.capacity,
-            openLoad: openLoad.get(d.id) ?? 0, lastOfferedAt: d.lastOfferedAt?.toISOString() ?? null,
-          })),
-          { postalCode: customer?.postalCode ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried },
-        );
-        if (!choice.dealerId) return choice;
-        const chosen = await tx.dealer.update({ where: { id: choice.dealerId }, data: { lastOfferedAt: new Date() } });
-        // A dealer's own acceptance SLA replaces the OEM's for offers to that dealer; with
-        // opening hours, the journey counts the SLA in open time only.
-        const weekly = chosen.businessHours as BusinessHours['weekly'] | null;
-        return {
-          ...choice,
-          ...(chosen.acceptanceSlaMinutes ? { acceptanceSlaMs: chosen.acceptanceSlaMinutes * 60_000 } : {}),
-          ...(weekly ? { businessHours: { timeZone: chosen.timeZone, weekly, ...(chosen.closedOn.length ? { closedOn: chosen.closedOn } : {}) } } : {}),
-        };
-      });
+    ...choice,
+    ...(chosen.acceptance_sla_minutes ? { acceptanceSlaMs: chosen.acceptance_sla_minutes * 60_000 } : {}),
+    ...(weekly ? { businessHours: { timeZone: chosen.time_zone, weekly, ...(chosen.closed_on.length ? { closedOn: chosen.closed_on } : {}) } } : {}),
+  };
+}
+
+export function createRoutingActivities({ db }: RoutingDeps) {
+  const pool = sqlPoolOf(db);
+  return {
+    async routeHandoff(input: RouteHandoffInput): Promise<HandoffRoute> {
+      return inTransaction(pool, (sql) => routeHandoffWithin(sql, input));
     },
   };
 }

@@ -26,6 +26,25 @@ export function sqlPoolOf(db: PrismaClient): pg.Pool {
   return pool;
 }
 
+/**
+ * One transaction on a connection of the pool: committed when `work` resolves, rolled back
+ * when it throws (and that connection dropped, in case it is what failed).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (sql: pg.PoolClient) => Promise<T>): Promise<T> {
+  const sql = await pool.connect();
+  try {
+    await sql.query('BEGIN');
+    const result = await work(sql);
+    await sql.query('COMMIT');
+    sql.release();
+    return result;
+  } catch (error) {
+    await sql.query('ROLLBACK').catch(() => {});
+    sql.release(true);
+    throw error;
+  }
+}
+
 /** True when a write lost a race on a unique constraint (optionally on a given column). */
 export function isUniqueViolation(error: unknown, column?: string): boolean {
   if (error instanceof Prisma.PrismaClientKnownRequestError) {

@@ -1,7 +1,9 @@
 // The journey read model: one module owns the `journey` table's writes (from the
 // journey's activity) and every query on it (access decisions, the dealer workspace).
 // The workflow is the authority on a journey; this table follows it by revision.
+import type pg from 'pg';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { sqlPoolOf } from '../platform/db.js';
 import type { CustomerStandingFacts } from '../domain/access.js';
 import { journeyIdFor, type JourneyStage, type JourneyState } from '../domain/journey.js';
 
@@ -43,6 +45,31 @@ const toRow = (r: RawRow): JourneyRow => ({
   contact: { firstName: r.first_name, lastName: r.last_name, email: r.email_normalized, phone: r.phone_e164, postalCode: r.postal_code },
 });
 
+/**
+ * The journey row as the workflow's state has it, upserted by revision (an older one never
+ * wins), on any pg client: alone, or inside the transaction of a transition's records.
+ */
+export async function recordJourneyRow(sql: pg.ClientBase | pg.Pool, state: JourneyState): Promise<void> {
+  await sql.query({
+    name: 'journey-row-upsert',
+    text: `
+      INSERT INTO journey (id, customer_id, stage, owner, dealer_id, offered_dealer_id, offer_expires_at,
+                           last_lead_source, lead_count, revision, started_at, stage_changed_at, updated_at)
+      VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8::"LeadSource", $9, $10, $11, $12, now())
+      ON CONFLICT (id) DO UPDATE SET
+        stage = EXCLUDED.stage, owner = EXCLUDED.owner, dealer_id = EXCLUDED.dealer_id,
+        offered_dealer_id = EXCLUDED.offered_dealer_id, offer_expires_at = EXCLUDED.offer_expires_at,
+        last_lead_source = EXCLUDED.last_lead_source, lead_count = EXCLUDED.lead_count,
+        revision = EXCLUDED.revision, stage_changed_at = EXCLUDED.stage_changed_at, updated_at = now()
+      WHERE journey.revision < EXCLUDED.revision`,
+    values: [
+      state.journeyId, state.customerId, state.stage, state.owner, state.dealerId,
+      state.handoff?.dealerId ?? null, state.handoff?.expiresAt ?? null,
+      state.lastLeadSource, state.leadCount, state.revision, state.startedAt, state.stageChangedAt,
+    ],
+  });
+}
+
 export function createJourneyReadModel(db: PrismaClient) {
   return {
     /**
@@ -50,19 +77,7 @@ export function createJourneyReadModel(db: PrismaClient) {
      * failure, so a write carrying an older revision than the row never wins.
      */
     async record(state: JourneyState): Promise<void> {
-      await db.$executeRaw`
-        INSERT INTO journey (id, customer_id, stage, owner, dealer_id, offered_dealer_id, offer_expires_at,
-                             last_lead_source, lead_count, revision, started_at, stage_changed_at, updated_at)
-        VALUES (${state.journeyId}, ${state.customerId}::uuid, ${state.stage}, ${state.owner}, ${state.dealerId},
-                ${state.handoff?.dealerId ?? null}, ${state.handoff?.expiresAt ? new Date(state.handoff.expiresAt) : null},
-                ${state.lastLeadSource}::"LeadSource", ${state.leadCount}, ${state.revision},
-                ${new Date(state.startedAt)}, ${new Date(state.stageChangedAt)}, now())
-        ON CONFLICT (id) DO UPDATE SET
-          stage = EXCLUDED.stage, owner = EXCLUDED.owner, dealer_id = EXCLUDED.dealer_id,
-          offered_dealer_id = EXCLUDED.offered_dealer_id, offer_expires_at = EXCLUDED.offer_expires_at,
-          last_lead_source = EXCLUDED.last_lead_source, lead_count = EXCLUDED.lead_count,
-          revision = EXCLUDED.revision, stage_changed_at = EXCLUDED.stage_changed_at, updated_at = now()
-        WHERE journey.revision < EXCLUDED.revision`;
+      await recordJourneyRow(sqlPoolOf(db), state);
     },
 
     /** The facts a dealer's standing with a customer is decided from, in one round trip. */

@@ -14,6 +14,10 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
+import type { CommunicationDecisionRecord } from '../activities/communications.js';
+import type { HandoffEventRecord, JourneyTaskRecord, OwnershipChangeRecord, SaleRecord } from '../activities/journey-records.js';
+import type { TransitionRecords } from '../activities/journey-transition.js';
+import type { HandoffRoute } from '../activities/routing.js';
 import type { ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
 import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
@@ -93,10 +97,39 @@ const TELLS_DEALERS = 'journey-tells-dealers';
  * now they are local activities written together (issue 15: dealer actions at Update speed).
  */
 const RECORDS_TOGETHER = 'journey-records-together-local';
+/**
+ * Journeys before this wrote a transition's records as one local activity each, then the
+ * notices, then chose a dealer; now all of it is one local activity, one transaction.
+ */
+const ONE_WRITE_PER_TRANSITION = 'journey-one-write-per-transition';
 /** Journeys before this knew no consents (opt-out rules) and asked nobody to confirm one. */
 const ASKS_CONSENT_CONFIRMATION = 'journey-asks-consent-confirmation';
 
 type Outcome = { state: JourneyState } | { refused: string };
+
+/** One of a transition's records, as the journey hands it to its activities. */
+type JourneyRecord =
+  | { type: 'journey'; state: JourneyState }
+  | { type: 'ownership'; record: OwnershipChangeRecord }
+  | { type: 'handoff'; record: HandoffEventRecord }
+  | { type: 'sale'; record: SaleRecord }
+  | { type: 'task'; record: JourneyTaskRecord }
+  | { type: 'decision'; record: CommunicationDecisionRecord }
+  | { type: 'erasure' };
+
+/** The records for the one-transaction write (erasure goes on its own). */
+function transitionRecordsOf(records: readonly JourneyRecord[]): TransitionRecords {
+  const out: TransitionRecords = {};
+  for (const r of records) {
+    if (r.type === 'journey') out.journey = r.state;
+    else if (r.type === 'ownership') (out.ownershipChanges ??= []).push(r.record);
+    else if (r.type === 'handoff') (out.handoffEvents ??= []).push(r.record);
+    else if (r.type === 'sale') (out.sales ??= []).push(r.record);
+    else if (r.type === 'task') (out.tasks ??= []).push(r.record);
+    else if (r.type === 'decision') (out.decisions ??= []).push(r.record);
+  }
+  return out;
+}
 
 /** One customer's journey: the single referee of who owns them and what happens next. */
 export async function journey(input: JourneyInput): Promise<void> {
@@ -218,48 +251,42 @@ export async function journey(input: JourneyInput): Promise<void> {
     const at = state.updatedAt;
     const recordKey = `${journeyId}:${state.revision}`;
     const followUps: typeof transition.effects = [];
-    // The records of one transition are independent of each other: written together, as local
-    // activities, so an action is answered after one round of database writes. Journeys from
-    // before wrote them one activity after another through the server (their histories say so).
-    const together = patched(RECORDS_TOGETHER);
-    const quick = together ? local : activities;
     const { customerId } = state;
-    const writes: (() => Promise<unknown>)[] = [];
+    /** The transition's records, in the order of its effects. */
+    const records: JourneyRecord[] = [];
     for (const [index, effect] of transition.effects.entries()) {
       const key = `${recordKey}:${index}`;
       switch (effect.type) {
-        case 'READ_MODEL_CHANGED': {
-          const snapshot = state;
-          writes.push(() => quick.recordJourney(snapshot));
+        case 'READ_MODEL_CHANGED':
+          records.push({ type: 'journey', state });
           break;
-        }
         case 'OWNER_CHANGED':
-          writes.push(() => quick.recordOwnershipChange({ key, journeyId, customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at }));
+          records.push({ type: 'ownership', record: { key, journeyId, customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at } });
           break;
         case 'HANDOFF_RECORDED':
-          writes.push(() => quick.recordHandoffEvent({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at }));
+          records.push({ type: 'handoff', record: { key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at } });
           break;
         case 'SALE_RECORDED':
-          writes.push(() => quick.recordSale({ key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, at }));
+          records.push({ type: 'sale', record: { key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, at } });
           break;
         case 'ESCALATED':
-          writes.push(() => quick.recordJourneyTask({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at }));
+          records.push({ type: 'task', record: { key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at } });
           break;
         case 'DEALER_TASK':
-          writes.push(() => quick.recordJourneyTask({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at }));
+          records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at } });
           break;
         case 'CUSTOMER_MESSAGE_DUE':
-          writes.push(() => quick.recordJourneyTask({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at }));
+          records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at } });
           followUps.push(effect);
           break;
         case 'COMMUNICATION_DECIDED':
-          writes.push(() => quick.recordCommunicationDecision({ key, communicationId: effect.communicationId, decision: effect.decision, at }));
+          records.push({ type: 'decision', record: { key, communicationId: effect.communicationId, decision: effect.decision, at } });
           break;
         case 'SEND_COMMUNICATION':
           sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf });
           break;
         case 'ERASE_PERSONAL_DATA':
-          writes.push(() => quick.erasePersonalData({ customerId }));
+          records.push({ type: 'erasure' });
           break;
         case 'SCORE_LEADS':
         case 'ROUTE_HANDOFF':
@@ -271,13 +298,48 @@ export async function journey(input: JourneyInput): Promise<void> {
           break; // search attributes above
       }
     }
-    if (together) await Promise.all(writes.map((write) => write()));
-    else for (const write of writes) await write();
     // Dealers are told in the background (delivery workflows), after the records: a delivery
-    // builds its payload from the read model. Recording the notices is one quick activity.
+    // builds its payload from the read model.
     const notices = dealerNoticesOf(previous, event, transition);
-    if (notices.length > 0 && patched(TELLS_DEALERS)) {
-      await quick.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices });
+    const routeInput = () => ({ customerId, preferredDealerId: state!.preferredDealerId ?? null, alreadyTried: state!.handoff?.tried ?? [] });
+    /** The dealer chosen with the records, or (older paths) how to choose it on its own. */
+    let route: HandoffRoute | undefined;
+    let routeAlone: (() => Promise<HandoffRoute>) | undefined;
+    /** How the older paths below write a record: one activity each. */
+    const writeAlone = (quick: typeof local, r: JourneyRecord) => {
+      switch (r.type) {
+        case 'journey': return quick.recordJourney(r.state);
+        case 'ownership': return quick.recordOwnershipChange(r.record);
+        case 'handoff': return quick.recordHandoffEvent(r.record);
+        case 'sale': return quick.recordSale(r.record);
+        case 'task': return quick.recordJourneyTask(r.record);
+        case 'decision': return quick.recordCommunicationDecision(r.record);
+        case 'erasure': return quick.erasePersonalData({ customerId });
+      }
+    };
+    if (patched(ONE_WRITE_PER_TRANSITION)) {
+      // One local activity, one database transaction: the records, the notices and the choice
+      // of dealer a hand-off asks for. An action is answered after that one round trip.
+      const tellsDealers = notices.length > 0 && patched(TELLS_DEALERS);
+      const routes = followUps.some((e) => e.type === 'ROUTE_HANDOFF') && patched(FULL_LIFECYCLE);
+      const written = await local.recordTransition({
+        ...transitionRecordsOf(records),
+        ...(tellsDealers ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices } } : {}),
+        ...(routes ? { route: routeInput() } : {}),
+      });
+      route = written.route;
+      if (records.some((r) => r.type === 'erasure')) await local.erasePersonalData({ customerId });
+    } else {
+      // Journeys from before wrote a record per activity: local and together (RECORDS_TOGETHER),
+      // or, before that, one after another through the server. Their histories say which.
+      const together = patched(RECORDS_TOGETHER);
+      const quick = together ? local : activities;
+      if (together) await Promise.all(records.map((r) => writeAlone(quick, r)));
+      else for (const r of records) await writeAlone(quick, r);
+      if (notices.length > 0 && patched(TELLS_DEALERS)) {
+        await quick.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices });
+      }
+      routeAlone = () => quick.routeHandoff(routeInput());
     }
     for (const effect of followUps) {
       if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
@@ -294,11 +356,7 @@ export async function journey(input: JourneyInput): Promise<void> {
         const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
         await handle({ type: 'LEAD_SCORED', score });
       } else if (effect.type === 'ROUTE_HANDOFF') {
-        const choice = await quick.routeHandoff({
-          customerId: state.customerId,
-          preferredDealerId: state.preferredDealerId ?? null,
-          alreadyTried: state.handoff?.tried ?? [],
-        });
+        const choice = route ?? await routeAlone!();
         await handle(choice.dealerId
           ? {
             type: 'HANDOFF_OFFERED', dealerId: choice.dealerId,

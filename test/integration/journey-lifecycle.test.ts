@@ -46,14 +46,14 @@ describe('journey lifecycle (time-skipped)', () => {
     expect(coolDownEnds - Date.parse(sold.stageChangedAt)).toBe(90 * DAY);
     // A repeated sale report changes nothing.
     expect((await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId: second, vehicle }] })).revision).toBe(sold.revision);
-    // journey-sold.json and journey-in-service.json stay as recorded before the records were written together.
-    await recordHistoryFixture(handle, 'journey-sold-records-together');
+    // journey-sold*.json and journey-in-service*.json stay as recorded before: one record per activity, then per local activity.
+    await recordHistoryFixture(handle, 'journey-sold-one-write');
 
     await sys.env.sleep(8 * DAY);
     await stateOf(sys, journeyId, (s) => s.survey == null);
     await sys.env.sleep(200 * DAY);
     await handle.executeUpdate(recordServiceVisitUpdate, { args: [{ dealerId: second, visitId: 'svc-1' }] });
-    await recordHistoryFixture(handle, 'journey-in-service-records-together');
+    await recordHistoryFixture(handle, 'journey-in-service-one-write');
     for (let year = 1; year <= 3; year++) await sys.env.sleep(366 * DAY);
     // Four years after the sale the ownership cycle ends (well inside the next SLA).
     await sys.env.sleep(Date.parse(sold.ownershipCycleEndsAt!) - (await sys.env.currentTimeMs()) + MINUTE);

@@ -60,6 +60,8 @@ describe('recorded journey histories', () => {
       'journey-consent-double-opt-in.json',
       // Accepted, sold and in service with each transition's records written together (local activities).
       'journey-sold-records-together.json', 'journey-in-service-records-together.json',
+      // The same with a transition's records, notices and choice of dealer in one local activity.
+      'journey-sold-one-write.json', 'journey-in-service-one-write.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });
