@@ -121,7 +121,38 @@ const MARK_DELIVERED: pg.QueryConfig = {
          WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL`,
 };
 
+/**
+ * Calls `flush` with everything asked for while the previous call ran: one statement in flight
+ * at a time, and under load one statement for many callers (each caller still waits for the
+ * statement that carries its ids). Written here rather than taken from a library: DataLoader
+ * and the like batch within one tick, and concurrent requests arrive on different ticks.
+ */
+function coalescing(flush: (ids: string[]) => Promise<void>): (ids: readonly string[]) => Promise<void> {
+  interface Batch { ids: string[]; done: Promise<void> }
+  /** The batch still gathering ids; it starts when the one before it has finished. */
+  let gathering: Batch | null = null;
+  let previous: Promise<void> = Promise.resolve();
+  function startBatch(): Batch {
+    const batch: Batch = { ids: [], done: Promise.resolve() };
+    batch.done = previous.catch(() => {}).then(() => {
+      if (gathering === batch) gathering = null; // ids from now on go to the next batch
+      return flush(batch.ids);
+    });
+    previous = batch.done;
+    return batch;
+  }
+  return (ids) => {
+    gathering ??= startBatch();
+    gathering.ids.push(...ids);
+    return gathering.done;
+  };
+}
+
 export function createLeadStore(pool: pg.Pool) {
+  const markDelivered = coalescing(async (ids) => {
+    await pool.query({ ...MARK_DELIVERED, values: [ids] });
+  });
+
   /**
    * Resolves every lead's person (same normalised e-mail, else same phone → same customer;
    * a batch's own new people count too), adds what a known customer lacks unless another
@@ -221,10 +252,10 @@ export function createLeadStore(pool: pg.Pool) {
       return new Map(rows.map((r) => [r.idempotency_key, { leadId: r.id, customerId: r.customer_id, requestHash: r.request_hash, delivered: r.delivered }]));
     },
 
-    /** Marks leads as received by their journeys (the outbox). */
+    /** Marks leads as received by their journeys (the outbox); concurrent callers share a statement. */
     async markDelivered(leadIds: readonly string[]): Promise<void> {
       if (leadIds.length === 0) return;
-      await pool.query({ ...MARK_DELIVERED, values: [leadIds] });
+      await markDelivered(leadIds);
     },
   };
 }
