@@ -39,6 +39,12 @@ const ConfigSchema = z.object({
   WEB_FORM_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().positive().default(20),
   CAPTCHA_VERIFY_URL: z.string().url().optional(),
   CAPTCHA_SECRET: z.string().optional(),
+  /**
+   * Journeys a worker keeps in memory between their tasks (Temporal's sticky cache); unset, the
+   * SDK sizes it from the heap. Each cached journey costs memory (bench/journey-memory.ts);
+   * an evicted one is replayed from its history when it next has work.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -40,6 +40,7 @@ const worker = await createJourneyWorker(connection, {
 }, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
+  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
 });
 const relay = createLeadOutboxRelay({
   db,
