@@ -65,10 +65,10 @@ export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE
 
 
   /** Live progress from the workflow while it runs; the stored outcomes otherwise. */
-async function progress(importId: string): Promise<ImportView | null> {
+async function progress(importId: string, { live = true } = {}): Promise<ImportView | null> {
     const stored = await db.leadImport.findUnique({ where: { id: importId } });
     if (!stored) return null;
-    if (stored.status === 'RUNNING') {
+    if (stored.status === 'RUNNING' && live) {
       try {
         const live = await temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
           temporal.workflow.getHandle(leadImportIdFor(importId)).query(importProgressQuery));
@@ -111,9 +111,10 @@ async function progress(importId: string): Promise<ImportView | null> {
         stored = await db.leadImport.findUniqueOrThrow({ where: { contentHash } });
         replayed = true;
       }
-      const started = stored.status !== 'RECEIVED' || (await start(stored));
-      const current = await db.leadImport.findUniqueOrThrow({ where: { id: stored.id } });
-      return { import: (await progress(current.id))!, ignoredColumns: file.ignoredColumns, replayed, started };
+      const startedNow = stored.status === 'RECEIVED' && (await start(stored));
+      const started = stored.status !== 'RECEIVED' || startedNow;
+      // An import started a moment ago has done nothing yet: no need to ask its workflow.
+      return { import: (await progress(stored.id, { live: !startedNow }))!, ignoredColumns: file.ignoredColumns, replayed, started };
     },
 
     progress,
