@@ -8,6 +8,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -102,6 +103,8 @@ const RECORDS_TOGETHER = 'journey-records-together-local';
  * notices, then chose a dealer; now all of it is one local activity, one transaction.
  */
 const ONE_WRITE_PER_TRANSITION = 'journey-one-write-per-transition';
+/** Journeys before this answered an action only after everything that followed from it (the next offer after a decline). */
+const ANSWER_BEFORE_FOLLOW_UPS = 'journey-answers-before-follow-ups';
 /** Journeys before this knew no consents (opt-out rules) and asked nobody to confirm one. */
 const ASKS_CONSENT_CONFIRMATION = 'journey-asks-consent-confirmation';
 
@@ -241,7 +244,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   })();
 
   /** Takes a transition: search attributes, records, then whatever the rules asked for next. */
-  async function interpretEffects(transition: Transition, event: Pick<JourneyEvent, 'type'>): Promise<void> {
+  async function interpretEffects(transition: Transition, event: Pick<JourneyEvent, 'type'>, answer?: () => void): Promise<void> {
     const previous = state;
     state = transition.state;
     if (transition.effects.length === 0) return;
@@ -341,6 +344,14 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
       routeAlone = () => quick.routeHandoff(routeInput());
     }
+    if (answer && patched(ANSWER_BEFORE_FOLLOW_UPS)) {
+      // The caller's answer is the state its action led to, with that transition recorded.
+      // What follows from it (the next dealer after a decline) goes on after a 1 ms timer:
+      // that ends this workflow task, and the answer goes out with it, instead of waiting
+      // for the next round of records in the same task.
+      answer();
+      if (followUps.length > 0) await sleep(1);
+    }
     for (const effect of followUps) {
       if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
         if (patched(ASKS_CONSENT_CONFIRMATION)) await requestConsentConfirmation(effect.key, effect.until);
@@ -390,13 +401,13 @@ export async function journey(input: JourneyInput): Promise<void> {
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 
-  async function handle(pending: PendingEvent): Promise<void> {
+  async function handle(pending: PendingEvent, answer?: () => void): Promise<void> {
     if (!state) throw new Error('no journey state');
     let event = pending;
     if (event.type === 'OPTED_OUT' && state.stage === 'HANDED_OFF' && state.handoff?.dealerId && patched(TELLS_DEALERS)) {
       event = { ...event, withdrawOffer: true };
     }
-    await interpretEffects(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy), event);
+    await interpretEffects(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy), event, answer);
   }
 
   for (;;) {
@@ -430,13 +441,19 @@ export async function journey(input: JourneyInput): Promise<void> {
     }
     while (inbox.length > 0 && state) {
       const { event, ticket } = inbox.shift()!;
+      let answered = false;
+      const answer = (outcome: Outcome) => {
+        if (ticket && !answered) outcomes.set(ticket, outcome);
+        answered = true;
+      };
       try {
-        await handle(event);
-        if (ticket) outcomes.set(ticket, { state });
+        await handle(event, ticket ? () => answer({ state: state! }) : undefined);
+        // Journeys from before, and actions that changed nothing, are answered here.
+        answer({ state: state! });
       } catch (error) {
         // The journey changed between validation and now; the caller gets the reason.
         if (!(error instanceof TransitionRefused)) throw error;
-        if (ticket) outcomes.set(ticket, { refused: error.message });
+        answer({ refused: error.message });
       }
     }
     if (state?.stage === 'ERASED') {

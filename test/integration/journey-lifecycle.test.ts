@@ -122,6 +122,8 @@ describe('journey lifecycle (time-skipped)', () => {
     expect(escalated.escalation?.reason).toContain(dealers.join(', '));
     const task = await sys.db.journeyTask.findFirstOrThrow({ where: { journeyId, kind: 'ESCALATION' } });
     expect(task.assignee).toBe('OEM');
+    // Each decline answered before the next offer was made (after a 1 ms timer).
+    await recordHistoryFixture(handle, 'journey-declined-answered-first');
   });
 
   it('sales window expires → the dealer is chased once → fallback to the OEM → cool-down → new hand-off', async () => {

@@ -62,6 +62,8 @@ describe('recorded journey histories', () => {
       'journey-sold-records-together.json', 'journey-in-service-records-together.json',
       // The same with a transition's records, notices and choice of dealer in one local activity.
       'journey-sold-one-write.json', 'journey-in-service-one-write.json',
+      // Two declines, each answered before the next offer, then the escalation to the OEM.
+      'journey-declined-answered-first.json',
     ]));
     expect(await replay(recorded)).toEqual([]);
   });
