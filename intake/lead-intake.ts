@@ -153,7 +153,12 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
 
     // What the journey needs is at hand: no second read of what was just written.
     const delivered = await deliverCaptured(stored.customerId, capturedOf(incoming, stored));
-    if (delivered) await store.markDelivered([stored.leadId]);
+    // The journey has the lead: the caller's answer need not wait for the outbox mark. A mark
+    // that never lands (the process stops, the database is gone) means one redelivery by the
+    // relay, which the journey ignores.
+    if (delivered) {
+      store.markDelivered([stored.leadId]).catch((error: unknown) => log.warn({ err: error, leadId: stored.leadId }, 'outbox mark not written; the relay will deliver the lead again'));
+    }
     return { journeyId: journeyIdFor(stored.customerId), customerId: stored.customerId, leadId: stored.leadId, delivered, replayed: false };
   }
 

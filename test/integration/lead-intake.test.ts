@@ -47,7 +47,8 @@ describe('POST /v1/leads', () => {
 
     const row = await eventually(async () => (await sys.db.journey.findFirst({ where: { id: body.journeyId, stage: 'QUALIFYING' } })) ?? undefined);
     expect(row).toMatchObject({ customerId: body.customerId, owner: 'OEM', lastLeadSource: 'WEB_FORM', leadCount: 1 });
-    const lead = await sys.db.lead.findUniqueOrThrow({ where: { id: body.leadId } });
+    // The outbox mark follows the answer (the journey already has the lead).
+    const lead = await eventually(async () => (await sys.db.lead.findFirst({ where: { id: body.leadId, deliveredAt: { not: null } } })) ?? undefined);
     expect(lead.deliveredAt).not.toBeNull();
 
     const viaApi = await sys.api({ method: 'GET', url: `/v1/journeys/${body.journeyId}` });
