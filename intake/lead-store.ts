@@ -1,7 +1,7 @@
 // Leads into PostgreSQL at intake speed: one look-up and one write statement for a whole
-// batch (one lead from the API, a chunk of a fair file), in plain SQL on the pool Prisma runs on. Intake is
-// the one hot path where Prisma's client engine was most of the API's CPU (issue 15); the
-// rest of the code base reads and writes through Prisma.
+// batch (one lead from the API, a chunk of a fair file), in plain SQL on the pool Prisma runs on.
+// Intake and the journey's records (activities/journey-transition.ts) are the hot paths where
+// Prisma's client engine was most of the CPU (issue 15); the rest reads and writes through Prisma.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ConsentStatement } from '../domain/consent.js';
