@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { pino, type Logger } from 'pino';
@@ -119,6 +119,8 @@ export function createDealerDeliveryActivities({ db, temporal, taskQueue, delive
         }
       }
       const delivered = error === null;
+      Context.current().metricMeter.createCounter('l2l_dealer_delivery_attempts', 'attempts', 'Attempts to deliver a notice to a dealer, by channel and outcome')
+        .add(1, { channel: found.channel, outcome: delivered ? 'DELIVERED' : 'FAILED' });
       await db.$transaction([
         db.dealerDeliveryAttempt.create({
           data: { deliveryId, attempt, target, outcome: delivered ? 'DELIVERED' : 'FAILED', statusCode, error, durationMs: Date.now() - started, at: new Date(started) },

@@ -42,6 +42,14 @@ import { healthRoutes } from './routes/health.js';
 import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The API's Prometheus metrics; server.ts serves them on a port of their own. */
+    metrics: ApiMetrics;
+  }
+}
 
 export interface AppDeps {
   db: PrismaClient;
@@ -155,6 +163,9 @@ export async function buildApp(deps: AppDeps) {
   }));
 
   const policies = createJourneyPolicyStore(deps.db);
+  const metrics = createApiMetrics({ db: deps.db });
+  metrics.observeRequests(app);
+  app.decorate('metrics', metrics);
   const intake = createLeadIntake({
     db: deps.db,
     temporal: deps.temporal,
@@ -163,6 +174,7 @@ export async function buildApp(deps: AppDeps) {
     log: deps.log,
     journeyPolicy: deps.journeyPolicy,
     policies,
+    onLead: metrics.countLead,
   });
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));

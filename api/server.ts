@@ -8,6 +8,7 @@ import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger } from '../platform/logger.js';
 import { connectTemporal } from '../platform/temporal.js';
 import { buildApp } from './app.js';
+import { serveMetrics } from './metrics.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -26,10 +27,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     log.info({ signal }, 'shutting down API');
     await app.close(); // stops accepting, finishes in-flight requests
+    metricsServer?.close();
     await Promise.all([db.$disconnect(), temporal.connection.close()]);
     process.exit(0);
   });
 }
 
 await app.listen({ host: config.API_HOST, port: config.API_PORT });
+// Prometheus scrapes a port of its own (loopback unless API_METRICS_HOST says otherwise); 0 turns it off.
+const metricsServer = config.API_METRICS_PORT > 0
+  ? (await serveMetrics(app.metrics.registry, { host: config.API_METRICS_HOST, port: config.API_METRICS_PORT })).server
+  : null;
 log.info({ docs: `http://${config.API_HOST}:${config.API_PORT}/docs` }, 'API ready');

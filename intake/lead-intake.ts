@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { legalRegimeOf, type ConsentGiven, type ConsentStatement } from '../domain/consent.js';
+import { journeyStaticSummary } from '../domain/journey-summary.js';
 import { journeyIdFor } from '../domain/journey.js';
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
@@ -68,6 +69,8 @@ export interface LeadIntakeDeps {
   policies?: JourneyPolicyStore;
   /** Extra start options for new journeys (the time-skipping test server caps executions at 10 years unless told). */
   journeyStartOptions?: { workflowExecutionTimeout?: number };
+  /** Told of every single lead's outcome (the API's metrics). */
+  onLead?: (source: LeadSource, outcome: 'accepted' | 'replayed' | 'rejected') => void;
 }
 
 /** One lead of a batch (a chunk of a fair file) and the Idempotency-Key it is stored under. */
@@ -87,7 +90,7 @@ export const BATCH_DELIVERY_CONCURRENCY = 8;
  * the customer's journey. The lead is durable in the database before the journey
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
-export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, journeyStartOptions }: LeadIntakeDeps) {
+export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, journeyStartOptions, onLead }: LeadIntakeDeps) {
   const store = createLeadStore(sqlPoolOf(db));
   /** Shared by every batch in this process: two chunks at once still keep this many signals in flight. */
   const batchDeliveries = pLimit(BATCH_DELIVERY_CONCURRENCY);
@@ -133,6 +136,17 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   }
 
   async function accept(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
+    try {
+      const result = await acceptOne(lead, idempotencyKey);
+      onLead?.(lead.source, result.replayed ? 'replayed' : 'accepted');
+      return result;
+    } catch (error) {
+      if (error instanceof IntakeRejected) onLead?.(lead.source, 'rejected');
+      throw error;
+    }
+  }
+
+  async function acceptOne(lead: IncomingLead, idempotencyKey?: string): Promise<IntakeResult> {
     const incoming = toNewLead(lead, await validate(lead), idempotencyKey);
     if (idempotencyKey) {
       const earlier = await replay(idempotencyKey, incoming.requestHash!);
@@ -270,6 +284,8 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
         args: [{ customerId, ...policy }],
         signal: leadCapturedSignal,
         signalArgs: [captured],
+        // The Temporal UI's summary of a journey (no personal data); only a new journey takes it.
+        staticSummary: journeyStaticSummary(customerId, captured.source),
       }));
       return true;
     } catch (error) {

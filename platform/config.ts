@@ -15,6 +15,11 @@ const ConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('journeys'),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().positive().default(3000),
+  /** The API's Prometheus metrics (`GET /metrics`), on a port of their own; 0 turns them off. */
+  API_METRICS_HOST: z.string().default('127.0.0.1'),
+  API_METRICS_PORT: z.coerce.number().int().min(0).default(9464),
+  /** The worker's metrics: the Temporal SDK's own and the journeys' (Prometheus, `/metrics`); empty turns them off. */
+  WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
   /** Country used to read national phone numbers that carry no +prefix. */
   DEFAULT_COUNTRY: z.string().length(2).default('DE'),
   /** Requests per API key (or per address without one) per minute. */

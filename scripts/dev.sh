@@ -33,6 +33,8 @@ if [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
   "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null || { log "Temporal did not start; see $DATA_DIR/temporal.log"; exit 1; }
 fi
 
+# Readable logs in the terminal (LOG_FORMAT=json for raw JSON).
+export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 # tsx directly (not npx) so the pid we signal is the process that handles it.
 "$ROOT/node_modules/.bin/tsx" workers/main.ts & pids+=($!)
 "$ROOT/node_modules/.bin/tsx" api/server.ts & pids+=($!)
@@ -46,6 +48,7 @@ cat >&2 <<MSG
   API docs      http://127.0.0.1:$API_PORT/docs
   Web form      http://127.0.0.1:$EXAMPLE_FORM_PORT   (an example form on another origin: posts leads with a publishable key)
   Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage="QUALIFYING")
+  Metrics       http://127.0.0.1:${API_METRICS_PORT:-9464}/metrics (API)   http://${WORKER_METRICS_ADDRESS:-127.0.0.1:9465}/metrics (worker)
   Temporal gRPC $TEMPORAL_ADDRESS   PostgreSQL $DATABASE_URL
 
   API keys      $DATA_DIR/dev-keys.env   (source it: OEM_KEY, DEALER_KEY, DEALER_NORD_KEY, OPS_KEY)

@@ -17,7 +17,14 @@ import { createLeadOutboxRelay } from './lead-outbox-relay.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
-Runtime.install({ logger: temporalLoggerFor(log) });
+// The SDK's own metrics (workflow task latency and failures, polls, activities, …) and the
+// journeys' (workflow and activity metric meters) on one Prometheus endpoint.
+Runtime.install({
+  logger: temporalLoggerFor(log),
+  ...(config.WORKER_METRICS_ADDRESS
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS, useSecondsForDurations: true } } } }
+    : {}),
+});
 
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

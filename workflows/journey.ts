@@ -7,6 +7,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -22,6 +23,7 @@ import type { HandoffRoute } from '../activities/routing.js';
 import type { ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
 import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
+import { journeyCurrentDetails } from '../domain/journey-summary.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
 import { scoreLeads } from '../domain/scoring.js';
@@ -52,6 +54,7 @@ import {
   type JourneyInput,
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
+import { journeyMetrics } from './journey-metrics.js';
 import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/messages.js';
 
 /** An allowed message waiting for (or in) the send loop. */
@@ -161,6 +164,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   let chapterEnded = false;
 
   const now = () => new Date(Date.now()).toISOString(); // workflow time, deterministic
+  const metrics = journeyMetrics();
 
   setHandler(leadCapturedSignal, (lead) => {
     leads.push(lead);
@@ -248,6 +252,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     const previous = state;
     state = transition.state;
     if (transition.effects.length === 0) return;
+    metrics.count(event.type, transition.effects);
     if (!previous || previous.stage !== state.stage || previous.owner !== state.owner || previous.dealerId !== state.dealerId || previous.lastLeadSource !== state.lastLeadSource) {
       upsertSearchAttributes(searchAttributesOf(state));
     }
@@ -412,6 +417,8 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   for (;;) {
     const deadline = state ? nextDeadline(state) : null;
+    // What ops read on the details page in the Temporal UI while the journey waits (no command, no history).
+    if (state) setCurrentDetails(journeyCurrentDetails(state, deadline));
     const ready = () => leads.length > 0 || inbox.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
     const woke = deadline
       ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))

@@ -181,6 +181,24 @@ describe('visibility: ops find journeys by search attribute', () => {
     const visible = JSON.stringify({ decoded, memo: listed.memo });
     for (const personal of [email, phone, 'Hopper']) expect(visible).not.toContain(personal);
   });
+
+  it('the Temporal UI shows a summary and the current details of each journey, without personal data', async () => {
+    const { email, phone } = person();
+    const res = await postLead({ source: 'FAIR', event: 'IAA Mobility', contact: { email, phone, lastName: 'Lovelace' } });
+    const { journeyId, customerId } = res.json();
+    await journeyState(journeyId, (s) => s.stage === 'QUALIFYING');
+    const handle = sys.temporal.workflow.getHandle(journeyId);
+    const summary = await (await handle.describe()).staticSummary();
+    expect(summary).toBe(`Journey of customer ${customerId}, first lead from FAIR`);
+    // The UI asks the worker for this (the SDK's built-in metadata query).
+    const details = await eventually(async () => {
+      const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return currentDetails?.includes('QUALIFYING') ? currentDetails : undefined;
+    });
+    expect(details).toContain('**Stage** QUALIFYING · **Owner** OEM');
+    expect(details).toContain('**Leads** 1, last from FAIR');
+    for (const personal of [email, phone, 'Lovelace']) expect(`${summary} ${details}`).not.toContain(personal);
+  });
 });
 
 describe('PATCH /v1/customers/:id/contact', () => {
