@@ -43,6 +43,7 @@ import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { registerRequestTracing } from './tracing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,6 +68,8 @@ export interface AppDeps {
   consentLinks?: ConsentLinks;
   /** Web forms: the captcha check when one is configured, and submissions per address per minute. */
   webForms?: { captcha?: CaptchaVerifier; perAddressPerMinute?: number };
+  /** A server span per request (the process has a tracer provider: platform/tracing.ts). */
+  tracing?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -104,6 +107,8 @@ export async function buildApp(deps: AppDeps) {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // First, so every later hook and the route run inside the request's span.
+  if (deps.tracing) registerRequestTracing(app);
   registerProblemHandler(app);
   registerInputGuard(app);
   // An action without a body (accept, no-show) may still be sent with a JSON content type.

@@ -7,13 +7,16 @@ import { createDb } from '../platform/db.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger } from '../platform/logger.js';
 import { connectTemporal } from '../platform/temporal.js';
+import { clientTracing, startTracing } from '../platform/tracing.js';
 import { buildApp } from './app.js';
 import { serveMetrics } from './metrics.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
+// Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Traces").
+const tracing = startTracing('lead-to-loyalty-api');
 const db = createDb(config.DATABASE_URL);
-const temporal = await connectTemporal(config);
+const temporal = await connectTemporal(config, { interceptors: clientTracing(tracing) });
 // The database owns the journey policy; JOURNEY_POLICY (the dev stack's knob) becomes a version of it.
 if (process.env.JOURNEY_POLICY) await createJourneyPolicyStore(db).adopt(policyFromEnv(process.env), 'JOURNEY_POLICY');
 const app = await buildApp({
@@ -21,6 +24,7 @@ const app = await buildApp({
   rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
   webForms: { captcha: captchaFromEnv(process.env), perAddressPerMinute: config.WEB_FORM_SUBMISSIONS_PER_MINUTE },
+  tracing: tracing !== null,
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -28,7 +32,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'shutting down API');
     await app.close(); // stops accepting, finishes in-flight requests
     metricsServer?.close();
-    await Promise.all([db.$disconnect(), temporal.connection.close()]);
+    await Promise.all([db.$disconnect(), temporal.connection.close(), tracing?.shutdown()]);
     process.exit(0);
   });
 }

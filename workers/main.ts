@@ -12,6 +12,7 @@ import { createDb } from '../platform/db.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger, temporalLoggerFor } from '../platform/logger.js';
 import { connectTemporal } from '../platform/temporal.js';
+import { clientTracing, startTracing, workerTracing } from '../platform/tracing.js';
 import { createJourneyWorker } from './journey-worker.js';
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
 
@@ -26,9 +27,11 @@ Runtime.install({
     : {}),
 });
 
+// Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Traces").
+const tracing = startTracing('lead-to-loyalty-worker');
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-const temporal = await connectTemporal(config);
+const temporal = await connectTemporal(config, { interceptors: clientTracing(tracing) });
 const intake = createLeadIntake({
   db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
   // New journeys started by the outbox relay get the OEM's newest policy, like the API's.
@@ -48,6 +51,7 @@ const worker = await createJourneyWorker(connection, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+  ...workerTracing(tracing),
 });
 const relay = createLeadOutboxRelay({
   db,
@@ -63,6 +67,6 @@ try {
   await worker.run();
 } finally {
   await relay.stop();
-  await Promise.all([db.$disconnect(), connection.close(), temporal.connection.close()]);
+  await Promise.all([db.$disconnect(), connection.close(), temporal.connection.close(), tracing?.shutdown()]);
   log.info('worker drained and stopped');
 }
