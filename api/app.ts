@@ -42,6 +42,7 @@ import { healthRoutes } from './routes/health.js';
 import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
+import { reportRoutes } from './routes/reports.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { registerRequestTracing } from './tracing.js';
 
@@ -184,6 +185,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
   await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db }));
+  await app.register(reportRoutes({ db: deps.db }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
   await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule) }));

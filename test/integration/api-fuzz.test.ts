@@ -44,6 +44,8 @@ const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
   ['GET', '/v1/consents/confirm', 'the token must be one the platform signed, unexpired, for a confirmation still awaited'],
   ['GET', '/v1/unsubscribe', 'the token must be one the platform signed'],
   ['POST', '/v1/unsubscribe', 'the token must be one the platform signed'],
+  ['GET', '/v1/reports/scorecard', 'to must not be before from, and at most three years after it'],
+  ['GET', '/v1/reports/scorecard.csv', 'to must not be before from, and at most three years after it'],
 ];
 
 /** Per-route values for path parameters, so generated requests reach real records; and the list above. */

@@ -1,0 +1,78 @@
+// The scorecard over 100,000 journeys' worth of records (generated in SQL: offers, answers,
+// lapses, the ownership ledger, sales, over a year and 200 dealers), against the floor of
+// reading those tables once (a count over each). Prints the scorecard's time for a month and
+// a year, and the ratio to the floor (issue 11's goal: under a second). No threshold asserted.
+//   npm run bench:scorecard              # 100,000 journeys
+//   BENCH_JOURNEYS=20000 npm run bench:scorecard
+import pg from 'pg';
+import { engagementScorecard } from '../reports/scorecard.js';
+import { createFreshDatabase } from '../test/support/infra.js';
+
+const journeys = Number(process.env.BENCH_JOURNEYS ?? 100_000);
+const database = await createFreshDatabase('l2l_bench_scorecard');
+const sql = new pg.Pool({ connectionString: database.databaseUrl, max: 4 });
+sql.on('error', () => {}); // the database is dropped at the end
+
+async function timed(run: () => Promise<unknown>, times = 5): Promise<number> {
+  await run(); // warm
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    await run();
+    ms.push(performance.now() - t);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(times / 2)]!;
+}
+
+try {
+  // Journey i: offered to dealer i % 200 at a time in 2026; 70 % accepted after up to 2 h (the
+  // rest lapse and go to the next dealer, who accepts); 40 % of the accepted sell within 30 days,
+  // 20 % fall back.
+  const started = performance.now();
+  const gen = await sql.connect(); // temporary tables live on one connection
+  await gen.query(`
+    CREATE TEMP TABLE gen AS
+    SELECT i, 'journey-' || md5(i::text) AS journey_id, md5(i::text)::uuid AS customer_id,
+           'DLR-' || (i % 200) AS first_dealer, 'DLR-' || ((i + 1) % 200) AS second_dealer,
+           timestamptz '2026-01-01' + (i % 365) * interval '1 day' + (i % 600) * interval '1 minute' AS offered_at,
+           (i % 10) < 7 AS first_accepts, (i % 5) < 2 AS sells, (i % 5) = 4 AS falls_back
+    FROM generate_series(1, $1) AS i`, [journeys]);
+  await gen.query(`
+    INSERT INTO handoff_event (key, journey_id, dealer_id, kind, reason, at)
+    SELECT journey_id || ':1', journey_id, first_dealer, 'OFFERED', NULL, offered_at FROM gen
+    UNION ALL SELECT journey_id || ':2', journey_id, first_dealer, CASE WHEN first_accepts THEN 'ACCEPTED' ELSE 'TIMED_OUT' END, NULL, offered_at + (i % 120) * interval '1 minute' FROM gen
+    UNION ALL SELECT journey_id || ':3', journey_id, second_dealer, 'OFFERED', NULL, offered_at + interval '2 hours' FROM gen WHERE NOT first_accepts
+    UNION ALL SELECT journey_id || ':4', journey_id, second_dealer, 'ACCEPTED', NULL, offered_at + interval '3 hours' FROM gen WHERE NOT first_accepts`);
+  await gen.query(`
+    CREATE TEMP TABLE owned AS
+    SELECT *, CASE WHEN first_accepts THEN first_dealer ELSE second_dealer END AS dealer_id,
+           CASE WHEN first_accepts THEN offered_at + (i % 120) * interval '1 minute' ELSE offered_at + interval '3 hours' END AS accepted_at
+    FROM gen`);
+  await gen.query(`
+    INSERT INTO ownership_change (key, journey_id, customer_id, from_owner, from_dealer_id, to_owner, to_dealer_id, reason, actor, at)
+    SELECT journey_id || ':o1', journey_id, customer_id, 'OEM', NULL, 'DEALER_SALES', dealer_id, 'HANDOFF_ACCEPTED', dealer_id, accepted_at FROM owned
+    UNION ALL SELECT journey_id || ':o2', journey_id, customer_id, 'DEALER_SALES', dealer_id, 'DEALER', dealer_id, 'SOLD', dealer_id, accepted_at + (i % 30) * interval '1 day' FROM owned WHERE sells
+    UNION ALL SELECT journey_id || ':o3', journey_id, customer_id, 'DEALER_SALES', dealer_id, 'OEM', NULL, 'SALES_WINDOW_EXPIRED', 'system', accepted_at + interval '30 days' FROM owned WHERE falls_back`);
+  await gen.query(`
+    INSERT INTO sale (key, journey_id, customer_id, dealer_id, vin, model, sold_on, price, at)
+    SELECT journey_id || ':s', journey_id, customer_id, dealer_id, 'WVWZZZ' || lpad(i::text, 11, '0'), 'ID.7', (accepted_at + (i % 30) * interval '1 day')::date, NULL,
+           accepted_at + (i % 30) * interval '1 day'
+    FROM owned WHERE sells`);
+  gen.release();
+  await sql.query('ANALYZE handoff_event; ANALYZE ownership_change; ANALYZE sale');
+  const counts = (await sql.query<{ h: string; o: string; s: string }>(
+    'SELECT (SELECT count(*) FROM handoff_event) AS h, (SELECT count(*) FROM ownership_change) AS o, (SELECT count(*) FROM sale) AS s')).rows[0]!;
+  console.log(JSON.stringify({ journeys, handoffEvents: Number(counts.h), ownershipChanges: Number(counts.o), sales: Number(counts.s), generatedInS: Math.round((performance.now() - started) / 1000) }));
+
+  const floor = await timed(() => sql.query('SELECT (SELECT count(*) FROM handoff_event), (SELECT count(*) FROM ownership_change), (SELECT count(*) FROM sale)'));
+  const month = await timed(() => engagementScorecard(sql, { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z') }));
+  const year = await timed(() => engagementScorecard(sql, { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2027-01-01T00:00:00Z') }));
+  const dealer = await timed(() => engagementScorecard(sql, { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2027-01-01T00:00:00Z'), dealerId: 'DLR-7' }));
+  console.log(`floor: count(*) over the three tables  ${floor.toFixed(0).padStart(5)} ms`);
+  console.log(`scorecard, one month, every dealer     ${month.toFixed(0).padStart(5)} ms   ratio ${(month / floor).toFixed(1)}`);
+  console.log(`scorecard, the whole year, every dealer ${year.toFixed(0).padStart(5)} ms   ratio ${(year / floor).toFixed(1)}   (goal < 1000 ms)`);
+  console.log(`scorecard, the whole year, one dealer's key ${dealer.toFixed(0).padStart(5)} ms`);
+} finally {
+  await sql.end();
+  await database.drop();
+}
