@@ -70,19 +70,28 @@ export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDeale
   return deliveries;
 }
 
+/**
+ * Starts the delivery workflows of notices just committed. Without a Temporal client (the
+ * time-skipping tests only) the notices are recorded and nothing is sent.
+ */
+export function deliveriesStarter({ temporal, taskQueue, delivery = {} }: Pick<DealerDeliveryDeps, 'temporal' | 'taskQueue' | 'delivery'>) {
+  const startDelivery = temporal ? deliveryStarter(temporal, taskQueue, delivery.schedule) : async () => {};
+  return (deliveryIds: readonly string[]) => Promise.all(deliveryIds.map((id) => startDelivery(id)));
+}
+
 /** Telling dealers: the journey records notices; a dealerDelivery workflow per channel sends each. */
 export function createDealerDeliveryActivities({ db, temporal, taskQueue, delivery = {}, log = pino({ level: 'silent' }) }: DealerDeliveryDeps) {
   const context: NoticeContext = { publicApiUrl: delivery.publicApiUrl ?? 'http://127.0.0.1:3000', oemName: delivery.oemName ?? 'Your brand' };
   const email = delivery.email ?? logTransport(log);
 
-  const startDelivery = temporal ? deliveryStarter(temporal, taskQueue, delivery.schedule) : async () => {};
+  const startDeliveries = deliveriesStarter({ temporal, taskQueue, delivery });
   const pool = sqlPoolOf(db);
 
   return {
     /** Records what the journey tells dealers and starts a delivery per channel each dealer has. */
     async notifyDealers(input: NotifyDealersInput): Promise<void> {
       const deliveries = await inTransaction(pool, (sql) => recordNoticesWithin(sql, input));
-      await Promise.all(deliveries.map((id) => startDelivery(id)));
+      await startDeliveries(deliveries);
     },
 
     /** One attempt; a receiver that does not take it (non-2xx, no answer) fails the attempt, and Temporal retries. */

@@ -7,10 +7,9 @@ import type { JourneyState } from '../domain/journey.js';
 import { recordJourneyRow } from '../read-model/journeys.js';
 import { inTransaction, sqlPoolOf } from '../platform/db.js';
 import { recordDecisionWithin, type CommunicationDecisionRecord } from './communications.js';
-import { recordNoticesWithin, type DealerDeliveryDeps, type NotifyDealersInput } from './dealer-delivery.js';
+import { deliveriesStarter, recordNoticesWithin, type DealerDeliveryDeps, type NotifyDealersInput } from './dealer-delivery.js';
 import { writeJourneyRecords, type JourneyRecords, type RecordsDeps } from './journey-records.js';
 import { routeHandoffWithin, type HandoffRoute, type RouteHandoffInput } from './routing.js';
-import { deliveryStarter } from '../delivery/start.js';
 
 export interface TransitionRecords extends JourneyRecords {
   /** The read model's row, when the transition changed what it shows. */
@@ -25,9 +24,9 @@ export interface TransitionWritten {
   route?: HandoffRoute;
 }
 
-export function createTransitionActivities({ db, temporal, taskQueue, delivery = {} }: RecordsDeps & DealerDeliveryDeps) {
+export function createTransitionActivities({ db, ...deps }: RecordsDeps & DealerDeliveryDeps) {
   const pool = sqlPoolOf(db);
-  const startDelivery = temporal ? deliveryStarter(temporal, taskQueue, delivery.schedule) : async () => {};
+  const startDeliveries = deliveriesStarter(deps);
   return {
     async recordTransition(records: TransitionRecords): Promise<TransitionWritten> {
       const { route, deliveries } = await inTransaction(pool, async (sql) => {
@@ -40,7 +39,7 @@ export function createTransitionActivities({ db, temporal, taskQueue, delivery =
         return { route, deliveries };
       });
       // Deliveries start once their rows are committed (a delivery reads them when it sends).
-      await Promise.all(deliveries.map((id) => startDelivery(id)));
+      await startDeliveries(deliveries);
       return route ? { route } : {};
     },
   };

@@ -52,15 +52,16 @@ function toCsv(card: Scorecard): string {
 
 export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
   const sql = sqlPoolOf(deps.db);
+  /** The scorecard for the caller, or the parameter that makes the window impossible. */
   const load = async (query: z.infer<typeof ScorecardQuery>, principal: { role: string; dealerId?: string | null }) => {
     const from = new Date(`${query.from}T00:00:00Z`);
     const to = new Date(Date.parse(`${query.to}T00:00:00Z`) + DAY);
-    if (to <= from) return { problem: 'to: must not be before from' } as const;
-    if (to.getTime() - from.getTime() > MAX_DAYS * DAY) return { problem: `to: at most ${MAX_DAYS} days after from` } as const;
+    if (to <= from) return { refused: 'must not be before from' };
+    if (to.getTime() - from.getTime() > MAX_DAYS * DAY) return { refused: `at most ${MAX_DAYS} days after from` };
     return { card: await engagementScorecard(sql, { from, to, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) }) };
   };
-  const refuse = (reply: Parameters<typeof sendProblem>[0], detail: string) =>
-    sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail, errors: [{ field: detail.split(':')[0]!, message: detail.split(': ')[1]! }] });
+  const refuse = (reply: Parameters<typeof sendProblem>[0], message: string) =>
+    sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to: ${message}`, errors: [{ field: 'to', message }] });
 
   app.get('/v1/reports/scorecard', {
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'] } },
@@ -73,7 +74,7 @@ export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod 
     },
   }, async (request, reply) => {
     const result = await load(request.query, request.principal!);
-    if ('problem' in result) return refuse(reply, result.problem!);
+    if (!result.card) return refuse(reply, result.refused);
     return reply.send(result.card);
   });
 
@@ -86,7 +87,7 @@ export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod 
     },
   }, async (request, reply) => {
     const result = await load(request.query, request.principal!);
-    if ('problem' in result) return refuse(reply, result.problem!);
+    if (!result.card) return refuse(reply, result.refused);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="scorecard-${request.query.from}-${request.query.to}.csv"`).send(toCsv(result.card));
   });
 };
