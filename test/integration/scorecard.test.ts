@@ -118,6 +118,12 @@ describe('scorecard', () => {
     const backwards = await sys.api({ method: 'GET', url: '/v1/reports/scorecard?from=2026-03-10&to=2026-03-01' });
     expect(backwards.statusCode).toBe(400);
     expect(backwards.json().errors).toEqual([{ field: 'to', message: 'must not be before from' }]);
+    const tooLong = await sys.api({ method: 'GET', url: '/v1/reports/scorecard?from=2020-01-01&to=2026-03-01' });
+    expect(tooLong.json().errors).toEqual([{ field: 'to', message: 'at most 1098 days after from' }]);
+    const future = await sys.api({ method: 'GET', url: '/v1/reports/scorecard?from=2099-01-01&to=2099-01-31' });
+    expect(future.statusCode).toBe(400);
+    expect(future.json().errors[0].field).toContain('from');
+    expect((await sys.api({ method: 'GET', url: '/v1/reports/scorecard.csv?from=2026-03-10&to=2026-03-01' })).statusCode).toBe(400);
     expect((await sys.api({ method: 'GET', url: '/v1/reports/scorecard?from=2026-03-01' })).statusCode).toBe(400);
     expect((await sys.api({ method: 'GET', url: '/v1/reports/scorecard?from=2026-03-01&to=2026-03-31&groupBy=planet' })).statusCode).toBe(400);
     expect((await sys.api({ method: 'GET', url: MARCH }, null)).statusCode).toBe(401);
