@@ -1,5 +1,5 @@
-import type { Vehicle } from '../domain/journey.js';
-import type { Owner } from '../domain/transitions.js';
+import type { JourneyStage, Vehicle } from '../domain/journey.js';
+import type { AftersalesKind, Owner } from '../domain/transitions.js';
 import type pg from 'pg';
 import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 
@@ -49,12 +49,37 @@ export interface JourneyTaskRecord {
   at: string;
 }
 
-/** A transition's ledger, hand-off, sale and task rows, written on the caller's connection (alone or in a transaction). */
+/** A change of stage, and the dealer the journey is with after it (none while the OEM has it). */
+export interface StageChangeRecord {
+  key: string;
+  journeyId: string;
+  customerId: string;
+  from: JourneyStage | null;
+  to: JourneyStage;
+  dealerId: string | null;
+  at: string;
+}
+
+/** A service visit or complaint the customer's dealer recorded; `ref` is the dealer's own id. */
+export interface AftersalesRecord {
+  key: string;
+  journeyId: string;
+  customerId: string;
+  dealerId: string;
+  kind: AftersalesKind;
+  ref: string;
+  at: string;
+}
+
+/** A transition's ledger, hand-off, sale, task, stage and after-sales rows, written on the caller's connection (alone or in a transaction). */
 export interface JourneyRecords {
   ownershipChanges?: OwnershipChangeRecord[];
   handoffEvents?: HandoffEventRecord[];
   sales?: SaleRecord[];
   tasks?: JourneyTaskRecord[];
+  /** Written since the scorecard (issue 11); journeys on older paths do not send them. */
+  stageChanges?: StageChangeRecord[];
+  aftersales?: AftersalesRecord[];
 }
 
 export async function writeJourneyRecords(sql: pg.ClientBase | pg.Pool, records: JourneyRecords): Promise<void> {
@@ -86,6 +111,22 @@ export async function writeJourneyRecords(sql: pg.ClientBase | pg.Pool, records:
       name: 'record-journey-task',
       text: 'INSERT INTO journey_task (key, journey_id, assignee, kind, detail, due_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
       values: [r.key, r.journeyId, r.assignee, r.kind, r.detail, r.at],
+    });
+  }
+  for (const r of records.stageChanges ?? []) {
+    await sql.query({
+      name: 'record-stage-change',
+      text: `INSERT INTO journey_stage_change (key, journey_id, customer_id, from_stage, to_stage, dealer_id, at)
+             VALUES ($1, $2, $3::uuid, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
+      values: [r.key, r.journeyId, r.customerId, r.from, r.to, r.dealerId, r.at],
+    });
+  }
+  for (const r of records.aftersales ?? []) {
+    await sql.query({
+      name: 'record-aftersales-event',
+      text: `INSERT INTO aftersales_event (key, journey_id, customer_id, dealer_id, kind, ref, at)
+             VALUES ($1, $2, $3::uuid, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
+      values: [r.key, r.journeyId, r.customerId, r.dealerId, r.kind, r.ref, r.at],
     });
   }
 }

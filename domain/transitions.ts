@@ -65,11 +65,15 @@ export type JourneyEffect =
   | { type: 'ESCALATED'; reason: string }
   | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle }
   | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' }
+  /** What the customer's dealer recorded after the sale (`ref`: its own id of the visit or complaint). */
+  | { type: 'AFTERSALES_RECORDED'; kind: AftersalesKind; dealerId: string; ref: string }
   | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null }
   | { type: 'ERASE_PERSONAL_DATA' }
   /** A consent waits for the person's click: send the confirmation request (the link works until `until`). */
   | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string }
   | CommunicationEffect;
+
+export type AftersalesKind = 'SERVICE_VISIT' | 'COMPLAINT_OPENED' | 'COMPLAINT_RESOLVED';
 
 export interface Owner {
   kind: OwnerKind;
@@ -304,6 +308,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
           serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
           survey: { kind: 'SERVICE', dueAt: plus(event.at, policy.serviceSurveyDelayMs) },
         })
+        .effect({ type: 'AFTERSALES_RECORDED', kind: 'SERVICE_VISIT', dealerId: event.dealerId, ref: event.visitId })
         .done();
 
     case 'COMPLAINT_OPENED':
@@ -314,6 +319,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       return t
         .set({ complaint: { complaintId: event.complaintId, openedAt: event.at, backstopAt: plus(event.at, policy.complaintBackstopMs), escalated: false } })
         .effect({ type: 'DEALER_TASK', dealerId: event.dealerId, task: 'COMPLAINT_FOLLOW_UP' })
+        .effect({ type: 'AFTERSALES_RECORDED', kind: 'COMPLAINT_OPENED', dealerId: event.dealerId, ref: event.complaintId })
         .done();
 
     case 'COMPLAINT_RESOLVED':
@@ -321,7 +327,10 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       requireDealer(event.dealerId);
       if (!state.complaint) return t.unchanged(); // resolved already
       if (state.complaint.complaintId !== event.complaintId) refuse(`complaint ${event.complaintId} is not the open one`);
-      return t.set({ complaint: null }).done();
+      return t
+        .set({ complaint: null })
+        .effect({ type: 'AFTERSALES_RECORDED', kind: 'COMPLAINT_RESOLVED', dealerId: event.dealerId, ref: event.complaintId })
+        .done();
 
     case 'COMPLAINT_BACKSTOP_DUE': {
       const complaint = state.complaint;

@@ -17,7 +17,7 @@ import {
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
 import type { CommunicationDecisionRecord } from '../activities/communications.js';
-import type { HandoffEventRecord, JourneyTaskRecord, OwnershipChangeRecord, SaleRecord } from '../activities/journey-records.js';
+import type { AftersalesRecord, HandoffEventRecord, JourneyTaskRecord, OwnershipChangeRecord, SaleRecord, StageChangeRecord } from '../activities/journey-records.js';
 import type { TransitionRecords } from '../activities/journey-transition.js';
 import type { HandoffRoute } from '../activities/routing.js';
 import type { ConsentKey } from '../domain/consent.js';
@@ -262,6 +262,9 @@ export async function journey(input: JourneyInput): Promise<void> {
     const { customerId } = state;
     /** The transition's records, in the order of its effects. */
     const records: JourneyRecord[] = [];
+    /** Records only the one-transaction write carries (older paths' activity calls stay as they were). */
+    const stageChanges: StageChangeRecord[] = [];
+    const aftersales: AftersalesRecord[] = [];
     for (const [index, effect] of transition.effects.entries()) {
       const key = `${recordKey}:${index}`;
       switch (effect.type) {
@@ -279,6 +282,9 @@ export async function journey(input: JourneyInput): Promise<void> {
           break;
         case 'ESCALATED':
           records.push({ type: 'task', record: { key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at } });
+          break;
+        case 'AFTERSALES_RECORDED':
+          aftersales.push({ key, journeyId, customerId, dealerId: effect.dealerId, kind: effect.kind, ref: effect.ref, at });
           break;
         case 'DEALER_TASK':
           records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at } });
@@ -303,6 +309,7 @@ export async function journey(input: JourneyInput): Promise<void> {
           break;
         case 'STAGE_CHANGED':
           if (effect.from === 'DEALER_OWNED' && effect.to === 'HANDED_OFF') chapterEnded = true;
+          stageChanges.push({ key, journeyId, customerId, from: effect.from, to: effect.to, dealerId: state.dealerId, at });
           break; // search attributes above
       }
     }
@@ -332,6 +339,8 @@ export async function journey(input: JourneyInput): Promise<void> {
       const routes = followUps.some((e) => e.type === 'ROUTE_HANDOFF') && patched(FULL_LIFECYCLE);
       const written = await local.recordTransition({
         ...transitionRecordsOf(records),
+        ...(stageChanges.length > 0 ? { stageChanges } : {}),
+        ...(aftersales.length > 0 ? { aftersales } : {}),
         ...(tellsDealers ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices } } : {}),
         ...(routes ? { route: routeInput() } : {}),
       });

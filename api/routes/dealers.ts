@@ -21,6 +21,7 @@ const dealerFields = {
   name: text(200),
   territory: z.array(z.string().trim().regex(/^[0-9A-Z]{1,10}$/, 'a postal-code prefix, e.g. 101')).max(2000).describe('Postal-code prefixes; routing takes the longest match'),
   brands: z.array(text(50)).max(50),
+  region: text(100).nullable().describe("The OEM's sales region the dealer belongs to (the scorecard's groupBy=region)"),
   capacity: z.number().int().min(0).max(100_000).describe('Open sales the dealer takes at once'),
   acceptanceSlaMinutes: z.number().int().min(5).max(10_080).nullable().describe("Replaces the OEM's acceptance SLA for hand-offs to this dealer"),
   timeZone: timeZone(),
@@ -39,6 +40,7 @@ const NewDealer = z
     id: DealerId,
     ...dealerFields,
     brands: dealerFields.brands.default([]),
+    region: dealerFields.region.default(null),
     capacity: dealerFields.capacity.default(50),
     acceptanceSlaMinutes: dealerFields.acceptanceSlaMinutes.default(null),
     timeZone: dealerFields.timeZone.default('Europe/Berlin'),
@@ -55,7 +57,7 @@ const DealerChange = z
 
 export const DealerView = z
   .object({
-    id: z.string(), name: z.string(), territory: z.array(z.string()), brands: z.array(z.string()), capacity: z.number().int(),
+    id: z.string(), name: z.string(), territory: z.array(z.string()), brands: z.array(z.string()), region: z.string().nullable(), capacity: z.number().int(),
     acceptanceSlaMinutes: z.number().int().nullable(), timeZone: z.string(),
     businessHours: z.record(z.string(), z.tuple([z.string(), z.string()])).nullable(), closedOn: z.array(z.string()), active: z.boolean(),
     createdAt: z.string(), updatedAt: z.string(),
@@ -63,7 +65,7 @@ export const DealerView = z
   .meta({ id: 'Dealer' });
 
 const view = (d: Dealer): z.infer<typeof DealerView> => ({
-  id: d.id, name: d.name, territory: d.territory, brands: d.brands, capacity: d.capacity, acceptanceSlaMinutes: d.acceptanceSlaMinutes,
+  id: d.id, name: d.name, territory: d.territory, brands: d.brands, region: d.region, capacity: d.capacity, acceptanceSlaMinutes: d.acceptanceSlaMinutes,
   timeZone: d.timeZone, businessHours: (d.businessHours as Record<string, [string, string]> | null) ?? null, closedOn: d.closedOn, active: d.active,
   createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString(),
 });
@@ -110,7 +112,7 @@ export const dealerRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (
   app.patch('/v1/dealers/:id', {
     config: { access: { roles: ['OEM'] } },
     bodyLimit: 256 * 1024,
-    schema: { tags: ['dealers'], summary: "Change a dealer's territory, brands, capacity, SLA, time zone or hours", params: DealerParams, body: DealerChange, response: { 200: DealerView, 400: Problem, 404: Problem } },
+    schema: { tags: ['dealers'], summary: "Change a dealer's territory, brands, region, capacity, SLA, time zone or hours", params: DealerParams, body: DealerChange, response: { 200: DealerView, 400: Problem, 404: Problem } },
   }, async (request, reply) => {
     const { businessHours, ...fields } = request.body;
     const data = { ...fields, ...(businessHours === undefined ? {} : { businessHours: businessHours ?? Prisma.DbNull }) };

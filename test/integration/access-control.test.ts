@@ -118,6 +118,21 @@ describe('dealer isolation', () => {
     expect(noShow.json()).toMatchObject({ type: expect.stringMatching(/journey-refused$/), detail: expect.stringMatching(/IN_SALES|stage/) });
     const visit = await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/service-visits`, payload: { visitId: 'WS-1' } }, keys.dealerB);
     expect(visit.statusCode, visit.body).toBe(200);
+    expect((await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/complaints`, payload: { complaintId: 'C-1' } }, keys.dealerB)).statusCode).toBe(200);
+    expect((await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/complaints/C-1/resolution` }, keys.dealerB)).statusCode).toBe(200);
+
+    // What the scorecard counts was recorded with the transitions: every stage passed, and
+    // the dealer's service visit and complaint with its own ids.
+    const stages = await sys.db.journeyStageChange.findMany({ where: { journeyId } });
+    expect(stages.map((s) => [s.fromStage, s.toStage, s.dealerId])).toEqual(expect.arrayContaining([
+      [null, 'CAPTURED', null], ['CAPTURED', 'QUALIFYING', null], ['QUALIFYING', 'HANDED_OFF', null],
+      ['HANDED_OFF', 'IN_SALES', dealerB], ['IN_SALES', 'DEALER_OWNED', dealerB],
+    ]));
+    expect(stages).toHaveLength(5);
+    const aftersales = await sys.db.aftersalesEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } });
+    expect(aftersales.map((e) => [e.kind, e.ref, e.dealerId, e.customerId])).toEqual([
+      ['SERVICE_VISIT', 'WS-1', dealerB, customerId], ['COMPLAINT_OPENED', 'C-1', dealerB, customerId], ['COMPLAINT_RESOLVED', 'C-1', dealerB, customerId],
+    ]);
 
     const mine = (await sys.api({ method: 'GET', url: '/v1/dealer/customers?stage=DEALER_OWNED' }, keys.dealerB)).json();
     expect(mine.items.map((c: { journeyId: string }) => c.journeyId)).toContain(journeyId);

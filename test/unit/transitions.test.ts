@@ -251,6 +251,18 @@ describe('ownership and service', () => {
     expect(state.survey).toEqual({ kind: 'SERVICE', dueAt: new Date(Date.parse(T1) + 2 * DAY).toISOString() });
   });
 
+  it('service visits and complaints are recorded for the scorecard, with the dealer\'s own ids', () => {
+    const visit = applyJourneyEvent(owned, { type: 'SERVICE_VISIT_RECORDED', dealerId: 'd1', visitId: 'v1', at: T1 }, policy);
+    expect(visit.effects).toContainEqual({ type: 'AFTERSALES_RECORDED', kind: 'SERVICE_VISIT', dealerId: 'd1', ref: 'v1' });
+    const opened = applyJourneyEvent(owned, { type: 'COMPLAINT_OPENED', dealerId: 'd1', complaintId: 'c1', at: T1 }, policy);
+    expect(opened.effects).toContainEqual({ type: 'AFTERSALES_RECORDED', kind: 'COMPLAINT_OPENED', dealerId: 'd1', ref: 'c1' });
+    const resolved = applyJourneyEvent(opened.state, { type: 'COMPLAINT_RESOLVED', dealerId: 'd1', complaintId: 'c1', at: T1 }, policy);
+    expect(resolved.effects).toContainEqual({ type: 'AFTERSALES_RECORDED', kind: 'COMPLAINT_RESOLVED', dealerId: 'd1', ref: 'c1' });
+    // A repeat changes nothing and records nothing.
+    expect(applyJourneyEvent(resolved.state, { type: 'COMPLAINT_RESOLVED', dealerId: 'd1', complaintId: 'c1', at: T1 }, policy).effects).toEqual([]);
+    expect(applyJourneyEvent(opened.state, { type: 'COMPLAINT_OPENED', dealerId: 'd1', complaintId: 'c1', at: T1 }, policy).effects).toEqual([]);
+  });
+
   it('an unresolved complaint reaches the OEM backstop', () => {
     const open = run(owned, { type: 'COMPLAINT_OPENED', dealerId: 'd1', complaintId: 'c1' }, { type: 'SURVEY_DUE' });
     expect(nextDeadline(open)).toEqual({ at: open.complaint!.backstopAt, event: 'COMPLAINT_BACKSTOP_DUE' });
