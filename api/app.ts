@@ -43,6 +43,7 @@ import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
 import { reportRoutes } from './routes/reports.js';
+import type { Process } from '../domain/processes.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { registerRequestTracing } from './tracing.js';
 
@@ -71,6 +72,8 @@ export interface AppDeps {
   webForms?: { captcha?: CaptchaVerifier; perAddressPerMinute?: number };
   /** A server span per request (the process has a tracer provider: platform/tracing.ts). */
   tracing?: boolean;
+  /** The scorecard's captains where the OEM names its own (SCORECARD_CAPTAINS). */
+  scorecardCaptains?: Partial<Record<Process, string>>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -185,7 +188,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
   await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db }));
-  await app.register(reportRoutes({ db: deps.db }));
+  await app.register(reportRoutes({ db: deps.db, captains: deps.scorecardCaptains }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
   await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule) }));

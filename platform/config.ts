@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROCESSES } from '../domain/processes.js';
 
 /**
  * Process configuration from the environment. Defaults are the local dev stack
@@ -50,6 +51,22 @@ const ConfigSchema = z.object({
    * an evicted one is replayed from its history when it next has work.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /**
+   * Who captains which process on the scorecard, as JSON, e.g. {"acquisition":"OEM_LEAD_DESK"};
+   * processes not named keep reports/scorecard.ts's defaults.
+   */
+  SCORECARD_CAPTAINS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return {};
+      try {
+        return z.partialRecord(z.enum(PROCESSES), z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'a role such as OEM_LEAD_DESK')).parse(JSON.parse(text));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `processes (${PROCESSES.join(', ')}) to roles such as OEM_LEAD_DESK, as JSON: ${error instanceof Error ? error.message : String(error)}` });
+        return z.NEVER;
+      }
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

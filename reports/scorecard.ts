@@ -1,125 +1,294 @@
 // The process captains' scorecard, computed in SQL from the records the journeys write
-// (hand-off events, the ownership ledger, sales) — never by scanning Temporal. This first part
-// covers the engagement process (hand-off and sales) per dealer and for the whole network, in
-// one pass per record table (GROUPING SETS give the network's row beside the dealers').
+// (leads, stage changes, hand-off events, the ownership ledger, sales, after-sales events,
+// messages) — never by scanning Temporal. The seed article's processes, each with the role
+// that captains it: identification, acquisition, engagement (hand-off and sales),
+// maintenance (service), new value (repurchase), feedback (surveys, complaints).
+//
+// Every query has the same shape (`grouped` below): a base of records, each with its dealer,
+// customer and time; a group key per record; GROUPING SETS for the rows and the network's
+// total in one pass. Records that name a dealer are grouped by it (or its region); by source,
+// campaign or model a record counts for the customer's latest lead at or before it (last
+// touch); a lead counts for itself.
 import type pg from 'pg';
+import { DEFAULT_CAPTAINS, PROCESSES, type Process } from '../domain/processes.js';
+import { inTransaction } from '../platform/db.js';
 
-/** Who captains which process (the seed article's "processes jointly shared and captained"). */
-export const PROCESS_CAPTAINS = { engagement: 'DEALER_SALES_MANAGER' } as const;
+export const GROUPINGS = ['dealer', 'region', 'source', 'campaign', 'model'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
 
-export interface EngagementRow {
-  offered: number;
-  accepted: number;
-  declined: number;
-  slaBreaches: number;
-  /** Accepted per offered, 0…1; null without offers. */
-  acceptRate: number | null;
-  /** Minutes from the offer to its acceptance. */
-  timeToAcceptMinutes: { median: number | null; p90: number | null };
-  sold: number;
-  /** Days from accepting the hand-off to the sale. */
-  timeToSaleDays: { median: number | null; p90: number | null };
-  /** Sales ownership that ended without a sale: lost, no-show, sales window expired. */
-  fellBack: number;
-  /** Customers moved away from the dealer by ops. */
-  reassignedAway: number;
+export interface Quantiles { median: number | null; p90: number | null }
+
+export interface ProcessMetrics {
+  identification: { leads: number; uniqueCustomers: number; duplicatesMerged: number };
+  acquisition: { qualified: number; disqualified: number; escalated: number };
+  engagement: {
+    offered: number; accepted: number; declined: number; slaBreaches: number;
+    /** Accepted per offered, 0…1; null without offers. */
+    acceptRate: number | null;
+    /** Minutes from the offer to its acceptance. */
+    timeToAcceptMinutes: Quantiles;
+    sold: number;
+    /** Days from accepting the hand-off to the sale. */
+    timeToSaleDays: Quantiles;
+    /** Sales ownership that ended without a sale: lost, no-show, sales window expired. */
+    fellBack: number;
+    /** Customers moved away from the dealer by ops. */
+    reassignedAway: number;
+  };
+  maintenance: { ownedCustomerYears: number; serviceVisits: number; serviceVisitsPerOwnedCustomerYear: number | null };
+  newValue: { backInMarket: number; soldAgainSameDealer: number };
+  feedback: { surveysSent: number; complaintsOpened: number; complaintsResolved: number; timeToResolutionDays: Quantiles };
+}
+
+export type ScorecardRow<P extends Process> = ProcessMetrics[P] & { group: string | null };
+
+export interface ProcessCard<P extends Process = Process> {
+  process: P;
+  captain: string;
+  /** One per group the caller may see; `group` is null for records without one (a lead has no dealer yet). */
+  rows: ScorecardRow<P>[];
+  network: ProcessMetrics[P];
 }
 
 export interface Scorecard {
   from: string;
   to: string;
-  groupBy: 'dealer';
-  processes: {
-    process: keyof typeof PROCESS_CAPTAINS;
-    captain: (typeof PROCESS_CAPTAINS)[keyof typeof PROCESS_CAPTAINS];
-    rows: (EngagementRow & { dealerId: string })[];
-    network: EngagementRow;
-  }[];
+  groupBy: Grouping;
+  processes: { [P in Process]: ProcessCard<P> }[Process][];
 }
 
-type Keyed<T> = T & { dealer_id: string | null; total: boolean };
+export interface ScorecardRequest {
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+  groupBy?: Grouping;
+  /** A dealer's key: only that dealer's records make rows; the network's totals stay whole. */
+  dealerId?: string;
+  captains?: Partial<Record<Process, string>>;
+}
+
+/** A row as the queries return it: its group, whether it is the total, and the aggregates. */
+type Aggregated = { grp: string | null; total: boolean; mine: boolean | null } & Record<string, unknown>;
+
+/**
+ * One aggregate query: `base` yields dealer_id, customer_id and at per record (and, for
+ * leads, their own source, campaign and model); `aggregates` reads those records' columns.
+ * $1 and $2 are the window, $3 the dealer whose rows are asked for (null: every dealer).
+ */
+function grouped(groupBy: Grouping, base: string, aggregates: string, attribution: 'record' | 'lead-itself' = 'record'): string {
+  const byLead = groupBy === 'source' || groupBy === 'campaign' || groupBy === 'model';
+  const key = groupBy === 'dealer' ? 'b.dealer_id' : groupBy === 'region' ? 'd.region' : attribution === 'lead-itself' ? `b.${groupBy}` : `lt.${groupBy}`;
+  // Last touch: each lead holds from its time until the customer's next lead (one pass over the
+  // leads and a hash join, instead of a look-up per record).
+  const join = groupBy === 'region'
+    ? 'LEFT JOIN dealer d ON d.id = b.dealer_id'
+    : byLead && attribution === 'record'
+      ? 'LEFT JOIN attribution lt ON lt.customer_id = b.customer_id AND b.at >= lt.since AND (lt.until IS NULL OR b.at < lt.until)'
+      : '';
+  const attributionCte = join.includes('attribution')
+    ? `WITH attribution AS MATERIALIZED (
+         SELECT customer_id, received_at AS since, lead(received_at) OVER (PARTITION BY customer_id ORDER BY received_at, id) AS until,
+                source::text AS source, campaign, interest_model AS model
+         FROM lead WHERE received_at < $2)`
+    : '';
+  return `${attributionCte}
+    SELECT k.grp, GROUPING(k.mine, k.grp) = 3 AS total, k.mine, ${aggregates}
+    FROM (SELECT b.*, ${key} COLLATE "C" AS grp, COALESCE($3::text IS NULL OR b.dealer_id = $3::text, false) AS mine FROM (${base}) b ${join}) k
+    GROUP BY GROUPING SETS ((k.mine, k.grp), ())`;
+}
+
+/** Hand-off events name a journey, not a customer: the customer is looked up only when a grouping attributes by lead. */
+function customerOfJourney(g: Grouping, journeyId: string): { column: string; join: string } {
+  return g === 'source' || g === 'campaign' || g === 'model'
+    ? { column: 'j.customer_id', join: `LEFT JOIN journey j ON j.id = ${journeyId}` }
+    : { column: 'NULL::uuid AS customer_id', join: '' };
+}
+
+const QUANTILES = (column: string) =>
+  `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}) AS ${column}_median, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${column}) AS ${column}_p90`;
+
+/** The queries, each over one table's records in the window (or what it needs before it). */
+const QUERIES = {
+  leads: (g: Grouping) => grouped(g, `
+    SELECT dealer_id, customer_id, at, source, campaign, model, merged FROM (
+      SELECT NULL::text AS dealer_id, l.customer_id, l.received_at AS at, l.source::text AS source, l.campaign, l.interest_model AS model,
+             lag(l.id) OVER (PARTITION BY l.customer_id ORDER BY l.received_at, l.id) IS NOT NULL AS merged
+      FROM lead l
+      WHERE l.received_at < $2 AND l.customer_id IN (SELECT customer_id FROM lead WHERE received_at >= $1 AND received_at < $2)
+    ) l WHERE at >= $1`,
+  'count(*) AS leads, count(DISTINCT customer_id) AS unique_customers, count(*) FILTER (WHERE merged) AS duplicates_merged', 'lead-itself'),
+
+  stages: (g: Grouping) => grouped(g, `
+    SELECT dealer_id, customer_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
+  `count(*) FILTER (WHERE from_stage = 'QUALIFYING' AND to_stage = 'HANDED_OFF') AS qualified,
+   count(*) FILTER (WHERE to_stage = 'DISQUALIFIED') AS disqualified, count(*) FILTER (WHERE to_stage = 'ESCALATED') AS escalated`),
+
+  handoffs: (g: Grouping, customer = customerOfJourney(g, 'h.journey_id')) => grouped(g, `
+    SELECT h.dealer_id, ${customer.column}, h.at, h.kind FROM handoff_event h ${customer.join}
+    WHERE h.at >= $1 AND h.at < $2`,
+  `count(*) FILTER (WHERE kind = 'OFFERED') AS offered, count(*) FILTER (WHERE kind = 'ACCEPTED') AS accepted,
+   count(*) FILTER (WHERE kind = 'DECLINED') AS declined, count(*) FILTER (WHERE kind = 'TIMED_OUT') AS sla_breaches`),
+
+  // Each acceptance against the latest offer of the same journey to the same dealer at or
+  // before it (a journey offers one hand-off to a dealer once, so the join is about one row
+  // per acceptance; later chapters may offer again, hence the latest).
+  accepts: (g: Grouping, customer = customerOfJourney(g, 'a.journey_id')) => grouped(g, `
+    SELECT a.dealer_id, ${customer.column}, a.at, EXTRACT(EPOCH FROM a.at - max(o.at)) / 60 AS minutes
+    FROM handoff_event a
+    JOIN handoff_event o ON o.journey_id = a.journey_id AND o.dealer_id = a.dealer_id AND o.kind = 'OFFERED' AND o.at <= a.at
+    ${customer.join}
+    WHERE a.kind = 'ACCEPTED' AND a.at >= $1 AND a.at < $2
+    GROUP BY a.key, a.dealer_id, customer_id, a.at`,
+  QUANTILES('minutes')),
+
+  // Each sale against the selling dealer's latest start of sales ownership of that customer
+  // at or before it (the same technique over sales and the ledger's starts).
+  sales: (g: Grouping) => grouped(g, `
+    SELECT s.dealer_id, s.customer_id, s.at, EXTRACT(EPOCH FROM s.at - max(o.at)) / 86400 AS days
+    FROM sale s
+    LEFT JOIN ownership_change o ON o.customer_id = s.customer_id AND o.to_dealer_id = s.dealer_id AND o.to_owner = 'DEALER_SALES' AND o.at <= s.at
+    WHERE s.at >= $1 AND s.at < $2
+    GROUP BY s.key, s.dealer_id, s.customer_id, s.at`,
+  `count(*) AS sold, ${QUANTILES('days')}`),
+
+  // Changes away from a dealer: fall-backs, reassignments, and customers back in market
+  // (with whether they bought from that dealer again before the window's end).
+  ledger: (g: Grouping) => grouped(g, `
+    SELECT o.from_dealer_id AS dealer_id, o.customer_id, o.at,
+           o.from_owner = 'DEALER_SALES' AND o.to_owner = 'OEM' AND (o.reason LIKE 'LOST%' OR o.reason IN ('NO_SHOW', 'SALES_WINDOW_EXPIRED')) AS fell_back,
+           o.reason LIKE 'REASSIGNED%' AS reassigned,
+           o.reason = 'BACK_IN_MARKET' AS back_in_market,
+           o.reason = 'BACK_IN_MARKET' AND EXISTS (
+             SELECT 1 FROM sale s WHERE s.customer_id = o.customer_id AND s.dealer_id = o.from_dealer_id AND s.at > o.at AND s.at < $2) AS sold_again
+    FROM ownership_change o WHERE o.from_dealer_id IS NOT NULL AND o.at >= $1 AND o.at < $2`,
+  `count(*) FILTER (WHERE fell_back) AS fell_back, count(*) FILTER (WHERE reassigned) AS reassigned_away,
+   count(*) FILTER (WHERE back_in_market) AS back_in_market, count(*) FILTER (WHERE sold_again) AS sold_again`),
+
+  // The time each customer was owned by a dealer (after the sale), cut to the window: from
+  // the change to the dealer until the customer's next change of owner, or the window's end.
+  owned: (g: Grouping) => grouped(g, `
+    SELECT dealer_id, customer_id, at, years FROM (
+      SELECT to_dealer_id AS dealer_id, customer_id, to_owner, at,
+             EXTRACT(EPOCH FROM LEAST(COALESCE(lead(at) OVER (PARTITION BY customer_id ORDER BY at, key COLLATE "C"), $2), $2) - GREATEST(at, $1)) / 31557600 AS years
+      FROM ownership_change WHERE at < $2
+    ) o WHERE to_owner = 'DEALER' AND years > 0`,
+  'COALESCE(sum(years), 0) AS owned_years'),
+
+  // Service visits; complaints opened, and those resolved with the time since their opening.
+  aftersales: (g: Grouping) => grouped(g, `
+    SELECT r.dealer_id, r.customer_id, r.at, r.kind,
+           CASE WHEN r.kind = 'COMPLAINT_RESOLVED' THEN EXTRACT(EPOCH FROM r.at - (
+             SELECT max(o.at) FROM aftersales_event o
+             WHERE o.journey_id = r.journey_id AND o.ref = r.ref AND o.kind = 'COMPLAINT_OPENED' AND o.at <= r.at)) / 86400 END AS resolution_days
+    FROM aftersales_event r WHERE r.at >= $1 AND r.at < $2`,
+  `count(*) FILTER (WHERE kind = 'SERVICE_VISIT') AS service_visits, count(*) FILTER (WHERE kind = 'COMPLAINT_OPENED') AS complaints_opened,
+   count(*) FILTER (WHERE kind = 'COMPLAINT_RESOLVED') AS complaints_resolved, ${QUANTILES('resolution_days')}`),
+
+  // Surveys that went out, from the dealer that sent them (the OEM's have no dealer).
+  surveys: (g: Grouping) => grouped(g, `
+    SELECT sender_dealer_id AS dealer_id, customer_id, sent_at AS at FROM communication
+    WHERE purpose = 'SURVEY' AND sent_at >= $1 AND sent_at < $2`,
+  'count(*) AS surveys_sent'),
+} satisfies Record<string, (g: Grouping) => string>;
+type QueryName = keyof typeof QUERIES;
+
+/** Which queries make each process's rows. */
+const SOURCES: Record<Process, QueryName[]> = {
+  identification: ['leads'],
+  acquisition: ['stages'],
+  engagement: ['handoffs', 'accepts', 'sales', 'ledger'],
+  maintenance: ['owned', 'aftersales'],
+  newValue: ['ledger'],
+  feedback: ['surveys', 'aftersales'],
+};
+
+const TOTAL = Symbol('network');
+const NONE = Symbol('no group');
+type Key = string | typeof NONE;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const round = (v: number | null, digits = 1) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
-/** `from` inclusive, `to` exclusive; `dealerId` limits the rows (the network's row stays whole). */
-export async function engagementScorecard(sql: pg.Pool, { from, to, dealerId }: { from: Date; to: Date; dealerId?: string }): Promise<Scorecard> {
-  const window = [from.toISOString(), to.toISOString()];
-  const [offers, accepts, sales, ledger] = await Promise.all([
-    sql.query<Keyed<{ offered: string; accepted: string; declined: string; sla_breaches: string }>>(`
-      SELECT dealer_id, GROUPING(dealer_id) = 1 AS total,
-             count(*) FILTER (WHERE kind = 'OFFERED') AS offered, count(*) FILTER (WHERE kind = 'ACCEPTED') AS accepted,
-             count(*) FILTER (WHERE kind = 'DECLINED') AS declined, count(*) FILTER (WHERE kind = 'TIMED_OUT') AS sla_breaches
-      FROM handoff_event WHERE at >= $1 AND at < $2
-      GROUP BY GROUPING SETS ((dealer_id), ())`, window),
-    // Each acceptance against the latest offer of the same journey to the same dealer at or
-    // before it (window functions over those journeys' offers and acceptances: one sort, no
-    // per-row look-ups).
-    sql.query<Keyed<{ median: number | null; p90: number | null }>>(`
-      SELECT dealer_id, GROUPING(dealer_id) = 1 AS total,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) AS median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes) AS p90
-      FROM (
-        SELECT dealer_id, kind, at,
-               EXTRACT(EPOCH FROM at - max(at) FILTER (WHERE kind = 'OFFERED') OVER (PARTITION BY journey_id, dealer_id ORDER BY at, kind DESC)) / 60 AS minutes
-        FROM handoff_event
-        WHERE kind IN ('OFFERED', 'ACCEPTED') AND at < $2
-          AND journey_id IN (SELECT journey_id FROM handoff_event WHERE kind = 'ACCEPTED' AND at >= $1 AND at < $2)
-      ) answered
-      WHERE kind = 'ACCEPTED' AND at >= $1 AND minutes IS NOT NULL
-      GROUP BY GROUPING SETS ((dealer_id), ())`, window),
-    // Each sale against the selling dealer's latest start of sales ownership of that customer
-    // at or before it (the same technique over sales and the ledger's starts).
-    sql.query<Keyed<{ sold: string; median: number | null; p90: number | null }>>(`
-      SELECT dealer_id, GROUPING(dealer_id) = 1 AS total, count(*) AS sold,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90
-      FROM (
-        SELECT dealer_id, is_sale,
-               EXTRACT(EPOCH FROM at - max(at) FILTER (WHERE NOT is_sale) OVER (PARTITION BY customer_id, dealer_id ORDER BY at, is_sale)) / 86400 AS days
-        FROM (
-          SELECT customer_id, dealer_id, at, true AS is_sale FROM sale WHERE at >= $1 AND at < $2
-          UNION ALL
-          SELECT customer_id, to_dealer_id, at, false FROM ownership_change
-          WHERE to_owner = 'DEALER_SALES' AND at < $2 AND customer_id IN (SELECT customer_id FROM sale WHERE at >= $1 AND at < $2)
-        ) events
-      ) sales
-      WHERE is_sale
-      GROUP BY GROUPING SETS ((dealer_id), ())`, window),
-    sql.query<Keyed<{ fell_back: string; reassigned_away: string }>>(`
-      SELECT from_dealer_id AS dealer_id, GROUPING(from_dealer_id) = 1 AS total,
-             count(*) FILTER (WHERE from_owner = 'DEALER_SALES' AND to_owner = 'OEM'
-                              AND (reason LIKE 'LOST%' OR reason IN ('NO_SHOW', 'SALES_WINDOW_EXPIRED'))) AS fell_back,
-             count(*) FILTER (WHERE reason LIKE 'REASSIGNED%') AS reassigned_away
-      FROM ownership_change WHERE from_dealer_id IS NOT NULL AND at >= $1 AND at < $2
-      GROUP BY GROUPING SETS ((from_dealer_id), ())`, window),
-  ]);
+export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', dealerId, captains = {} }: ScorecardRequest): Promise<Scorecard> {
+  const params = [from.toISOString(), to.toISOString(), dealerId ?? null];
+  const names = Object.keys(QUERIES) as QueryName[];
+  const results = await Promise.all(names.map((name) => reportQuery(sql, QUERIES[name](groupBy), params)));
+  /** Per query: its rows by group (the caller's only), and the network's total. */
+  const byQuery = new Map(names.map((name, i) => {
+    const rows = new Map<Key | typeof TOTAL, Aggregated>();
+    for (const r of results[i]!.rows) {
+      if (r.total) rows.set(TOTAL, r);
+      else if (r.mine) rows.set(r.grp ?? NONE, r);
+    }
+    return [name, rows] as const;
+  }));
+  const at = (name: QueryName, key: Key | typeof TOTAL) => byQuery.get(name)!.get(key);
+  const count = (name: QueryName, key: Key | typeof TOTAL, column: string) => Number(at(name, key)?.[column] ?? 0);
+  const quantiles = (name: QueryName, key: Key | typeof TOTAL, column: string): Quantiles => ({
+    median: round(num(at(name, key)?.[`${column}_median`])), p90: round(num(at(name, key)?.[`${column}_p90`])),
+  });
 
-  const key = (r: { dealer_id: string | null; total: boolean }) => (r.total ? '' : r.dealer_id!);
-  const by = <T extends { dealer_id: string | null; total: boolean }>(rows: T[]) => new Map(rows.map((r) => [key(r), r]));
-  const o = by(offers.rows), a = by(accepts.rows), s = by(sales.rows), l = by(ledger.rows);
-  const rowOf = (k: string): EngagementRow => {
-    const offered = Number(o.get(k)?.offered ?? 0);
-    const accepted = Number(o.get(k)?.accepted ?? 0);
-    return {
-      offered, accepted,
-      declined: Number(o.get(k)?.declined ?? 0),
-      slaBreaches: Number(o.get(k)?.sla_breaches ?? 0),
-      acceptRate: offered > 0 ? round(accepted / offered, 3) : null,
-      timeToAcceptMinutes: { median: round(num(a.get(k)?.median)), p90: round(num(a.get(k)?.p90)) },
-      sold: Number(s.get(k)?.sold ?? 0),
-      timeToSaleDays: { median: round(num(s.get(k)?.median)), p90: round(num(s.get(k)?.p90)) },
-      fellBack: Number(l.get(k)?.fell_back ?? 0),
-      reassignedAway: Number(l.get(k)?.reassigned_away ?? 0),
-    };
+  const metrics: { [P in Process]: (k: Key | typeof TOTAL) => ProcessMetrics[P] } = {
+    identification: (k) => ({ leads: count('leads', k, 'leads'), uniqueCustomers: count('leads', k, 'unique_customers'), duplicatesMerged: count('leads', k, 'duplicates_merged') }),
+    acquisition: (k) => ({ qualified: count('stages', k, 'qualified'), disqualified: count('stages', k, 'disqualified'), escalated: count('stages', k, 'escalated') }),
+    engagement: (k) => {
+      const offered = count('handoffs', k, 'offered');
+      const accepted = count('handoffs', k, 'accepted');
+      return {
+        offered, accepted, declined: count('handoffs', k, 'declined'), slaBreaches: count('handoffs', k, 'sla_breaches'),
+        acceptRate: offered > 0 ? round(accepted / offered, 3) : null,
+        timeToAcceptMinutes: quantiles('accepts', k, 'minutes'),
+        sold: count('sales', k, 'sold'), timeToSaleDays: quantiles('sales', k, 'days'),
+        fellBack: count('ledger', k, 'fell_back'), reassignedAway: count('ledger', k, 'reassigned_away'),
+      };
+    },
+    maintenance: (k) => {
+      const years = Number(at('owned', k)?.owned_years ?? 0);
+      const visits = count('aftersales', k, 'service_visits');
+      return { ownedCustomerYears: round(years, 2)!, serviceVisits: visits, serviceVisitsPerOwnedCustomerYear: years > 0 ? round(visits / years, 2) : null };
+    },
+    newValue: (k) => ({ backInMarket: count('ledger', k, 'back_in_market'), soldAgainSameDealer: count('ledger', k, 'sold_again') }),
+    feedback: (k) => ({
+      surveysSent: count('surveys', k, 'surveys_sent'), complaintsOpened: count('aftersales', k, 'complaints_opened'),
+      complaintsResolved: count('aftersales', k, 'complaints_resolved'), timeToResolutionDays: quantiles('aftersales', k, 'resolution_days'),
+    }),
   };
-  // A dealer's key sees its own row (zeros when it had nothing) and the network's.
-  const dealers = dealerId ? [dealerId] : [...new Set([...o.keys(), ...s.keys(), ...l.keys()])].filter((k) => k !== '').sort();
+
+  /** The groups in the process's queries, by name (no group last). */
+  const groupsOf = (process: Process): Key[] => {
+    const keys = new Set<Key>();
+    for (const name of SOURCES[process]) for (const key of byQuery.get(name)!.keys()) if (key !== TOTAL) keys.add(key);
+    return [...keys].sort((a, b) => (a === NONE ? 1 : b === NONE ? -1 : a < b ? -1 : a > b ? 1 : 0));
+  };
+  /** Whether the process has anything to show for the group (a query shared with another process may not). */
+  const shows = (process: Process, key: Key) => Object.values(metrics[process](key) as Record<string, unknown>)
+    .some((v) => (typeof v === 'number' ? v !== 0 : v !== null && typeof v === 'object' && (v as Quantiles).median !== null));
+  /** A dealer's key by dealer always gets its own row, zeros when it had nothing. */
+  const ownRow = (key: Key) => groupBy === 'dealer' && key === dealerId;
+
+  const card = <P extends Process>(process: P): ProcessCard<P> => ({
+    process,
+    captain: captains[process] ?? DEFAULT_CAPTAINS[process],
+    rows: [...new Set([...(groupBy === 'dealer' && dealerId ? [dealerId] : []), ...groupsOf(process)])]
+      .filter((key) => ownRow(key) || shows(process, key))
+      .map((key) => ({ group: key === NONE ? null : key, ...metrics[process](key) }) as ScorecardRow<P>),
+    network: metrics[process](TOTAL),
+  });
+
   return {
-    from: window[0]!, to: window[1]!, groupBy: 'dealer',
-    processes: [{
-      process: 'engagement', captain: PROCESS_CAPTAINS.engagement,
-      rows: dealers.map((d) => ({ dealerId: d, ...rowOf(d) })),
-      network: rowOf(''),
-    }],
+    from: params[0]!, to: params[1]!, groupBy,
+    processes: PROCESSES.map((p) => card(p)) as Scorecard['processes'],
   };
+}
+
+/**
+ * One report query in a read-only transaction with room to sort in memory: the window
+ * functions and GROUPING SETS sort a year's records, which spill to disk at PostgreSQL's
+ * default work_mem (4 MB) and took several times as long (bench/scorecard.ts).
+ */
+function reportQuery(pool: pg.Pool, text: string, params: unknown[]): Promise<pg.QueryResult<Aggregated>> {
+  return inTransaction(pool, async (sql) => {
+    await sql.query("SET TRANSACTION READ ONLY; SET LOCAL work_mem = '64MB'");
+    return sql.query<Aggregated>(text, params);
+  });
 }

@@ -1,11 +1,12 @@
 // The process captains' scorecard: JSON for the lead desk and dealers, CSV for spreadsheets.
-// A dealer's key sees its own row and the network's; OEM and ops keys see every dealer.
+// A dealer's key sees rows of its own records and the network's totals; OEM and ops keys see all.
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sqlPoolOf, type PrismaClient } from '../../platform/db.js';
 import { pastDay } from '../../platform/validation.js';
-import { engagementScorecard, PROCESS_CAPTAINS, type EngagementRow, type Scorecard } from '../../reports/scorecard.js';
+import { PROCESSES, type Process } from '../../domain/processes.js';
+import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
 import { Problem, sendProblem } from '../problems.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -14,43 +15,76 @@ const MAX_DAYS = 3 * 366;
 const ScorecardQuery = z.strictObject({
   from: pastDay().describe('First day, YYYY-MM-DD (UTC)'),
   to: z.iso.date().describe('Last day, YYYY-MM-DD (UTC), included'),
-  groupBy: z.enum(['dealer']).default('dealer').describe('Rows per dealer (region, source, campaign and model are to come)'),
+  groupBy: z.enum(GROUPINGS).default('dealer')
+    .describe("Rows per dealer, per dealer's region, or per lead source, campaign or model (the customer's latest lead before each record)"),
 });
 
+const int = () => z.number().int();
 const Quantiles = z.object({ median: z.number().nullable(), p90: z.number().nullable() });
-const EngagementFields = {
-  offered: z.number().int(), accepted: z.number().int(), declined: z.number().int(),
-  slaBreaches: z.number().int().describe('Offers that lapsed unanswered'),
-  acceptRate: z.number().nullable().describe('Accepted per offered, 0…1'),
-  timeToAcceptMinutes: Quantiles, sold: z.number().int(),
-  timeToSaleDays: Quantiles.describe('From accepting the hand-off to the sale'),
-  fellBack: z.number().int().describe('Sales ownership ended without a sale: lost, no-show, sales window expired'),
-  reassignedAway: z.number().int(),
-};
+/** Each process's figures, as the scorecard computes them (reports/scorecard.ts). */
+const METRICS = {
+  identification: {
+    leads: int(), uniqueCustomers: int().describe('Distinct customers among the leads'),
+    duplicatesMerged: int().describe('Leads of a person already known: joined to their customer and journey'),
+  },
+  acquisition: {
+    qualified: int().describe('Journeys that qualified for a hand-off'), disqualified: int().describe('Disqualified, including opt-outs'),
+    escalated: int().describe('Hand-offs no dealer took: escalated to the OEM'),
+  },
+  engagement: {
+    offered: int(), accepted: int(), declined: int(),
+    slaBreaches: int().describe('Offers that lapsed unanswered'),
+    acceptRate: z.number().nullable().describe('Accepted per offered, 0…1'),
+    timeToAcceptMinutes: Quantiles, sold: int(),
+    timeToSaleDays: Quantiles.describe('From accepting the hand-off to the sale'),
+    fellBack: int().describe('Sales ownership ended without a sale: lost, no-show, sales window expired'),
+    reassignedAway: int(),
+  },
+  maintenance: {
+    ownedCustomerYears: z.number().describe('Years customers were owned by the dealer after a sale, within the window'),
+    serviceVisits: int(), serviceVisitsPerOwnedCustomerYear: z.number().nullable(),
+  },
+  newValue: {
+    backInMarket: int().describe("Owned customers back in market (the ownership cycle's end)"),
+    soldAgainSameDealer: int().describe('Of those, bought again from the same dealer before the window ends'),
+  },
+  feedback: {
+    surveysSent: int(), complaintsOpened: int(), complaintsResolved: int(),
+    timeToResolutionDays: Quantiles.describe('Of the complaints resolved in the window, from their opening'),
+  },
+} satisfies Record<Process, z.ZodRawShape>;
+
+const processCard = <P extends Process>(process: P) => z.object({
+  process: z.literal(process),
+  captain: z.string().describe('The role that captains this process'),
+  rows: z.array(z.object({ group: z.string().nullable().describe('The dealer, region, source, campaign or model; null for records without one (a lead has no dealer)'), ...METRICS[process] })),
+  network: z.object(METRICS[process]).describe("The whole network's figures"),
+});
 const ScorecardView = z
   .object({
-    from: z.string(), to: z.string(), groupBy: z.literal('dealer'),
-    processes: z.array(z.object({
-      process: z.enum(Object.keys(PROCESS_CAPTAINS) as [keyof typeof PROCESS_CAPTAINS]),
-      captain: z.string().describe('The role that captains this process'),
-      rows: z.array(z.object({ dealerId: z.string(), ...EngagementFields })),
-      network: z.object(EngagementFields).describe("The whole network's figures (every dealer together)"),
-    })),
+    from: z.string(), to: z.string(), groupBy: z.enum(GROUPINGS),
+    processes: z.array(z.discriminatedUnion('process', PROCESSES.map(processCard) as unknown as [ReturnType<typeof processCard<'identification'>>, ...ReturnType<typeof processCard>[]])),
   })
   .meta({ id: 'Scorecard' });
 
-const COLUMNS: (keyof EngagementRow)[] = ['offered', 'accepted', 'declined', 'slaBreaches', 'acceptRate', 'timeToAcceptMinutes', 'sold', 'timeToSaleDays', 'fellBack', 'reassignedAway'];
+/** Long form for spreadsheets' pivot tables: one line per process, group and figure. */
 function toCsv(card: Scorecard): string {
-  const header = ['process', 'captain', 'dealer', ...COLUMNS.flatMap((c) => (c === 'timeToAcceptMinutes' || c === 'timeToSaleDays' ? [`${c}Median`, `${c}P90`] : [c]))];
-  const line = (p: Scorecard['processes'][number], dealer: string, r: EngagementRow) => [p.process, p.captain, dealer, ...COLUMNS.flatMap((c) => {
-    const v = r[c];
-    return typeof v === 'object' && v !== null ? [v.median ?? '', v.p90 ?? ''] : [v ?? ''];
-  })];
-  const rows = card.processes.flatMap((p) => [...p.rows.map((r) => line(p, r.dealerId, r)), line(p, 'NETWORK', p.network)]);
-  return stringify([header, ...rows]);
+  const lines: (string | number)[][] = [['process', 'captain', 'group', 'metric', 'value']];
+  for (const p of card.processes) {
+    const add = (group: string, figures: object) => {
+      for (const [metric, v] of Object.entries(figures)) {
+        if (metric === 'group') continue;
+        if (v !== null && typeof v === 'object') for (const [q, x] of Object.entries(v as Record<string, number | null>)) lines.push([p.process, p.captain, group, `${metric}.${q}`, x ?? '']);
+        else lines.push([p.process, p.captain, group, metric, v ?? '']);
+      }
+    };
+    for (const row of p.rows) add(row.group ?? '', row);
+    add('NETWORK', p.network);
+  }
+  return stringify(lines);
 }
 
-export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
+export const reportRoutes = (deps: { db: PrismaClient; captains?: Partial<Record<Process, string>> }): FastifyPluginAsyncZod => async (app) => {
   const sql = sqlPoolOf(deps.db);
   /** The scorecard for the caller, or the parameter that makes the window impossible. */
   const load = async (query: z.infer<typeof ScorecardQuery>, principal: { role: string; dealerId?: string | null }) => {
@@ -58,7 +92,7 @@ export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod 
     const to = new Date(Date.parse(`${query.to}T00:00:00Z`) + DAY);
     if (to <= from) return { refused: 'must not be before from' };
     if (to.getTime() - from.getTime() > MAX_DAYS * DAY) return { refused: `at most ${MAX_DAYS} days after from` };
-    return { card: await engagementScorecard(sql, { from, to, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) }) };
+    return { card: await scorecard(sql, { from, to, groupBy: query.groupBy, captains: deps.captains, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) }) };
   };
   const refuse = (reply: Parameters<typeof sendProblem>[0], message: string) =>
     sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to: ${message}`, errors: [{ field: 'to', message }] });
@@ -67,8 +101,8 @@ export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod 
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'] } },
     schema: {
       tags: ['reports'],
-      summary: "The process captains' scorecard: hand-offs and sales per dealer and for the network",
-      description: 'Computed from the journeys\' records (hand-off events, ownership ledger, sales) for the days from…to. A dealer key sees its own row and the network\'s totals. `/v1/reports/scorecard.csv` gives the same as CSV.',
+      summary: "The process captains' scorecard: each process's figures per group and for the network",
+      description: 'Computed from the journeys\' records (leads, stage changes, hand-off events, the ownership ledger, sales, service visits and complaints, surveys) for the days from…to. A dealer key sees rows of its own records only, and the network\'s totals. `/v1/reports/scorecard.csv` gives the same as CSV.',
       querystring: ScorecardQuery,
       response: { 200: ScorecardView, 400: Problem },
     },
@@ -81,7 +115,7 @@ export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod 
   app.get('/v1/reports/scorecard.csv', {
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'] } },
     schema: {
-      tags: ['reports'], summary: 'The scorecard as CSV (one line per process and dealer, then the network)', querystring: ScorecardQuery,
+      tags: ['reports'], summary: 'The scorecard as CSV: one line per process, group and figure (the network as group NETWORK)', querystring: ScorecardQuery,
       produces: ['text/csv'],
       response: { 200: z.string().describe('CSV with a header line'), 400: Problem },
     },
