@@ -68,6 +68,9 @@ export interface ScorecardRequest {
   captains?: Partial<Record<Process, string>>;
 }
 
+/** Groupings that attribute records to the customer's leads (last touch). */
+const byLead = (g: Grouping) => g === 'source' || g === 'campaign' || g === 'model';
+
 /** A row as the queries return it: its group, whether it is the total, and the aggregates. */
 type Aggregated = { grp: string | null; total: boolean; mine: boolean | null } & Record<string, unknown>;
 
@@ -77,13 +80,12 @@ type Aggregated = { grp: string | null; total: boolean; mine: boolean | null } &
  * $1 and $2 are the window, $3 the dealer whose rows are asked for (null: every dealer).
  */
 function grouped(groupBy: Grouping, base: string, aggregates: string, attribution: 'record' | 'lead-itself' = 'record'): string {
-  const byLead = groupBy === 'source' || groupBy === 'campaign' || groupBy === 'model';
   const key = groupBy === 'dealer' ? 'b.dealer_id' : groupBy === 'region' ? 'd.region' : attribution === 'lead-itself' ? `b.${groupBy}` : `lt.${groupBy}`;
   // Last touch: each lead holds from its time until the customer's next lead (one pass over the
   // leads and a hash join, instead of a look-up per record).
   const join = groupBy === 'region'
     ? 'LEFT JOIN dealer d ON d.id = b.dealer_id'
-    : byLead && attribution === 'record'
+    : byLead(groupBy) && attribution === 'record'
       ? 'LEFT JOIN attribution lt ON lt.customer_id = b.customer_id AND b.at >= lt.since AND (lt.until IS NULL OR b.at < lt.until)'
       : '';
   const attributionCte = join.includes('attribution')
@@ -100,7 +102,7 @@ function grouped(groupBy: Grouping, base: string, aggregates: string, attributio
 
 /** Hand-off events name a journey, not a customer: the customer is looked up only when a grouping attributes by lead. */
 function customerOfJourney(g: Grouping, journeyId: string): { column: string; join: string } {
-  return g === 'source' || g === 'campaign' || g === 'model'
+  return byLead(g)
     ? { column: 'j.customer_id', join: `LEFT JOIN journey j ON j.id = ${journeyId}` }
     : { column: 'NULL::uuid AS customer_id', join: '' };
 }
