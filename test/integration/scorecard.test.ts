@@ -272,6 +272,21 @@ describe('scorecard', () => {
     expect(processOf(b, 'engagement')!.rows).toEqual([{ group: 'SOUTH', ...engagementB }]);
   });
 
+  it("a dealer's region is the OEM's to set through the dealers API; a dealer's key reads it and cannot change it", async () => {
+    const bKey = await createTestKey(sys.db, 'DEALER', B);
+    expect((await sys.api({ method: 'PATCH', url: `/v1/dealers/${B}`, payload: { region: 'NORTH' } }, bKey)).statusCode).toBe(403);
+    const tooLong = await sys.api({ method: 'PATCH', url: `/v1/dealers/${B}`, payload: { region: 'X'.repeat(101) } });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().errors[0].field).toContain('region');
+    expect((await get(`/v1/dealers/${B}`, bKey)).region).toBe('SOUTH');
+    const moved = await sys.api({ method: 'PATCH', url: `/v1/dealers/${C}`, payload: { region: 'WEST' } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json().region).toBe('WEST');
+    const cleared = await sys.api({ method: 'PATCH', url: `/v1/dealers/${C}`, payload: { region: null } });
+    expect(cleared.json().region).toBeNull();
+    await sys.db.dealer.update({ where: { id: C }, data: { region: 'NORTH' } });
+  });
+
   it('the captains are the OEM\'s to name (SCORECARD_CAPTAINS), and a bad setting stops the process naming the problem', async () => {
     const captains = loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"REGIONAL_LEAD_MANAGER","feedback":"DEALER_QUALITY_MANAGER"}' }).SCORECARD_CAPTAINS;
     const named = await scorecard(sqlPoolOf(sys.db), { from: at('03-01T00:00'), to: at('04-01T00:00'), captains });
