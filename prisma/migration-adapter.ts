@@ -7,8 +7,11 @@
 // ...). They all arrive as strings, so for this adapter alone we report them as
 // text (text[] for name[]). Also, the stock shadow-database connection reuses the
 // main connection string (which overrides the `database` field) and drops the
-// shadow database before closing its pool. Delete this file once adapter-pg maps
-// catalog types itself; test/migration-adapter.test.ts covers it.
+// shadow database before closing its pool. And adapter-pg's executeScript splits a
+// migration on every ';', which breaks any function body (`$$ … ; … $$`): here a script
+// goes to PostgreSQL whole, as one simple query, which also makes each migration one
+// transaction. Delete this file once adapter-pg does these itself;
+// test/unit/migration-adapter.test.ts covers it.
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 
@@ -70,9 +73,29 @@ function poolConfig(databaseUrl: string, database?: string): pg.PoolConfig {
   };
 }
 
+/** What adapter-pg's connected adapter has and the scripts need (its pool is `client`). */
+type ScriptRunner = { client: pg.Pool | pg.Client; executeScript(script: string): Promise<void>; onError(error: unknown): never };
+
+/** Runs a script as one simple query (several statements, dollar-quoted bodies, one transaction). */
+function runScriptsWhole<A extends object>(adapter: A): A {
+  const runner = adapter as unknown as ScriptRunner;
+  runner.executeScript = async (script: string) => {
+    try {
+      await runner.client.query(script);
+    } catch (error) {
+      runner.onError(error);
+    }
+  };
+  return adapter;
+}
+
 class MigrationPg extends PrismaPg {
   constructor(private readonly databaseUrl: string) {
     super(poolConfig(databaseUrl));
+  }
+
+  override async connect() {
+    return runScriptsWhole(await super.connect());
   }
 
   override async connectToShadowDb() {
@@ -80,7 +103,7 @@ class MigrationPg extends PrismaPg {
     await admin.connect();
     const database = `prisma_shadow_${globalThis.crypto.randomUUID().replaceAll('-', '')}`;
     await admin.query(`CREATE DATABASE "${database}"`);
-    const shadow = await new PrismaPg(poolConfig(this.databaseUrl, database)).connect();
+    const shadow = runScriptsWhole(await new PrismaPg(poolConfig(this.databaseUrl, database)).connect());
     const dispose = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await dispose(); // closes the shadow pool first, then the database can go
