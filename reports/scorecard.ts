@@ -4,11 +4,13 @@
 // that captains it: identification, acquisition, engagement (hand-off and sales),
 // maintenance (service), new value (repurchase), feedback (surveys, complaints).
 //
-// Every query has the same shape (`grouped` below): a base of records, each with its dealer,
-// customer and time; a group key per record; GROUPING SETS for the rows and the network's
-// total in one pass. Records that name a dealer are grouped by it (or its region); by source,
-// campaign or model a record counts for the customer's latest lead at or before it (last
-// touch); a lead counts for itself.
+// Every query has the same shape (`grouped` below): a base of records, each with its dealer
+// and the lead it is attributed to; a group key per record; GROUPING SETS for the rows and
+// the network's total in one pass. Records that name a dealer are grouped by it (or its
+// region); by source, campaign or model a record counts for the customer's latest lead at or
+// before it (last touch), which the database keeps with each record when it is written
+// (migration 0013), as it keeps whether a lead was a merged duplicate and when the offer an
+// acceptance answers was made; a lead counts for itself.
 import type pg from 'pg';
 import { DEFAULT_CAPTAINS, PROCESSES, type Process } from '../domain/processes.js';
 import { inTransaction } from '../platform/db.js';
@@ -75,36 +77,27 @@ const byLead = (g: Grouping) => g === 'source' || g === 'campaign' || g === 'mod
 type Aggregated = { grp: string | null; total: boolean; mine: boolean | null } & Record<string, unknown>;
 
 /**
- * One aggregate query: `base` yields dealer_id, customer_id and at per record (and, for
- * leads, their own source, campaign and model); `aggregates` reads those records' columns.
- * $1 and $2 are the window, $3 the dealer whose rows are asked for (null: every dealer).
+ * The lead's column each lead grouping reads, as it groups fastest: text in byte order, the
+ * source as its enum (made text once per group, not once per record).
+ */
+const LEAD_COLUMN = { source: 'source', campaign: 'campaign COLLATE "C"', model: 'interest_model COLLATE "C"' } as const;
+
+/**
+ * One aggregate query: `base` yields dealer_id and lead_id (the lead the record is attributed
+ * to, written with it) per record — or, for leads themselves, the lead's own columns;
+ * `aggregates` reads those records' columns. $1 and $2 are the window, $3 the dealer whose
+ * rows are asked for (null: every dealer).
  */
 function grouped(groupBy: Grouping, base: string, aggregates: string, attribution: 'record' | 'lead-itself' = 'record'): string {
-  const key = groupBy === 'dealer' ? 'b.dealer_id' : groupBy === 'region' ? 'd.region' : attribution === 'lead-itself' ? `b.${groupBy}` : `lt.${groupBy}`;
-  // Last touch: each lead holds from its time until the customer's next lead (one pass over the
-  // leads and a hash join, instead of a look-up per record).
-  const join = groupBy === 'region'
-    ? 'LEFT JOIN dealer d ON d.id = b.dealer_id'
-    : byLead(groupBy) && attribution === 'record'
-      ? 'LEFT JOIN attribution lt ON lt.customer_id = b.customer_id AND b.at >= lt.since AND (lt.until IS NULL OR b.at < lt.until)'
-      : '';
-  const attributionCte = join.includes('attribution')
-    ? `WITH attribution AS MATERIALIZED (
-         SELECT customer_id, received_at AS since, lead(received_at) OVER (PARTITION BY customer_id ORDER BY received_at, id) AS until,
-                source::text AS source, campaign, interest_model AS model
-         FROM lead WHERE received_at < $2)`
-    : '';
-  return `${attributionCte}
-    SELECT k.grp, GROUPING(k.mine, k.grp) = 3 AS total, k.mine, ${aggregates}
-    FROM (SELECT b.*, ${key} COLLATE "C" AS grp, COALESCE($3::text IS NULL OR b.dealer_id = $3::text, false) AS mine FROM (${base}) b ${join}) k
+  const key = groupBy === 'dealer' ? 'b.dealer_id COLLATE "C"'
+    : groupBy === 'region' ? 'd.region COLLATE "C"'
+      : attribution === 'lead-itself' ? `b.${LEAD_COLUMN[groupBy]}` : `lt.${LEAD_COLUMN[groupBy]}`;
+  const join = groupBy === 'region' ? 'LEFT JOIN dealer d ON d.id = b.dealer_id'
+    : byLead(groupBy) && attribution === 'record' ? 'LEFT JOIN lead lt ON lt.id = b.lead_id' : '';
+  return `
+    SELECT k.grp::text, GROUPING(k.mine, k.grp) = 3 AS total, k.mine, ${aggregates}
+    FROM (SELECT b.*, ${key} AS grp, COALESCE($3::text IS NULL OR b.dealer_id = $3::text, false) AS mine FROM (${base}) b ${join}) k
     GROUP BY GROUPING SETS ((k.mine, k.grp), ())`;
-}
-
-/** Hand-off events name a journey, not a customer: the customer is looked up only when a grouping attributes by lead. */
-function customerOfJourney(g: Grouping, journeyId: string): { column: string; join: string } {
-  return byLead(g)
-    ? { column: 'j.customer_id', join: `LEFT JOIN journey j ON j.id = ${journeyId}` }
-    : { column: 'NULL::uuid AS customer_id', join: '' };
 }
 
 const QUANTILES = (column: string) =>
@@ -113,51 +106,41 @@ const QUANTILES = (column: string) =>
 /** The queries, each over one table's records in the window (or what it needs before it). */
 const QUERIES = {
   leads: (g: Grouping) => grouped(g, `
-    SELECT dealer_id, customer_id, at, source, campaign, model, merged FROM (
-      SELECT NULL::text AS dealer_id, l.customer_id, l.received_at AS at, l.source::text AS source, l.campaign, l.interest_model AS model,
-             lag(l.id) OVER (PARTITION BY l.customer_id ORDER BY l.received_at, l.id) IS NOT NULL AS merged
-      FROM lead l
-      WHERE l.received_at < $2 AND l.customer_id IN (SELECT customer_id FROM lead WHERE received_at >= $1 AND received_at < $2)
-    ) l WHERE at >= $1`,
+    SELECT NULL::text AS dealer_id, customer_id, source, campaign, interest_model, merged FROM lead
+    WHERE received_at >= $1 AND received_at < $2`,
   'count(*) AS leads, count(DISTINCT customer_id) AS unique_customers, count(*) FILTER (WHERE merged) AS duplicates_merged', 'lead-itself'),
 
   stages: (g: Grouping) => grouped(g, `
-    SELECT dealer_id, customer_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
+    SELECT dealer_id, lead_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
   `count(*) FILTER (WHERE from_stage = 'QUALIFYING' AND to_stage = 'HANDED_OFF') AS qualified,
    count(*) FILTER (WHERE to_stage = 'DISQUALIFIED') AS disqualified, count(*) FILTER (WHERE to_stage = 'ESCALATED') AS escalated`),
 
-  handoffs: (g: Grouping, customer = customerOfJourney(g, 'h.journey_id')) => grouped(g, `
-    SELECT h.dealer_id, ${customer.column}, h.at, h.kind FROM handoff_event h ${customer.join}
-    WHERE h.at >= $1 AND h.at < $2`,
+  handoffs: (g: Grouping) => grouped(g, `
+    SELECT dealer_id, lead_id, at, kind FROM handoff_event WHERE at >= $1 AND at < $2`,
   `count(*) FILTER (WHERE kind = 'OFFERED') AS offered, count(*) FILTER (WHERE kind = 'ACCEPTED') AS accepted,
    count(*) FILTER (WHERE kind = 'DECLINED') AS declined, count(*) FILTER (WHERE kind = 'TIMED_OUT') AS sla_breaches`),
 
-  // Each acceptance against the latest offer of the same journey to the same dealer at or
-  // before it (a journey offers one hand-off to a dealer once, so the join is about one row
-  // per acceptance; later chapters may offer again, hence the latest).
-  accepts: (g: Grouping, customer = customerOfJourney(g, 'a.journey_id')) => grouped(g, `
-    SELECT a.dealer_id, ${customer.column}, a.at, EXTRACT(EPOCH FROM a.at - max(o.at)) / 60 AS minutes
-    FROM handoff_event a
-    JOIN handoff_event o ON o.journey_id = a.journey_id AND o.dealer_id = a.dealer_id AND o.kind = 'OFFERED' AND o.at <= a.at
-    ${customer.join}
-    WHERE a.kind = 'ACCEPTED' AND a.at >= $1 AND a.at < $2
-    GROUP BY a.key, a.dealer_id, customer_id, a.at`,
+  // Each acceptance against the offer it answers (the latest to that dealer in the same
+  // journey before it, kept with the acceptance when it is written).
+  accepts: (g: Grouping) => grouped(g, `
+    SELECT dealer_id, lead_id, at, EXTRACT(EPOCH FROM at - offered_at) / 60 AS minutes
+    FROM handoff_event WHERE kind = 'ACCEPTED' AND at >= $1 AND at < $2 AND offered_at IS NOT NULL`,
   QUANTILES('minutes')),
 
   // Each sale against the selling dealer's latest start of sales ownership of that customer
   // at or before it (the same technique over sales and the ledger's starts).
   sales: (g: Grouping) => grouped(g, `
-    SELECT s.dealer_id, s.customer_id, s.at, EXTRACT(EPOCH FROM s.at - max(o.at)) / 86400 AS days
+    SELECT s.dealer_id, s.lead_id, s.at, EXTRACT(EPOCH FROM s.at - max(o.at)) / 86400 AS days
     FROM sale s
     LEFT JOIN ownership_change o ON o.customer_id = s.customer_id AND o.to_dealer_id = s.dealer_id AND o.to_owner = 'DEALER_SALES' AND o.at <= s.at
     WHERE s.at >= $1 AND s.at < $2
-    GROUP BY s.key, s.dealer_id, s.customer_id, s.at`,
+    GROUP BY s.key, s.dealer_id, s.lead_id, s.at`,
   `count(*) AS sold, ${QUANTILES('days')}`),
 
   // Changes away from a dealer: fall-backs, reassignments, and customers back in market
   // (with whether they bought from that dealer again before the window's end).
   ledger: (g: Grouping) => grouped(g, `
-    SELECT o.from_dealer_id AS dealer_id, o.customer_id, o.at,
+    SELECT o.from_dealer_id AS dealer_id, o.lead_id, o.at,
            o.from_owner = 'DEALER_SALES' AND o.to_owner = 'OEM' AND (o.reason LIKE 'LOST%' OR o.reason IN ('NO_SHOW', 'SALES_WINDOW_EXPIRED')) AS fell_back,
            o.reason LIKE 'REASSIGNED%' AS reassigned,
            o.reason = 'BACK_IN_MARKET' AS back_in_market,
@@ -168,18 +151,22 @@ const QUERIES = {
    count(*) FILTER (WHERE back_in_market) AS back_in_market, count(*) FILTER (WHERE sold_again) AS sold_again`),
 
   // The time each customer was owned by a dealer (after the sale), cut to the window: from
-  // the change to the dealer until the customer's next change of owner, or the window's end.
+  // the change to the dealer until the customer's next change of owner, or the window's end
+  // (a join to the customer's later changes: cheaper than a window over the whole ledger).
   owned: (g: Grouping) => grouped(g, `
-    SELECT dealer_id, customer_id, at, years FROM (
-      SELECT to_dealer_id AS dealer_id, customer_id, to_owner, at,
-             EXTRACT(EPOCH FROM LEAST(COALESCE(lead(at) OVER (PARTITION BY customer_id ORDER BY at, key COLLATE "C"), $2), $2) - GREATEST(at, $1)) / 31557600 AS years
-      FROM ownership_change WHERE at < $2
-    ) o WHERE to_owner = 'DEALER' AND years > 0`,
+    SELECT dealer_id, lead_id, years FROM (
+      SELECT o.to_dealer_id AS dealer_id, o.lead_id,
+             EXTRACT(EPOCH FROM LEAST(COALESCE(min(n.at), $2), $2) - GREATEST(o.at, $1)) / 31557600 AS years
+      FROM ownership_change o
+      LEFT JOIN ownership_change n ON n.customer_id = o.customer_id AND (n.at > o.at OR (n.at = o.at AND n.key COLLATE "C" > o.key COLLATE "C"))
+      WHERE o.to_owner = 'DEALER' AND o.at < $2
+      GROUP BY o.key, o.to_dealer_id, o.lead_id, o.at
+    ) o WHERE years > 0`,
   'COALESCE(sum(years), 0) AS owned_years'),
 
   // Service visits; complaints opened, and those resolved with the time since their opening.
   aftersales: (g: Grouping) => grouped(g, `
-    SELECT r.dealer_id, r.customer_id, r.at, r.kind,
+    SELECT r.dealer_id, r.lead_id, r.at, r.kind,
            CASE WHEN r.kind = 'COMPLAINT_RESOLVED' THEN EXTRACT(EPOCH FROM r.at - (
              SELECT max(o.at) FROM aftersales_event o
              WHERE o.journey_id = r.journey_id AND o.ref = r.ref AND o.kind = 'COMPLAINT_OPENED' AND o.at <= r.at)) / 86400 END AS resolution_days
@@ -189,7 +176,7 @@ const QUERIES = {
 
   // Surveys that went out, from the dealer that sent them (the OEM's have no dealer).
   surveys: (g: Grouping) => grouped(g, `
-    SELECT sender_dealer_id AS dealer_id, customer_id, sent_at AS at FROM communication
+    SELECT sender_dealer_id AS dealer_id, lead_id, sent_at AS at FROM communication
     WHERE purpose = 'SURVEY' AND sent_at >= $1 AND sent_at < $2`,
   'count(*) AS surveys_sent'),
 } satisfies Record<string, (g: Grouping) => string>;
@@ -284,13 +271,15 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
 }
 
 /**
- * One report query in a read-only transaction with room to sort in memory: the window
- * functions and GROUPING SETS sort a year's records, which spill to disk at PostgreSQL's
- * default work_mem (4 MB) and took several times as long (bench/scorecard.ts).
+ * One report query in a read-only transaction with room to sort in memory, and without JIT:
+ * GROUPING SETS and the percentiles sort a year's records, which spill to disk at
+ * PostgreSQL's default work_mem (4 MB) and took several times as long; the planner's high
+ * estimates for the correlated look-ups made PostgreSQL compile the query (about 200 ms of
+ * a 300 ms query) for a plan that runs once (bench/scorecard.ts).
  */
 function reportQuery(pool: pg.Pool, text: string, params: unknown[]): Promise<pg.QueryResult<Aggregated>> {
   return inTransaction(pool, async (sql) => {
-    await sql.query("SET TRANSACTION READ ONLY; SET LOCAL work_mem = '64MB'");
+    await sql.query("SET TRANSACTION READ ONLY; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off");
     return sql.query<Aggregated>(text, params);
   });
 }

@@ -129,10 +129,18 @@ describe('dealer isolation', () => {
       ['HANDED_OFF', 'IN_SALES', dealerB], ['IN_SALES', 'DEALER_OWNED', dealerB],
     ]));
     expect(stages).toHaveLength(5);
+    // …each attributed to the customer's lead by the database, the acceptance with its offer's time.
+    const [lead] = await sys.db.lead.findMany({ where: { customerId } });
+    expect(stages.map((s) => s.leadId)).toEqual(stages.map(() => lead!.id));
+    const handoffs = await sys.db.handoffEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } });
+    const offer = handoffs.find((h) => h.kind === 'OFFERED' && h.dealerId === dealerB)!;
+    expect(handoffs.find((h) => h.kind === 'ACCEPTED')).toMatchObject({ dealerId: dealerB, leadId: lead!.id, offeredAt: offer.at });
+    expect((await sys.db.sale.findMany({ where: { journeyId } })).map((s) => s.leadId)).toEqual([lead!.id]);
     const aftersales = await sys.db.aftersalesEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } });
     expect(aftersales.map((e) => [e.kind, e.ref, e.dealerId, e.customerId])).toEqual([
       ['SERVICE_VISIT', 'WS-1', dealerB, customerId], ['COMPLAINT_OPENED', 'C-1', dealerB, customerId], ['COMPLAINT_RESOLVED', 'C-1', dealerB, customerId],
     ]);
+    expect(aftersales.map((e) => e.leadId)).toEqual([lead!.id, lead!.id, lead!.id]);
 
     const mine = (await sys.api({ method: 'GET', url: '/v1/dealer/customers?stage=DEALER_OWNED' }, keys.dealerB)).json();
     expect(mine.items.map((c: { journeyId: string }) => c.journeyId)).toContain(journeyId);

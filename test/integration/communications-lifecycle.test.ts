@@ -131,6 +131,8 @@ describe("the journey's own messages (time-skipped)", () => {
     const survey = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SURVEY', status: 'SENT' } })) ?? undefined, 30_000);
     expect(survey).toMatchObject({ senderKind: 'DEALER', senderDealerId: dealerId, requestedBy: 'journey', templateId: 'satisfaction-survey' });
     expect((survey.variables as { surveyUrl: string }).surveyUrl).toContain(survey.id);
+    // The database attributed it to the customer's lead when it was sent (the scorecard's feedback by source).
+    expect(survey.leadId).toBe((await sys.db.lead.findFirstOrThrow({ where: { customerId } })).id);
 
     await sys.env.sleep(360 * DAY);
     const reminder = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SERVICE_REMINDER' } })) ?? undefined, 30_000);

@@ -3,6 +3,7 @@
 // for seven customers and two dealers in March 2026, plus records just outside the window.
 // Every number below is worked out by hand in the comments.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { sqlPoolOf } from '../../platform/db.js';
@@ -335,5 +336,67 @@ describe('scorecard', () => {
     expect(planet.statusCode).toBe(400);
     expect(planet.json().errors[0].field).toBe('querystring.groupBy');
     expect((await sys.api({ method: 'GET', url: MARCH }, null)).statusCode).toBe(401);
+  });
+});
+
+describe('what the database keeps with each record for the scorecard (migration 0013)', () => {
+  const derived = async () => {
+    const sql = sqlPoolOf(sys.db);
+    const rows = async (text: string) => (await sql.query(text)).rows;
+    return {
+      leads: await rows('SELECT id, merged FROM lead ORDER BY id'),
+      stages: await rows('SELECT key, lead_id FROM journey_stage_change ORDER BY key'),
+      handoffs: await rows('SELECT key, lead_id, offered_at FROM handoff_event ORDER BY key'),
+      ledger: await rows('SELECT key, lead_id FROM ownership_change ORDER BY key'),
+      sales: await rows('SELECT key, lead_id FROM sale ORDER BY key'),
+      aftersales: await rows('SELECT key, lead_id FROM aftersales_event ORDER BY key'),
+      messages: await rows('SELECT id, lead_id FROM communication ORDER BY id'),
+    };
+  };
+
+  it("the migration's backfill gives rows written before it what the database gives rows written since", async () => {
+    const written = await derived();
+    // Every stage change of the fixture has a lead at or before it.
+    expect(written.stages.filter((r) => r.lead_id === null)).toEqual([]);
+    expect(written.handoffs.filter((r) => r.offered_at !== null)).toHaveLength(5); // the five acceptances
+    expect(written.leads.filter((r) => r.merged)).toHaveLength(3); // c1's second, c4's March lead, c0's April lead
+
+    const sql = sqlPoolOf(sys.db);
+    await sql.query(`UPDATE lead SET merged = false; UPDATE journey_stage_change SET lead_id = NULL; UPDATE handoff_event SET lead_id = NULL, offered_at = NULL;
+      UPDATE ownership_change SET lead_id = NULL; UPDATE sale SET lead_id = NULL; UPDATE aftersales_event SET lead_id = NULL; UPDATE communication SET lead_id = NULL`);
+    const migration = readFileSync(new URL('../../prisma/migrations/0013_scorecard_attribution/migration.sql', import.meta.url), 'utf8');
+    const backfill = migration.slice(migration.indexOf('-- Rows written before this version'));
+    expect(backfill).toContain('UPDATE lead');
+    await sql.query(backfill);
+    expect(await derived()).toEqual(written);
+  });
+
+  it('a record counts for the leads known when it is written: a lead entered later with an earlier time counts from then on', async () => {
+    const sql = sqlPoolOf(sys.db);
+    const customer = randomUUID();
+    const journey = `journey-${customer}`;
+    await sys.db.customer.create({ data: { id: customer, emailNormalized: `late.${customer}@example.com` } });
+    await sys.db.journey.create({ data: { id: journey, customerId: customer, stage: 'QUALIFYING', owner: 'OEM', startedAt: at('2024-01-01T00:00'), stageChangedAt: at('2024-01-01T00:00') } });
+    try {
+      const first = await sys.db.lead.create({ data: { customerId: customer, source: 'WEB_FORM', receivedAt: at('2024-01-01T00:00') } });
+      const stage = (key: string, when: string) => sys.db.journeyStageChange.create({
+        data: { key: `${key}-${customer}`, journeyId: journey, customerId: customer, fromStage: 'QUALIFYING', toStage: 'HANDED_OFF', at: at(when) },
+      });
+      const before = await stage('late-1', '2024-02-01T00:00');
+      // A fair file entered after that stage change, with the fair's date of 15 January.
+      const fair = await sys.db.lead.create({ data: { customerId: customer, source: 'FAIR', receivedAt: at('2024-01-15T00:00') } });
+      const after = await stage('late-2', '2024-02-02T00:00');
+      expect([first.merged, fair.merged]).toEqual([false, true]);
+      expect([before.leadId, after.leadId]).toEqual([first.id, fair.id]);
+      await sys.db.handoffEvent.create({ data: { key: `late-3-${customer}`, journeyId: journey, dealerId: A, kind: 'ACCEPTED', at: at('2024-02-03T00:00') } });
+      const unanswered = await sql.query('SELECT lead_id, offered_at FROM handoff_event WHERE key = $1', [`late-3-${customer}`]);
+      expect(unanswered.rows).toEqual([{ lead_id: fair.id, offered_at: null }]); // no offer before it: no time to accept
+    } finally {
+      await sql.query('DELETE FROM journey_stage_change WHERE customer_id = $1', [customer]);
+      await sql.query('DELETE FROM handoff_event WHERE journey_id = $1', [journey]);
+      await sql.query('DELETE FROM lead WHERE customer_id = $1', [customer]);
+      await sql.query('DELETE FROM journey WHERE id = $1', [journey]);
+      await sql.query('DELETE FROM customer WHERE id = $1', [customer]);
+    }
   });
 });
