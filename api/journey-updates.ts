@@ -9,20 +9,35 @@ import { grpcStatus, isNotFound } from '../platform/temporal-errors.js';
 /** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
 const UPDATE_DEADLINE_MS = 10_000;
 
-export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A) {
+/** What became of an Update: the journey's answer, its refusal, no such journey, or no answer in time. */
+export type JourneyUpdateOutcome<R> =
+  | { kind: 'answered'; answer: R }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'not-found' }
+  | { kind: 'unavailable' };
+
+/** Calls a journey's Update (the API's routes and the workspace's pages both go through this). */
+export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A): Promise<JourneyUpdateOutcome<R>> {
   try {
     const answer = await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
       temporal.workflow.getHandle(journeyId).executeUpdate(update, { args: [arg] }));
-    return reply.send(answer);
+    return { kind: 'answered', answer };
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      return sendProblem(reply, { type: 'journey-refused', title: 'The journey refused the action', status: 409, detail: error.cause?.message ?? error.message });
-    }
-    if (isNotFound(error)) return sendNotFound(reply, 'journey', journeyId);
-    if ((error as { code?: number } | null)?.code === grpcStatus.DEADLINE_EXCEEDED) {
+    if (error instanceof WorkflowUpdateFailedError) return { kind: 'refused', reason: error.cause?.message ?? error.message };
+    if (isNotFound(error)) return { kind: 'not-found' };
+    if ((error as { code?: number } | null)?.code === grpcStatus.DEADLINE_EXCEEDED) return { kind: 'unavailable' };
+    throw error;
+  }
+}
+
+export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A) {
+  const outcome = await callJourneyUpdate(temporal, journeyId, update, arg);
+  switch (outcome.kind) {
+    case 'answered': return reply.send(outcome.answer);
+    case 'refused': return sendProblem(reply, { type: 'journey-refused', title: 'The journey refused the action', status: 409, detail: outcome.reason });
+    case 'not-found': return sendNotFound(reply, 'journey', journeyId);
+    case 'unavailable':
       reply.header('retry-after', '30');
       return sendProblem(reply, { type: 'journey-unavailable', title: 'The journey did not answer in time', status: 503, detail: 'retry the same request; repeats are answered once' });
-    }
-    throw error;
   }
 }

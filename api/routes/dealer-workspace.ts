@@ -29,7 +29,8 @@ const CustomerSummary = z
   })
   .meta({ id: 'DealerCustomer' });
 
-function summary(row: JourneyRow, dealerId: string): z.infer<typeof CustomerSummary> {
+/** What a dealer may see of one customer now (the workspace pages show the same). */
+export function dealerCustomerSummary(row: JourneyRow, dealerId: string): z.infer<typeof CustomerSummary> {
   const standing = dealerStanding({ journey: row, dealerWasInvolved: true }, dealerId);
   const current = standing === 'CURRENT' || standing === 'OFFERED';
   return {
@@ -66,7 +67,7 @@ export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPlugin
   }, async (request, reply) => {
     const dealerId = request.principal!.dealerId!;
     const rows = await journeys.openOffersTo(dealerId);
-    return reply.send({ items: rows.map((r) => summary(r, dealerId)) });
+    return reply.send({ items: rows.map((r) => dealerCustomerSummary(r, dealerId)) });
   });
 
   app.get('/v1/dealer/customers', {
@@ -85,7 +86,7 @@ export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPlugin
     const dealerId = request.principal!.dealerId!;
     const { stage, limit, cursor } = request.query;
     const page = await journeys.customersOf(dealerId, { stage, limit, after: cursor });
-    return reply.send({ items: page.rows.map((r) => summary(r, dealerId)), nextCursor: page.more ? page.rows.at(-1)!.journeyId : null });
+    return reply.send({ items: page.rows.map((r) => dealerCustomerSummary(r, dealerId)), nextCursor: page.more ? page.rows.at(-1)!.journeyId : null });
   });
 
   app.get('/v1/dealer/customers/:id', {
@@ -101,7 +102,7 @@ export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPlugin
     const customerId = request.params.id;
     const [row, history] = await Promise.all([journeys.find(customerId), journeys.dealerHistory(customerId, dealerId)]);
     if (!row) return sendNotFound(reply, 'customer', customerId);
-    const now = summary(row, dealerId);
+    const now = dealerCustomerSummary(row, dealerId);
     return reply.send({
       customerId, journeyId: journeyIdFor(customerId), standing: now.standing,
       now: now.current ? now : null,

@@ -19,18 +19,16 @@ const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...j
 const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
 const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
 
-const reason = text(500);
+export const reason = text(500);
 const Decline = z.strictObject({ reason }).meta({ id: 'HandoffDecline' });
-const Sale = z
-  .strictObject({
-    vehicle: z.strictObject({
-      vin: z.string().trim().regex(/^[A-HJ-NPR-Z0-9]{17}$/, '17 characters, letters and digits without I, O, Q'),
-      model: text(100),
-      soldOn: pastDay().describe('YYYY-MM-DD; not in the future, not before 2000'),
-      price: z.number().positive().max(10_000_000).optional(),
-    }),
-  })
-  .meta({ id: 'SaleReport' });
+/** The vehicle of a sale, as the API and the workspace's sale form take it. */
+export const SoldVehicle = z.strictObject({
+  vin: z.string().trim().regex(/^[A-HJ-NPR-Z0-9]{17}$/, '17 characters, letters and digits without I, O, Q'),
+  model: text(100),
+  soldOn: pastDay().describe('YYYY-MM-DD; not in the future, not before 2000'),
+  price: z.number().positive().max(10_000_000).optional(),
+});
+const Sale = z.strictObject({ vehicle: SoldVehicle }).meta({ id: 'SaleReport' });
 const Lost = z.strictObject({ reason }).meta({ id: 'LostReport' });
 const ServiceVisit = z.strictObject({ visitId: text(100).describe("The dealer's own id of the visit (repeats are ignored)") });
 const Complaint = z.strictObject({ complaintId: text(100) });
