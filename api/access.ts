@@ -2,6 +2,8 @@
 // without one fails at startup); the hooks here authenticate the key, check the role,
 // and for routes about one customer or dealer, check that a dealer key may reach it
 // given how it stands with that customer now (domain/access.ts has the table).
+// Workspace pages (`config.page`) are the same routes to these rules: their caller is the
+// person logged in to the browser session instead of a key, and a refusal is a page.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import {
   dealerStanding, decideCustomerAccess, decideDealerRecordAccess, decideRouteAccess,
@@ -9,12 +11,15 @@ import {
 } from '../domain/access.js';
 import { customerIdOfJourney } from '../domain/journey.js';
 import type { ApiKeyStore } from '../platform/api-keys.js';
+import type { UserStore } from '../platform/users.js';
 import type { JourneyReadModel } from '../read-model/journeys.js';
 import { Problem, sendNotFound, sendProblem } from './problems.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** A workspace page: the caller is the session's person (never a key), refusals are pages. */
+    page?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -26,6 +31,14 @@ declare module 'fastify' {
 export interface AccessDeps {
   journeys: JourneyReadModel;
   keys: ApiKeyStore;
+  users: UserStore;
+}
+
+/** A page's refusal, thrown for the workspace's error handler to show as a page. */
+export class PageAccessDenied extends Error {
+  constructor(readonly status: 401 | 403 | 404 | 409, readonly reason: string) {
+    super(reason);
+  }
 }
 
 /** The key from `Authorization: Bearer …` or `X-Api-Key: …`. */
@@ -37,6 +50,7 @@ export function presentedKey(request: FastifyRequest): string | null {
 }
 
 function deny(reply: FastifyReply, decision: Exclude<AccessDecision, { allow: true }>, notFound = { thing: 'resource', id: '' }) {
+  if (reply.request.routeOptions.config.page) throw new PageAccessDenied(decision.status, decision.reason);
   if (decision.status === 401) {
     reply.header('www-authenticate', 'Bearer realm="lead-to-loyalty"');
     return sendProblem(reply, { type: 'unauthenticated', title: 'API key missing or invalid', status: 401, detail: decision.reason });
@@ -58,7 +72,7 @@ const USE_DOC: Record<CustomerUse, string> = {
 
 /** OpenAPI: every protected route says which roles it serves and how it can be refused. */
 function documentAccess(route: RouteOptions, access: RouteAccess) {
-  if ('public' in access || !route.schema) return;
+  if ('public' in access || !route.schema || (route.config as { page?: boolean } | undefined)?.page) return;
   const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
   const scope = access.customer && access.roles.includes('DEALER') ? ` ${USE_DOC[access.customer.use]}` : '';
   schema.description = [schema.description, `**Roles:** ${access.roles.join(', ')}.${scope}`].filter(Boolean).join('\n\n');
@@ -68,7 +82,7 @@ function documentAccess(route: RouteOptions, access: RouteAccess) {
   schema.response = { ...notFound, ...offerClosed, ...schema.response, 401: Problem, 403: Problem, 429: Problem };
 }
 
-export function registerAccessControl(app: FastifyInstance, { journeys, keys }: AccessDeps) {
+export function registerAccessControl(app: FastifyInstance, { journeys, keys, users }: AccessDeps) {
   app.decorateRequest('principal', null);
   app.decorateRequest('dealerStanding', null);
 
@@ -87,8 +101,13 @@ export function registerAccessControl(app: FastifyInstance, { journeys, keys }: 
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (!access || 'public' in access) return; // unknown routes fall through to the 404 handler
-    const key = presentedKey(request);
-    request.principal = key ? await keys.authenticate(key) : null;
+    if (request.routeOptions.config.page) {
+      const userId = request.session?.get('userId');
+      request.principal = userId ? await users.principalOf(userId) : null;
+    } else {
+      const key = presentedKey(request);
+      request.principal = key ? await keys.authenticate(key) : null;
+    }
     const decision = decideRouteAccess(request.principal, access);
     if (!decision.allow) return deny(reply, decision);
   });

@@ -34,7 +34,11 @@ import { webFormRoutes } from './routes/web-forms.js';
 import { createFormKeyStore } from '../webforms/form-keys.js';
 import type { CaptchaVerifier } from '../webforms/captcha.js';
 import { consentLinks, type ConsentLinks } from '../consent/links.js';
-import { DEV_CONSENT_LINK_SECRET } from '../platform/config.js';
+import { DEV_CONSENT_LINK_SECRET, DEV_SESSION_SECRET } from '../platform/config.js';
+import { createUserStore } from '../platform/users.js';
+import { registerWorkspaceSessions } from './workspace/sessions.js';
+import { workspaceRoutes } from './workspace/routes.js';
+import { userRoutes } from './routes/users.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
@@ -74,6 +78,10 @@ export interface AppDeps {
   tracing?: boolean;
   /** The scorecard's captains where the OEM names its own (SCORECARD_CAPTAINS). */
   scorecardCaptains?: Partial<Record<Process, string>>;
+  /** Signs the workspace's session cookies (SESSION_SECRET; the dev secret when not given). */
+  sessionSecret?: string;
+  /** Workspace cookies only over HTTPS (SESSION_COOKIE_SECURE; off when not given, as the dev stack serves HTTP). */
+  sessionCookieSecure?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -140,8 +148,11 @@ export async function buildApp(deps: AppDeps) {
     }),
   });
   const keys = createApiKeyStore(deps.db);
+  const users = createUserStore(deps.db);
   const journeys = createJourneyReadModel(deps.db);
-  registerAccessControl(app, { journeys, keys });
+  // Before access control: a workspace page's caller is the session's person.
+  await registerWorkspaceSessions(app, { db: deps.db, secret: deps.sessionSecret ?? DEV_SESSION_SECRET, secure: deps.sessionCookieSecure ?? false });
+  registerAccessControl(app, { journeys, keys, users });
 
   await app.register(swagger, {
     openapi: {
@@ -193,6 +204,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dealerRoutes(deps.db));
   await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule) }));
   await app.register(dealerWorkspaceRoutes(journeys));
+  await app.register(userRoutes({ users }));
+  await app.register(workspaceRoutes({ users, journeys, temporal: deps.temporal }));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { IntakeRejected } from '../intake/lead-intake.js';
 import { isDatabaseUnavailable } from '../platform/db.js';
 import { isTemporalUnavailable } from '../platform/temporal-errors.js';
+import { simplePage } from './pages/page.js';
 
 /** RFC 9457 problem details: one error format across the API, never a stack trace. */
 export const Problem = z
@@ -32,6 +33,13 @@ export const RETRY_AFTER_SECONDS = 5;
 /** The database or Temporal is down: nothing was changed half-way, the same request can be sent again. */
 export function sendUnavailable(reply: FastifyReply, what: 'database' | 'Temporal') {
   reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  // A workspace page says so as a page (a plain one: the layout's form token needs the session, which needs the database).
+  if (reply.request.routeOptions.config.page) {
+    // Nor is its session saved: saving it (on the way out) may be what just failed.
+    (reply.request as { session?: unknown }).session = undefined;
+    return reply.status(503).type('text/html; charset=utf-8')
+      .send(simplePage('Please try again in a moment', `The workspace cannot reach the ${what} right now; nothing was changed.`));
+  }
   return sendProblem(reply, {
     type: 'service-unavailable', title: 'A service the API depends on is unavailable', status: 503,
     detail: `the ${what} could not be reached; retry the same request after ${RETRY_AFTER_SECONDS} s (with the same Idempotency-Key where the route takes one)`,

@@ -24,6 +24,8 @@ const app = await buildApp({
   rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
   scorecardCaptains: config.SCORECARD_CAPTAINS,
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
+  sessionSecret: config.SESSION_SECRET,
+  sessionCookieSecure: (config.SESSION_COOKIE_SECURE ?? (config.NODE_ENV === 'production' ? 'true' : 'false')) === 'true',
   webForms: { captcha: captchaFromEnv(process.env), perAddressPerMinute: config.WEB_FORM_SUBMISSIONS_PER_MINUTE },
   tracing: tracing !== null,
 });

@@ -8,6 +8,8 @@ import { PROCESSES } from '../domain/processes.js';
  */
 /** Only for the dev stack and tests; production must set its own CONSENT_LINK_SECRET. */
 export const DEV_CONSENT_LINK_SECRET = 'dev-only-consent-link-secret-not-for-production';
+/** Only for the dev stack and tests; production must set its own SESSION_SECRET. */
+export const DEV_SESSION_SECRET = 'dev-only-workspace-session-secret-not-for-production';
 
 const ConfigSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://l2l:l2l@127.0.0.1:5432/l2l'),
@@ -40,6 +42,10 @@ const ConfigSchema = z.object({
    * need the same one. The default is for the dev stack only and refused in production.
    */
   CONSENT_LINK_SECRET: z.string().min(32, 'at least 32 characters').default(DEV_CONSENT_LINK_SECRET),
+  /** Signs the workspace's session cookies. The default is for the dev stack only and refused in production. */
+  SESSION_SECRET: z.string().min(32, 'at least 32 characters').default(DEV_SESSION_SECRET),
+  /** Workspace cookies only over HTTPS: on in production unless set, off for the dev stack's plain HTTP. */
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
   /** Web-form submissions per address per minute. CAPTCHA_VERIFY_URL and CAPTCHA_SECRET turn the captcha check on. */
   WEB_FORM_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().positive().default(20),
@@ -76,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = ConfigSchema.parse(env);
   if (config.NODE_ENV === 'production' && config.CONSENT_LINK_SECRET === DEV_CONSENT_LINK_SECRET) {
     throw new Error('CONSENT_LINK_SECRET must be set in production (anyone could forge consent links with the dev default)');
+  }
+  if (config.NODE_ENV === 'production' && config.SESSION_SECRET === DEV_SESSION_SECRET) {
+    throw new Error('SESSION_SECRET must be set in production (anyone could forge workspace sessions with the dev default)');
   }
   return config;
 }

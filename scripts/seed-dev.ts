@@ -6,6 +6,7 @@ import type { Role } from '../domain/access.js';
 import { createApiKeyStore } from '../platform/api-keys.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
+import { createUserStore } from '../platform/users.js';
 
 const DEMO_DEALERS = [
   { id: 'DLR-BERLIN-MITTE', name: 'Autohaus Berlin Mitte', territory: ['101', '102', '103'], timeZone: 'Europe/Berlin' },
@@ -35,6 +36,19 @@ for (const spec of DEV_KEYS) {
   const key = known && (await keys.authenticate(known)) ? known : (await keys.create({ ...spec, createdBy: 'seed-dev' })).key;
   lines.push(`export ${spec.variable}=${key}`);
 }
+// Demo people for the workspace (created once; the password is in the startup banner).
+const DEMO_PASSWORD = 'demo-password-2026';
+const DEMO_USERS = [
+  { email: 'sales@mitte.example', name: 'Mia Mitte', role: 'SALESPERSON', dealerId: 'DLR-BERLIN-MITTE' },
+  { email: 'sales@nord.example', name: 'Nils Nord', role: 'SALES_MANAGER', dealerId: 'DLR-BERLIN-NORD' },
+  { email: 'desk@oem.example', name: 'Dana Desk', role: 'OEM_LEAD_DESK', dealerId: null },
+] as const;
+const users = createUserStore(db);
+for (const user of DEMO_USERS) {
+  if (!(await db.userAccount.findUnique({ where: { email: user.email } }))) await users.create({ ...user, password: DEMO_PASSWORD, createdBy: 'seed-dev' });
+}
+console.log(`demo workspace logins: ${DEMO_USERS.map((u) => u.email).join(', ')}`);
+
 mkdirSync(join(keysFile, '..'), { recursive: true });
 writeFileSync(keysFile, `# Dev API keys (local only): source this file, then curl with "Authorization: Bearer $OEM_KEY".\n${lines.join('\n')}\n`, { mode: 0o600 });
 console.log(`dev API keys: ${keysFile}`);

@@ -93,6 +93,39 @@ describe('the database goes away', () => {
     expect((await asDealer({ method: 'GET', url: '/v1/dealer/handoffs' })).statusCode).toBe(200);
   });
 
+  it('workspace pages answer 503 with Retry-After while it is down, never 500, and a session lives on after it', async () => {
+    const email = `outage.${tag}@example.com`;
+    const created = await sys.api({ method: 'POST', url: '/v1/users', payload: { email, name: 'Out Age', role: 'SALESPERSON', dealerId, password: 'a long enough password' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const loginPage = await app.inject({ method: 'GET', url: '/workspace/login' });
+    const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', payload: new URLSearchParams(fields).toString() });
+    const signIn = (cookie: string, csrf: string) => {
+      const { payload, ...headers } = form({ _csrf: csrf, email, password: 'a long enough password' });
+      return app.inject({ method: 'POST', url: '/workspace/login', headers: { ...headers, cookie }, payload });
+    };
+    const anonymous = String(loginPage.headers['set-cookie']).split(';')[0]!;
+    const signedIn = await signIn(anonymous, token(loginPage.body));
+    expect(signedIn.statusCode, signedIn.body).toBe(302);
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+
+    await proxy.cut();
+    try {
+      for (const [label, res] of [
+        ['login page', await app.inject({ method: 'GET', url: '/workspace/login' })],
+        ['inbox', await app.inject({ method: 'GET', url: '/workspace', headers: { cookie } })],
+        ['login', await signIn(anonymous, token(loginPage.body))],
+      ] as const) {
+        expect(res.statusCode, `${label}: ${res.body}`).toBe(503);
+        expect(res.headers['retry-after'], label).toBe('5');
+        expect(res.headers['content-type'], `${label}: ${res.body}`).toMatch(/text\/html/);
+      }
+    } finally {
+      await proxy.restore();
+    }
+    expect((await app.inject({ method: 'GET', url: '/workspace', headers: { cookie } })).statusCode).toBe(200);
+  });
+
   it('leads sent while the database restarts are 202 or 503, never 500; retried with their keys, each is stored exactly once', async () => {
     const emails = Array.from({ length: 60 }, (_, i) => `restart.${i}.${tag.toLowerCase()}@example.com`);
     const send = (i: number) => asOem({ method: 'POST', url: '/v1/leads', payload: lead(emails[i]!), headers: { 'idempotency-key': `restart-${tag}-${i}` } });

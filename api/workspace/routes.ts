@@ -1,0 +1,187 @@
+// The workspace in the browser: people log in, a dealer's people answer the hand-offs offered
+// to their dealership and work their customers. Server-rendered pages (eta through
+// @fastify/view), a form per action, CSRF-checked (@fastify/csrf-protection). Every page
+// declares the same access rule as the API route it mirrors; the API's access hook decides
+// for both (api/access.ts), with the session's person as the caller.
+//
+// The inbox refreshes its offers every few seconds by polling a fragment (workspace.js):
+// offers change on the journeys' schedule and are read from PostgreSQL, which has no push
+// channel here yet; a poll of one indexed query per open inbox is cheap, needs no
+// connection held open through proxies, and picks up after a laptop sleeps.
+import fastifyCsrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import fastifyView from '@fastify/view';
+import type { Client } from '@temporalio/client';
+import { Eta } from 'eta';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PageAccessDenied } from '../access.js';
+import { callJourneyUpdate } from '../journey-updates.js';
+import { dealerCustomerSummary } from '../routes/dealer-workspace.js';
+import { reason as reasonText, SoldVehicle } from '../routes/journeys.js';
+import type { RouteAccess } from '../../domain/access.js';
+import { customerIdOfJourney, JOURNEY_ID_PATTERN, journeyIdFor } from '../../domain/journey.js';
+import { LOCK_MINUTES } from '../../domain/users.js';
+import type { UserStore } from '../../platform/users.js';
+import type { JourneyReadModel } from '../../read-model/journeys.js';
+import { JOURNEY_ACTIONS } from '../../workflows/definitions.js';
+
+const views = fileURLToPath(new URL('./views', import.meta.url));
+const script = readFileSync(new URL('./assets/workspace.js', import.meta.url), 'utf8');
+const styles = readFileSync(new URL('./assets/workspace.css', import.meta.url), 'utf8');
+
+const PUBLIC: RouteAccess = { public: true };
+const SIGNED_IN: RouteAccess = { roles: ['DEALER', 'OEM', 'OPS'] };
+const DEALERS: RouteAccess = { roles: ['DEALER'] };
+const journeyScope = { param: 'id', kind: 'journeyId' } as const;
+// The API's rules for the same actions (api/routes/journeys.ts, api/routes/dealer-workspace.ts).
+const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
+const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
+const OWN_HISTORY: RouteAccess = { roles: ['DEALER'], customer: { param: 'id', kind: 'customerId', use: 'own-history' } };
+
+const JourneyParam = z.object({ id: z.string().regex(JOURNEY_ID_PATTERN, 'a journey id') });
+const Login = z.object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(200), _csrf: z.string().optional() });
+const Decline = z.object({ reason: reasonText, _csrf: z.string().optional() });
+const SaleForm = z.object({
+  vin: z.string(), model: z.string(), soldOn: z.string(), price: z.string().optional(), _csrf: z.string().optional(),
+});
+const Csrf = z.object({ _csrf: z.string().optional() });
+
+export interface WorkspaceDeps {
+  users: UserStore;
+  journeys: JourneyReadModel;
+  temporal: Client;
+}
+
+export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): FastifyPluginAsyncZod => async (app) => {
+  // Pages, not API: left out of the OpenAPI document (and so of its fuzzing).
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+  await app.register(formbody);
+  await app.register(fastifyView, { engine: { eta: new Eta({ views, autoEscape: true }) }, root: views });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+
+  const page = (reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) =>
+    reply.code(status).type('text/html; charset=utf-8').view(`${view}.eta`, { csrf: reply.generateCsrf(), user: reply.request.principal, ...data });
+
+  // Refusals as pages: not logged in → the login page; not yours → 404, as the API says.
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof PageAccessDenied) {
+      if (error.status === 401) return reply.redirect(`/workspace/login?next=${encodeURIComponent(request.url)}`);
+      const title = error.status === 404 ? 'Not found' : error.status === 409 ? 'This offer is closed for you' : 'Not for your role';
+      return page(reply, 'message', { title, message: error.status === 404 ? 'There is nothing here for you.' : error.reason }, error.status);
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if ((error as { code?: string }).code === 'FST_CSRF_INVALID_TOKEN' || (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET') {
+      return page(reply, 'message', { title: 'The form expired', message: 'Reload the page and send it again.' }, 403);
+    }
+    if (status === 400) return page(reply, 'message', { title: 'Please check the form', message: (error as Error).message }, 400);
+    // The API's handler for the rest: a dependency that is down is a 503 page with Retry-After (api/problems.ts).
+    throw error;
+  });
+
+  app.get('/workspace/assets/workspace.js', { config: { access: PUBLIC } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script));
+  app.get('/workspace/assets/workspace.css', { config: { access: PUBLIC } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(styles));
+
+  app.get('/workspace/login', { config: { access: PUBLIC, page: true } }, async (request, reply) => {
+    const next = safeNext((request.query as { next?: string }).next);
+    return page(reply, 'login', { next, error: null });
+  });
+
+  app.post('/workspace/login', {
+    config: { access: PUBLIC, page: true }, preValidation: app.csrfProtection, schema: { body: Login },
+  }, async (request, reply) => {
+    const { email, password } = request.body;
+    const next = safeNext((request.query as { next?: string }).next);
+    const result = await users.login(email, password);
+    if (!result.ok) {
+      const error = result.why === 'locked'
+        ? `Too many wrong passwords: this account is locked for ${LOCK_MINUTES} minutes. Ask your manager or the OEM to unlock it sooner.`
+        : 'Wrong e-mail or password.';
+      return page(reply, 'login', { next, error, email }, 401);
+    }
+    // A new session id on login (no fixation of one planted before).
+    await request.session.regenerate();
+    request.session.set('userId', result.user.id);
+    return reply.redirect(next);
+  });
+
+  app.post('/workspace/logout', { config: { access: SIGNED_IN, page: true }, preValidation: app.csrfProtection, schema: { body: Csrf } }, async (request, reply) => {
+    await request.session.destroy();
+    return reply.redirect('/workspace/login');
+  });
+
+  app.get('/workspace', { config: { access: SIGNED_IN, page: true } }, async (request, reply) => {
+    const principal = request.principal!;
+    if (principal.role !== 'DEALER') return page(reply, 'home-oem', {});
+    return page(reply, 'inbox', { offers: await offersOf(principal.dealerId!), now: Date.now() });
+  });
+
+  // The inbox's offers alone, for its refresh.
+  app.get('/workspace/offers', { config: { access: DEALERS, page: true } }, async (request, reply) =>
+    page(reply, 'offers', { offers: await offersOf(request.principal!.dealerId!), now: Date.now() }));
+
+  app.get('/workspace/customers', { config: { access: DEALERS, page: true } }, async (request, reply) => {
+    const dealerId = request.principal!.dealerId!;
+    const { rows } = await journeys.customersOf(dealerId, { limit: 200 });
+    return page(reply, 'customers', { customers: rows.map((r) => dealerCustomerSummary(r, dealerId)) });
+  });
+
+  app.get('/workspace/customers/:id', {
+    config: { access: OWN_HISTORY, page: true }, schema: { params: z.object({ id: z.uuid() }) },
+  }, async (request, reply) => {
+    const dealerId = request.principal!.dealerId!;
+    const customerId = request.params.id;
+    const [row, history] = await Promise.all([journeys.find(customerId), journeys.dealerHistory(customerId, dealerId)]);
+    if (!row) throw new PageAccessDenied(404, 'not found');
+    const flash = (request.query as { done?: string }).done ?? null;
+    return page(reply, 'customer', { customer: dealerCustomerSummary(row, dealerId), history, journeyId: journeyIdFor(customerId), flash, today: new Date().toISOString().slice(0, 10) });
+  });
+
+  app.post('/workspace/journeys/:id/accept', {
+    config: { access: OFFER_ANSWER, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Csrf },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.accept.update, { dealerId: request.principal!.dealerId! }, 'Accepted: the customer is yours to sell to.'));
+
+  app.post('/workspace/journeys/:id/decline', {
+    config: { access: OFFER_ANSWER, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Decline },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.decline.update, { dealerId: request.principal!.dealerId!, reason: request.body.reason }, 'Declined: the journey offers the customer to the next dealer.', '/workspace'));
+
+  app.post('/workspace/journeys/:id/sale', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: SaleForm },
+  }, async (request, reply) => {
+    const { vin, model, soldOn, price } = request.body;
+    // The API's own rules for a sold vehicle; a wrong field is a 400 page naming it.
+    const vehicle = SoldVehicle.safeParse({ vin: vin.toUpperCase(), model, soldOn, ...(price?.trim() ? { price: Number(price) } : {}) });
+    if (!vehicle.success) {
+      const issue = vehicle.error.issues[0]!;
+      return page(reply, 'message', { title: 'Please check the sale', message: `${issue.path.join('.')}: ${issue.message}` }, 400);
+    }
+    return act(request, reply, JOURNEY_ACTIONS.sale.update, { dealerId: request.principal!.dealerId!, vehicle: vehicle.data }, 'Sale recorded: the customer is your customer now.');
+  });
+
+  async function offersOf(dealerId: string) {
+    return (await journeys.openOffersTo(dealerId)).map((r) => dealerCustomerSummary(r, dealerId));
+  }
+
+  /** Runs the journey's Update and shows the customer's page with its answer (or the refusal). */
+  async function act<R, A>(request: FastifyRequest, reply: FastifyReply, update: Parameters<typeof callJourneyUpdate<R, A>>[2], arg: A, done: string, to?: string) {
+    const journeyId = (request.params as { id: string }).id;
+    const outcome = await callJourneyUpdate<R, A>(temporal, journeyId, update, arg);
+    if (outcome.kind === 'answered') return reply.redirect(to ?? `/workspace/customers/${customerIdOfJourney(journeyId)}?done=${encodeURIComponent(done)}`, 303);
+    if (outcome.kind === 'refused') return page(reply, 'message', { title: 'The journey refused', message: outcome.reason }, 409);
+    if (outcome.kind === 'not-found') throw new PageAccessDenied(404, 'not found');
+    reply.header('retry-after', '30');
+    return page(reply, 'message', { title: 'Not answered in time', message: 'The journey did not answer in time; send the form again in a moment (a repeat is answered once).' }, 503);
+  }
+};
+
+/** Where to go after logging in: only a page of the workspace itself (no open redirect). */
+function safeNext(next: string | undefined): string {
+  return next && /^\/workspace(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&%_.-]*)?$/.test(next) && !next.startsWith('/workspace/login') ? next : '/workspace';
+}

@@ -1,0 +1,261 @@
+// The workspace in a real browser (Debian's chromium driven by playwright-core) against the
+// real stack: a salesperson logs in, sees an offer appear in the inbox without reloading,
+// accepts it, records the sale, and the journey is DEALER_OWNED; a person of another dealer
+// gets the 404 page for that customer; wrong passwords are refused and the fifth locks the
+// account. What a browser cannot show (CSRF refusals, cookie flags, the users API's rules)
+// is checked over HTTP. Screenshots of each page go to .data/screenshots (git-ignored).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journeyStateQuery } from '../../workflows/definitions.js';
+import { eventually, startSystem, type System } from '../support/system.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(process.env.DATA_DIR ?? '.data', 'screenshots');
+const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
+const dealerA = `DLR-WA-${tag}`;
+const dealerB = `DLR-WB-${tag}`;
+const territoryA = `WA${tag}`;
+const PASSWORD = 'correct horse battery staple';
+
+let sys: System;
+let browser: Browser;
+let baseUrl = '';
+const people = { sales: '', other: '', locked: '', desk: '' };
+
+async function createUser(body: Record<string, unknown>, key?: string) {
+  const res = await sys.api({ method: 'POST', url: '/v1/users', payload: { password: PASSWORD, ...body } }, key);
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { id: string; email: string };
+}
+
+async function logIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto(`${baseUrl}/workspace/login`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  sys = await startSystem();
+  baseUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
+  for (const [id, territory] of [[dealerA, territoryA], [dealerB, `WB${tag}`]]) {
+    const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'] } });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+  people.sales = (await createUser({ email: `sales.${tag}@a.example`, name: 'Sam Sales', role: 'SALESPERSON', dealerId: dealerA })).email;
+  people.other = (await createUser({ email: `other.${tag}@b.example`, name: 'Olga Other', role: 'SALES_MANAGER', dealerId: dealerB })).email;
+  people.locked = (await createUser({ email: `forgetful.${tag}@a.example`, name: 'Fred Forgetful', role: 'SALESPERSON', dealerId: dealerA })).email;
+  people.desk = (await createUser({ email: `desk.${tag}@oem.example`, name: 'Dora Desk', role: 'OEM_LEAD_DESK' })).email;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await sys?.stop();
+});
+
+describe('the workspace in a browser', () => {
+  it('a salesperson sees an offer arrive, accepts it and records the sale: the journey is DEALER_OWNED; another dealer gets a 404 page', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone on the showroom floor
+    await logIn(page, people.sales);
+    await page.waitForURL(`${baseUrl}/workspace`);
+    await expect.poll(() => page.locator('#no-offers').isVisible()).toBe(true);
+    await shot(page, 'inbox-empty');
+
+    // A lead in dealer A's territory while the inbox is open: it appears without a reload.
+    const lead = await sys.api({
+      method: 'POST', url: '/v1/leads',
+      payload: { source: 'WEB_FORM', interest: { model: 'ID.7', timeframe: 'NOW' }, contact: { firstName: 'Wanda', lastName: 'Web', email: `wanda.${tag}@example.com`, postalCode: `${territoryA}1` } },
+    });
+    expect(lead.statusCode, lead.body).toBe(202);
+    const { journeyId, customerId } = lead.json();
+    const offer = page.locator(`article.offer[data-journey="${journeyId}"]`);
+    await offer.waitFor({ timeout: 20_000 });
+    await expect.poll(() => offer.locator('.countdown').textContent()).toMatch(/\d+ min \d{2} s/);
+    await shot(page, 'inbox-offer');
+
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await page.waitForURL(new RegExp(`/workspace/customers/${customerId}`));
+    expect(await page.locator('#stage').textContent()).toBe('IN_SALES');
+    await shot(page, 'customer-in-sales');
+
+    await page.getByLabel('VIN').fill('WVWZZZE1ZPP054321');
+    await page.getByLabel('Model').fill('ID.7 Pro');
+    await page.getByRole('button', { name: 'Record the sale' }).click();
+    await page.waitForURL(/done=/);
+    expect(await page.locator('#stage').textContent()).toBe('DEALER_OWNED');
+    expect(await page.getByRole('status').textContent()).toContain('Sale recorded');
+    await shot(page, 'customer-sold');
+    const state = await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
+    expect(state).toMatchObject({ stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: dealerA, vehicle: { vin: 'WVWZZZE1ZPP054321' } });
+
+    await page.goto(`${baseUrl}/workspace/customers`);
+    await page.getByLabel('Search').fill('wanda');
+    await expect.poll(() => page.getByRole('link', { name: 'Wanda Web' }).isVisible()).toBe(true);
+    await shot(page, 'customers');
+
+    // Dealer B's person: the customer does not exist for them, as over the API.
+    const other = await browser.newPage();
+    await logIn(other, people.other);
+    await other.waitForURL(`${baseUrl}/workspace`);
+    const response = await other.goto(`${baseUrl}/workspace/customers/${customerId}`);
+    expect(response!.status()).toBe(404);
+    expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
+    expect(await other.content()).not.toContain('Wanda');
+    await shot(other, 'other-dealer-404');
+    const sale = await other.request.post(`${baseUrl}/workspace/journeys/${journeyId}/sale`, { form: { vin: 'WVWZZZE1ZPP000000', model: 'x', soldOn: '2026-01-01' } });
+    expect(sale.status()).toBe(403); // no CSRF token: refused before anything else
+    await other.close();
+    await page.close();
+  });
+
+  it('a wrong password is refused, and the fifth in a row locks the account even for the right one', async () => {
+    const page = await browser.newPage();
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await logIn(page, people.locked, 'not my password');
+      expect(await page.getByRole('alert').textContent()).toBe('Wrong e-mail or password.');
+    }
+    await shot(page, 'login-refused');
+    await logIn(page, people.locked, 'not my password');
+    expect(await page.getByRole('alert').textContent()).toContain('locked for 15 minutes');
+    await logIn(page, people.locked, PASSWORD);
+    expect(await page.getByRole('alert').textContent()).toContain('locked');
+    expect(page.url()).toContain('/workspace/login');
+    await shot(page, 'login-locked');
+    const listed = (await sys.api({ method: 'GET', url: '/v1/users' })).json().items.find((u: { email: string }) => u.email === people.locked);
+    expect(listed.lockedUntil).not.toBeNull();
+    // An unknown address is refused with the same words.
+    await logIn(page, `nobody.${tag}@example.com`, PASSWORD);
+    expect(await page.getByRole('alert').textContent()).toBe('Wrong e-mail or password.');
+    await page.close();
+  });
+
+  it('pages need a login; logging out ends the session; the OEM lead desk logs in too', async () => {
+    const page = await browser.newPage();
+    const bounced = await page.goto(`${baseUrl}/workspace/customers`);
+    expect(bounced!.url()).toContain('/workspace/login?next=%2Fworkspace%2Fcustomers');
+    await page.getByLabel('E-mail').fill(people.desk);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    // The lead desk is not a dealer: the dealers' customer list is not for its role.
+    await page.waitForURL(`${baseUrl}/workspace/customers`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not for your role');
+    await page.goto(`${baseUrl}/workspace`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Workspace');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'l2l_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/workspace' });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/workspace\/login/);
+    await page.goto(`${baseUrl}/workspace`);
+    expect(page.url()).toContain('/workspace/login');
+    await page.close();
+  });
+});
+
+/** A logged-in person over HTTP (no browser): their session cookie and a CSRF token for forms. */
+async function sessionOf(email: string) {
+  const login = await sys.app.inject({ method: 'GET', url: '/workspace/login' });
+  const first = String(login.headers['set-cookie']).split(';')[0]!;
+  const form = (token: string, fields: Record<string, string> = {}) => new URLSearchParams({ _csrf: token, ...fields }).toString();
+  const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  const signedIn = await sys.app.inject({
+    method: 'POST', url: '/workspace/login', headers: { cookie: first, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form(tokenIn(login.body), { email, password: PASSWORD }),
+  });
+  expect(signedIn.statusCode, signedIn.body).toBe(302);
+  const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+  const home = await sys.app.inject({ method: 'GET', url: '/workspace', headers: { cookie } });
+  const token = tokenIn(home.body);
+  return {
+    get: (url: string) => sys.app.inject({ method: 'GET', url, headers: { cookie } }),
+    post: (url: string, fields: Record<string, string> = {}) =>
+      sys.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(token, fields) }),
+  };
+}
+
+describe('the pages follow the API\'s access rules, by how the dealer stands with the customer', () => {
+  const SALE = { vin: 'WVWZZZE1ZPP077777', model: 'ID.4', soldOn: '2026-11-30' };
+
+  async function offeredToA(firstName: string) {
+    const res = await sys.api({
+      method: 'POST', url: '/v1/leads',
+      payload: { source: 'WEB_FORM', interest: { model: 'ID.4', timeframe: 'NOW' }, contact: { firstName, email: `${firstName.toLowerCase()}.${randomUUID().slice(0, 8)}@example.com`, postalCode: `${territoryA}2` } },
+    });
+    expect(res.statusCode).toBe(202);
+    const { journeyId, customerId } = res.json();
+    await eventually(async () => ((await sys.db.journey.findUnique({ where: { id: journeyId } }))?.offeredDealerId === dealerA ? true : undefined));
+    return { journeyId, customerId };
+  }
+
+  it('offered, current, former (declined) and another dealer: the customer page, accept and sale', async () => {
+    const a = await sessionOf(people.sales);
+    const b = await sessionOf(people.other);
+    const { journeyId, customerId } = await offeredToA('Olli');
+
+    // OFFERED to A: A sees the customer and may answer, not yet sell (403); B does not see it at all.
+    expect((await a.get(`/workspace/customers/${customerId}`)).body).toContain('Olli');
+    expect((await a.post(`/workspace/journeys/${journeyId}/sale`, SALE)).statusCode).toBe(403);
+    for (const res of [await b.get(`/workspace/customers/${customerId}`), await b.post(`/workspace/journeys/${journeyId}/accept`), await b.post(`/workspace/journeys/${journeyId}/sale`, SALE)]) {
+      expect(res.statusCode).toBe(404);
+      expect(res.body).not.toContain('Olli');
+    }
+    // CURRENT: A accepted; a repeated accept is harmless; B still sees nothing.
+    expect((await a.post(`/workspace/journeys/${journeyId}/accept`)).statusCode).toBe(303);
+    expect((await a.post(`/workspace/journeys/${journeyId}/accept`)).statusCode).toBe(303);
+    expect((await a.get(`/workspace/customers/${customerId}`)).body).toContain('Record the sale');
+    expect((await b.get(`/workspace/customers/${customerId}`)).statusCode).toBe(404);
+    // A bad VIN is a 400 page naming it, and the journey is unchanged.
+    const badVin = await a.post(`/workspace/journeys/${journeyId}/sale`, { ...SALE, vin: 'WVWZZZE1ZPP0777O7' });
+    expect(badVin.statusCode).toBe(400);
+    expect(badVin.body).toContain('vin');
+    expect((await sys.db.journey.findUnique({ where: { id: journeyId } }))!.stage).toBe('IN_SALES');
+
+    // FORMER: A declines another customer; it sees its own history only, cannot answer again (409) or act (404).
+    const other = await offeredToA('Pia');
+    expect((await a.post(`/workspace/journeys/${other.journeyId}/decline`, { reason: 'no capacity this week' })).statusCode).toBe(303);
+    const former = await a.get(`/workspace/customers/${other.customerId}`);
+    expect(former.statusCode).toBe(200);
+    expect(former.body).toContain('has moved on');
+    expect(former.body).not.toContain('Pia');
+    expect((await a.post(`/workspace/journeys/${other.journeyId}/accept`)).statusCode).toBe(409);
+    expect((await a.post(`/workspace/journeys/${other.journeyId}/sale`, SALE)).statusCode).toBe(404);
+  });
+});
+
+describe('users over the API', () => {
+  it("the OEM creates anyone; a dealer's key only its own salespeople and managers, and lists only them", async () => {
+    const dealerKeyA = (await sys.api({ method: 'POST', url: '/v1/api-keys', payload: { name: 'A desk', role: 'DEALER', dealerId: dealerA } })).json().key;
+    const own = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `new.${tag}@a.example`, name: 'New', role: 'SALESPERSON', password: PASSWORD } }, dealerKeyA);
+    expect(own.statusCode, own.body).toBe(201);
+    expect(own.json()).toMatchObject({ dealerId: dealerA, role: 'SALESPERSON', lockedUntil: null });
+    expect(own.json()).not.toHaveProperty('passwordHash');
+    const elsewhere = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `x.${tag}@b.example`, name: 'X', role: 'SALESPERSON', dealerId: dealerB, password: PASSWORD } }, dealerKeyA);
+    expect(elsewhere.statusCode).toBe(403);
+    const oemRole = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `y.${tag}@a.example`, name: 'Y', role: 'OPS', password: PASSWORD } }, dealerKeyA);
+    expect(oemRole.statusCode).toBe(403);
+    const listed = (await sys.api({ method: 'GET', url: '/v1/users' }, dealerKeyA)).json().items.map((u: { dealerId: string }) => u.dealerId);
+    expect(new Set(listed)).toEqual(new Set([dealerA]));
+
+    const duplicate = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: people.sales.toUpperCase(), name: 'Again', role: 'OPS', password: PASSWORD } });
+    expect(duplicate.statusCode).toBe(409);
+    const short = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `s.${tag}@oem.example`, name: 'S', role: 'OPS', password: 'short' } });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().errors[0].field).toContain('password');
+    const homeless = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `h.${tag}@oem.example`, name: 'H', role: 'SALESPERSON', password: PASSWORD } });
+    expect(homeless.json().errors).toEqual([{ field: 'dealerId', message: 'a SALESPERSON belongs to a dealer' }]);
+    const nowhere = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `n.${tag}@oem.example`, name: 'N', role: 'SALESPERSON', dealerId: 'DLR-NOWHERE', password: PASSWORD } });
+    expect(nowhere.json().errors).toEqual([{ field: 'dealerId', message: 'no dealer DLR-NOWHERE' }]);
+    expect((await sys.api({ method: 'GET', url: '/v1/users' }, null)).statusCode).toBe(401);
+  });
+
+  it('the users API is in the OpenAPI document (and so fuzzed with every role); the pages are not', async () => {
+    const paths = Object.keys((await sys.app.inject({ method: 'GET', url: '/docs/json' })).json().paths);
+    expect(paths).toContain('/v1/users');
+    expect(paths.filter((p) => p.startsWith('/workspace'))).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { decideLogin, LOCK_AFTER_FAILURES, LOCK_MINUTES, principalRoleOf, USER_ROLES, type LoginState } from '../../domain/users.js';
+
+const now = new Date('2026-12-02T10:00:00Z');
+const fresh: LoginState = { failedLogins: 0, lockedUntil: null, active: true };
+const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
+
+describe('decideLogin', () => {
+  it('the right password lets in and clears earlier failures', () => {
+    expect(decideLogin({ ...fresh, failedLogins: 3 }, true, now)).toEqual({ ok: true, next: fresh });
+  });
+
+  it('wrong passwords count up; the fifth in a row locks for 15 minutes', () => {
+    let state = fresh;
+    for (let attempt = 1; attempt < LOCK_AFTER_FAILURES; attempt++) {
+      const outcome = decideLogin(state, false, now);
+      expect(outcome).toEqual({ ok: false, why: 'wrong', next: { ...fresh, failedLogins: attempt } });
+      state = outcome.next;
+    }
+    expect(decideLogin(state, false, now)).toEqual({ ok: false, why: 'locked', next: { ...fresh, lockedUntil: minutes(LOCK_MINUTES) } });
+  });
+
+  it('a locked account refuses even the right password until the lock ends, then counts afresh', () => {
+    const locked = { ...fresh, lockedUntil: minutes(LOCK_MINUTES) };
+    expect(decideLogin(locked, true, now)).toEqual({ ok: false, why: 'locked', next: locked });
+    expect(decideLogin(locked, true, minutes(LOCK_MINUTES))).toEqual({ ok: true, next: fresh });
+    expect(decideLogin(locked, false, minutes(LOCK_MINUTES + 1))).toMatchObject({ ok: false, why: 'wrong', next: { failedLogins: 1 } });
+  });
+
+  it('an inactive account is refused and its state left alone', () => {
+    const inactive = { ...fresh, active: false, failedLogins: 2 };
+    expect(decideLogin(inactive, true, now)).toEqual({ ok: false, why: 'inactive', next: inactive });
+    expect(decideLogin(inactive, false, now)).toEqual({ ok: false, why: 'inactive', next: inactive });
+  });
+});
+
+describe('principalRoleOf', () => {
+  it("a person acts with their role's API rules: dealer roles as DEALER, the lead desk as OEM, ops as OPS", () => {
+    expect(Object.fromEntries(USER_ROLES.map((r) => [r, principalRoleOf(r)]))).toEqual({
+      SALESPERSON: 'DEALER', SALES_MANAGER: 'DEALER', OEM_LEAD_DESK: 'OEM', OPS: 'OPS',
+    });
+  });
+});
