@@ -102,7 +102,7 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
     const result = await users.login(email, password);
     if (!result.ok) {
       const error = result.why === 'locked'
-        ? `Too many wrong passwords: this account is locked for ${LOCK_MINUTES} minutes. Ask your manager or the OEM to unlock it sooner.`
+        ? `Too many wrong passwords: this account is locked for ${LOCK_MINUTES} minutes. Try again after that.`
         : 'Wrong e-mail or password.';
       return page(reply, 'login', { next, error, email }, 401);
     }
