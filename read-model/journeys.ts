@@ -26,6 +26,13 @@ export interface DealerHistory {
   offers: { kind: string; reason: string | null; at: Date }[];
   ownership: { owner: string; reason: string; from: Date; until: Date | null }[];
   sales: { vin: string; model: string; soldOn: Date; price: number | null; at: Date }[];
+  /** Its service visits and complaints (with its own ids). */
+  aftersales: { kind: string; ref: string; at: Date }[];
+}
+
+/** A message asked for the customer, and what was decided on it (the last decision's reason). */
+export interface MessageDecided {
+  purpose: string; channel: string; sender: string; status: string; reason: string | null; sentAt: Date | null; createdAt: Date;
 }
 
 interface RawRow {
@@ -121,10 +128,11 @@ export function createJourneyReadModel(db: PrismaClient) {
     /** Only this dealer's own records about the customer: never who came after it. */
     async dealerHistory(customerId: string, dealerId: string): Promise<DealerHistory> {
       const journeyId = journeyIdFor(customerId);
-      const [offers, ledger, sales] = await Promise.all([
+      const [offers, ledger, sales, aftersales] = await Promise.all([
         db.handoffEvent.findMany({ where: { journeyId, dealerId }, orderBy: [{ at: 'asc' }, { key: 'asc' }] }),
         db.ownershipChange.findMany({ where: { customerId }, orderBy: [{ at: 'asc' }, { key: 'asc' }] }),
         db.sale.findMany({ where: { customerId, dealerId }, orderBy: { at: 'asc' } }),
+        db.aftersalesEvent.findMany({ where: { journeyId, dealerId }, orderBy: [{ at: 'asc' }, { key: 'asc' }] }),
       ]);
       const ownership: DealerHistory['ownership'] = [];
       ledger.forEach((change, i) => {
@@ -135,7 +143,16 @@ export function createJourneyReadModel(db: PrismaClient) {
         offers: offers.map((o) => ({ kind: o.kind, reason: o.reason, at: o.at })),
         ownership,
         sales: sales.map((s) => ({ vin: s.vin, model: s.model, soldOn: s.soldOn, price: s.price === null ? null : Number(s.price), at: s.at })),
+        aftersales: aftersales.map((a) => ({ kind: a.kind, ref: a.ref, at: a.at })),
       };
+    },
+
+    /** Every message asked for the customer, newest first: for whoever serves the customer now (the API's read-customer rule). */
+    async messagesOf(customerId: string, limit = 100): Promise<MessageDecided[]> {
+      const rows = await db.communication.findMany({ where: { customerId }, orderBy: { createdAt: 'desc' }, take: limit });
+      return rows.map((r) => ({
+        purpose: r.purpose, channel: r.channel, sender: r.senderDealerId ?? r.senderKind, status: r.status, reason: r.reason, sentAt: r.sentAt, createdAt: r.createdAt,
+      }));
     },
   };
 }

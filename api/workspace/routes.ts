@@ -22,6 +22,7 @@ import { PageAccessDenied } from '../access.js';
 import { callJourneyUpdate } from '../journey-updates.js';
 import { dealerCustomerSummary } from '../routes/dealer-workspace.js';
 import { reason as reasonText, SoldVehicle } from '../routes/journeys.js';
+import { text } from '../../platform/validation.js';
 import type { RouteAccess } from '../../domain/access.js';
 import { customerIdOfJourney, JOURNEY_ID_PATTERN, journeyIdFor } from '../../domain/journey.js';
 import { LOCK_MINUTES } from '../../domain/users.js';
@@ -49,6 +50,9 @@ const SaleForm = z.object({
   vin: z.string(), model: z.string(), soldOn: z.string(), price: z.string().optional(), _csrf: z.string().optional(),
 });
 const Csrf = z.object({ _csrf: z.string().optional() });
+const Lost = z.object({ reason: reasonText, _csrf: z.string().optional() });
+const DealerRef = z.object({ ref: text(100), _csrf: z.string().optional() });
+const ComplaintParam = JourneyParam.extend({ complaintId: text(100) });
 
 export interface WorkspaceDeps {
   users: UserStore;
@@ -141,7 +145,12 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
     const [row, history] = await Promise.all([journeys.find(customerId), journeys.dealerHistory(customerId, dealerId)]);
     if (!row) throw new PageAccessDenied(404, 'not found');
     const flash = (request.query as { done?: string }).done ?? null;
-    return page(reply, 'customer', { customer: dealerCustomerSummary(row, dealerId), history, journeyId: journeyIdFor(customerId), flash, today: new Date().toISOString().slice(0, 10) });
+    const customer = dealerCustomerSummary(row, dealerId);
+    // Messages belong to whoever serves the customer now (the API's read-customer rule).
+    const messages = customer.standing === 'CURRENT' ? await journeys.messagesOf(customerId) : [];
+    const resolved = new Set(history.aftersales.filter((a) => a.kind === 'COMPLAINT_RESOLVED').map((a) => a.ref));
+    const openComplaints = history.aftersales.filter((a) => a.kind === 'COMPLAINT_OPENED' && !resolved.has(a.ref)).map((a) => a.ref);
+    return page(reply, 'customer', { customer, history, messages, openComplaints, journeyId: journeyIdFor(customerId), flash, today: new Date().toISOString().slice(0, 10) });
   });
 
   app.post('/workspace/journeys/:id/accept', {
@@ -164,6 +173,26 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
     }
     return act(request, reply, JOURNEY_ACTIONS.sale.update, { dealerId: request.principal!.dealerId!, vehicle: vehicle.data }, 'Sale recorded: the customer is your customer now.');
   });
+
+  app.post('/workspace/journeys/:id/lost', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Lost },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.lost.update, { dealerId: request.principal!.dealerId!, reason: request.body.reason }, 'Lost sale recorded: the customer goes back to the OEM after a cool-down.'));
+
+  app.post('/workspace/journeys/:id/no-show', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Csrf },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.noShow.update, { dealerId: request.principal!.dealerId! }, 'No-show recorded: the customer goes back to the OEM.'));
+
+  app.post('/workspace/journeys/:id/service-visits', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: DealerRef },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.serviceVisit.update, { dealerId: request.principal!.dealerId!, visitId: request.body.ref }, `Service visit ${request.body.ref} recorded.`));
+
+  app.post('/workspace/journeys/:id/complaints', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: DealerRef },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.openComplaint.update, { dealerId: request.principal!.dealerId!, complaintId: request.body.ref }, `Complaint ${request.body.ref} recorded: the OEM steps in if it is not resolved in time.`));
+
+  app.post('/workspace/journeys/:id/complaints/:complaintId/resolution', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: ComplaintParam, body: Csrf },
+  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.resolveComplaint.update, { dealerId: request.principal!.dealerId!, complaintId: request.params.complaintId }, `Complaint ${request.params.complaintId} resolved.`));
 
   async function offersOf(dealerId: string) {
     return (await journeys.openOffersTo(dealerId)).map((r) => dealerCustomerSummary(r, dealerId));

@@ -94,6 +94,29 @@ describe('the workspace in a browser', () => {
     const state = await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
     expect(state).toMatchObject({ stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: dealerA, vehicle: { vin: 'WVWZZZE1ZPP054321' } });
 
+    // After the sale: a service visit, a complaint and its resolution, each the journey's own Update.
+    await page.getByLabel('Workshop order number').fill('WS-9');
+    await page.getByRole('button', { name: 'Record the service visit' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Service visit WS-9 recorded.');
+    await page.getByLabel('Complaint number').fill('K-9');
+    await page.getByRole('button', { name: 'Record a complaint' }).click();
+    await page.getByRole('button', { name: 'Complaint K-9 is resolved' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Complaint K-9 resolved.');
+    expect(await page.getByRole('button', { name: 'Complaint K-9 is resolved' }).count()).toBe(0);
+    expect(await page.locator('table').first().textContent()).toMatch(/Service visit WS-9[\s\S]*Complaint K-9[\s\S]*Complaint resolved K-9/);
+    expect((await sys.db.aftersalesEvent.findMany({ where: { journeyId } })).map((e) => [e.kind, e.ref])).toEqual(expect.arrayContaining([
+      ['SERVICE_VISIT', 'WS-9'], ['COMPLAINT_OPENED', 'K-9'], ['COMPLAINT_RESOLVED', 'K-9'],
+    ]));
+    // A message the OEM asks for shows with the journey's decision on it and why.
+    const asked = await sys.api({ method: 'POST', url: `/v1/customers/${customerId}/communications`, payload: { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'model-launch', variables: { model: 'ID.7', offer: 'winter tyres' } } });
+    expect(asked.statusCode, asked.body).toBe(200);
+    expect(asked.json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    await expect.poll(async () => {
+      await page.reload();
+      return page.locator('#messages').textContent().catch(() => '');
+    }, { timeout: 20_000 }).toMatch(/PROMOTION by EMAIL from OEM\s*SUPPRESSED \(NO_CONSENT\)/);
+    await shot(page, 'customer-after-sales');
+
     await page.goto(`${baseUrl}/workspace/customers`);
     await page.getByLabel('Search').fill('wanda');
     await expect.poll(() => page.getByRole('link', { name: 'Wanda Web' }).isVisible()).toBe(true);
@@ -224,6 +247,20 @@ describe('the pages follow the API\'s access rules, by how the dealer stands wit
     expect(former.body).not.toContain('Pia');
     expect((await a.post(`/workspace/journeys/${other.journeyId}/accept`)).statusCode).toBe(409);
     expect((await a.post(`/workspace/journeys/${other.journeyId}/sale`, SALE)).statusCode).toBe(404);
+
+    // FORMER after a lost sale: the customer goes back to the OEM; A can no longer act on them.
+    const third = await offeredToA('Quinn');
+    expect((await a.post(`/workspace/journeys/${third.journeyId}/accept`)).statusCode).toBe(303);
+    expect((await a.post(`/workspace/journeys/${third.journeyId}/no-show`)).statusCode).toBe(303);
+    expect((await sys.db.journey.findUnique({ where: { id: third.journeyId } }))!.stage).not.toBe('IN_SALES');
+    const after = await a.get(`/workspace/customers/${third.customerId}`);
+    expect(after.body).toContain('has moved on');
+    expect(after.body).not.toContain('Quinn');
+    expect((await a.post(`/workspace/journeys/${third.journeyId}/lost`, { reason: 'too late' })).statusCode).toBe(404);
+    expect((await a.post(`/workspace/journeys/${third.journeyId}/service-visits`, { ref: 'WS-1' })).statusCode).toBe(404);
+    // A blank reason is a 400 page naming it, before the journey is asked.
+    expect((await a.post(`/workspace/journeys/${journeyId}/lost`, { reason: '  ' })).statusCode).toBe(400);
+    expect((await sys.db.journey.findUnique({ where: { id: journeyId } }))!.stage).toBe('IN_SALES');
   });
 });
 
