@@ -30,7 +30,7 @@ export interface DealerHistory {
   aftersales: { kind: string; ref: string; at: Date }[];
 }
 
-/** A message asked for the customer, and what was decided on it (the last decision's reason). */
+/** A message asked for the customer, its status and the reason given for it (deferred, suppressed, failed). */
 export interface MessageDecided {
   purpose: string; channel: string; sender: string; status: string; reason: string | null; sentAt: Date | null; createdAt: Date;
 }

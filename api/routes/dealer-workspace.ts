@@ -4,7 +4,7 @@
 // contact details or anything that happened after it.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { dealerStanding, DEALER_STANDINGS } from '../../domain/access.js';
+import { dealerStanding, DEALER_STANDINGS, type RouteAccess } from '../../domain/access.js';
 import { JOURNEY_ID_PATTERN, JOURNEY_STAGES, journeyIdFor } from '../../domain/journey.js';
 import type { JourneyReadModel, JourneyRow } from '../../read-model/journeys.js';
 import { Problem, sendNotFound } from '../problems.js';
@@ -57,6 +57,9 @@ const DealerHistoryView = z
   })
   .meta({ id: 'DealerCustomerHistory' });
 
+/** What a dealer had with one customer (the workspace's customer page takes the same rule). */
+export const OWN_HISTORY: RouteAccess = { roles: ['DEALER'], customer: { param: 'id', kind: 'customerId', use: 'own-history' } };
+
 export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPluginAsyncZod => async (app) => {
   app.get('/v1/dealer/handoffs', {
     config: { access: { roles: ['DEALER'] } },
@@ -90,7 +93,7 @@ export const dealerWorkspaceRoutes = (journeys: JourneyReadModel): FastifyPlugin
   });
 
   app.get('/v1/dealer/customers/:id', {
-    config: { access: { roles: ['DEALER'], customer: { param: 'id', kind: 'customerId', use: 'own-history' } } },
+    config: { access: OWN_HISTORY },
     schema: {
       tags: ['dealer workspace'],
       summary: 'What your dealership had with one customer: your offers, your time as their owner, your sales',

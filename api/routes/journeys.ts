@@ -16,8 +16,9 @@ import { JourneyParams, JourneyView } from '../schemas.js';
 
 const journeyScope = { param: 'id', kind: 'journeyId' } as const;
 const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...journeyScope, use: 'view-journey' } };
-const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
-const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
+/** The dealer's rules for answering an offer and acting on a customer (the workspace's forms take the same). */
+export const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
+export const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
 
 export const reason = text(500);
 const Decline = z.strictObject({ reason }).meta({ id: 'HandoffDecline' });

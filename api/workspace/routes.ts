@@ -20,15 +20,15 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PageAccessDenied } from '../access.js';
 import { callJourneyUpdate } from '../journey-updates.js';
-import { dealerCustomerSummary } from '../routes/dealer-workspace.js';
-import { reason as reasonText, SoldVehicle } from '../routes/journeys.js';
+import { dealerCustomerSummary, OWN_HISTORY } from '../routes/dealer-workspace.js';
+import { DEALER_ACTION, OFFER_ANSWER, reason as reasonText, SoldVehicle } from '../routes/journeys.js';
 import { text } from '../../platform/validation.js';
 import type { RouteAccess } from '../../domain/access.js';
 import { customerIdOfJourney, JOURNEY_ID_PATTERN, journeyIdFor } from '../../domain/journey.js';
 import { LOCK_MINUTES } from '../../domain/users.js';
 import type { UserStore } from '../../platform/users.js';
 import type { JourneyReadModel } from '../../read-model/journeys.js';
-import { JOURNEY_ACTIONS } from '../../workflows/definitions.js';
+import { JOURNEY_ACTIONS, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
 
 const views = fileURLToPath(new URL('./views', import.meta.url));
 const script = readFileSync(new URL('./assets/workspace.js', import.meta.url), 'utf8');
@@ -37,22 +37,30 @@ const styles = readFileSync(new URL('./assets/workspace.css', import.meta.url), 
 const PUBLIC: RouteAccess = { public: true };
 const SIGNED_IN: RouteAccess = { roles: ['DEALER', 'OEM', 'OPS'] };
 const DEALERS: RouteAccess = { roles: ['DEALER'] };
-const journeyScope = { param: 'id', kind: 'journeyId' } as const;
-// The API's rules for the same actions (api/routes/journeys.ts, api/routes/dealer-workspace.ts).
-const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
-const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
-const OWN_HISTORY: RouteAccess = { roles: ['DEALER'], customer: { param: 'id', kind: 'customerId', use: 'own-history' } };
 
 const JourneyParam = z.object({ id: z.string().regex(JOURNEY_ID_PATTERN, 'a journey id') });
 const Login = z.object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(200), _csrf: z.string().optional() });
-const Decline = z.object({ reason: reasonText, _csrf: z.string().optional() });
+const Reason = z.object({ reason: reasonText, _csrf: z.string().optional() });
 const SaleForm = z.object({
   vin: z.string(), model: z.string(), soldOn: z.string(), price: z.string().optional(), _csrf: z.string().optional(),
 });
 const Csrf = z.object({ _csrf: z.string().optional() });
-const Lost = z.object({ reason: reasonText, _csrf: z.string().optional() });
 const DealerRef = z.object({ ref: text(100), _csrf: z.string().optional() });
 const ComplaintParam = JourneyParam.extend({ complaintId: text(100) });
+
+/** A form that is one journey action: its path under the journey, its rule, its fields, the action's argument and what the page then says. */
+interface PageForm<N extends JourneyActionName, B extends z.ZodType> {
+  path: string;
+  access: RouteAccess;
+  body: B;
+  action: N;
+  arg: (input: FormInput<z.infer<B>>) => ActionArg<N>;
+  done: (input: FormInput<z.infer<B>>) => string;
+  /** Where the page goes after it (the customer's page when not given). */
+  to?: string;
+}
+type FormInput<B> = { dealerId: string; body: B; complaintId?: string };
+const form = <N extends JourneyActionName, B extends z.ZodType>(f: PageForm<N, B>) => f;
 
 export interface WorkspaceDeps {
   users: UserStore;
@@ -153,13 +161,25 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
     return page(reply, 'customer', { customer, history, messages, openComplaints, journeyId: journeyIdFor(customerId), flash, today: new Date().toISOString().slice(0, 10) });
   });
 
-  app.post('/workspace/journeys/:id/accept', {
-    config: { access: OFFER_ANSWER, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Csrf },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.accept.update, { dealerId: request.principal!.dealerId! }, 'Accepted: the customer is yours to sell to.'));
-
-  app.post('/workspace/journeys/:id/decline', {
-    config: { access: OFFER_ANSWER, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Decline },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.decline.update, { dealerId: request.principal!.dealerId!, reason: request.body.reason }, 'Declined: the journey offers the customer to the next dealer.', '/workspace'));
+  // The forms that are one journey Update each, under the API's rule for the same action.
+  const forms = [
+    form({ path: 'accept', access: OFFER_ANSWER, body: Csrf, action: 'accept', arg: ({ dealerId }) => ({ dealerId }), done: () => 'Accepted: the customer is yours to sell to.' }),
+    form({ path: 'decline', access: OFFER_ANSWER, body: Reason, action: 'decline', arg: ({ dealerId, body }) => ({ dealerId, reason: body.reason }), done: () => 'Declined: the journey offers the customer to the next dealer.', to: '/workspace' }),
+    form({ path: 'lost', access: DEALER_ACTION, body: Reason, action: 'lost', arg: ({ dealerId, body }) => ({ dealerId, reason: body.reason }), done: () => 'Lost sale recorded: the customer goes back to the OEM after a cool-down.' }),
+    form({ path: 'no-show', access: DEALER_ACTION, body: Csrf, action: 'noShow', arg: ({ dealerId }) => ({ dealerId }), done: () => 'No-show recorded: the customer goes back to the OEM.' }),
+    form({ path: 'service-visits', access: DEALER_ACTION, body: DealerRef, action: 'serviceVisit', arg: ({ dealerId, body }) => ({ dealerId, visitId: body.ref }), done: ({ body }) => `Service visit ${body.ref} recorded.` }),
+    form({ path: 'complaints', access: DEALER_ACTION, body: DealerRef, action: 'openComplaint', arg: ({ dealerId, body }) => ({ dealerId, complaintId: body.ref }), done: ({ body }) => `Complaint ${body.ref} recorded: the OEM steps in if it is not resolved in time.` }),
+    form({ path: 'complaints/:complaintId/resolution', access: DEALER_ACTION, body: Csrf, action: 'resolveComplaint', arg: ({ dealerId, complaintId }) => ({ dealerId, complaintId: complaintId! }), done: ({ complaintId }) => `Complaint ${complaintId} resolved.` }),
+  ] as readonly PageForm<JourneyActionName, z.ZodType>[];
+  for (const form of forms) {
+    app.post(`/workspace/journeys/:id/${form.path}`, {
+      config: { access: form.access, page: true }, preValidation: app.csrfProtection,
+      schema: { params: form.path.includes(':complaintId') ? ComplaintParam : JourneyParam, body: form.body },
+    }, async (request, reply) => {
+      const input = { dealerId: request.principal!.dealerId!, body: request.body as never, complaintId: (request.params as { complaintId?: string }).complaintId };
+      return act(request, reply, JOURNEY_ACTIONS[form.action].update as never, form.arg(input), form.done(input), form.to);
+    });
+  }
 
   app.post('/workspace/journeys/:id/sale', {
     config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: SaleForm },
@@ -173,26 +193,6 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
     }
     return act(request, reply, JOURNEY_ACTIONS.sale.update, { dealerId: request.principal!.dealerId!, vehicle: vehicle.data }, 'Sale recorded: the customer is your customer now.');
   });
-
-  app.post('/workspace/journeys/:id/lost', {
-    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Lost },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.lost.update, { dealerId: request.principal!.dealerId!, reason: request.body.reason }, 'Lost sale recorded: the customer goes back to the OEM after a cool-down.'));
-
-  app.post('/workspace/journeys/:id/no-show', {
-    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: Csrf },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.noShow.update, { dealerId: request.principal!.dealerId! }, 'No-show recorded: the customer goes back to the OEM.'));
-
-  app.post('/workspace/journeys/:id/service-visits', {
-    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: DealerRef },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.serviceVisit.update, { dealerId: request.principal!.dealerId!, visitId: request.body.ref }, `Service visit ${request.body.ref} recorded.`));
-
-  app.post('/workspace/journeys/:id/complaints', {
-    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: DealerRef },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.openComplaint.update, { dealerId: request.principal!.dealerId!, complaintId: request.body.ref }, `Complaint ${request.body.ref} recorded: the OEM steps in if it is not resolved in time.`));
-
-  app.post('/workspace/journeys/:id/complaints/:complaintId/resolution', {
-    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: ComplaintParam, body: Csrf },
-  }, async (request, reply) => act(request, reply, JOURNEY_ACTIONS.resolveComplaint.update, { dealerId: request.principal!.dealerId!, complaintId: request.params.complaintId }, `Complaint ${request.params.complaintId} resolved.`));
 
   async function offersOf(dealerId: string) {
     return (await journeys.openOffersTo(dealerId)).map((r) => dealerCustomerSummary(r, dealerId));
