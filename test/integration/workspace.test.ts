@@ -288,6 +288,9 @@ describe('users over the API', () => {
     const nowhere = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `n.${tag}@oem.example`, name: 'N', role: 'SALESPERSON', dealerId: 'DLR-NOWHERE', password: PASSWORD } });
     expect(nowhere.json().errors).toEqual([{ field: 'dealerId', message: 'no dealer DLR-NOWHERE' }]);
     expect((await sys.api({ method: 'GET', url: '/v1/users' }, null)).statusCode).toBe(401);
+    const opsKey = (await sys.api({ method: 'POST', url: '/v1/api-keys', payload: { name: 'ops', role: 'OPS' } })).json().key;
+    expect((await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `o.${tag}@oem.example`, name: 'O', role: 'OPS', password: PASSWORD } }, opsKey)).statusCode).toBe(403);
+    expect((await sys.api({ method: 'POST', url: '/v1/users', payload: { email: 'not an address', name: 'Z', role: 'OPS', password: PASSWORD } })).json().errors[0].field).toContain('email');
   });
 
   it('the users API is in the OpenAPI document (and so fuzzed with every role); the pages are not', async () => {
