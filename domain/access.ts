@@ -4,17 +4,20 @@
  * with that customer; the API's access hook asks these functions and nothing else.
  */
 import type { JourneyStage, JourneyState } from './journey.js';
+import type { UserRole } from './users.js';
 
 export const ROLES = ['OEM', 'DEALER', 'OPS'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The caller, as identified by their API key. */
+/** The caller, as identified by their API key or, in the workspace, the person logged in. */
 export interface Principal {
   keyId: string;
   name: string;
   role: Role;
-  /** Set for DEALER keys: the dealership the key acts for. */
+  /** Set for DEALER keys and people: the dealership the key acts for. */
   dealerId: string | null;
+  /** Set for people (never for keys): their role within the OEM or the dealership. */
+  userRole?: UserRole;
 }
 
 /**
@@ -60,7 +63,13 @@ export type CustomerUse = (typeof CUSTOMER_USES)[number];
  */
 export type RouteAccess =
   | { public: true }
-  | { roles: readonly Role[]; customer?: { param: string; kind: 'customerId' | 'journeyId'; use: CustomerUse }; dealerParam?: string };
+  | {
+    roles: readonly Role[];
+    customer?: { param: string; kind: 'customerId' | 'journeyId'; use: CustomerUse };
+    dealerParam?: string;
+    /** Workspace pages only: the people's roles it serves as well (a sales manager's settings); keys never pass. */
+    userRoles?: readonly UserRole[];
+  };
 
 export type AccessDecision =
   | { allow: true }
@@ -79,6 +88,9 @@ export function decideRouteAccess(principal: Principal | null, access: RouteAcce
   if (!principal) return { allow: false, status: 401, reason: 'a valid API key is required' };
   if (!access.roles.includes(principal.role)) {
     return { allow: false, status: 403, reason: `this route is for ${access.roles.join(', ')} keys, not ${principal.role}` };
+  }
+  if (access.userRoles && !(principal.userRole && access.userRoles.includes(principal.userRole))) {
+    return { allow: false, status: 403, reason: `this page is for ${access.userRoles.join(', ')}` };
   }
   return ALLOW;
 }

@@ -57,6 +57,20 @@ export function createUserStore(db: PrismaClient) {
       return (await db.userAccount.findMany({ where: filter.dealerId ? { dealerId: filter.dealerId } : {}, orderBy: { email: 'asc' } })).map(view);
     },
 
+    async find(id: string): Promise<UserView | null> {
+      const row = await db.userAccount.findUnique({ where: { id } });
+      return row ? view(row) : null;
+    },
+
+    /** Deactivates or re-activates an account, or lifts its lock (the count of wrong passwords starts again). */
+    async change(id: string, change: { active?: boolean; unlock?: boolean }): Promise<UserView> {
+      const row = await db.userAccount.update({
+        where: { id },
+        data: { ...(change.active === undefined ? {} : { active: change.active }), ...(change.unlock ? { lockedUntil: null, failedLogins: 0 } : {}) },
+      });
+      return view(row);
+    },
+
     async login(email: string, password: string, now = new Date()): Promise<LoginResult> {
       const found = await db.userAccount.findUnique({ where: { email: normalizeEmail(email) } });
       if (!found) {
@@ -80,7 +94,7 @@ export function createUserStore(db: PrismaClient) {
     async principalOf(userId: string): Promise<Principal | null> {
       const row = await db.userAccount.findUnique({ where: { id: userId } });
       if (!row || !row.active) return null;
-      return { keyId: `user:${row.id}`, name: row.email, role: principalRoleOf(row.role as UserRole), dealerId: row.dealerId };
+      return { keyId: `user:${row.id}`, name: row.email, role: principalRoleOf(row.role as UserRole), dealerId: row.dealerId, userRole: row.role as UserRole };
     },
   };
 }

@@ -66,6 +66,14 @@ describe('decideRouteAccess and dealer records', () => {
     expect(decideRouteAccess(null, { public: true })).toEqual({ allow: true });
     expect(decideRouteAccess(ops, { roles: ['OPS'] })).toEqual({ allow: true });
   });
+  it("a page for some people's roles: those people pass, other people and every key are refused (403)", () => {
+    const managers = { roles: ['DEALER', 'OEM'], userRoles: ['SALES_MANAGER', 'OEM_LEAD_DESK'] } as const;
+    expect(decideRouteAccess({ ...dealer, userRole: 'SALES_MANAGER' }, managers)).toEqual({ allow: true });
+    expect(decideRouteAccess({ ...oem, userRole: 'OEM_LEAD_DESK' }, managers)).toEqual({ allow: true });
+    expect(decideRouteAccess({ ...dealer, userRole: 'SALESPERSON' }, managers)).toMatchObject({ allow: false, status: 403 });
+    expect(decideRouteAccess(dealer, managers)).toMatchObject({ allow: false, status: 403 });
+    expect(decideRouteAccess({ ...ops, userRole: 'OPS' }, managers)).toMatchObject({ allow: false, status: 403 });
+  });
   it('a dealer key reaches its own dealer record only', () => {
     expect(decideDealerRecordAccess(dealer, 'A')).toEqual({ allow: true });
     expect(decideDealerRecordAccess(dealer, 'B')).toMatchObject({ allow: false, status: 404 });
