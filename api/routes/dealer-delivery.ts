@@ -7,6 +7,7 @@ import { DEALER_NOTICE_KINDS, DELIVERY_CHANNELS } from '../../domain/dealer-noti
 import { isInternalAddress, LOCAL_HOSTS } from '../../delivery/targets.js';
 import { newSigningSecret } from '../../delivery/webhooks.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import type { RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { email } from '../../platform/validation.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
@@ -41,7 +42,7 @@ export const webhookUrl = () =>
     }, 'not an address inside a private network')
     .meta({ format: 'uri', maxLength: 2000 });
 
-const DeliverySettingsBody = z
+export const DeliverySettingsBody = z
   .strictObject({
     webhookUrl: webhookUrl().nullable().describe('Where signed events are POSTed; null: no webhook'),
     adfEmail: email().nullable().describe("The lead inbox of the dealer's CRM: offers arrive as ADF/XML; null: no e-mail"),
@@ -91,6 +92,42 @@ const deliveryView = (d: DeliveryRow): z.infer<typeof DeliveryView> => ({
   })),
 });
 
+/**
+ * Sets a dealer's channels. The first time a webhook is set it gets a signing secret (the
+ * answer's `secret`, shown once); changing the URL keeps it; removing the webhook drops it.
+ */
+export async function saveDeliverySettings(db: PrismaClient, dealerId: string, { webhookUrl: url, adfEmail }: z.infer<typeof DeliverySettingsBody>) {
+  const before = await db.dealerDeliverySettings.findUnique({ where: { dealerId } });
+  const secret = url && !before?.webhookSecret ? newSigningSecret() : undefined;
+  // No webhook, no secret: setting one again later shows a fresh secret, once.
+  const secretFields = secret
+    ? { webhookSecret: secret, webhookSecretCreatedAt: new Date() }
+    : url ? {} : { webhookSecret: null, webhookSecretCreatedAt: null, previousWebhookSecret: null, previousSecretExpiresAt: null };
+  const saved = await db.dealerDeliverySettings.upsert({
+    where: { dealerId },
+    create: { dealerId, webhookUrl: url, adfEmail, ...secretFields },
+    update: { webhookUrl: url, adfEmail, ...secretFields },
+  });
+  return { saved, secret };
+}
+
+/** A new signing secret (shown once); the previous one keeps signing for the grace period. */
+export async function rotateSigningSecret(db: PrismaClient, dealerId: string, previous: string, graceHours: number) {
+  const secret = newSigningSecret();
+  const saved = await db.dealerDeliverySettings.update({
+    where: { dealerId },
+    data: {
+      webhookSecret: secret, webhookSecretCreatedAt: new Date(),
+      previousWebhookSecret: graceHours > 0 ? previous : null,
+      previousSecretExpiresAt: graceHours > 0 ? new Date(Date.now() + graceHours * 3_600_000) : null,
+    },
+  });
+  return { saved, secret };
+}
+
+/** Who sets a dealer's channels and rotates its secret: the OEM, or the dealer itself (the workspace's settings page too). */
+export const DELIVERY_SETTERS: RouteAccess = { roles: ['OEM', 'DEALER'], dealerParam: 'id' };
+
 export interface DealerDeliveryRouteDeps {
   db: PrismaClient;
   /** Starts a delivery's workflow again (ops' redelivery). */
@@ -119,7 +156,7 @@ export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteD
   });
 
   app.put('/v1/dealers/:id/delivery', {
-    config: { access: { roles: ['OEM', 'DEALER'], dealerParam: 'id' } },
+    config: { access: DELIVERY_SETTERS },
     bodyLimit: 16 * 1024,
     schema: {
       tags: ['dealer delivery'], summary: 'Set the channels: a webhook, ADF e-mail into the CRM, both, or neither (the dealer polls the API)',
@@ -129,23 +166,12 @@ export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteD
   }, async (request, reply) => {
     const { id } = request.params;
     if (!(await dealerExists(id))) return sendNotFound(reply, 'dealer', id);
-    const { webhookUrl: url, adfEmail } = request.body;
-    const before = await db.dealerDeliverySettings.findUnique({ where: { dealerId: id } });
-    const secret = url && !before?.webhookSecret ? newSigningSecret() : undefined;
-    // No webhook, no secret: setting one again later shows a fresh secret, once.
-    const secretFields = secret
-      ? { webhookSecret: secret, webhookSecretCreatedAt: new Date() }
-      : url ? {} : { webhookSecret: null, webhookSecretCreatedAt: null, previousWebhookSecret: null, previousSecretExpiresAt: null };
-    const saved = await db.dealerDeliverySettings.upsert({
-      where: { dealerId: id },
-      create: { dealerId: id, webhookUrl: url, adfEmail, ...secretFields },
-      update: { webhookUrl: url, adfEmail, ...secretFields },
-    });
+    const { saved, secret } = await saveDeliverySettings(db, id, request.body);
     return reply.send(settingsView(id, saved, secret));
   });
 
   app.post('/v1/dealers/:id/delivery/webhook-secret', {
-    config: { access: { roles: ['OEM', 'DEALER'], dealerParam: 'id' } },
+    config: { access: DELIVERY_SETTERS },
     schema: {
       tags: ['dealer delivery'], summary: 'Rotate the signing secret: the new one is shown once; the previous one keeps signing for the grace period',
       params: DealerParams, querystring: Rotation, response: { 201: DeliverySettingsView, 400: Problem, 404: Problem, 409: Problem },
@@ -158,15 +184,7 @@ export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteD
     if (!before?.webhookUrl || !before.webhookSecret) {
       return sendProblem(reply, { type: 'no-webhook', title: 'No webhook to rotate a secret for', status: 409, detail: `dealer ${id} has no webhook; PUT /v1/dealers/${id}/delivery sets one` });
     }
-    const secret = newSigningSecret();
-    const saved = await db.dealerDeliverySettings.update({
-      where: { dealerId: id },
-      data: {
-        webhookSecret: secret, webhookSecretCreatedAt: new Date(),
-        previousWebhookSecret: graceHours > 0 ? before.webhookSecret : null,
-        previousSecretExpiresAt: graceHours > 0 ? new Date(Date.now() + graceHours * 3_600_000) : null,
-      },
-    });
+    const { saved, secret } = await rotateSigningSecret(db, id, before.webhookSecret, graceHours);
     return reply.status(201).send(settingsView(id, saved, secret));
   });
 

@@ -7,6 +7,7 @@ import { Prisma, type Dealer } from '../../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { WEEKDAYS } from '../../domain/business-hours.js';
+import type { RouteAccess } from '../../domain/access.js';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour clock');
 const OpeningHours = z
@@ -17,7 +18,7 @@ const OpeningHours = z
 
 export const DealerId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'upper-case letters, digits and dashes, e.g. DLR-BERLIN-MITTE');
 
-const dealerFields = {
+export const dealerFields = {
   name: text(200),
   territory: z.array(z.string().trim().regex(/^[0-9A-Z]{1,10}$/, 'a postal-code prefix, e.g. 101')).max(2000).describe('Postal-code prefixes; routing takes the longest match'),
   brands: z.array(text(50)).max(50),
@@ -72,6 +73,9 @@ const view = (d: Dealer): z.infer<typeof DealerView> => ({
 
 const DealerParams = z.object({ id: DealerId });
 
+/** Who changes a dealer's record (territory, SLA, opening hours): the OEM only, in the API and the workspace. */
+export const DEALER_ADMINS: RouteAccess = { roles: ['OEM'] };
+
 export const dealerRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (app) => {
   app.post('/v1/dealers', {
     config: { access: { roles: ['OEM'] } },
@@ -110,7 +114,7 @@ export const dealerRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (
   });
 
   app.patch('/v1/dealers/:id', {
-    config: { access: { roles: ['OEM'] } },
+    config: { access: DEALER_ADMINS },
     bodyLimit: 256 * 1024,
     schema: { tags: ['dealers'], summary: "Change a dealer's territory, brands, region, capacity, SLA, time zone or hours", params: DealerParams, body: DealerChange, response: { 200: DealerView, 400: Problem, 404: Problem } },
   }, async (request, reply) => {

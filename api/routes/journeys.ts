@@ -20,6 +20,18 @@ const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...j
 export const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
 export const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
 
+/** Reassigning a customer: the OEM lead desk (its escalations) and ops. */
+export const REASSIGN: RouteAccess = { roles: ['OEM', 'OPS'], customer: { ...journeyScope, use: 'act' } };
+
+/** Who did it, on the ownership ledger: `oem:<name>` or `ops:<name>`. */
+export const actorOf = (principal: { role: string; name: string }) => `${principal.role.toLowerCase()}:${principal.name}`;
+
+/** Why a reassignment's target is refused (no active dealer of that id), or null. */
+export async function reassignTargetProblem(db: PrismaClient, to: 'OEM' | { dealerId: string }): Promise<string | null> {
+  if (to === 'OEM' || (await db.dealer.findFirst({ where: { id: to.dealerId, active: true }, select: { id: true } }))) return null;
+  return `no active dealer ${to.dealerId}`;
+}
+
 export const reason = text(500);
 const Decline = z.strictObject({ reason }).meta({ id: 'HandoffDecline' });
 /** The vehicle of a sale, as the API and the workspace's sale form take it. */
@@ -73,12 +85,13 @@ const ACTION_ROUTES = (db: PrismaClient) => [
   route({ action: 'openComplaint', path: 'complaints', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a complaint; the OEM steps in if it is not resolved in time', body: Complaint, arg: (r, b) => ({ dealerId: dealerOf(r), complaintId: b.complaintId }) }),
   route({ action: 'resolveComplaint', path: 'complaints/:complaintId/resolution', params: ComplaintParams, access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record that the complaint is resolved', arg: (r) => ({ dealerId: dealerOf(r), complaintId: complaintIdOf(r) }) }),
   route({
-    action: 'reassign', path: 'reassign', access: { roles: ['OPS'], customer: { ...journeyScope, use: 'act' } }, tag: 'ops actions',
-    summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger', body: Reassign,
-    arg: (r, b) => ({ ...b, actor: `ops:${r.principal!.name}` }),
+    action: 'reassign', path: 'reassign', access: REASSIGN, tag: 'ops actions',
+    summary: 'Move the customer to the OEM or another dealer, with the reason on the ownership ledger (the lead desk handles escalations this way)', body: Reassign,
+    arg: (r, b) => ({ ...b, actor: actorOf(r.principal!) }),
     check: async (_r, { to }, reply) => {
-      if (to === 'OEM' || (await db.dealer.findFirst({ where: { id: to.dealerId, active: true }, select: { id: true } }))) return undefined;
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to.dealerId: no active dealer ${to.dealerId}`, errors: [{ field: 'to.dealerId', message: `no active dealer ${to.dealerId}` }] });
+      const problem = await reassignTargetProblem(db, to);
+      if (!problem) return undefined;
+      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to.dealerId: ${problem}`, errors: [{ field: 'to.dealerId', message: problem }] });
     },
   }),
   route({ action: 'disqualify', path: 'disqualify', access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } }, tag: 'journeys', summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', body: Disqualify, arg: (_r, b) => ({ reason: b.reason }) }),

@@ -1,15 +1,16 @@
-// People who log in to the workspace. The OEM creates anyone; a dealer's key creates the
-// people of its own dealership (salespeople and sales managers) and lists only them.
+// People who log in to the workspace. Who manages whose account is one rule
+// (domain/users.ts decideAccountManagement), for the API's keys and the workspace's people.
 import { isUniqueViolation } from '../../platform/db.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEALER_USER_ROLES, USER_ROLES } from '../../domain/users.js';
-import { text } from '../../platform/validation.js';
-import type { UserStore } from '../../platform/users.js';
-import { Problem, sendProblem } from '../problems.js';
+import { decideAccountManagement, DEALER_USER_ROLES, USER_ROLES } from '../../domain/users.js';
+import { AT_LEAST_ONE_FIELD, text } from '../../platform/validation.js';
+import type { UserStore, UserView as Account } from '../../platform/users.js';
+import type { Principal } from '../../domain/access.js';
+import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
-const NewUser = z
+export const NewUser = z
   .strictObject({
     email: z.email().max(320),
     name: text(100),
@@ -26,37 +27,55 @@ const UserView = z
   })
   .meta({ id: 'User' });
 
+const UserChange = z
+  .strictObject({
+    active: z.boolean().optional().describe('false: the person can no longer log in'),
+    unlock: z.literal(true).optional().describe('Lift the lock after wrong passwords'),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'name at least one field to change')
+  .meta({ id: 'UserChange', ...AT_LEAST_ONE_FIELD });
+
 const invalid = (field: string, message: string) =>
   ({ type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${message}`, errors: [{ field, message }] });
+
+export type NewUserBody = z.infer<typeof NewUser>;
+export type AccountRefusal = { ok: false; status: 400 | 403 | 409; field?: string; message: string };
+
+/**
+ * Creates an account for whoever asks (a key or a person in the workspace) under the one
+ * rule of who manages whom; a dealer's caller creates in its own dealership by default.
+ */
+export async function createAccount(users: UserStore, principal: Principal, body: NewUserBody): Promise<{ ok: true; user: Account } | AccountRefusal> {
+  const dealerRole = DEALER_USER_ROLES.includes(body.role);
+  const dealerId = principal.role === 'DEALER' ? body.dealerId ?? principal.dealerId : body.dealerId ?? null;
+  const decision = decideAccountManagement(principal, { role: body.role, dealerId }, false);
+  if (!decision.allow) return { ok: false, status: 403, message: decision.reason };
+  if (dealerRole && !dealerId) return { ok: false, status: 400, field: 'dealerId', message: `a ${body.role} belongs to a dealer` };
+  if (!dealerRole && body.dealerId) return { ok: false, status: 400, field: 'dealerId', message: `only dealer roles belong to a dealer, not ${body.role}` };
+  try {
+    return { ok: true, user: await users.create({ ...body, dealerId, createdBy: principal.name }) };
+  } catch (error) {
+    if (isUniqueViolation(error, 'email')) return { ok: false, status: 409, field: 'email', message: `a user with e-mail ${body.email.toLowerCase()} exists` };
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') return { ok: false, status: 400, field: 'dealerId', message: `no dealer ${dealerId}` };
+    throw error;
+  }
+}
 
 export const userRoutes = ({ users }: { users: UserStore }): FastifyPluginAsyncZod => async (app) => {
   app.post('/v1/users', {
     config: { access: { roles: ['OEM', 'DEALER'] } },
     schema: {
       tags: ['users'], summary: 'Create a person who logs in to the workspace (the password is theirs to change later)',
-      description: "Dealer keys create only SALESPERSON and SALES_MANAGER accounts of their own dealership (403 otherwise).",
+      description: "Dealer keys create only SALESPERSON and SALES_MANAGER accounts of their own dealership (403 otherwise). In the workspace a sales manager creates its dealership's salespeople.",
       body: NewUser, response: { 201: UserView, 400: Problem, 403: Problem, 409: Problem },
     },
   }, async (request, reply) => {
-    const principal = request.principal!;
-    const body = request.body;
-    const dealerRole = DEALER_USER_ROLES.includes(body.role);
-    if (principal.role === 'DEALER') {
-      if (!dealerRole) return sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status: 403, detail: `a dealer's key creates only ${DEALER_USER_ROLES.join(', ')} accounts` });
-      if (body.dealerId && body.dealerId !== principal.dealerId) return sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status: 403, detail: "a dealer's key creates accounts of its own dealership only" });
-    }
-    const dealerId = principal.role === 'DEALER' ? principal.dealerId : body.dealerId ?? null;
-    if (dealerRole && !dealerId) return sendProblem(reply, invalid('dealerId', `a ${body.role} belongs to a dealer`));
-    if (!dealerRole && body.dealerId) return sendProblem(reply, invalid('dealerId', `only dealer roles belong to a dealer, not ${body.role}`));
-    try {
-      return reply.status(201).send(await users.create({ ...body, dealerId, createdBy: principal.name }));
-    } catch (error) {
-      if (isUniqueViolation(error, 'email')) {
-        return sendProblem(reply, { type: 'conflict', title: 'Already exists', status: 409, detail: `a user with e-mail ${body.email.toLowerCase()} exists` });
-      }
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') return sendProblem(reply, invalid('dealerId', `no dealer ${dealerId}`));
-      throw error;
-    }
+    const created = await createAccount(users, request.principal!, request.body);
+    if (created.ok) return reply.status(201).send(created.user);
+    const { status, field, message } = created;
+    if (status === 403) return sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status, detail: message });
+    if (status === 409) return sendProblem(reply, { type: 'conflict', title: 'Already exists', status, detail: message });
+    return sendProblem(reply, invalid(field!, message));
   });
 
   app.get('/v1/users', {
@@ -65,5 +84,24 @@ export const userRoutes = ({ users }: { users: UserStore }): FastifyPluginAsyncZ
   }, async (request, reply) => {
     const principal = request.principal!;
     return reply.send({ items: await users.list(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) });
+  });
+
+  app.patch('/v1/users/:id', {
+    config: { access: { roles: ['OEM', 'DEALER'] } },
+    schema: {
+      tags: ['users'], summary: 'Deactivate or re-activate an account, or lift its lock after wrong passwords',
+      description: "A deactivated person's sessions end with their next request. Dealer keys change their own dealership's people only (404 otherwise).",
+      params: z.object({ id: z.uuid() }),
+      body: UserChange,
+      response: { 200: UserView, 400: Problem, 403: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const target = await users.find(request.params.id);
+    if (!target) return sendNotFound(reply, 'user', request.params.id);
+    const decision = decideAccountManagement(request.principal!, target, true);
+    if (!decision.allow) {
+      return decision.status === 404 ? sendNotFound(reply, 'user', request.params.id) : sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status: 403, detail: decision.reason });
+    }
+    return reply.send(await users.change(target.id, request.body));
   });
 };
