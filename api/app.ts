@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { JourneyPolicy } from '../domain/policy.js';
-import type { PrismaClient } from '../platform/db.js';
+import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
@@ -205,7 +205,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule) }));
   await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(userRoutes({ users }));
-  await app.register(workspaceRoutes({ users, journeys, temporal: deps.temporal }));
+  await app.register(workspaceRoutes({
+    users, journeys, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains,
+    imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
+  }));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));

@@ -11,7 +11,6 @@
 import fastifyCsrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import fastifyView from '@fastify/view';
-import type { Client } from '@temporalio/client';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -19,7 +18,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PageAccessDenied } from '../access.js';
-import { callJourneyUpdate } from '../journey-updates.js';
+import { administrationPages, type AdministrationDeps } from './administration.js';
+import { leadDeskPages, type LeadDeskDeps } from './lead-desk.js';
+import { page, runPageAction, withDone } from './page.js';
+import { createLeadDeskReadModel } from '../../read-model/lead-desk.js';
 import { dealerCustomerSummary, OWN_HISTORY } from '../routes/dealer-workspace.js';
 import { DEALER_ACTION, OFFER_ANSWER, reason as reasonText, SoldVehicle } from '../routes/journeys.js';
 import { text } from '../../platform/validation.js';
@@ -62,13 +64,13 @@ interface PageForm<N extends JourneyActionName, B extends z.ZodType> {
 type FormInput<B> = { dealerId: string; body: B; complaintId?: string };
 const form = <N extends JourneyActionName, B extends z.ZodType>(f: PageForm<N, B>) => f;
 
-export interface WorkspaceDeps {
+export interface WorkspaceDeps extends Omit<LeadDeskDeps, 'desk'>, Omit<AdministrationDeps, 'users'> {
   users: UserStore;
   journeys: JourneyReadModel;
-  temporal: Client;
 }
 
-export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): FastifyPluginAsyncZod => async (app) => {
+export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => async (app) => {
+  const { users, journeys, temporal } = deps;
   // Pages, not API: left out of the OpenAPI document (and so of its fuzzing).
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
@@ -76,9 +78,6 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
   await app.register(formbody);
   await app.register(fastifyView, { engine: { eta: new Eta({ views, autoEscape: true }) }, root: views });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
-
-  const page = (reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) =>
-    reply.code(status).type('text/html; charset=utf-8').view(`${view}.eta`, { csrf: reply.generateCsrf(), user: reply.request.principal, ...data });
 
   // Refusals as pages: not logged in → the login page; not yours → 404, as the API says.
   app.setErrorHandler(async (error, request, reply) => {
@@ -131,7 +130,7 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
 
   app.get('/workspace', { config: { access: SIGNED_IN, page: true } }, async (request, reply) => {
     const principal = request.principal!;
-    if (principal.role !== 'DEALER') return page(reply, 'home-oem', {});
+    if (principal.role !== 'DEALER') return reply.redirect('/workspace/desk');
     return page(reply, 'inbox', { offers: await offersOf(principal.dealerId!), now: Date.now() });
   });
 
@@ -194,19 +193,18 @@ export const workspaceRoutes = ({ users, journeys, temporal }: WorkspaceDeps): F
     return act(request, reply, JOURNEY_ACTIONS.sale.update, { dealerId: request.principal!.dealerId!, vehicle: vehicle.data }, 'Sale recorded: the customer is your customer now.');
   });
 
+  // The OEM lead desk's pages, and the settings and people a manager looks after.
+  await app.register(leadDeskPages({ ...deps, desk: createLeadDeskReadModel(deps.db) }));
+  await app.register(administrationPages({ ...deps }));
+
   async function offersOf(dealerId: string) {
     return (await journeys.openOffersTo(dealerId)).map((r) => dealerCustomerSummary(r, dealerId));
   }
 
-  /** Runs the journey's Update and shows the customer's page with its answer (or the refusal). */
-  async function act<R, A>(request: FastifyRequest, reply: FastifyReply, update: Parameters<typeof callJourneyUpdate<R, A>>[2], arg: A, done: string, to?: string) {
+  /** Runs the journey's Update and goes back to the customer's page (or `to`) with its answer. */
+  function act<R, A>(request: FastifyRequest, reply: FastifyReply, update: Parameters<typeof runPageAction<R, A>>[3], arg: A, done: string, to?: string) {
     const journeyId = (request.params as { id: string }).id;
-    const outcome = await callJourneyUpdate<R, A>(temporal, journeyId, update, arg);
-    if (outcome.kind === 'answered') return reply.redirect(to ?? `/workspace/customers/${customerIdOfJourney(journeyId)}?done=${encodeURIComponent(done)}`, 303);
-    if (outcome.kind === 'refused') return page(reply, 'message', { title: 'The journey refused', message: outcome.reason }, 409);
-    if (outcome.kind === 'not-found') throw new PageAccessDenied(404, 'not found');
-    reply.header('retry-after', '30');
-    return page(reply, 'message', { title: 'Not answered in time', message: 'The journey did not answer in time; send the form again in a moment (a repeat is answered once).' }, 503);
+    return runPageAction<R, A>(temporal, request, reply, update, arg, to ?? withDone(`/workspace/customers/${customerIdOfJourney(journeyId)}`, done));
   }
 };
 

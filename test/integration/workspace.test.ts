@@ -155,6 +155,20 @@ describe('the workspace in a browser', () => {
     // An unknown address is refused with the same words.
     await logIn(page, `nobody.${tag}@example.com`, PASSWORD);
     expect(await page.getByRole('alert').textContent()).toBe('Wrong e-mail or password.');
+
+    // The OEM lead desk lifts the lock on the people page; the right password works again.
+    const desk = await browser.newPage();
+    await logIn(desk, people.desk);
+    await desk.waitForURL(`${baseUrl}/workspace/desk`);
+    await desk.getByRole('link', { name: 'People' }).click();
+    const row = desk.locator(`tr[data-user="${people.locked}"]`);
+    expect(await row.textContent()).toContain('locked until');
+    await row.getByRole('button', { name: `Unlock ${people.locked}` }).click();
+    await expect.poll(() => desk.getByRole('status').textContent()).toBe(`${people.locked} is unlocked.`);
+    await shot(desk, 'people-oem');
+    await desk.close();
+    await logIn(page, people.locked, PASSWORD);
+    await page.waitForURL(`${baseUrl}/workspace`);
     await page.close();
   });
 
@@ -169,7 +183,8 @@ describe('the workspace in a browser', () => {
     await page.waitForURL(`${baseUrl}/workspace/customers`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not for your role');
     await page.goto(`${baseUrl}/workspace`);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Workspace');
+    expect(page.url()).toBe(`${baseUrl}/workspace/desk`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Lead desk');
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'l2l_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/workspace' });
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -178,18 +193,148 @@ describe('the workspace in a browser', () => {
     expect(page.url()).toContain('/workspace/login');
     await page.close();
   });
+
+  it('the OEM lead desk sees today\'s leads by source and reassigns an escalation to a dealer: the dealer\'s sales team has the customer', async () => {
+    // Nobody covers this postcode: the journey escalates to the OEM.
+    const lead = await sys.api({
+      method: 'POST', url: '/v1/leads',
+      payload: { source: 'WEB_FORM', campaign: `winter-${tag}`, interest: { model: 'ID.3', timeframe: 'NOW' }, contact: { firstName: 'Eske', lastName: 'Escalated', email: `eske.${tag}@example.com`, postalCode: `ZQ${tag}` } },
+    });
+    expect(lead.statusCode, lead.body).toBe(202);
+    const { journeyId, customerId } = lead.json();
+    await eventually(async () => ((await sys.db.journey.findUnique({ where: { id: journeyId } }))?.stage === 'ESCALATED' ? true : undefined));
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, people.desk);
+    await page.waitForURL(`${baseUrl}/workspace/desk`);
+    expect(await page.locator('#leads-by-source').textContent()).toMatch(/WEB_FORM\s*\d+/);
+    expect(await page.locator('#latest-leads').textContent()).toContain('Eske Escalated');
+    await expect.poll(() => page.locator('canvas[data-chart]').first().getAttribute('data-drawn')).toBe('true');
+    const escalation = page.locator(`article.escalation[data-journey="${journeyId}"]`);
+    expect(await escalation.textContent()).toContain('no dealer covers the customer');
+    await shot(page, 'lead-desk');
+
+    await escalation.getByLabel('Reassign to').selectOption(dealerA);
+    await escalation.getByLabel('Reason (on the ownership ledger)').fill('customer lives near A, called us');
+    await escalation.getByRole('button', { name: 'Reassign' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe(`Reassigned to ${dealerA}.`);
+    expect(await page.locator(`article.escalation[data-journey="${journeyId}"]`).count()).toBe(0);
+    const state = await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
+    expect(state).toMatchObject({ stage: 'IN_SALES', owner: 'DEALER_SALES', dealerId: dealerA });
+    const ledger = await sys.db.ownershipChange.findMany({ where: { customerId }, orderBy: { at: 'desc' }, take: 1 });
+    expect(ledger[0]).toMatchObject({ toDealerId: dealerA, actor: `oem:${people.desk}`, reason: 'REASSIGNED: customer lives near A, called us' });
+
+    // The scorecard: charts where they read better, every process as a table.
+    await page.getByRole('link', { name: 'Scorecard' }).click();
+    await page.waitForURL(/\/workspace\/scorecard/);
+    expect(await page.locator('#process-engagement table').textContent()).toContain(dealerA);
+    await expect.poll(() => page.locator('canvas[data-drawn="true"]').count()).toBe(3);
+    await page.getByLabel('By', { exact: true }).selectOption('source');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('#process-identification table').textContent()).toContain('WEB_FORM');
+    await shot(page, 'scorecard');
+    await page.close();
+  });
+
+  it('the lead desk follows an import and reads its rejected rows', async () => {
+    const csv = `firstName;lastName;email;postalCode;model\nIda;Import;ida.${tag}@example.com;${territoryA}3;ID.5\nNo;Contact;;;ID.5\n`;
+    const res = await sys.api({ method: 'POST', url: `/v1/imports?event=${encodeURIComponent(`Auto Show ${tag}`)}&date=2026-11-28&fileName=stand.csv`, headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(res.statusCode, res.body).toBe(202);
+    const { importId } = res.json().import;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, people.desk);
+    await page.waitForURL(`${baseUrl}/workspace/desk`);
+    await page.getByRole('link', { name: 'Imports' }).click();
+    const row = page.locator(`tr[data-import="${importId}"]`);
+    // The list refreshes by itself until the import is done.
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/2\/2\s*COMPLETED/);
+    await shot(page, 'imports');
+    await row.getByRole('link', { name: `Auto Show ${tag}` }).click();
+    expect(await page.locator('#import-ok').textContent()).toBe('1');
+    expect(await page.locator('#import-rejected').textContent()).toBe('1');
+    expect(await page.locator('#rejected-rows').textContent()).toMatch(/\d+\s*REJECTED/);
+    const download = await page.request.get(`${baseUrl}/workspace/imports/${importId}/rejections.csv`);
+    expect(await download.text()).toMatch(/^row,outcome,column,reason\n\d+,REJECTED,/);
+    await shot(page, 'import');
+    await page.close();
+  });
+
+  it('a sales manager sets the dealership\'s webhook (its secret shown once) and adds a salesperson; the OEM sets the opening hours', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await logIn(page, people.other);
+    await page.waitForURL(`${baseUrl}/workspace`);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
+    await page.getByLabel('Webhook URL (empty: none)').fill('http://localhost:9/l2l-hook');
+    await page.getByLabel('ADF e-mail to your CRM (empty: none)').fill(`crm.${tag.toLowerCase()}@b.example`);
+    await page.getByRole('button', { name: 'Save the channels' }).click();
+    const secret = await page.locator('#webhook-secret').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const saved = await sys.db.dealerDeliverySettings.findUniqueOrThrow({ where: { dealerId: dealerB } });
+    expect(saved).toMatchObject({ webhookUrl: 'http://localhost:9/l2l-hook', adfEmail: `crm.${tag.toLowerCase()}@b.example`, webhookSecret: secret });
+    await shot(page, 'settings-dealer');
+    await page.goto(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
+    expect(await page.locator('#webhook-secret').count()).toBe(0); // never shown again
+    await page.getByRole('button', { name: 'Rotate the signing secret' }).click();
+    expect(await page.locator('#webhook-secret').textContent()).not.toBe(secret);
+    // Opening hours are the OEM's to set: shown, not editable, for the dealer.
+    expect(await page.locator('#opening-hours input').count()).toBe(0);
+
+    // A salesperson of B, added by B's manager, logs in.
+    await page.getByRole('link', { name: 'People' }).click();
+    expect(await page.getByLabel('Role').locator('option').allTextContents()).toEqual(['SALESPERSON']);
+    await page.getByLabel('Name').fill('Nina New');
+    await page.getByLabel('E-mail').fill(`nina.${tag.toLowerCase()}@b.example`);
+    await page.getByLabel(/First password/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Add the person' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe(`nina.${tag.toLowerCase()}@b.example can log in now.`);
+    expect(await page.locator('#people').textContent()).not.toContain(people.sales); // dealer A's people are not B's to see
+    await shot(page, 'people-manager');
+    const nina = await browser.newPage();
+    await logIn(nina, `nina.${tag.toLowerCase()}@b.example`);
+    await nina.waitForURL(`${baseUrl}/workspace`);
+    // A salesperson has no settings or people pages.
+    expect((await nina.goto(`${baseUrl}/workspace/dealers/${dealerB}/settings`))!.status()).toBe(403);
+    expect((await nina.goto(`${baseUrl}/workspace/users`))!.status()).toBe(403);
+    // Deactivated by the manager: the next page is the login.
+    await page.locator(`tr[data-user="nina.${tag.toLowerCase()}@b.example"]`).getByRole('button', { name: /^Deactivate/ }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe(`nina.${tag.toLowerCase()}@b.example can no longer log in.`);
+    await nina.goto(`${baseUrl}/workspace`);
+    expect(nina.url()).toContain('/workspace/login');
+    await nina.close();
+    await page.close();
+
+    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(desk, people.desk);
+    await desk.goto(`${baseUrl}/workspace/dealers`);
+    await desk.getByRole('link', { name: `Autohaus ${dealerB}` }).click();
+    await desk.getByLabel('Opens on MON').fill('08:00');
+    await desk.getByLabel('Closes on MON').fill('18:00');
+    await desk.getByLabel(/Closed days/).fill('2026-12-24 2026-12-25');
+    await desk.getByRole('button', { name: 'Save the opening hours' }).click();
+    await expect.poll(() => desk.getByRole('status').textContent()).toContain('Opening hours saved');
+    expect(await sys.db.dealer.findUniqueOrThrow({ where: { id: dealerB } })).toMatchObject({ businessHours: { MON: ['08:00', '18:00'] }, closedOn: ['2026-12-24', '2026-12-25'] });
+    await shot(desk, 'settings-oem');
+    await desk.close();
+  });
 });
 
 /** A logged-in person over HTTP (no browser): their session cookie and a CSRF token for forms. */
-async function sessionOf(email: string) {
+const form = (token: string, fields: Record<string, string> = {}) => new URLSearchParams({ _csrf: token, ...fields }).toString();
+const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+
+/** The login form submitted over HTTP, with the form's CSRF token: 302 when logged in, 401 when refused. */
+async function submitLogin(email: string, password = PASSWORD) {
   const login = await sys.app.inject({ method: 'GET', url: '/workspace/login' });
   const first = String(login.headers['set-cookie']).split(';')[0]!;
-  const form = (token: string, fields: Record<string, string> = {}) => new URLSearchParams({ _csrf: token, ...fields }).toString();
-  const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  const signedIn = await sys.app.inject({
+  return sys.app.inject({
     method: 'POST', url: '/workspace/login', headers: { cookie: first, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form(tokenIn(login.body), { email, password: PASSWORD }),
+    payload: form(tokenIn(login.body), { email, password }),
   });
+}
+
+async function sessionOf(email: string) {
+  const signedIn = await submitLogin(email);
   expect(signedIn.statusCode, signedIn.body).toBe(302);
   const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
   const home = await sys.app.inject({ method: 'GET', url: '/workspace', headers: { cookie } });
@@ -291,6 +436,37 @@ describe('users over the API', () => {
     const opsKey = (await sys.api({ method: 'POST', url: '/v1/api-keys', payload: { name: 'ops', role: 'OPS' } })).json().key;
     expect((await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `o.${tag}@oem.example`, name: 'O', role: 'OPS', password: PASSWORD } }, opsKey)).statusCode).toBe(403);
     expect((await sys.api({ method: 'POST', url: '/v1/users', payload: { email: 'not an address', name: 'Z', role: 'OPS', password: PASSWORD } })).json().errors[0].field).toContain('email');
+  });
+
+  it("PATCH /v1/users/:id: a dealer's key changes only its own people (another dealer's are 404), ops none, the OEM lifts a lock", async () => {
+    const dealerKeyA = (await sys.api({ method: 'POST', url: '/v1/api-keys', payload: { name: 'A admin', role: 'DEALER', dealerId: dealerA } })).json().key;
+    const opsKey = (await sys.api({ method: 'POST', url: '/v1/api-keys', payload: { name: 'ops reader', role: 'OPS' } })).json().key;
+    const mine = await createUser({ email: `leaver.${tag}@a.example`, name: 'Lea Leaver', role: 'SALESPERSON', dealerId: dealerA });
+    const theirs = await createUser({ email: `theirs.${tag}@b.example`, name: 'Theo Theirs', role: 'SALESPERSON', dealerId: dealerB });
+    const change = (id: string, payload: Record<string, unknown>, key?: string) => sys.api({ method: 'PATCH', url: `/v1/users/${id}`, payload }, key);
+
+    const otherDealer = await change(theirs.id, { active: false }, dealerKeyA);
+    expect(otherDealer.statusCode).toBe(404);
+    expect((await change(randomUUID(), { active: false }, dealerKeyA)).statusCode).toBe(404);
+    expect((await change(mine.id, { active: false }, opsKey)).statusCode).toBe(403);
+    const empty = await change(mine.id, {}, dealerKeyA);
+    expect(empty.statusCode).toBe(400);
+    expect((await change(mine.id, { active: 'no' }, dealerKeyA)).json().errors[0].field).toContain('active');
+
+    const deactivated = await change(mine.id, { active: false }, dealerKeyA);
+    expect(deactivated.statusCode, deactivated.body).toBe(200);
+    expect(deactivated.json()).toMatchObject({ id: mine.id, active: false });
+    expect((await submitLogin(mine.email)).statusCode).toBe(401);
+    expect((await change(mine.id, { active: true }, dealerKeyA)).json()).toMatchObject({ active: true });
+    expect((await submitLogin(mine.email)).statusCode).toBe(302);
+
+    // Theirs was never touched by A's key: still active. Five wrong passwords lock it; the OEM lifts the lock.
+    for (let i = 0; i < 5; i++) expect((await submitLogin(theirs.email, 'wrong')).statusCode).toBe(401);
+    expect((await submitLogin(theirs.email)).statusCode).toBe(401);
+    const locked = (await sys.api({ method: 'GET', url: '/v1/users' })).json().items.find((u: { id: string }) => u.id === theirs.id);
+    expect(locked).toMatchObject({ active: true, lockedUntil: expect.any(String) });
+    expect((await change(theirs.id, { unlock: true })).json()).toMatchObject({ lockedUntil: null });
+    expect((await submitLogin(theirs.email)).statusCode).toBe(302);
   });
 
   it('the users API is in the OpenAPI document (and so fuzzed with every role); the pages are not', async () => {

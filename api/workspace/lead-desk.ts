@@ -1,0 +1,120 @@
+// The OEM lead desk's pages: today's leads, the escalations it handles (reassigning the
+// customer, the journey's own Update under the API's rule), the fair files being imported
+// with their rejected rows, and the scorecard with charts (Chart.js, served as a file).
+// Each page declares the access rule of the API route whose data it shows.
+import type { Client } from '@temporalio/client';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { RouteAccess } from '../../domain/access.js';
+import type { Process } from '../../domain/processes.js';
+import { JOURNEY_ID_PATTERN } from '../../domain/journey.js';
+import type { LeadImports } from '../../intake/lead-imports.js';
+import type { PrismaClient } from '../../platform/db.js';
+import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
+import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
+import { JOURNEY_ACTIONS } from '../../workflows/definitions.js';
+import { PageAccessDenied } from '../access.js';
+import { actorOf, REASSIGN, reason as reasonText, reassignTargetProblem } from '../routes/journeys.js';
+import { message, page, runPageAction, withDone } from './page.js';
+import { chartsOf, metricColumns, processTitle } from './scorecard-view.js';
+
+// The UMD build is not in the package's exports map: found beside its resolved main file.
+const chartJs = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
+const chartsScript = readFileSync(new URL('./assets/charts.js', import.meta.url), 'utf8');
+
+/** The lead desk's own pages: the OEM and ops (as `GET /v1/journeys?stage=ESCALATED` would serve them). */
+const DESK: RouteAccess = { roles: ['OEM', 'OPS'] };
+/** Imports are the OEM's, as `/v1/imports`. */
+const IMPORTS: RouteAccess = { roles: ['OEM'] };
+/** The scorecard, as `/v1/reports/scorecard`: a dealer's people see their own rows and the network. */
+const SCORECARD: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'] };
+
+const DAY = 86_400_000;
+const MAX_DAYS = 366;
+const Csrf = z.string().optional();
+const ReassignForm = z.object({ to: z.string().trim().min(1, 'choose where the customer goes').max(64), reason: reasonText, _csrf: Csrf });
+const ScorecardQuery = z.object({
+  from: z.iso.date('YYYY-MM-DD').optional(),
+  to: z.iso.date('YYYY-MM-DD').optional(),
+  groupBy: z.enum(GROUPINGS).default('dealer'),
+});
+
+export interface LeadDeskDeps {
+  db: PrismaClient;
+  sql: pg.Pool;
+  desk: LeadDeskReadModel;
+  imports: LeadImports;
+  temporal: Client;
+  captains?: Partial<Record<Process, string>>;
+}
+
+export const leadDeskPages = ({ db, sql, desk, imports, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
+  app.get('/workspace/assets/chart.umd.min.js', { config: { access: { public: true } } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs));
+  app.get('/workspace/assets/charts.js', { config: { access: { public: true } } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(chartsScript));
+
+  app.get('/workspace/desk', { config: { access: DESK, page: true } }, async (request, reply) => {
+    const [today, escalations, dealers] = await Promise.all([
+      desk.leadsToday(), desk.escalations(), db.dealer.findMany({ where: { active: true }, orderBy: { id: 'asc' }, select: { id: true, name: true } }),
+    ]);
+    const chart = {
+      type: 'bar',
+      label: `Leads on ${today.day} by source`,
+      labels: today.bySource.map((s) => s.source),
+      datasets: [{ label: 'new customers', data: today.bySource.map((s) => s.leads - s.merged) }, { label: 'to a known customer', data: today.bySource.map((s) => s.merged) }],
+      stacked: true,
+    };
+    return page(reply, 'desk', { today, escalations, dealers, chart, flash: (request.query as { done?: string }).done ?? null, withCharts: true });
+  });
+
+  app.post('/workspace/journeys/:id/reassign', {
+    config: { access: REASSIGN, page: true }, preValidation: app.csrfProtection,
+    schema: { params: z.object({ id: z.string().regex(JOURNEY_ID_PATTERN, 'a journey id') }), body: ReassignForm },
+  }, async (request, reply) => {
+    const { to: target, reason } = request.body;
+    const to = target === 'OEM' ? 'OEM' as const : { dealerId: target };
+    const problem = await reassignTargetProblem(db, to);
+    if (problem) return message(reply, 'Please check the form', `to: ${problem}`, 400);
+    const done = `Reassigned to ${target === 'OEM' ? 'the OEM (qualifying again)' : target}.`;
+    return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.reassign.update, { to, reason, actor: actorOf(request.principal!) }, withDone('/workspace/desk', done));
+  });
+
+  app.get('/workspace/imports', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>
+    page(reply, 'imports', { imports: await desk.recentImports() }));
+
+  // The list alone, for its refresh while imports run.
+  app.get('/workspace/imports/list', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>
+    page(reply, 'import-list', { imports: await desk.recentImports() }));
+
+  app.get('/workspace/imports/:id', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    const progress = await imports.progress(request.params.id);
+    if (!progress) throw new PageAccessDenied(404, 'not found');
+    const notImported = await db.leadImportRow.findMany({ where: { importId: progress.importId, outcome: { not: 'OK' } }, orderBy: { row: 'asc' }, take: 500 });
+    return page(reply, 'import', { progress, notImported });
+  });
+
+  app.get('/workspace/imports/:id/rejections.csv', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    const rows = await db.leadImportRow.findMany({ where: { importId: request.params.id, outcome: { not: 'OK' } }, orderBy: { row: 'asc' } });
+    const csv = stringify(rows.map((r) => [r.row, r.outcome, r.field ?? '', r.reason ?? '']), { header: true, columns: ['row', 'outcome', 'column', 'reason'] });
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="import-${request.params.id}-rejections.csv"`).send(csv);
+  });
+
+  app.get('/workspace/scorecard', { config: { access: SCORECARD, page: true }, schema: { querystring: ScorecardQuery } }, async (request, reply) => {
+    const principal = request.principal!;
+    const today = new Date(new Date().toISOString().slice(0, 10));
+    const to = request.query.to ?? today.toISOString().slice(0, 10);
+    const from = request.query.from ?? new Date(Date.parse(to) - 29 * DAY).toISOString().slice(0, 10);
+    const start = new Date(`${from}T00:00:00Z`);
+    const end = new Date(Date.parse(`${to}T00:00:00Z`) + DAY);
+    if (end <= start) return message(reply, 'Please check the dates', 'to: must not be before from', 400);
+    if (end.getTime() - start.getTime() > MAX_DAYS * DAY) return message(reply, 'Please check the dates', `to: at most ${MAX_DAYS} days after from`, 400);
+    const card: Scorecard = await scorecard(sql, { from: start, to: end, groupBy: request.query.groupBy, captains, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) });
+    return page(reply, 'scorecard', { card, from, to, groupings: GROUPINGS, columns: metricColumns, processTitle, charts: chartsOf(card), withCharts: true });
+  });
+};

@@ -1,0 +1,33 @@
+// What every workspace page does the same way: render a view in the layout with the person
+// and a CSRF token, and run one journey Update from a form and show its answer.
+import type { Client } from '@temporalio/client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PageAccessDenied } from '../access.js';
+import { callJourneyUpdate } from '../journey-updates.js';
+
+/** A view of `views/` in the layout, with the person logged in and a fresh CSRF token. */
+export const page = (reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) =>
+  reply.code(status).type('text/html; charset=utf-8').view(`${view}.eta`, { csrf: reply.generateCsrf(), user: reply.request.principal, ...data });
+
+/** A page saying why a form was not taken (`status`: 400 naming the field, 409 refused, …). */
+export const message = (reply: FastifyReply, title: string, text: string, status: number) => page(reply, 'message', { title, message: text }, status);
+
+/**
+ * Runs the journey's Update named by the route's `:id` and goes to `to` with its answer,
+ * or shows the journey's refusal (409), a 404 page, or a 503 page when it did not answer.
+ */
+export async function runPageAction<R, A>(
+  temporal: Client, request: FastifyRequest, reply: FastifyReply,
+  update: Parameters<typeof callJourneyUpdate<R, A>>[2], arg: A, to: string,
+) {
+  const journeyId = (request.params as { id: string }).id;
+  const outcome = await callJourneyUpdate<R, A>(temporal, journeyId, update, arg);
+  if (outcome.kind === 'answered') return reply.redirect(to, 303);
+  if (outcome.kind === 'refused') return message(reply, 'The journey refused', outcome.reason, 409);
+  if (outcome.kind === 'not-found') throw new PageAccessDenied(404, 'not found');
+  reply.header('retry-after', '30');
+  return message(reply, 'Not answered in time', 'The journey did not answer in time; send the form again in a moment (a repeat is answered once).', 503);
+}
+
+/** `path?done=…`: where a form goes after it, with what the page then says. */
+export const withDone = (path: string, done: string) => `${path}${path.includes('?') ? '&' : '?'}done=${encodeURIComponent(done)}`;
