@@ -279,6 +279,10 @@ describe('the workspace in a browser', () => {
     expect(await page.locator('#webhook-secret').textContent()).not.toBe(secret);
     // Opening hours are the OEM's to set: shown, not editable, for the dealer.
     expect(await page.locator('#opening-hours input').count()).toBe(0);
+    // Another dealer's settings do not exist for B's manager; the lead desk is the OEM's.
+    expect((await page.goto(`${baseUrl}/workspace/dealers/${dealerA}/settings`))!.status()).toBe(404);
+    expect((await page.goto(`${baseUrl}/workspace/desk`))!.status()).toBe(403);
+    await page.goto(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
 
     // A salesperson of B, added by B's manager, logs in.
     await page.getByRole('link', { name: 'People' }).click();
@@ -303,6 +307,13 @@ describe('the workspace in a browser', () => {
     expect(nina.url()).toContain('/workspace/login');
     await nina.close();
     await page.close();
+
+    // What the forms do not offer is refused too: B's manager may not set hours, nor touch A's people.
+    const manager = await sessionOf(people.other);
+    expect((await manager.post(`/workspace/dealers/${dealerB}/hours`, { 'open-MON': '06:00', 'close-MON': '22:00' })).statusCode).toBe(403);
+    const salesOfA = await sys.db.userAccount.findUniqueOrThrow({ where: { email: people.sales } });
+    expect((await manager.post(`/workspace/users/${salesOfA.id}`, { change: 'deactivate' })).statusCode).toBe(404);
+    expect(await sys.db.userAccount.findUniqueOrThrow({ where: { email: people.sales } })).toMatchObject({ active: true });
 
     const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await logIn(desk, people.desk);
@@ -406,6 +417,13 @@ describe('the pages follow the API\'s access rules, by how the dealer stands wit
     // A blank reason is a 400 page naming it, before the journey is asked.
     expect((await a.post(`/workspace/journeys/${journeyId}/lost`, { reason: '  ' })).statusCode).toBe(400);
     expect((await sys.db.journey.findUnique({ where: { id: journeyId } }))!.stage).toBe('IN_SALES');
+
+    // Reassigning is the OEM's and ops' (403 for a dealer, even its own customer); the scorecard
+    // page shows a dealer its own rows only: A's offers are in A's card, not in B's.
+    expect((await a.post(`/workspace/journeys/${journeyId}/reassign`, { to: dealerB, reason: 'swap' })).statusCode).toBe(403);
+    const cardOf = async (session: typeof a) => (await session.get('/workspace/scorecard?groupBy=dealer')).body;
+    expect(await cardOf(a)).toContain(dealerA);
+    expect(await cardOf(b)).not.toContain(dealerA);
   });
 });
 
