@@ -5,6 +5,7 @@
  */
 import { missingConsent } from './consent.js';
 import type { JourneyState } from './journey.js';
+import { marketVerdict, modelOf } from './markets.js';
 import {
   CAPPED,
   type Channel, type CommunicationDecision, type CommunicationRequest, type CommunicationsState, type DeferralReason, type Purpose, type SuppressionReason,
@@ -49,8 +50,33 @@ function owningDealer(state: JourneyState): string | null {
 
 const suppressed = (reason: SuppressionReason): CommunicationDecision => ({ decision: 'SUPPRESSED', reason });
 
-/** Who may say what: the rules that do not depend on time of day or volume. */
+/**
+ * Who may say what: the rules that do not depend on time of day or volume. The market's
+ * ownership model speaks first (domain/markets.ts); where it leaves the decision to the
+ * shared model, or sends the OEM's content through the owning dealer, the shared rules decide.
+ */
 function whoMaySpeak(state: JourneyState, request: CommunicationRequest, at: string, policy: ContactPolicy): CommunicationDecision {
+  const verdict = marketVerdict(modelOf(state.market), request.purpose, request.sender, state.owner);
+  if (verdict === 'SUPPRESS') return suppressed('MARKET_MODEL');
+  if (verdict === 'OEM_SPEAKS') {
+    if (request.purpose === 'PROMOTION') {
+      if (state.owner === 'DEALER_SALES') return suppressed('IN_DEALER_SALES');
+      if (state.promotionsBlockedUntil && at < state.promotionsBlockedUntil) return suppressed('POST_PURCHASE_COOL_DOWN');
+    }
+    return { decision: 'ALLOWED' };
+  }
+  if (verdict === 'VIA_OWNING_DEALER') {
+    // The OEM's promotion keeps its cool-down after a purchase, whoever's name it goes out in.
+    if (request.purpose === 'PROMOTION' && state.promotionsBlockedUntil && at < state.promotionsBlockedUntil) return suppressed('POST_PURCHASE_COOL_DOWN');
+    const dealerId = owningDealer(state)!;
+    const asDealer = sharedRules(state, { ...request, sender: { kind: 'DEALER', dealerId } }, at, policy);
+    return asDealer.decision === 'ALLOWED' ? { decision: 'ALLOWED', onBehalfOf: dealerId } : asDealer;
+  }
+  return sharedRules(state, request, at, policy);
+}
+
+/** The shared model's rules (today's, and every market's that has not chosen another). */
+function sharedRules(state: JourneyState, request: CommunicationRequest, at: string, policy: ContactPolicy): CommunicationDecision {
   const { sender, purpose } = request;
   const dealer = owningDealer(state);
   const isOwner = sender.kind === 'OEM' ? dealer === null : sender.dealerId === dealer;

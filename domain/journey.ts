@@ -1,6 +1,7 @@
 import { EMPTY_COMMUNICATIONS, type CommunicationsState } from './messages.js';
 import type { ConsentState } from './consent.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
+import type { MarketModel } from './markets.js';
 
 /**
  * Stages of a customer's journey, in the order a typical customer meets them.
@@ -86,6 +87,8 @@ export interface JourneyState {
   contact?: ContactCompleteness | null;
   disqualifiedReason?: string | null;
   escalation?: { reason: string; at: string } | null;
+  /** The customer's market and the ownership model the OEM set for it (absent: the shared model). */
+  market?: MarketModel | null;
 }
 
 /** The journey's workflow id: a business key, so a customer can never have two. */

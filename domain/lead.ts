@@ -1,4 +1,5 @@
 import type { ConsentStatement, LegalRegime } from './consent.js';
+import type { MarketModel } from './markets.js';
 
 /** Where a lead came from. Mirrors the LeadSource enum in prisma/schema.prisma. */
 export const LEAD_SOURCES = ['WEB_FORM', 'FAIR', 'ROADSHOW', 'ADF', 'DEALER_WALKIN', 'PHONE'] as const;
@@ -31,4 +32,6 @@ export interface LeadCaptured {
   consentRegime?: LegalRegime;
   /** What the person agreed to or declined with this lead; the proof stays in the consent records. */
   consents?: ConsentStatement[];
+  /** The customer's market (country) and its ownership model when the lead arrived (leads before markets carry none). */
+  market?: MarketModel;
 }

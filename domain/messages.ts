@@ -32,6 +32,8 @@ export interface CommunicationRequest {
 
 export const SUPPRESSION_REASONS = [
   'ERASED', 'NO_CONTACT_DETAILS', 'OPTED_OUT', 'NO_CONSENT', 'NOT_OWNER', 'IN_DEALER_SALES', 'POST_PURCHASE_COOL_DOWN',
+  /** The market's ownership model gives this sender no voice for this purpose (domain/markets.ts). */
+  'MARKET_MODEL',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 export const DEFERRAL_REASONS = ['NOT_BEFORE', 'FREQUENCY_CAP', 'QUIET_HOURS'] as const;

@@ -4,6 +4,7 @@ import { confirmed, consentKey, withStatements, withdrawn as consentWithdrawn, t
 import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState, type ConsentPurpose } from './messages.js';
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type ErasureGround, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
+import { isNewerMarketModel, marketModelReason, modelOf, type MarketModel } from './markets.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from './policy.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
@@ -42,6 +43,11 @@ export type JourneyEvent = { at: string } & (
   /** `ground`, `reference` and `actor` come with the privacy desk's request (the signal of older callers has none). */
   | { type: 'ERASURE_REQUESTED'; ground?: ErasureGround; reference?: string; actor?: string }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
+  /**
+   * The OEM set a new ownership model for a market. `forUnknownMarket`: the market is the
+   * platform's default country, so journeys from before markets (which know none) follow it.
+   */
+  | { type: 'MARKET_MODEL_CHANGED'; market: MarketModel; reason: string; actor: string; forUnknownMarket?: boolean }
   | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
   | { type: 'DEFERRED_MESSAGE_DUE' }
   /** With `purpose`: that consent only (an unsubscribe, a withdrawal); without: the whole channel, as before. */
@@ -116,6 +122,7 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     communications: EMPTY_COMMUNICATIONS,
     ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
     ...(consent ? { consent: consent.consent } : {}),
+    ...(lead.market ? { market: lead.market } : {}),
     startedAt: at,
     stageChangedAt: at,
     updatedAt: at,
@@ -159,6 +166,9 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         t.set({ consent });
         for (const { key, until } of confirmationDue) t.effect({ type: 'CONSENT_CONFIRMATION_DUE', key, until });
       }
+      // The customer's market as the lead names it (they moved), unless the journey knows a newer model there.
+      const named = event.lead.market;
+      if (named && (!state.market || state.market.market !== named.market || named.version > state.market.version)) t.set({ market: named });
       // New interest re-opens a disqualified or nurtured customer to scoring.
       if (state.stage === 'DISQUALIFIED') t.moveTo('QUALIFYING').set({ disqualifiedReason: null });
       if (state.stage === 'QUALIFYING' || state.stage === 'DISQUALIFIED') t.effect({ type: 'SCORE_LEADS' });
@@ -171,7 +181,9 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     case 'LEAD_SCORED': {
       requireStage('QUALIFYING', 'ESCALATED');
       t.set({ score: event.score });
-      const ready = event.score >= policy.qualifyThreshold;
+      // In a partner-led market the OEM does not nurture (it may not write to the customer):
+      // every lead goes to a dealer. The cool-down after a fallback still holds.
+      const ready = event.score >= policy.qualifyThreshold || modelOf(state.market) === 'PARTNER_LED';
       const coolingDown = state.handoffBlockedUntil != null && event.at < state.handoffBlockedUntil;
       if (ready && !coolingDown && state.stage === 'QUALIFYING') {
         t.moveTo('HANDED_OFF').set({ handoff: NO_OFFER_YET }).effect({ type: 'ROUTE_HANDOFF' });
@@ -434,6 +446,19 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         })
         .effect({ type: 'ERASE_PERSONAL_DATA' })
         .done();
+    }
+
+    case 'MARKET_MODEL_CHANGED': {
+      const known = state.market;
+      const applies = known ? isNewerMarketModel(known, event.market) : event.forUnknownMarket === true;
+      if (!applies) return t.unchanged(); // another market, an older version, or a repeat
+      // From now on: who may contact the customer follows the new model; on the ledger with the reason (the owner stays).
+      const owner = { kind: state.owner, dealerId: state.dealerId };
+      t.set({ market: event.market })
+        .effect({ type: 'OWNER_CHANGED', from: owner, to: owner, reason: marketModelReason(event.market, event.reason), actor: event.actor });
+      // A customer the OEM was nurturing goes to a dealer now, in a market that became partner-led.
+      if (event.market.model === 'PARTNER_LED' && state.stage === 'QUALIFYING') t.effect({ type: 'SCORE_LEADS' });
+      return t.done();
     }
 
     case 'REASSIGNED': {
