@@ -9,6 +9,7 @@ import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, sqlPoolOf, type PrismaClient } from '../platform/db.js';
+import type { MarketStore } from '../platform/markets.js';
 import type { JourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLeadStore, type NewLead, type StoredLead } from './lead-store.js';
 import { JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
@@ -67,6 +68,8 @@ export interface LeadIntakeDeps {
   journeyPolicy?: JourneyPolicy;
   /** Where new journeys' policy comes from when none is given above: the OEM's newest version. */
   policies?: JourneyPolicyStore;
+  /** The ownership model of each lead's market (leads carry none without it, as before markets). */
+  markets?: MarketStore;
   /** Extra start options for new journeys (the time-skipping test server caps executions at 10 years unless told). */
   journeyStartOptions?: { workflowExecutionTimeout?: number };
   /** Told of every single lead's outcome (the API's metrics). */
@@ -90,7 +93,7 @@ export const BATCH_DELIVERY_CONCURRENCY = 8;
  * the customer's journey. The lead is durable in the database before the journey
  * hears of it (an outbox), so a Temporal outage delays the lead but never loses it.
  */
-export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, journeyStartOptions, onLead }: LeadIntakeDeps) {
+export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, defaultCountry, log, journeyPolicy, policies, markets, journeyStartOptions, onLead }: LeadIntakeDeps) {
   const store = createLeadStore(sqlPoolOf(db));
   /** Shared by every batch in this process: two chunks at once still keep this many signals in flight. */
   const batchDeliveries = pLimit(BATCH_DELIVERY_CONCURRENCY);
@@ -166,7 +169,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     }
 
     // What the journey needs is at hand: no second read of what was just written.
-    const delivered = await deliverCaptured(stored.customerId, capturedOf(incoming, stored));
+    const delivered = await deliverCaptured(stored.customerId, await capturedOf(incoming, stored));
     // The journey has the lead: the caller's answer need not wait for the outbox mark. A mark
     // that never lands (the process stops, the database is gone) means one redelivery by the
     // relay, which the journey ignores.
@@ -209,7 +212,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     await Promise.all([
       ...fresh.map((i, n) => batchDeliveries(async () => {
         const s = stored[n]!;
-        const delivered = await deliverCaptured(s.customerId, capturedOf(checked[i]!, s));
+        const delivered = await deliverCaptured(s.customerId, await capturedOf(checked[i]!, s));
         if (delivered) deliveredNow.push(s.leadId);
         outcomes[i] = { journeyId: journeyIdFor(s.customerId), customerId: s.customerId, leadId: s.leadId, delivered, replayed: false };
       })),
@@ -234,7 +237,8 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   }
 
   /** What the journey hears of a stored lead: presence of contact data, the law that applies, the consents (no personal data). */
-  function capturedOf(lead: LeadFacts, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer'>): LeadCaptured {
+  async function capturedOf(lead: LeadFacts, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer'>): Promise<LeadCaptured> {
+    const country = stored.customer.country ?? defaultCountry;
     return {
       leadId: stored.leadId,
       source: lead.source,
@@ -248,7 +252,9 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       hasPostalCode: stored.customer.hasPostalCode,
       receivedAt: stored.receivedAt.toISOString(),
       // The journey learns the law that applies and what was agreed; the proof stays in consent_record.
-      consentRegime: legalRegimeOf(stored.customer.country ?? defaultCountry),
+      consentRegime: legalRegimeOf(country),
+      // The customer's market and the ownership model in force there now (the journey keeps the newest it hears of).
+      ...(markets ? { market: await markets.modelOf(country) } : {}),
       // In the order they were given (a later refusal takes back an earlier grant).
       consents: [...lead.consents].sort((a, b) => a.capturedAt.getTime() - b.capturedAt.getTime()).map(({ channel, purpose, granted }) => ({ channel, purpose, granted })),
     };
@@ -258,7 +264,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   async function deliver(leadId: string): Promise<boolean> {
     const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
     const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true, capturedAt: true } });
-    const captured = capturedOf(
+    const captured = await capturedOf(
       { ...lead, consents: consents as LeadFacts['consents'] },
       {
         leadId: lead.id, receivedAt: lead.receivedAt,

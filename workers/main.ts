@@ -12,6 +12,7 @@ import { createDb } from '../platform/db.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger, temporalLoggerFor } from '../platform/logger.js';
 import { connectTemporal } from '../platform/temporal.js';
+import { createMarketStore } from '../platform/markets.js';
 import { clientTracing, startTracing, workerTracing } from '../platform/tracing.js';
 import { createJourneyWorker } from './journey-worker.js';
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
@@ -36,6 +37,7 @@ const intake = createLeadIntake({
   db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
   // New journeys started by the outbox relay get the OEM's newest policy, like the API's.
   policies: createJourneyPolicyStore(db),
+  markets: createMarketStore(db),
 });
 const transports = transportsFromEnv(process.env, log);
 const worker = await createJourneyWorker(connection, {

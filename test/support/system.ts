@@ -11,6 +11,7 @@ import type { DealerDeliveryDeps } from '../../activities/dealer-delivery.js';
 import type { MessageTransports } from '../../communications/transports.js';
 import type { Role } from '../../domain/access.js';
 import type { JourneyPolicy } from '../../domain/policy.js';
+import { createMarketStore } from '../../platform/markets.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
@@ -61,7 +62,7 @@ export async function startSystem(options: {
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const taskQueue = `journeys-test-${randomUUID()}`;
-  const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy });
+  const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy, markets: createMarketStore(db) });
   const worker = await createJourneyWorker(nativeConnection, {
     db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, ...options.delivery },
   }, { taskQueue });
