@@ -6,6 +6,7 @@ import { createLeadImportActivities, type LeadImportDeps } from './lead-import.j
 import { createRoutingActivities } from './routing.js';
 import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './dealer-delivery.js';
 import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales-matchback.js';
+import { createMarketActivities } from './markets.js';
 
 export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps;
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCommunicationActivities(deps),
     ...createDealerDeliveryActivities(deps),
     ...createSalesMatchBackActivities(deps),
+    ...createMarketActivities(deps),
   };
 }
 

@@ -36,6 +36,6 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # The search attributes ops filter journeys by; keep in sync with
 # workflows/search-attributes.ts (test/search-attributes.test.ts checks).
-JOURNEY_SEARCH_ATTRIBUTES=(JourneyStage=Keyword CustomerOwner=Keyword DealerId=Keyword LeadSource=Keyword)
+JOURNEY_SEARCH_ATTRIBUTES=(JourneyStage=Keyword CustomerOwner=Keyword DealerId=Keyword LeadSource=Keyword Market=Keyword)
 
 log() { printf '\033[1;34m[l2l]\033[0m %s\n' "$*" >&2; }

@@ -7,6 +7,7 @@ import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
 import type { JourneyPolicy } from '../domain/policy.js';
+import type { MarketModel } from '../domain/markets.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
 export const JOURNEY_TASK_QUEUE = 'journeys';
@@ -86,6 +87,20 @@ export type ActionArg<N extends JourneyActionName> = (typeof JOURNEY_ACTIONS)[N]
 
 /** The OEM changed the journey policy and asked for running journeys to follow (version and the whole policy). */
 export const policyChangedSignal = defineSignal<[{ version: number; policy: JourneyPolicy }]>('policyChanged');
+
+/** The change of a market's ownership model, as the journeys of that market hear of it. */
+export interface MarketModelChange {
+  market: MarketModel;
+  reason: string;
+  actor: string;
+  /** The market is the platform's default country: journeys from before markets follow it too. */
+  forUnknownMarket: boolean;
+}
+/**
+ * The OEM set a market's ownership model; sent to the journeys of that market (found by the
+ * Market search attribute). Repeats and older versions change nothing.
+ */
+export const marketModelChangedSignal = defineSignal<[MarketModelChange]>('marketModelChanged');
 
 export interface JourneyInput {
   customerId: string;

@@ -3,3 +3,4 @@ export { journey } from './journey.js';
 export { leadImport } from './lead-import.js';
 export { dealerDelivery } from './dealer-delivery.js';
 export { salesMatchBack } from './sales-matchback.js';
+export { marketModelRollout } from './market-rollout.js';

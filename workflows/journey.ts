@@ -45,6 +45,7 @@ import {
   JOURNEY_ACTIONS,
   journeyStateQuery,
   leadCapturedSignal,
+  marketModelChangedSignal,
   optedOutSignal,
   policyChangedSignal,
   recordMatchedSaleUpdate,
@@ -53,7 +54,7 @@ import {
   type JourneyAction,
   type JourneyInput,
 } from './definitions.js';
-import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey } from './search-attributes.js';
+import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey, MarketKey } from './search-attributes.js';
 import { journeyMetrics } from './journey-metrics.js';
 import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/messages.js';
 
@@ -184,6 +185,9 @@ export async function journey(input: JourneyInput): Promise<void> {
   setHandler(consentChangedSignal, ({ channel, granted, purpose }) => {
     inbox.push({ event: { type: 'CONSENT_CHANGED', channel, granted, ...(purpose ? { purpose } : {}) } });
   });
+  setHandler(marketModelChangedSignal, (change) => {
+    inbox.push({ event: { type: 'MARKET_MODEL_CHANGED', ...change } });
+  });
   setHandler(policyChangedSignal, (change) => {
     if (change.version > (newerPolicy?.version ?? policyVersion)) newerPolicy = change;
   });
@@ -255,6 +259,11 @@ export async function journey(input: JourneyInput): Promise<void> {
     metrics.count(event.type, transition.effects);
     if (!previous || previous.stage !== state.stage || previous.owner !== state.owner || previous.dealerId !== state.dealerId || previous.lastLeadSource !== state.lastLeadSource) {
       upsertSearchAttributes(searchAttributesOf(state));
+    }
+    // Only journeys that know a market have one to upsert: no recorded history before markets
+    // reaches this (their leads name none and they never had the signal), so no patch is needed.
+    if (state.market && state.market.market !== previous?.market?.market) {
+      upsertSearchAttributes([{ key: MarketKey, value: state.market.market }]);
     }
     const at = state.updatedAt;
     const recordKey = `${journeyId}:${state.revision}`;

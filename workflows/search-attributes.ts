@@ -9,5 +9,7 @@ export const JourneyStageKey = defineSearchAttributeKey('JourneyStage', SearchAt
 export const CustomerOwnerKey = defineSearchAttributeKey('CustomerOwner', SearchAttributeType.KEYWORD);
 export const DealerIdKey = defineSearchAttributeKey('DealerId', SearchAttributeType.KEYWORD);
 export const LeadSourceKey = defineSearchAttributeKey('LeadSource', SearchAttributeType.KEYWORD);
+/** The customer's market (a country code, as coarse as the search for a change of ownership model needs). */
+export const MarketKey = defineSearchAttributeKey('Market', SearchAttributeType.KEYWORD);
 
-export const JOURNEY_SEARCH_ATTRIBUTES = [JourneyStageKey, CustomerOwnerKey, DealerIdKey, LeadSourceKey];
+export const JOURNEY_SEARCH_ATTRIBUTES = [JourneyStageKey, CustomerOwnerKey, DealerIdKey, LeadSourceKey, MarketKey];
