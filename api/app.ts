@@ -13,6 +13,7 @@ import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
+import { createMarketStore } from '../platform/markets.js';
 import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 import { createJourneyReadModel } from '../read-model/journeys.js';
 import { presentedKey, registerAccessControl } from './access.js';
@@ -44,6 +45,7 @@ import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { journeyPolicyRoutes } from './routes/journey-policy.js';
+import { marketRoutes } from './routes/markets.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
 import { reportRoutes } from './routes/reports.js';
@@ -183,6 +185,7 @@ export async function buildApp(deps: AppDeps) {
   }));
 
   const policies = createJourneyPolicyStore(deps.db);
+  const markets = createMarketStore(deps.db);
   const metrics = createApiMetrics({ db: deps.db });
   metrics.observeRequests(app);
   app.decorate('metrics', metrics);
@@ -194,6 +197,7 @@ export async function buildApp(deps: AppDeps) {
     log: deps.log,
     journeyPolicy: deps.journeyPolicy,
     policies,
+    markets,
     onLead: metrics.countLead,
   });
   await app.register(leadRoutes(intake));
@@ -219,6 +223,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
+  await app.register(marketRoutes({ markets, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(healthRoutes(deps));
   return app;
 }

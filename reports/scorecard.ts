@@ -128,11 +128,13 @@ const QUERIES = {
   QUANTILES('minutes')),
 
   // Each sale against the selling dealer's latest start of sales ownership of that customer
-  // at or before it (the same technique over sales and the ledger's starts).
+  // at or before it (the same technique over sales and the ledger's starts). Ledger rows that
+  // keep the owner (a market's new ownership model, an erasure) start nothing.
   sales: (g: Grouping) => grouped(g, `
     SELECT s.dealer_id, s.lead_id, s.at, EXTRACT(EPOCH FROM s.at - max(o.at)) / 86400 AS days
     FROM sale s
     LEFT JOIN ownership_change o ON o.customer_id = s.customer_id AND o.to_dealer_id = s.dealer_id AND o.to_owner = 'DEALER_SALES' AND o.at <= s.at
+      AND (o.from_owner, o.from_dealer_id) IS DISTINCT FROM (o.to_owner, o.to_dealer_id)
     WHERE s.at >= $1 AND s.at < $2
     GROUP BY s.key, s.dealer_id, s.lead_id, s.at`,
   `count(*) AS sold, ${QUANTILES('days')}`),

@@ -253,6 +253,7 @@ describe('OpenAPI', () => {
       '/v1/journeys/{id}', '/v1/journeys/{id}/accept', '/v1/journeys/{id}/complaints', '/v1/journeys/{id}/complaints/{complaintId}/resolution',
       '/v1/journeys/{id}/decline', '/v1/journeys/{id}/disqualify', '/v1/journeys/{id}/lost', '/v1/journeys/{id}/no-show',
       '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
+      '/v1/markets', '/v1/markets/{market}',
       '/v1/reports/scorecard', '/v1/reports/scorecard.csv',
       '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows', '/v1/unsubscribe', '/v1/users', '/v1/users/{id}',
     ]);
