@@ -89,6 +89,9 @@ export interface JourneyState {
   escalation?: { reason: string; at: string } | null;
   /** The customer's market and the ownership model the OEM set for it (absent: the shared model). */
   market?: MarketModel | null;
+  /** The connected car's latest events (ids only, to ignore repeats) and odometer. */
+  vehicleEventIds?: string[];
+  vehicleMileageKm?: number | null;
 }
 
 /** The journey's workflow id: a business key, so a customer can never have two. */

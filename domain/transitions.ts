@@ -4,6 +4,7 @@ import { confirmed, consentKey, withStatements, withdrawn as consentWithdrawn, t
 import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest, type CommunicationsState, type ConsentPurpose } from './messages.js';
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type ErasureGround, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
+import { outcomeOf, REMEMBERED_VEHICLE_EVENTS, type VehicleEvent } from './vehicles.js';
 import { isNewerMarketModel, marketModelReason, modelOf, type MarketModel } from './markets.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from './policy.js';
 
@@ -48,6 +49,8 @@ export type JourneyEvent = { at: string } & (
    * platform's default country, so journeys from before markets (which know none) follow it.
    */
   | { type: 'MARKET_MODEL_CHANGED'; market: MarketModel; reason: string; actor: string; forUnknownMarket?: boolean }
+  /** The connected-vehicle backend reports on the customer's car (seed 002). */
+  | { type: 'VEHICLE_EVENT'; vehicleEvent: VehicleEvent }
   | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
   | { type: 'DEFERRED_MESSAGE_DUE' }
   /** With `purpose`: that consent only (an unsubscribe, a withdrawal); without: the whole channel, as before. */
@@ -70,10 +73,11 @@ export type JourneyEffect =
   | { type: 'HANDOFF_RECORDED'; kind: 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'TIMED_OUT'; dealerId: string; reason?: string }
   | { type: 'ESCALATED'; reason: string }
   | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle }
-  | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' }
+  | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' | 'VEHICLE_SERVICE'; detail?: string }
   /** What the customer's dealer recorded after the sale (`ref`: its own id of the visit or complaint). */
   | { type: 'AFTERSALES_RECORDED'; kind: AftersalesKind; dealerId: string; ref: string }
-  | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null }
+  /** `channel`: where the journey wants it to go (absent: e-mail, as journeys before the connected car). */
+  | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null; channel?: Channel }
   | { type: 'ERASE_PERSONAL_DATA' }
   /** A consent waits for the person's click: send the confirmation request (the link works until `until`). */
   | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string }
@@ -322,6 +326,26 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         })
         .effect({ type: 'AFTERSALES_RECORDED', kind: 'SERVICE_VISIT', dealerId: event.dealerId, ref: event.visitId })
         .done();
+
+    case 'VEHICLE_EVENT': {
+      const v = event.vehicleEvent;
+      const seen = state.vehicleEventIds ?? [];
+      if (seen.includes(v.eventId)) return t.unchanged(); // the backend sent it again
+      requireStage('DEALER_OWNED');
+      if (state.vehicle?.vin !== v.vin) refuse(`${v.vin} is not the vehicle this customer bought here`);
+      t.set({ vehicleEventIds: [...seen, v.eventId].slice(-REMEMBERED_VEHICLE_EVENTS), ...(v.mileageKm !== undefined ? { vehicleMileageKm: v.mileageKm } : {}) });
+      const outcome = outcomeOf(v);
+      if (outcome.kind === 'SERVICE_REMINDER') {
+        // The car knows better than the calendar: remind now (in the car where the customer
+        // agreed to it), and the yearly reminder counts from today.
+        const inCar = state.consent?.granted.some((k) => k.startsWith('IN_VEHICLE:')) ?? false;
+        t.set({ serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs) })
+          .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId, channel: inCar ? 'IN_VEHICLE' : 'EMAIL' });
+      } else if (outcome.kind === 'DEALER_TASK') {
+        t.effect({ type: 'DEALER_TASK', dealerId: state.dealerId!, task: 'VEHICLE_SERVICE', detail: outcome.detail });
+      }
+      return t.done();
+    }
 
     case 'COMPLAINT_OPENED':
       if (state.complaint?.complaintId === event.complaintId) return t.unchanged();

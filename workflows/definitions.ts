@@ -2,12 +2,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Channel, CommunicationDecision, CommunicationRequest, ConsentPurpose } from '../domain/messages.js';
-import type { CarriedJourneyState, ContactCompleteness, EngagementKind, ErasureGround, JourneyState, Vehicle } from '../domain/journey.js';
+import type { CarriedJourneyState, ContactCompleteness, EngagementKind, ErasureGround, JourneyStage, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { MarketModel } from '../domain/markets.js';
+import type { VehicleEvent } from '../domain/vehicles.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
 export const JOURNEY_TASK_QUEUE = 'journeys';
@@ -87,6 +88,9 @@ export type ActionArg<N extends JourneyActionName> = (typeof JOURNEY_ACTIONS)[N]
 
 /** The OEM changed the journey policy and asked for running journeys to follow (version and the whole policy). */
 export const policyChangedSignal = defineSignal<[{ version: number; policy: JourneyPolicy }]>('policyChanged');
+
+/** The connected-vehicle backend's event for the customer's car; answered once applied (repeats by event id change nothing). */
+export const recordVehicleEventUpdate = defineUpdate<{ eventId: string; stage: JourneyStage }, [VehicleEvent]>('recordVehicleEvent');
 
 /** The change of a market's ownership model, as the journeys of that market hear of it. */
 export interface MarketModelChange {

@@ -49,6 +49,7 @@ import {
   optedOutSignal,
   policyChangedSignal,
   recordMatchedSaleUpdate,
+  recordVehicleEventUpdate,
   requestCommunicationUpdate,
   requestErasureUpdate,
   type JourneyAction,
@@ -56,7 +57,7 @@ import {
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey, MarketKey } from './search-attributes.js';
 import { journeyMetrics } from './journey-metrics.js';
-import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/messages.js';
+import { SEND_ATTEMPTS, type Channel, type CommunicationRequest } from '../domain/messages.js';
 
 /** An allowed message waiting for (or in) the send loop. */
 type PendingSend = { communicationId: string; onBehalfOf: string | null };
@@ -227,6 +228,8 @@ export async function journey(input: JourneyInput): Promise<void> {
   }
   for (const action of Object.values(JOURNEY_ACTIONS) as JourneyAction<unknown>[]) onAction(action.update, action.toEvent);
   onAction(recordMatchedSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SALE_MATCHED', dealerId, vehicle }));
+  // New with the connected car: no recorded history has this Update, so it needs no patch.
+  onAction(recordVehicleEventUpdate, (vehicleEvent) => ({ type: 'VEHICLE_EVENT', vehicleEvent }), (s, { eventId }) => ({ eventId, stage: s.stage }));
   onAction(requestErasureUpdate, (request) => ({ type: 'ERASURE_REQUESTED', ...request }));
   onAction(confirmConsentUpdate, ({ channel, purpose }) => ({ type: 'CONSENT_CONFIRMED', channel, purpose }));
   onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
@@ -296,7 +299,7 @@ export async function journey(input: JourneyInput): Promise<void> {
           aftersales.push({ key, journeyId, customerId, dealerId: effect.dealerId, kind: effect.kind, ref: effect.ref, at });
           break;
         case 'DEALER_TASK':
-          records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: null, at } });
+          records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: effect.detail ?? null, at } });
           break;
         case 'CUSTOMER_MESSAGE_DUE':
           records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at } });
@@ -382,7 +385,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
       if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
         // Journeys before this only left a task; now the survey or reminder itself is asked for.
-        if (patched(OWN_MESSAGES)) await requestOwnMessage(effect.purpose, effect.dealerId);
+        if (patched(OWN_MESSAGES)) await requestOwnMessage(effect.purpose, effect.dealerId, effect.channel);
         continue;
       }
       if (!patched(FULL_LIFECYCLE)) continue;
@@ -403,12 +406,12 @@ export async function journey(input: JourneyInput): Promise<void> {
   }
 
   /** The journey's own survey or service reminder, from the owner, through the same arbitration as anyone's. */
-  async function requestOwnMessage(purpose: 'SURVEY' | 'SERVICE_REMINDER', dealerId: string | null): Promise<void> {
+  async function requestOwnMessage(purpose: 'SURVEY' | 'SERVICE_REMINDER', dealerId: string | null, channel: Channel = 'EMAIL'): Promise<void> {
     const request: CommunicationRequest = {
       communicationId: uuid4(),
       sender: dealerId ? { kind: 'DEALER', dealerId } : { kind: 'OEM' },
       purpose,
-      channel: 'EMAIL',
+      channel,
       templateId: purpose === 'SURVEY' ? 'satisfaction-survey' : 'service-reminder',
     };
     await activities.prepareJourneyMessage({ ...request, customerId: input.customerId, journeyId });
