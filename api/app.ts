@@ -46,6 +46,7 @@ import type { DeliverySchedule } from '../workflows/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { marketRoutes } from './routes/markets.js';
+import { vehicleRoutes } from './routes/vehicles.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
 import { reportRoutes } from './routes/reports.js';
@@ -223,6 +224,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
+  await app.register(vehicleRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(marketRoutes({ markets, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(healthRoutes(deps));
   return app;

@@ -46,6 +46,7 @@ const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
   ['POST', '/v1/unsubscribe', 'the token must be one the platform signed'],
   ['GET', '/v1/reports/scorecard', 'to must not be before from, and at most three years after it'],
   ['GET', '/v1/reports/scorecard.csv', 'to must not be before from, and at most three years after it'],
+  ['POST', '/v1/vehicles/{vin}/events', 'the VIN must be a sold vehicle\'s, with the check digit where the buyer\'s market has one; MILEAGE and BATTERY_HEALTH events give their figure'],
 ];
 
 /** Per-route values for path parameters, so generated requests reach real records; and the list above. */

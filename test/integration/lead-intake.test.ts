@@ -255,7 +255,7 @@ describe('OpenAPI', () => {
       '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
       '/v1/markets', '/v1/markets/{market}',
       '/v1/reports/scorecard', '/v1/reports/scorecard.csv',
-      '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows', '/v1/unsubscribe', '/v1/users', '/v1/users/{id}',
+      '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows', '/v1/unsubscribe', '/v1/users', '/v1/users/{id}', '/v1/vehicles/{vin}/events',
     ]);
     // Public: the health probe, the links in customers' e-mails (the signed token is the credential)
     // and web forms (the publishable form key is). Every other route names its roles, needs a key
