@@ -2,7 +2,9 @@
 // server: days and months pass in seconds; the API, worker and database are real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { randomInt } from 'node:crypto';
 import { DAY, DEFAULT_POLICY, MINUTE, type JourneyPolicy } from '../../domain/policy.js';
+import { vinCheckDigit } from '../../domain/vehicles.js';
 import { acceptHandoffUpdate, journeyStateQuery, recordSaleUpdate } from '../../workflows/definitions.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { apiCaller, createTestKey, eventually, silentLog, type ApiCaller } from '../support/system.js';
@@ -39,13 +41,13 @@ async function berlinMinute(): Promise<number> {
  * A customer who just bought from their dealer. Quiet hours off: whatever hour the skipped
  * clock lands on, the rule under test is what decides.
  */
-async function soldJourney() {
+async function soldJourney(sold = vehicle) {
   const journey = await startHotJourney({ ...sys, intake: sys.intakeWith({ ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 }) }, 1, US);
   const { journeyId, handle, dealerId } = journey;
   await stateOf(sys, journeyId, (s) => s.handoff?.dealerId === dealerId);
   await handle.executeUpdate(acceptHandoffUpdate, { args: [{ dealerId }] });
-  const sold = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle }] });
-  return { ...journey, sold };
+  const state = await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId, vehicle: sold }] });
+  return { ...journey, sold: state };
 }
 
 describe('contact arbitration over time (time-skipped)', () => {
@@ -140,5 +142,36 @@ describe("the journey's own messages (time-skipped)", () => {
     // The to-do list keeps its entries too.
     expect(await sys.db.journeyTask.count({ where: { journeyId, kind: { in: ['SURVEY', 'SERVICE_REMINDER'] } } })).toBeGreaterThanOrEqual(2);
     await recordHistoryFixture(handle, 'journey-own-messages');
+  });
+});
+
+describe('the connected car (time-skipped)', () => {
+  /** A US VIN of this test's own (the sale record finds the journey by VIN), its check digit right. */
+  function usVin(): string {
+    const serial = String(randomInt(100_000, 999_999));
+    const draft = `1M8GDM9A0KP${serial}`;
+    return `${draft.slice(0, 8)}${vinCheckDigit(draft)}${draft.slice(9)}`;
+  }
+
+  it("the car says service is due: the dealer's reminder goes out that day, and the yearly one counts from then", async () => {
+    const car = { ...vehicle, vin: usVin() };
+    const { customerId, handle, dealerId } = await soldJourney(car);
+    const reminders = () => sys.db.communication.count({ where: { customerId, purpose: 'SERVICE_REMINDER' } });
+
+    // Seven months on, the car reports its service due.
+    await sys.env.sleep(210 * DAY);
+    const due = await api({ method: 'POST', url: `/v1/vehicles/${car.vin}/events`, payload: { eventId: `svc-${car.vin}`, kind: 'SERVICE_DUE', mileageKm: 14_000 } });
+    expect(due.statusCode, due.body).toBe(202);
+    const first = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SERVICE_REMINDER', status: 'SENT' } })) ?? undefined, 30_000);
+    expect(first).toMatchObject({ senderKind: 'DEALER', senderDealerId: dealerId, requestedBy: 'journey' });
+
+    // A year after the sale, where the calendar would have reminded: nothing more.
+    await sys.env.sleep(170 * DAY);
+    await handle.query(journeyStateQuery); // the journey has run its timers up to now
+    expect(await reminders()).toBe(1);
+    // A year after the car's report: the yearly reminder.
+    await sys.env.sleep(200 * DAY);
+    await eventually(async () => ((await reminders()) === 2 ? true : undefined), 30_000);
+    expect((await handle.query(journeyStateQuery)).vehicleMileageKm).toBe(14_000);
   });
 });
