@@ -31,6 +31,12 @@ if [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
     "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break; sleep 1
   done
   "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null || { log "Temporal did not start; see $DATA_DIR/temporal.log"; exit 1; }
+  # A dev database from before a search attribute was added keeps its old list: add what is missing.
+  known="$("$TEMPORAL_CLI" operator search-attribute list --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE" 2>/dev/null || true)"
+  for sa in "${JOURNEY_SEARCH_ATTRIBUTES[@]}"; do
+    name="${sa%%=*}"
+    grep -qw "$name" <<<"$known" || "$TEMPORAL_CLI" operator search-attribute create --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "${sa##*=}" >/dev/null
+  done
 fi
 
 # Readable logs in the terminal (LOG_FORMAT=json for raw JSON).

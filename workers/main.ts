@@ -16,6 +16,7 @@ import { createMarketStore } from '../platform/markets.js';
 import { clientTracing, startTracing, workerTracing } from '../platform/tracing.js';
 import { createJourneyWorker } from './journey-worker.js';
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
+import { missingSearchAttributes } from './search-attributes-check.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
@@ -33,6 +34,12 @@ const tracing = startTracing('lead-to-loyalty-worker');
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = await connectTemporal(config, { interceptors: clientTracing(tracing) });
+const missing = await missingSearchAttributes(temporal);
+if (missing === null) log.warn('could not list the namespace\'s search attributes; make sure the journey\'s are registered (README)');
+else if (missing.length > 0) {
+  log.fatal({ missing }, `register these search attributes before starting workers: ${missing.map((n) => `temporal operator search-attribute create --name ${n} --type Keyword`).join('; ')}`);
+  process.exit(1);
+}
 const intake = createLeadIntake({
   db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY, log,
   // New journeys started by the outbox relay get the OEM's newest policy, like the API's.

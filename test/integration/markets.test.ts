@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { missingSearchAttributes } from '../../workers/search-attributes-check.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
 
@@ -93,6 +94,10 @@ describe('a market\'s ownership model', () => {
     expect(market).toMatchObject({ market: MARKET, model: 'SHARED', version: 2 });
     expect(market.history.map((v: { model: string }) => v.model)).toEqual(['SHARED', 'PARTNER_LED']);
     await recordHistoryFixture(early.handle, 'journey-market-model-changed');
+  });
+
+  it('the journeys\' search attributes, Market included, are registered: workers refuse to start otherwise', async () => {
+    expect(await missingSearchAttributes(sys.temporal)).toEqual([]);
   });
 
   it('is the OEM\'s to set: dealers and ops 403; a bad market or model is a 400 naming it, nothing stored', async () => {
