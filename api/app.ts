@@ -18,7 +18,7 @@ import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 import { createJourneyReadModel } from '../read-model/journeys.js';
 import { presentedKey, registerAccessControl } from './access.js';
 import { registerInputGuard } from './input-guard.js';
-import { registerProblemHandler, sendProblem } from './problems.js';
+import { registerProblemHandler, sendInvalid } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { communicationRoutes } from './routes/communications.js';
@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps) {
     routerOptions: { maxParamLength: 2_000 },
     // The router's own refusals (a malformed URL, an over-long parameter) as problem documents too.
     frameworkErrors: (error, _request, reply) =>
-      sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `url: ${error.message}`, errors: [{ field: 'url', message: error.message }] }),
+      sendInvalid(reply, 'url', error.message),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -4,7 +4,7 @@
 // value no schema names, such as free template variables, record keys and raw files.
 import type { FastifyInstance } from 'fastify';
 import { findControlCharacter } from '../platform/validation.js';
-import { sendProblem } from './problems.js';
+import { sendInvalid } from './problems.js';
 
 export function registerInputGuard(app: FastifyInstance) {
   app.addHook('preValidation', async (request, reply) => {
@@ -12,6 +12,6 @@ export function registerInputGuard(app: FastifyInstance) {
       findControlCharacter(request.params, 'params') ?? findControlCharacter(request.query, 'querystring') ?? findControlCharacter(request.body, 'body');
     if (!field) return;
     const message = 'must not contain control characters';
-    return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${message}`, errors: [{ field, message }] });
+    return sendInvalid(reply, field, message);
   });
 }

@@ -46,6 +46,11 @@ export function sendUnavailable(reply: FastifyReply, what: 'database' | 'Tempora
   });
 }
 
+/** 400 naming the one field that is wrong and why (the shape schema validation gives too). */
+export function sendInvalid(reply: FastifyReply, field: string, message: string) {
+  return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${message}`, errors: [{ field, message }] });
+}
+
 /** One answer for "does not exist" and "not yours", so existence never leaks. */
 export function sendNotFound(reply: FastifyReply, thing: string, id: string) {
   return sendProblem(reply, { type: 'not-found', title: 'Not found', status: 404, detail: `no ${thing} ${id}` });

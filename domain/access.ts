@@ -71,6 +71,9 @@ export type RouteAccess =
     userRoles?: readonly UserRole[];
   };
 
+/** Who did it, on the ownership ledger and in audit fields: `oem:<name>`, `ops:<name>`, `dealer:<name>`. */
+export const actorOf = (principal: Pick<Principal, 'role' | 'name'>) => `${principal.role.toLowerCase()}:${principal.name}`;
+
 export type AccessDecision =
   | { allow: true }
   /**

@@ -5,7 +5,7 @@ import { futureInstant, text } from '../../platform/validation.js';
 import { ROLES } from '../../domain/access.js';
 import type { ApiKeyStore } from '../../platform/api-keys.js';
 import type { PrismaClient } from '../../platform/db.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
 const NewApiKey = z
   .strictObject({
@@ -45,7 +45,7 @@ export const apiKeyRoutes = (deps: { db: PrismaClient; keys: ApiKeyStore }): Fas
   }, async (request, reply) => {
     const { dealerId } = request.body;
     if (dealerId && !(await deps.db.dealer.findUnique({ where: { id: dealerId }, select: { id: true } }))) {
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `dealerId: no dealer ${dealerId}`, errors: [{ field: 'dealerId', message: `no dealer ${dealerId}` }] });
+      return sendInvalid(reply, 'dealerId', `no dealer ${dealerId}`);
     }
     const created = await deps.keys.create({
       ...request.body, expiresAt: request.body.expiresAt ? new Date(request.body.expiresAt) : null, createdBy: request.principal!.name,

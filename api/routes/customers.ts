@@ -6,7 +6,7 @@ import { InvalidPhoneNumber, normalizeEmail, normalizePhone } from '../../domain
 import { journeyIdFor } from '../../domain/journey.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { contactChangedSignal } from '../../workflows/definitions.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
 const ContactChange = z
   .strictObject({
@@ -61,7 +61,7 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
       phoneE164 = phone ? normalizePhone(phone, request.body.country ?? customer.country ?? defaultCountry) : undefined;
     } catch (error) {
       if (!(error instanceof InvalidPhoneNumber)) throw error;
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `phone: ${error.message}`, errors: [{ field: 'phone', message: error.message }] });
+      return sendInvalid(reply, 'phone', error.message);
     }
     let updated;
     try {

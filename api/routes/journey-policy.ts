@@ -9,7 +9,7 @@ import { DEFAULT_POLICY, InvalidPolicy, type JourneyPolicy } from '../../domain/
 import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-policy.js';
 import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
 import { JOURNEY_WORKFLOW_TYPE, policyChangedSignal } from '../../workflows/definitions.js';
-import { Problem, sendNotFound, sendProblem, sendUnavailable } from '../problems.js';
+import { Problem, sendNotFound, sendInvalid, sendUnavailable } from '../problems.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 
 const MINUTE_OF_DAY = z.number().int().min(0).max(1439).describe('Minutes after midnight');
@@ -89,7 +89,7 @@ export const journeyPolicyRoutes = (deps: { policies: JourneyPolicyStore; tempor
     } catch (error) {
       if (!(error instanceof InvalidPolicy)) throw error;
       const field = error.setting ? `changes.${error.setting}` : 'changes';
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${error.message}`, errors: [{ field, message: error.message }] });
+      return sendInvalid(reply, field, error.message);
     }
     let rollout = null;
     if (applyToRunningJourneys) {

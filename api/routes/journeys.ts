@@ -6,12 +6,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pastDay, text } from '../../platform/validation.js';
-import { journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
+import { actorOf, journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, sendNotFound, sendInvalid } from '../problems.js';
 import { JourneyParams, JourneyView } from '../schemas.js';
 
 const journeyScope = { param: 'id', kind: 'journeyId' } as const;
@@ -23,8 +23,6 @@ export const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...jo
 /** Reassigning a customer: the OEM lead desk (its escalations) and ops. */
 export const REASSIGN: RouteAccess = { roles: ['OEM', 'OPS'], customer: { ...journeyScope, use: 'act' } };
 
-/** Who did it, on the ownership ledger: `oem:<name>` or `ops:<name>`. */
-export const actorOf = (principal: { role: string; name: string }) => `${principal.role.toLowerCase()}:${principal.name}`;
 
 /** Why a reassignment's target is refused (no active dealer of that id), or null. */
 export async function reassignTargetProblem(db: PrismaClient, to: 'OEM' | { dealerId: string }): Promise<string | null> {
@@ -91,7 +89,7 @@ const ACTION_ROUTES = (db: PrismaClient) => [
     check: async (_r, { to }, reply) => {
       const problem = await reassignTargetProblem(db, to);
       if (!problem) return undefined;
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to.dealerId: ${problem}`, errors: [{ field: 'to.dealerId', message: problem }] });
+      return sendInvalid(reply, 'to.dealerId', problem);
     },
   }),
   route({ action: 'disqualify', path: 'disqualify', access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } }, tag: 'journeys', summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', body: Disqualify, arg: (_r, b) => ({ reason: b.reason }) }),

@@ -4,6 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorOf } from '../../domain/access.js';
 import { DEFAULT_MODEL, OWNERSHIP_MODELS } from '../../domain/markets.js';
 import type { MarketModelVersion, MarketStore } from '../../platform/markets.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
@@ -73,10 +74,9 @@ export const marketRoutes = (deps: { markets: MarketStore; temporal: Client; tas
     },
   }, async (request, reply) => {
     const principal = request.principal!;
-    const actor = `${principal.role.toLowerCase()}:${principal.name}`;
     const { version, changed } = await deps.markets.set({ market: request.params.market, ...request.body, changedBy: principal.name });
     try {
-      return reply.send({ ...version, changed, rollout: { workflowId: await rollOut(version, actor) } });
+      return reply.send({ ...version, changed, rollout: { workflowId: await rollOut(version, actorOf(principal)) } });
     } catch (error) {
       if (isTemporalUnavailable(error)) return sendUnavailable(reply, 'Temporal');
       throw error;

@@ -4,6 +4,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorOf } from '../../domain/access.js';
 import { LEGAL_REGIMES } from '../../domain/consent.js';
 import { ENGAGEMENT_KINDS, ERASURE_GROUNDS, journeyIdFor, type JourneyState } from '../../domain/journey.js';
 import type { PrismaClient } from '../../platform/db.js';
@@ -86,7 +87,7 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     try {
       const state = await temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
         temporal.workflow.getHandle(journeyIdFor(id)).executeUpdate(requestErasureUpdate, {
-          args: [{ ...request.body, actor: `${request.principal!.role.toLowerCase()}:${request.principal!.name}` }],
+          args: [{ ...request.body, actor: actorOf(request.principal!) }],
         }));
       return reply.status(202).send({ customerId: id, stage: 'ERASED' as const, erasedAt: state.stageChangedAt });
     } catch (error) {

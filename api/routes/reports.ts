@@ -7,7 +7,7 @@ import { sqlPoolOf, type PrismaClient } from '../../platform/db.js';
 import { pastDay } from '../../platform/validation.js';
 import { PROCESSES, type Process } from '../../domain/processes.js';
 import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
-import { Problem, sendProblem } from '../problems.js';
+import { Problem, sendInvalid, sendProblem } from '../problems.js';
 
 const DAY = 24 * 3600 * 1000;
 const MAX_DAYS = 3 * 366;
@@ -95,7 +95,7 @@ export const reportRoutes = (deps: { db: PrismaClient; captains?: Partial<Record
     return { card: await scorecard(sql, { from, to, groupBy: query.groupBy, captains: deps.captains, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) }) };
   };
   const refuse = (reply: Parameters<typeof sendProblem>[0], message: string) =>
-    sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `to: ${message}`, errors: [{ field: 'to', message }] });
+    sendInvalid(reply, 'to', message);
 
   app.get('/v1/reports/scorecard', {
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'] } },

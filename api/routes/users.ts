@@ -8,7 +8,7 @@ import { decideAccountManagement, DEALER_USER_ROLES, USER_ROLES } from '../../do
 import { AT_LEAST_ONE_FIELD, text } from '../../platform/validation.js';
 import type { UserStore, UserView as Account } from '../../platform/users.js';
 import type { Principal } from '../../domain/access.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
 export const NewUser = z
   .strictObject({
@@ -35,8 +35,6 @@ const UserChange = z
   .refine((body) => Object.keys(body).length > 0, 'name at least one field to change')
   .meta({ id: 'UserChange', ...AT_LEAST_ONE_FIELD });
 
-const invalid = (field: string, message: string) =>
-  ({ type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${message}`, errors: [{ field, message }] });
 
 export type NewUserBody = z.infer<typeof NewUser>;
 export type AccountRefusal = { ok: false; status: 400 | 403 | 409; field?: string; message: string };
@@ -75,7 +73,7 @@ export const userRoutes = ({ users }: { users: UserStore }): FastifyPluginAsyncZ
     const { status, field, message } = created;
     if (status === 403) return sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status, detail: message });
     if (status === 409) return sendProblem(reply, { type: 'conflict', title: 'Already exists', status, detail: message });
-    return sendProblem(reply, invalid(field!, message));
+    return sendInvalid(reply, field!, message);
   });
 
   app.get('/v1/users', {

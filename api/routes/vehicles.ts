@@ -11,7 +11,7 @@ import { text } from '../../platform/validation.js';
 import { recordVehicleEventUpdate } from '../../workflows/definitions.js';
 import type { Client } from '@temporalio/client';
 import { callJourneyUpdate } from '../journey-updates.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
 const VinParams = z.object({
   vin: z.string().superRefine((vin, ctx) => {
@@ -34,7 +34,6 @@ const VehicleEventBody = z
   .meta({ id: 'VehicleEvent' });
 const Accepted = z.object({ eventId: z.string(), journeyId: z.string(), duplicate: z.boolean().describe('true: this event id was received before (nothing new happens)') });
 
-const invalid = (field: string, message: string) => ({ type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${message}`, errors: [{ field, message }] });
 
 export const vehicleRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Client }): FastifyPluginAsyncZod => async (app) => {
   app.post('/v1/vehicles/:vin/events', {
@@ -55,7 +54,7 @@ export const vehicleRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     if (!sale) return sendNotFound(reply, 'vehicle', vin);
     const customer = await db.customer.findUnique({ where: { id: sale.customerId }, select: { country: true } });
     const checkDigit = customer?.country ? vinMarketProblem(vin, customer.country) : null;
-    if (checkDigit) return sendProblem(reply, invalid('vin', checkDigit));
+    if (checkDigit) return sendInvalid(reply, 'vin', checkDigit);
 
     const journeyId = journeyIdFor(sale.customerId);
     const event: VehicleEvent = { vin, ...body };

@@ -20,7 +20,7 @@ import { checkLead } from '../../intake/lead-schema.js';
 import { email, text } from '../../platform/validation.js';
 import { CaptchaUnavailable, type CaptchaVerifier } from '../../webforms/captcha.js';
 import type { FormKeyStore } from '../../webforms/form-keys.js';
-import { Problem, RETRY_AFTER_SECONDS, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, RETRY_AFTER_SECONDS, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
 const FORM_PATH = /^\/v1\/forms\/([^/?#]+)\//;
 
@@ -127,7 +127,7 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
     const unknownWording = (body.consents ?? []).findIndex((c) => !formKey.wordingIds.includes(c.wordingId));
     if (unknownWording >= 0) {
       const field = `consents.${unknownWording}.wordingId`;
-      return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: not a wording registered with this form key`, errors: [{ field, message: 'not a wording registered with this form key' }] });
+      return sendInvalid(reply, field, 'not a wording registered with this form key');
     }
     const now = new Date().toISOString();
     const checked = checkLead({
@@ -138,8 +138,7 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
       ...(body.preferredDealerId ? { preferredDealerId: body.preferredDealerId } : {}),
       ...(body.consents?.length ? { consents: body.consents.map((c) => ({ ...c, method: 'WEB_FORM', capturedAt: now })) } : {}),
     });
-    const invalid = (field: string, message: string) =>
-      sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: `${field}: ${message}`, errors: [{ field, message }] });
+    const invalid = (field: string, message: string) => sendInvalid(reply, field, message);
     if (!('lead' in checked)) return invalid(formField(checked.field), checked.message);
     const lead: IncomingLead = { ...checked.lead, consentProof: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null } };
     try {

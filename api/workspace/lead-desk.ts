@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
-import type { RouteAccess } from '../../domain/access.js';
+import { actorOf, type RouteAccess } from '../../domain/access.js';
 import type { Process } from '../../domain/processes.js';
 import { JOURNEY_ID_PATTERN } from '../../domain/journey.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
@@ -19,7 +19,7 @@ import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
 import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
 import { JOURNEY_ACTIONS } from '../../workflows/definitions.js';
 import { PageAccessDenied } from '../access.js';
-import { actorOf, REASSIGN, reason as reasonText, reassignTargetProblem } from '../routes/journeys.js';
+import { REASSIGN, reason as reasonText, reassignTargetProblem } from '../routes/journeys.js';
 import { message, page, runPageAction, withDone } from './page.js';
 import { chartsOf, metricColumns, processTitle } from './scorecard-view.js';
 
