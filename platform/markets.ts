@@ -34,13 +34,6 @@ export function createMarketStore(db: PrismaClient) {
       return model;
     },
 
-    latest,
-
-    async find(market: string, version: number): Promise<MarketModelVersion | null> {
-      const row = await db.marketOwnershipModel.findUnique({ where: { market_version: { market, version } } });
-      return row ? toView(row) : null;
-    },
-
     /** Every market's model in force, by market. */
     async current(): Promise<MarketModelVersion[]> {
       const rows = await db.marketOwnershipModel.findMany({ distinct: ['market'], orderBy: [{ market: 'asc' }, { version: 'desc' }] });
