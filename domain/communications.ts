@@ -4,6 +4,7 @@
  * the policy. Suppressions are final; deferrals name the time the message may go.
  */
 import { missingConsent } from './consent.js';
+import { contactMayReceive, decisionMakerOf } from './fleets.js';
 import type { JourneyState } from './journey.js';
 import { marketVerdict, modelOf } from './markets.js';
 import {
@@ -32,7 +33,16 @@ const ESSENTIAL: readonly Purpose[] = ['TRANSACTIONAL', 'LEGAL'];
 /** Messages about the relationship: only the customer's current owner speaks. */
 const RELATIONSHIP: readonly Purpose[] = ['SALES_FOLLOW_UP', 'SERVICE_REMINDER', 'SURVEY'];
 
-function reachableBy(state: JourneyState, channel: Channel): boolean {
+function reachableBy(state: JourneyState, channel: Channel, recipientId: string | null): boolean {
+  if (state.account && recipientId) {
+    const entries = state.account.contacts.filter((c) => c.contactId === recipientId);
+    switch (channel) {
+      case 'EMAIL': return entries.some((c) => c.hasEmail);
+      case 'SMS':
+      case 'PHONE': return entries.some((c) => c.hasPhone);
+      case 'IN_VEHICLE': return (state.fleet ?? []).some((v) => v.driverId === recipientId);
+    }
+  }
   const hasEmail = state.contact?.hasEmail ?? state.leads.some((l) => l.hasEmail);
   const hasPhone = state.contact?.hasPhone ?? state.leads.some((l) => l.hasPhone);
   switch (channel) {
@@ -41,6 +51,15 @@ function reachableBy(state: JourneyState, channel: Channel): boolean {
     case 'PHONE': return hasPhone;
     case 'IN_VEHICLE': return Boolean(state.vehicle);
   }
+}
+
+/**
+ * Who a message is for: in a company's journey one of its people (the one named, else the
+ * decision-maker; null when it has none); in a private person's journey that person (null).
+ */
+export function recipientOf(state: JourneyState, request: Pick<CommunicationRequest, 'recipientId'>): string | null {
+  if (!state.account) return null;
+  return request.recipientId ?? decisionMakerOf(state.account)?.contactId ?? null;
 }
 
 /** The dealer the customer belongs to now (sales team or dealer), if any. */
@@ -139,7 +158,13 @@ export function decideCommunication(
 ): CommunicationDecision {
   const { communications } = state;
   if (state.stage === 'ERASED') return suppressed('ERASED');
-  if (!reachableBy(state, request.channel)) return suppressed('NO_CONTACT_DETAILS');
+  const recipientId = recipientOf(state, request);
+  if (state.account) {
+    // A company's journey: the person must be one of the company's, in a role that receives this purpose.
+    if (!recipientId) return suppressed('NO_CONTACT_DETAILS');
+    if (!contactMayReceive(state.account, recipientId, request.purpose)) return suppressed('CONTACT_ROLE');
+  }
+  if (!reachableBy(state, request.channel, recipientId)) return suppressed('NO_CONTACT_DETAILS');
   const essential = ESSENTIAL.includes(request.purpose);
   if (state.optedOut && !essential) return suppressed('OPTED_OUT');
   if (communications.withdrawn.includes(request.channel) && request.purpose !== 'LEGAL') return suppressed('NO_CONSENT');
@@ -164,7 +189,9 @@ export function decideCommunication(
   // Each rule can push the time past the other's window: settle until neither moves it.
   for (let round = 0; round < 8; round++) {
     const before = at;
-    if (CAPPED.includes(request.purpose)) moveTo(capFreeFrom(at, communications.sent, policy), 'FREQUENCY_CAP');
+    // The cap protects a person: in a company's journey each of its people has their own.
+    const theirs = recipientId ? communications.sent.filter((m) => m.recipientId === recipientId) : communications.sent;
+    if (CAPPED.includes(request.purpose)) moveTo(capFreeFrom(at, theirs, policy), 'FREQUENCY_CAP');
     if (!essential) moveTo(endOfQuietHours(new Date(at), policy).getTime(), 'QUIET_HOURS');
     if (at === before) break;
   }
@@ -207,7 +234,8 @@ export function arbitrate(
     const id = request.communicationId;
     c = { ...c, decisions: { ...c.decisions, [id]: decision } };
     if (decision.decision === 'ALLOWED') {
-      c = { ...c, sent: [...c.sent, { communicationId: id, at, purpose: request.purpose, capped: CAPPED.includes(request.purpose) }] };
+      const recipientId = recipientOf(state, request);
+      c = { ...c, sent: [...c.sent, { communicationId: id, at, purpose: request.purpose, capped: CAPPED.includes(request.purpose), ...(recipientId ? { recipientId } : {}) }] };
       effects.push({ type: 'SEND_COMMUNICATION', communicationId: id, onBehalfOf: decision.onBehalfOf ?? null });
     } else if (decision.decision === 'DEFERRED') {
       c = { ...c, deferred: [...c.deferred, { request, until: decision.until }] };

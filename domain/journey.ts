@@ -1,6 +1,7 @@
 import { EMPTY_COMMUNICATIONS, type CommunicationsState } from './messages.js';
 import type { ConsentState } from './consent.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
+import type { FleetAccount, FleetVehicle } from './fleets.js';
 import type { MarketModel } from './markets.js';
 
 /**
@@ -92,6 +93,10 @@ export interface JourneyState {
   /** The connected car's latest events (ids only, to ignore repeats) and odometer. */
   vehicleEventIds?: string[];
   vehicleMileageKm?: number | null;
+  /** Set when the customer is a company (B2B): its fleet size and its people by role. */
+  account?: FleetAccount | null;
+  /** A company's vehicles from its fleet sales, each with its driver; `vehicle` holds the first. */
+  fleet?: FleetVehicle[] | null;
 }
 
 /** The journey's workflow id: a business key, so a customer can never have two. */

@@ -1,4 +1,5 @@
 import type { ConsentStatement, LegalRegime } from './consent.js';
+import type { AccountContact } from './fleets.js';
 import type { MarketModel } from './markets.js';
 
 /** Where a lead came from. Mirrors the LeadSource enum in prisma/schema.prisma. */
@@ -34,4 +35,9 @@ export interface LeadCaptured {
   consents?: ConsentStatement[];
   /** The customer's market (country) and its ownership model when the lead arrived (leads before markets carry none). */
   market?: MarketModel;
+  /**
+   * A company's lead (the journey's customer is the company): the person who sent it, in
+   * their role, and the fleet size the lead names. Absent for a private person's lead.
+   */
+  account?: { contact: AccountContact; fleetSize?: number };
 }

@@ -28,12 +28,16 @@ export interface CommunicationRequest {
   templateId: string;
   /** ISO-8601; not before this. */
   notBefore?: string | null;
+  /** A company's journey: the person of the company it is for (a contact's customer id; absent: the decision-maker). */
+  recipientId?: string;
 }
 
 export const SUPPRESSION_REASONS = [
   'ERASED', 'NO_CONTACT_DETAILS', 'OPTED_OUT', 'NO_CONSENT', 'NOT_OWNER', 'IN_DEALER_SALES', 'POST_PURCHASE_COOL_DOWN',
   /** The market's ownership model gives this sender no voice for this purpose (domain/markets.ts). */
   'MARKET_MODEL',
+  /** A company's journey: the recipient is not one of its people, or their role does not receive this purpose (domain/fleets.ts). */
+  'CONTACT_ROLE',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 export const DEFERRAL_REASONS = ['NOT_BEFORE', 'FREQUENCY_CAP', 'QUIET_HOURS'] as const;
@@ -48,7 +52,8 @@ export type CommunicationDecision =
 
 /** What the journey keeps to arbitrate: messages sent within the cap window, and those waiting. */
 export interface CommunicationsState {
-  sent: { communicationId: string; at: string; purpose: Purpose; capped: boolean }[];
+  /** `recipientId`: in a company's journey, the person it went to (the cap counts per person). */
+  sent: { communicationId: string; at: string; purpose: Purpose; capped: boolean; recipientId?: string }[];
   deferred: { request: CommunicationRequest; until: string }[];
   /** Recent decisions by id, so a repeated request gets the same answer. */
   decisions: Record<string, CommunicationDecision>;

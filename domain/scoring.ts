@@ -65,3 +65,28 @@ export function scoreLeads(
   const score = Math.min(100, parts.reduce((sum, p) => sum + p.points, 0));
   return { score, parts };
 }
+
+const FLEET_SIZE_POINTS: readonly [minVehicles: number, points: number][] = [[50, 50], [10, 40], [3, 30]];
+const FLEET_TIMEFRAME_POINTS: Record<PurchaseTimeframe, number> = { NOW: 35, WITHIN_3_MONTHS: 30, WITHIN_12_MONTHS: 15, LATER: 0, UNKNOWN: 5 };
+
+/**
+ * A company's score, 0–100: qualified by fleet size and timeframe (seed 004). Under three
+ * vehicles a company is not a fleet and never reaches a fleet desk by its timeframe alone
+ * (35 at most); three vehicles within three months, or ten within a year, reach 60 (the
+ * default threshold). Repeated interest adds as for persons.
+ */
+export function scoreFleet(leads: readonly LeadCaptured[], fleetSize: number | null, now: string, repeatWindowMs: number): LeadScore {
+  if (leads.length === 0) return { score: 0, parts: [] };
+  const parts: LeadScore['parts'] = [];
+  const add = (reason: string, points: number) => {
+    if (points > 0) parts.push({ reason, points });
+  };
+  const size = FLEET_SIZE_POINTS.find(([min]) => (fleetSize ?? 0) >= min);
+  add(`fleet of ${fleetSize ?? 'unknown size'}`, size?.[1] ?? 0);
+  const timeframe = [...leads].reverse().find((l) => l.timeframe)?.timeframe ?? 'UNKNOWN';
+  add(`timeframe ${timeframe}`, FLEET_TIMEFRAME_POINTS[timeframe]);
+  const since = Date.parse(now) - repeatWindowMs;
+  const recent = leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
+  if (recent > 1) add(`${recent} leads in the repeat window`, Math.min((recent - 1) * REPEAT_POINTS_EACH, REPEAT_POINTS_MAX));
+  return { score: Math.min(100, parts.reduce((sum, p) => sum + p.points, 0)), parts };
+}

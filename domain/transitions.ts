@@ -5,6 +5,7 @@ import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type ErasureGround, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import { outcomeOf, REMEMBERED_VEHICLE_EVENTS, type VehicleEvent } from './vehicles.js';
+import { fleetSaleProblem, withContact, type FleetVehicle } from './fleets.js';
 import { isNewerMarketModel, marketModelReason, modelOf, type MarketModel } from './markets.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from './policy.js';
 
@@ -24,6 +25,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'HANDOFF_DECLINED'; dealerId: string; reason: string }
   | { type: 'HANDOFF_TIMED_OUT' }
   | { type: 'SOLD'; dealerId: string; vehicle: Vehicle }
+  /** A company's sale of several vehicles, each assigned to one of its drivers (also a later sale to a company already owned). */
+  | { type: 'FLEET_SOLD'; dealerId: string; vehicles: FleetVehicle[] }
   /** A sale found in the dealers' sales data (DMS match-back) that the dealer never reported. */
   | { type: 'SALE_MATCHED'; dealerId: string; vehicle: Vehicle }
   | { type: 'LOST'; dealerId: string; reason: string }
@@ -77,7 +80,10 @@ export type JourneyEffect =
   /** What the customer's dealer recorded after the sale (`ref`: its own id of the visit or complaint). */
   | { type: 'AFTERSALES_RECORDED'; kind: AftersalesKind; dealerId: string; ref: string }
   /** `channel`: where the journey wants it to go (absent: e-mail, as journeys before the connected car). */
-  | { type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null; channel?: Channel }
+  | {
+    type: 'CUSTOMER_MESSAGE_DUE'; purpose: 'SURVEY' | 'SERVICE_REMINDER'; kind?: 'SALE' | 'SERVICE'; dealerId: string | null; channel?: Channel;
+    /** A company's journey: the driver it is for, and their car. */ recipientId?: string; vin?: string;
+  }
   | { type: 'ERASE_PERSONAL_DATA' }
   /** A consent waits for the person's click: send the confirmation request (the link works until `until`). */
   | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string }
@@ -127,6 +133,7 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
     ...(consent ? { consent: consent.consent } : {}),
     ...(lead.market ? { market: lead.market } : {}),
+    ...(lead.account ? { account: { fleetSize: lead.account.fleetSize ?? null, contacts: [lead.account.contact] } } : {}),
     startedAt: at,
     stageChangedAt: at,
     updatedAt: at,
@@ -173,6 +180,11 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       // The customer's market as the lead names it (they moved), unless the journey knows a newer model there.
       const named = event.lead.market;
       if (named && (!state.market || state.market.market !== named.market || named.version > state.market.version)) t.set({ market: named });
+      // A company's lead: its sender joins the company's people in their role; the fleet size is the latest said.
+      const fromCompany = event.lead.account;
+      if (fromCompany && state.account) {
+        t.set({ account: { ...withContact(state.account, fromCompany.contact), fleetSize: fromCompany.fleetSize ?? state.account.fleetSize } });
+      }
       // New interest re-opens a disqualified or nurtured customer to scoring.
       if (state.stage === 'DISQUALIFIED') t.moveTo('QUALIFYING').set({ disqualifiedReason: null });
       if (state.stage === 'QUALIFYING' || state.stage === 'DISQUALIFIED') t.effect({ type: 'SCORE_LEADS' });
@@ -264,7 +276,29 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (state.stage === 'DEALER_OWNED' && state.dealerId === event.dealerId && state.vehicle?.vin === event.vehicle.vin) return t.unchanged();
       requireStage('IN_SALES');
       requireDealer(event.dealerId);
+      if (state.account) refuse("a company's sale names each vehicle's driver: record it as a fleet sale");
       return sale(t, policy, event.dealerId, event.vehicle, 'SOLD', event.dealerId).done();
+    }
+    case 'FLEET_SOLD': {
+      if (!state.account) refuse('a fleet sale is for a company; record a private sale instead');
+      const known = new Set((state.fleet ?? []).map((v) => v.vin));
+      const added = event.vehicles.filter((v) => !known.has(v.vin));
+      // The same sale delivered twice; or more vehicles for a company that is this dealer's already.
+      if (state.stage === 'DEALER_OWNED' && state.dealerId === event.dealerId && added.length === 0) return t.unchanged();
+      requireStage('IN_SALES', 'DEALER_OWNED');
+      requireDealer(event.dealerId);
+      const problem = fleetSaleProblem(state.account!, event.vehicles);
+      if (problem) refuse(problem);
+      const fleet = [...(state.fleet ?? []), ...added];
+      if (state.stage === 'IN_SALES') {
+        const [first, ...rest] = added;
+        sale(t, policy, event.dealerId, vehicleOf(first!), 'SOLD', event.dealerId).set({ fleet });
+        for (const v of rest) t.effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: vehicleOf(v) });
+        return t.done();
+      }
+      t.set({ fleet });
+      for (const v of added) t.effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: vehicleOf(v) });
+      return t.done();
     }
     case 'SALE_MATCHED': {
       // The sale is on record already (reported by the dealer, or an earlier match): nothing to do.
@@ -303,15 +337,25 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     case 'SURVEY_DUE': {
       const survey = state.survey;
       if (!survey) refuse('no survey is scheduled');
+      t.set({ survey: null });
+      // A company's cars are surveyed by the people who drive them (B2B2C).
+      if (state.fleet?.length) {
+        for (const driverId of driversOf(state.fleet)) t.effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SURVEY', kind: survey!.kind, dealerId: state.dealerId, recipientId: driverId });
+        return t.done();
+      }
       return t
-        .set({ survey: null })
         .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SURVEY', kind: survey!.kind, dealerId: state.dealerId })
         .done();
     }
     case 'SERVICE_REMINDER_DUE':
       requireStage('DEALER_OWNED');
+      t.set({ serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs) });
+      // A company's cars: each driver is reminded of their own car.
+      if (state.fleet?.length) {
+        for (const v of state.fleet) t.effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId, recipientId: v.driverId, vin: v.vin });
+        return t.done();
+      }
       return t
-        .set({ serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs) })
         .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId })
         .done();
 
@@ -332,17 +376,24 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       const seen = state.vehicleEventIds ?? [];
       if (seen.includes(v.eventId)) return t.unchanged(); // the backend sent it again
       requireStage('DEALER_OWNED');
-      if (state.vehicle?.vin !== v.vin) refuse(`${v.vin} is not the vehicle this customer bought here`);
+      const ofFleet = state.fleet?.find((f) => f.vin === v.vin);
+      if (state.vehicle?.vin !== v.vin && !ofFleet) refuse(`${v.vin} is not the vehicle this customer bought here`);
       t.set({ vehicleEventIds: [...seen, v.eventId].slice(-REMEMBERED_VEHICLE_EVENTS), ...(v.mileageKm !== undefined ? { vehicleMileageKm: v.mileageKm } : {}) });
       const outcome = outcomeOf(v);
       if (outcome.kind === 'SERVICE_REMINDER') {
         // The car knows better than the calendar: remind now (in the car where the customer
         // agreed to it), and the yearly reminder counts from today.
         const inCar = state.consent?.granted.some((k) => k.startsWith('IN_VEHICLE:')) ?? false;
-        t.set({ serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs) })
-          .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId, channel: inCar ? 'IN_VEHICLE' : 'EMAIL' });
+        const channel = inCar ? 'IN_VEHICLE' : 'EMAIL';
+        if (ofFleet) {
+          // One car of a fleet: its driver is reminded; the fleet's yearly reminder stays (the other cars).
+          t.effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId, channel, recipientId: ofFleet.driverId, vin: ofFleet.vin });
+        } else {
+          t.set({ serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs) })
+            .effect({ type: 'CUSTOMER_MESSAGE_DUE', purpose: 'SERVICE_REMINDER', dealerId: state.dealerId, channel });
+        }
       } else if (outcome.kind === 'DEALER_TASK') {
-        t.effect({ type: 'DEALER_TASK', dealerId: state.dealerId!, task: 'VEHICLE_SERVICE', detail: outcome.detail });
+        t.effect({ type: 'DEALER_TASK', dealerId: state.dealerId!, task: 'VEHICLE_SERVICE', detail: ofFleet ? `${v.vin}: ${outcome.detail}` : outcome.detail });
       }
       return t.done();
     }
@@ -467,6 +518,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
           leads: state.leads.map(({ leadId, source, receivedAt }) => ({ leadId, source, receivedAt, hasEmail: false, hasPhone: false, hasPostalCode: false })),
           handoff: null, sales: null, vehicle: null, survey: null, serviceReminderDueAt: null, complaint: null,
           ownershipCycleEndsAt: null, handoffBlockedUntil: null, optedOut: true, contact: null,
+          ...(state.account ? { account: { fleetSize: null, contacts: [] }, fleet: null } : {}),
         })
         .effect({ type: 'ERASE_PERSONAL_DATA' })
         .done();
@@ -522,6 +574,16 @@ function sale(t: Builder, policy: JourneyPolicy, dealerId: string, vehicle: Vehi
       preferredDealerId: dealerId,
     })
     .effect({ type: 'SALE_RECORDED', dealerId, vehicle });
+}
+
+/** A fleet vehicle as the sale records keep it (without its driver). */
+function vehicleOf({ vin, model, soldOn, price }: FleetVehicle): Vehicle {
+  return { vin, model, soldOn, ...(price !== undefined ? { price } : {}) };
+}
+
+/** Each driver once, in the order of their first car. */
+function driversOf(fleet: readonly FleetVehicle[]): string[] {
+  return [...new Set(fleet.map((v) => v.driverId))];
 }
 
 /** The customer goes back to the OEM for nurture, with a cool-down before the next hand-off. */
