@@ -56,8 +56,7 @@ export function scoreLeads(
   if (contact?.hasPhone || leads.some((l) => l.hasPhone)) add('phone', 10);
   if (contact?.hasPostalCode || leads.some((l) => l.hasPostalCode)) add('postal code', 5);
 
-  const since = Date.parse(now) - repeatWindowMs;
-  const recent = leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
+  const recent = recentLeads(leads, now, repeatWindowMs);
   if (recent > 1) add(`${recent} leads in the repeat window`, Math.min((recent - 1) * REPEAT_POINTS_EACH, REPEAT_POINTS_MAX));
 
   if (engagements > 0) add(`${engagements} engagement(s)`, Math.min(engagements * ENGAGEMENT_POINTS_EACH, ENGAGEMENT_POINTS_MAX));
@@ -85,8 +84,13 @@ export function scoreFleet(leads: readonly LeadCaptured[], fleetSize: number | n
   add(`fleet of ${fleetSize ?? 'unknown size'}`, size?.[1] ?? 0);
   const timeframe = [...leads].reverse().find((l) => l.timeframe)?.timeframe ?? 'UNKNOWN';
   add(`timeframe ${timeframe}`, FLEET_TIMEFRAME_POINTS[timeframe]);
-  const since = Date.parse(now) - repeatWindowMs;
-  const recent = leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
+  const recent = recentLeads(leads, now, repeatWindowMs);
   if (recent > 1) add(`${recent} leads in the repeat window`, Math.min((recent - 1) * REPEAT_POINTS_EACH, REPEAT_POINTS_MAX));
   return { score: Math.min(100, parts.reduce((sum, p) => sum + p.points, 0)), parts };
+}
+
+/** Leads received within the repeat window before `now`. */
+function recentLeads(leads: readonly LeadCaptured[], now: string, repeatWindowMs: number): number {
+  const since = Date.parse(now) - repeatWindowMs;
+  return leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
 }
