@@ -3,10 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smtpTransport, logTransport } from '../../communications/transports.js';
-import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { startSmtpServer } from '../support/smtp.js';
-import { createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
+import { ANY_HOUR_POLICY, createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
@@ -16,7 +15,7 @@ const dealerId = `DLR-M-${tag}`;
 let dealerKey = '';
 
 // Quiet hours off and a post-purchase cool-down of one second: these tests run in real time.
-const journeyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0, postPurchasePromotionCoolDownMs: 1_000 };
+const journeyPolicy = { ...ANY_HOUR_POLICY, postPurchasePromotionCoolDownMs: 1_000 };
 
 beforeAll(async () => {
   smtp = await startSmtpServer();

@@ -6,17 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentLinks } from '../../consent/links.js';
 import { logTransport, smtpTransport } from '../../communications/transports.js';
-import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { DEV_CONSENT_LINK_SECRET } from '../../platform/config.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { startSmtpServer, type ReceivedMail } from '../support/smtp.js';
-import { eventually, silentLog, startSystem, type System } from '../support/system.js';
+import { ANY_HOUR_POLICY, eventually, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-// Quiet hours off: these tests run in real time, at whatever hour.
-const journeyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 };
+const journeyPolicy = ANY_HOUR_POLICY;
 const links = consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' });
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { missingSearchAttributes } from '../../workers/search-attributes-check.js';
 import { recordHistoryFixture } from '../support/histories.js';
-import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
+import { ANY_HOUR_POLICY, createTestKey, eventually, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 // Customers in the US: opt-out law, so the OEM's promotion is allowed without a consent and
@@ -19,7 +19,7 @@ const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const dealerId = `DLR-MK-${tag}`;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ journeyPolicy: ANY_HOUR_POLICY });
   const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Markt', territory: [`MK${tag}`], brands: ['VW'] } });
   expect(res.statusCode, res.body).toBe(201);
 });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { recordHistoryFixture } from '../support/histories.js';
-import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
+import { ANY_HOUR_POLICY, createTestKey, eventually, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
@@ -17,7 +17,7 @@ let dealerKey = '';
 const VIN = '1M8GDM9AXKP042788';
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ journeyPolicy: ANY_HOUR_POLICY });
   const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Connected', territory: [`CV${tag}`], brands: ['VW'] } });
   expect(res.statusCode, res.body).toBe(201);
   dealerKey = await createTestKey(sys.db, 'DEALER', dealerId);

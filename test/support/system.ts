@@ -10,7 +10,7 @@ import { buildApp } from '../../api/app.js';
 import type { DealerDeliveryDeps } from '../../activities/dealer-delivery.js';
 import type { MessageTransports } from '../../communications/transports.js';
 import type { Role } from '../../domain/access.js';
-import type { JourneyPolicy } from '../../domain/policy.js';
+import { DEFAULT_POLICY, type JourneyPolicy } from '../../domain/policy.js';
 import { createMarketStore } from '../../platform/markets.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
@@ -51,6 +51,12 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Deliveries to dealers in tests: the production schedule's shape (doubling), in seconds instead of a day. */
 export const TEST_DELIVERY_SCHEDULE = { initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 20_000 };
+
+/**
+ * The default policy without quiet hours, for tests that run in real time: a message the
+ * test expects ALLOWED would be DEFERRED when the suite runs at night in Berlin (CI did).
+ */
+export const ANY_HOUR_POLICY: JourneyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 };
 
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
 export async function startSystem(options: {
