@@ -28,10 +28,12 @@ export interface CommunicationDecisionRecord {
   communicationId: string;
   decision: CommunicationDecision;
   at: string;
+  /** A company's journey: the person the journey decided it for (the decision-maker when the sender named no one). */
+  recipientId?: string;
 }
 
 /** The journey's decision on a message: logged, and the message's status, in the caller's transaction. */
-export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicationId, decision, at }: CommunicationDecisionRecord): Promise<void> {
+export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicationId, decision, at, recipientId }: CommunicationDecisionRecord): Promise<void> {
   const until = decision.decision === 'DEFERRED' ? decision.until : null;
   const reason = decision.decision === 'ALLOWED' ? null : decision.reason;
   await sql.query({
@@ -43,9 +45,9 @@ export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicat
   // A send may already have completed (it runs beside the journey): never undo SENT.
   await sql.query({
     name: 'record-decision-status',
-    text: `UPDATE communication SET status = $2, reason = $3, deferred_until = $4, on_behalf_of = $5, updated_at = now()
+    text: `UPDATE communication SET status = $2, reason = $3, deferred_until = $4, on_behalf_of = $5, recipient_id = COALESCE($6::uuid, recipient_id), updated_at = now()
            WHERE id = $1::uuid AND status NOT IN ('SENT', 'FAILED')`,
-    values: [communicationId, decision.decision, reason, until, decision.decision === 'ALLOWED' ? decision.onBehalfOf ?? null : null],
+    values: [communicationId, decision.decision, reason, until, decision.decision === 'ALLOWED' ? decision.onBehalfOf ?? null : null, recipientId ?? null],
   });
 }
 
@@ -58,19 +60,23 @@ export function createCommunicationActivities({
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
   const pool = sqlPoolOf(db);
 
-  async function addressOf(channel: Channel, customer: { id: string; emailNormalized: string | null; phoneE164: string | null }): Promise<string | null> {
-    if (channel === 'EMAIL') return customer.emailNormalized;
-    if (channel === 'IN_VEHICLE') return (await db.sale.findFirst({ where: { customerId: customer.id }, orderBy: { at: 'desc' } }))?.vin ?? null;
-    return customer.phoneE164;
+  /** Where the message goes: the person's address, or for the car, the VIN (a fleet driver's own car, else the customer's latest). */
+  async function addressOf(channel: Channel, customerId: string, person: { emailNormalized: string | null; phoneE164: string | null }, vin: string | undefined): Promise<string | null> {
+    if (channel === 'EMAIL') return person.emailNormalized;
+    if (channel === 'IN_VEHICLE') return vin ?? (await db.sale.findFirst({ where: { customerId }, orderBy: { at: 'desc' } }))?.vin ?? null;
+    return person.phoneE164;
   }
 
   return {
-    /** Stores the journey's own survey or service reminder with its variables, before the journey decides on it. */
-    async prepareJourneyMessage(m: CommunicationRequest & { customerId: string; journeyId: string }): Promise<void> {
-      const sale = await db.sale.findFirst({ where: { customerId: m.customerId }, orderBy: { at: 'desc' } });
+    /**
+     * Stores the journey's own survey or service reminder with its variables, before the journey
+     * decides on it; `vin`: a fleet's car, whose driver it is for.
+     */
+    async prepareJourneyMessage({ vin, ...m }: CommunicationRequest & { customerId: string; journeyId: string; vin?: string }): Promise<void> {
+      const sale = await db.sale.findFirst({ where: { customerId: m.customerId, ...(vin ? { vin } : {}) }, orderBy: { at: 'desc' } });
       const variables: Record<string, string> = m.purpose === 'SURVEY'
         ? { surveyUrl: `${journeyMessageLinks.surveyUrl}${m.communicationId}` }
-        : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl };
+        : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl, ...(vin ? { vin } : {}) };
       await storeCommunicationRequest(db, { ...m, requestedBy: 'journey', variables });
     },
 
@@ -86,18 +92,22 @@ export function createCommunicationActivities({
     },
 
     /** Sends an allowed message once; a transport failure is logged and retried, the last one marks it FAILED. */
-    async sendCommunication({ communicationId, onBehalfOf }: { communicationId: string; onBehalfOf: string | null }): Promise<void> {
+    async sendCommunication({ communicationId, onBehalfOf, recipientId }: { communicationId: string; onBehalfOf: string | null; recipientId?: string }): Promise<void> {
       const { attempt } = Context.current().info;
       const message = await db.communication.findUniqueOrThrow({ where: { id: communicationId } });
       if (message.sentAt) return; // sent by an earlier attempt that did not report back
       const customer = await db.customer.findUniqueOrThrow({ where: { id: message.customerId } });
+      // A company's message goes to the one of its people the journey decided it for.
+      // (The journey says whom; the row learns it with the decision, which may be written after this starts.)
+      const recipientOf = recipientId ?? message.recipientId;
+      const recipient = recipientOf ? await db.customer.findUniqueOrThrow({ where: { id: recipientOf } }) : customer;
       const logAttempt = (outcome: string, transport: string | null, detail: string | null) =>
         db.communicationLog.createMany({
           data: [{ key: `${communicationId}:send:${attempt}`, communicationId, kind: 'SEND_ATTEMPT', outcome, transport, detail, at: new Date() }],
           skipDuplicates: true,
         });
 
-      const to = await addressOf(message.channel as Channel, customer);
+      const to = await addressOf(message.channel as Channel, customer.id, recipient, (message.variables as Record<string, string>).vin);
       if (!to) {
         await logAttempt('NO_ADDRESS', null, `no ${message.channel} address on record (changed or erased since the decision)`);
         await db.communication.update({ where: { id: communicationId }, data: { status: 'FAILED', reason: 'NO_ADDRESS' } });
@@ -107,7 +117,7 @@ export function createCommunicationActivities({
       const dealer = dealerId ? await db.dealer.findUnique({ where: { id: dealerId } }) : null;
       const senderName = dealer?.name ?? oemSender.name;
       const { subject, text } = renderMessage(message.templateId, {
-        ...(message.variables as Record<string, string>), firstName: customer.firstName ?? '', senderName,
+        ...(message.variables as Record<string, string>), firstName: recipient.firstName ?? '', senderName,
       });
       const transport = message.channel === 'EMAIL' ? out.email : out.other;
       // Every message that rests on a consent (not transactional or legal ones) says how to withdraw it.

@@ -160,9 +160,15 @@ export function createRecordsActivities({ db }: RecordsDeps) {
       await db.$transaction([
         db.customer.update({
           where: { id: customerId },
-          data: { emailNormalized: null, phoneE164: null, firstName: null, lastName: null, postalCode: null, country: null },
+          data: {
+            emailNormalized: null, phoneE164: null, firstName: null, lastName: null, postalCode: null, country: null,
+            // A company (a sole trader's name is personal data): its identity goes too, so a new lead starts afresh.
+            companyName: null, companyKey: null, vatId: null, street: null, city: null, fleetSize: null,
+          },
         }),
-        db.lead.updateMany({ where: { customerId }, data: { message: null, idempotencyKey: null, requestHash: null } }),
+        // A company's people stay who they are; their link to the erased company goes.
+        db.companyContact.deleteMany({ where: { companyId: customerId } }),
+        db.lead.updateMany({ where: { customerId }, data: { message: null, idempotencyKey: null, requestHash: null, contactId: null } }),
         // Template variables may hold personal details too.
         db.communication.updateMany({ where: { customerId }, data: { variables: {} } }),
         // Consent proof stays (what was agreed, when, with which wording); the browser's address goes.

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { BusinessHours } from '../domain/business-hours.js';
-import { chooseDealer, type RoutingChoice } from '../domain/routing.js';
+import { chooseDealer, FLEET_DESK, type RoutingChoice } from '../domain/routing.js';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 
 export interface RoutingDeps {
@@ -11,6 +11,8 @@ export interface RouteHandoffInput {
   customerId: string;
   preferredDealerId: string | null;
   alreadyTried: string[];
+  /** A company's journey: fleet-desk dealers only (absent from journeys that route without it: false). */
+  fleet?: boolean;
 }
 
 export type HandoffRoute = RoutingChoice & { acceptanceSlaMs?: number; businessHours?: BusinessHours };
@@ -25,6 +27,7 @@ interface DealerRow {
   business_hours: BusinessHours['weekly'] | null;
   time_zone: string;
   closed_on: string[];
+  capabilities: string[];
 }
 
 /**
@@ -40,7 +43,7 @@ export async function routeHandoffWithin(sql: pg.ClientBase, input: RouteHandoff
   });
   const dealers = await sql.query<DealerRow>({
     name: 'routing-dealers',
-    text: `SELECT id, active, territory, capacity, last_offered_at, acceptance_sla_minutes, business_hours, time_zone, closed_on
+    text: `SELECT id, active, territory, capacity, last_offered_at, acceptance_sla_minutes, business_hours, time_zone, closed_on, capabilities
            FROM dealer WHERE active ORDER BY id FOR UPDATE`,
   });
   const load = await sql.query<{ dealer_id: string; open: number }>({
@@ -51,9 +54,9 @@ export async function routeHandoffWithin(sql: pg.ClientBase, input: RouteHandoff
   const choice = chooseDealer(
     dealers.rows.map((d) => ({
       id: d.id, active: d.active, territory: d.territory, capacity: d.capacity,
-      openLoad: openLoad.get(d.id) ?? 0, lastOfferedAt: d.last_offered_at?.toISOString() ?? null,
+      openLoad: openLoad.get(d.id) ?? 0, lastOfferedAt: d.last_offered_at?.toISOString() ?? null, fleetDesk: d.capabilities.includes(FLEET_DESK),
     })),
-    { postalCode: customer.rows[0]?.postal_code ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried },
+    { postalCode: customer.rows[0]?.postal_code ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried, fleet: input.fleet ?? false },
   );
   if (!choice.dealerId) return choice;
   await sql.query({ name: 'routing-rotate', text: 'UPDATE dealer SET last_offered_at = now(), updated_at = now() WHERE id = $1', values: [choice.dealerId] });

@@ -203,7 +203,7 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
-  await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db }));
+  await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(reportRoutes({ db: deps.db, captains: deps.scorecardCaptains }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));

@@ -30,10 +30,13 @@ export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: strin
   }
 }
 
-export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A) {
+/** `afterwards`: what the route writes once the journey has taken the action (before the answer goes out). */
+export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A, afterwards?: () => Promise<void>) {
   const outcome = await callJourneyUpdate(temporal, journeyId, update, arg);
   switch (outcome.kind) {
-    case 'answered': return reply.send(outcome.answer);
+    case 'answered':
+      await afterwards?.();
+      return reply.send(outcome.answer);
     case 'refused': return sendProblem(reply, { type: 'journey-refused', title: 'The journey refused the action', status: 409, detail: outcome.reason });
     case 'not-found': return sendNotFound(reply, 'journey', journeyId);
     case 'unavailable':

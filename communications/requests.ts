@@ -22,6 +22,7 @@ export async function storeCommunicationRequest(db: PrismaClient, r: StoredReque
       id: r.communicationId, customerId: r.customerId, journeyId: r.journeyId, senderKind: r.sender.kind,
       senderDealerId: r.sender.kind === 'DEALER' ? r.sender.dealerId : null, requestedBy: r.requestedBy,
       purpose: r.purpose, channel: r.channel, templateId: r.templateId, variables: r.variables, notBefore: r.notBefore ? new Date(r.notBefore) : null,
+      recipientId: r.recipientId ?? null,
     }],
     skipDuplicates: true,
   });

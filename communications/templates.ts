@@ -17,6 +17,11 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
     text: 'Hello {{firstName}},\n\nthe new {{model}} has arrived. {{offer}}\n\nYour {{senderName}} team',
     variables: ['model', 'offer'],
   },
+  'fleet-renewal': {
+    subject: 'Renewing your fleet: {{model}}',
+    text: 'Hello {{firstName}},\n\nyour fleet is due for renewal. {{offer}}\n\nYour {{senderName}} fleet desk',
+    variables: ['model', 'offer'],
+  },
   'sales-follow-up': {
     subject: 'Your {{model}} test drive',
     text: 'Hello {{firstName}},\n\nthank you for visiting us. May we arrange a test drive of the {{model}}?\n\n{{senderName}}',

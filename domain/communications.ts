@@ -213,8 +213,9 @@ export function pruneCommunications(c: CommunicationsState, now: string, policy:
 
 /** What the journey must do about messages after arbitration: record each decision, send the allowed. */
 export type CommunicationEffect =
-  | { type: 'COMMUNICATION_DECIDED'; communicationId: string; decision: CommunicationDecision }
-  | { type: 'SEND_COMMUNICATION'; communicationId: string; onBehalfOf: string | null };
+  /** `recipientId`: in a company's journey, the one of its people the message was decided for. */
+  | { type: 'COMMUNICATION_DECIDED'; communicationId: string; decision: CommunicationDecision; recipientId?: string }
+  | { type: 'SEND_COMMUNICATION'; communicationId: string; onBehalfOf: string | null; recipientId?: string };
 
 /**
  * Decides each message in turn, as the journey stands (`state`): each ALLOWED one counts
@@ -233,14 +234,14 @@ export function arbitrate(
     const decision = decideCommunication({ ...state, communications: c }, request, at, policy);
     const id = request.communicationId;
     c = { ...c, decisions: { ...c.decisions, [id]: decision } };
+    const recipientId = recipientOf(state, request);
     if (decision.decision === 'ALLOWED') {
-      const recipientId = recipientOf(state, request);
       c = { ...c, sent: [...c.sent, { communicationId: id, at, purpose: request.purpose, capped: CAPPED.includes(request.purpose), ...(recipientId ? { recipientId } : {}) }] };
-      effects.push({ type: 'SEND_COMMUNICATION', communicationId: id, onBehalfOf: decision.onBehalfOf ?? null });
+      effects.push({ type: 'SEND_COMMUNICATION', communicationId: id, onBehalfOf: decision.onBehalfOf ?? null, ...(recipientId ? { recipientId } : {}) });
     } else if (decision.decision === 'DEFERRED') {
       c = { ...c, deferred: [...c.deferred, { request, until: decision.until }] };
     }
-    effects.push({ type: 'COMMUNICATION_DECIDED', communicationId: id, decision });
+    effects.push({ type: 'COMMUNICATION_DECIDED', communicationId: id, decision, ...(recipientId ? { recipientId } : {}) });
   }
   return { communications: pruneCommunications(c, at, policy), effects };
 }

@@ -122,3 +122,19 @@ export function normalizeVatId(raw: string): string {
 
 /** A VAT id's shape: two letters, then 2–13 letters or digits (the EU's VIES formats, loosely). */
 export const VAT_ID_PATTERN = /^[A-Z]{2}[0-9A-Z]{2,13}$/;
+
+/** How a company is told apart: its VAT id, else its normalised name with its postal code. */
+export interface CompanyIdentity {
+  /** VAT:<normalised VAT id>, when the lead names one. */
+  vatKey: string | null;
+  /** NAME:<normalised name>|<postal code without spaces>, when it names a postal code. */
+  nameKey: string | null;
+}
+
+/** The company's identity keys; a company with neither a VAT id nor a postal code cannot be told apart (null). */
+export function companyIdentityOf(company: { name: string; vatId?: string | null; postalCode?: string | null }): CompanyIdentity | null {
+  const vatKey = company.vatId ? `VAT:${normalizeVatId(company.vatId)}` : null;
+  const postal = company.postalCode?.replace(/\s+/g, '').toUpperCase();
+  const nameKey = postal ? `NAME:${normalizeCompanyName(company.name)}|${postal}` : null;
+  return vatKey || nameKey ? { vatKey, nameKey } : null;
+}

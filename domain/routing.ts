@@ -2,6 +2,11 @@
  * Choosing the dealer a lead is offered to. Pure: the caller loads dealers, their
  * open hand-off load and the rotation record (durable, in the database).
  */
+/** What a dealer can take beyond private buyers (the dealer record's capabilities). */
+export const DEALER_CAPABILITIES = ['FLEET_DESK'] as const;
+export type DealerCapability = (typeof DEALER_CAPABILITIES)[number];
+export const FLEET_DESK: DealerCapability = 'FLEET_DESK';
+
 export interface DealerCandidate {
   id: string;
   active: boolean;
@@ -12,6 +17,8 @@ export interface DealerCandidate {
   openLoad: number;
   /** When this dealer was last offered a lead (ISO-8601), for fair rotation. */
   lastOfferedAt: string | null;
+  /** It has a business / fleet desk (the FLEET_DESK capability): it may be offered companies. */
+  fleetDesk?: boolean;
 }
 
 export interface RoutingRequest {
@@ -20,14 +27,16 @@ export interface RoutingRequest {
   preferredDealerId: string | null;
   /** Dealers already offered this hand-off; never offered twice. */
   alreadyTried: readonly string[];
+  /** A company's hand-off: only dealers with a fleet desk take it, the one it chose included. */
+  fleet?: boolean;
 }
 
 export type RoutingChoice =
   | { dealerId: string; reason: 'PREFERRED' | 'TERRITORY' }
   | { dealerId: null; reason: 'NO_CANDIDATE' };
 
-function available(dealer: DealerCandidate, tried: readonly string[]): boolean {
-  return dealer.active && dealer.openLoad < dealer.capacity && !tried.includes(dealer.id);
+function available(dealer: DealerCandidate, request: RoutingRequest): boolean {
+  return dealer.active && dealer.openLoad < dealer.capacity && !request.alreadyTried.includes(dealer.id) && (!request.fleet || dealer.fleetDesk === true);
 }
 
 /** Longest territory prefix of `postalCode` this dealer covers; 0 if none. */
@@ -42,18 +51,19 @@ export function territoryMatch(dealer: Pick<DealerCandidate, 'territory'>, posta
 }
 
 /**
- * The preferred dealer if they can take it; else among available dealers whose
+ * The preferred dealer if they can take it; else among available dealers (for a company,
+ * those with a fleet desk) whose
  * territory covers the postal code, the most specific match, and among equals the
  * one offered a lead least recently (never-offered first, then by id).
  */
 export function chooseDealer(dealers: readonly DealerCandidate[], request: RoutingRequest): RoutingChoice {
-  const { preferredDealerId, alreadyTried, postalCode } = request;
+  const { preferredDealerId, postalCode } = request;
   const preferred = preferredDealerId ? dealers.find((d) => d.id === preferredDealerId) : undefined;
-  if (preferred && available(preferred, alreadyTried)) return { dealerId: preferred.id, reason: 'PREFERRED' };
+  if (preferred && available(preferred, request)) return { dealerId: preferred.id, reason: 'PREFERRED' };
   if (!postalCode) return { dealerId: null, reason: 'NO_CANDIDATE' };
 
   const ranked = dealers
-    .filter((d) => available(d, alreadyTried))
+    .filter((d) => available(d, request))
     .map((d) => ({ dealer: d, match: territoryMatch(d, postalCode) }))
     .filter((c) => c.match > 0)
     .sort(

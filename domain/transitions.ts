@@ -5,7 +5,7 @@ import { CHANNELS, EMPTY_COMMUNICATIONS, type Channel, type CommunicationRequest
 import type { LeadCaptured } from './lead.js';
 import { MAX_REMEMBERED_LEADS, type ContactCompleteness, type ErasureGround, type EngagementKind, type JourneyStage, type JourneyState, type OwnerKind, type Vehicle } from './journey.js';
 import { outcomeOf, REMEMBERED_VEHICLE_EVENTS, type VehicleEvent } from './vehicles.js';
-import { fleetSaleProblem, withContact, type FleetVehicle } from './fleets.js';
+import { fleetSaleProblem, withContact, type AccountContact, type FleetVehicle } from './fleets.js';
 import { isNewerMarketModel, marketModelReason, modelOf, type MarketModel } from './markets.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from './policy.js';
 
@@ -25,8 +25,11 @@ export type JourneyEvent = { at: string } & (
   | { type: 'HANDOFF_DECLINED'; dealerId: string; reason: string }
   | { type: 'HANDOFF_TIMED_OUT' }
   | { type: 'SOLD'; dealerId: string; vehicle: Vehicle }
-  /** A company's sale of several vehicles, each assigned to one of its drivers (also a later sale to a company already owned). */
-  | { type: 'FLEET_SOLD'; dealerId: string; vehicles: FleetVehicle[] }
+  /**
+   * A company's sale of several vehicles, each assigned to one of its drivers (also a later
+   * sale to a company already owned); `drivers`: people who join the company as drivers with it.
+   */
+  | { type: 'FLEET_SOLD'; dealerId: string; vehicles: FleetVehicle[]; drivers?: AccountContact[] }
   /** A sale found in the dealers' sales data (DMS match-back) that the dealer never reported. */
   | { type: 'SALE_MATCHED'; dealerId: string; vehicle: Vehicle }
   | { type: 'LOST'; dealerId: string; reason: string }
@@ -287,9 +290,12 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (state.stage === 'DEALER_OWNED' && state.dealerId === event.dealerId && added.length === 0) return t.unchanged();
       requireStage('IN_SALES', 'DEALER_OWNED');
       requireDealer(event.dealerId);
-      const problem = fleetSaleProblem(state.account!, event.vehicles);
+      const drivers = (event.drivers ?? []).filter((d) => d.role === 'DRIVER');
+      const account = drivers.reduce(withContact, state.account!);
+      const problem = fleetSaleProblem(account, event.vehicles);
       if (problem) refuse(problem);
       const fleet = [...(state.fleet ?? []), ...added];
+      t.set({ account });
       if (state.stage === 'IN_SALES') {
         const [first, ...rest] = added;
         sale(t, policy, event.dealerId, vehicleOf(first!), 'SOLD', event.dealerId).set({ fleet });

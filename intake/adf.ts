@@ -22,7 +22,7 @@ const parser = new XMLParser({
   textNodeName: '#text',
   parseTagValue: false,
   trimValues: true,
-  isArray: (name) => ['prospect', 'name', 'email', 'phone', 'id', 'vehicle', 'contact', 'consent'].includes(name),
+  isArray: (name) => ['prospect', 'name', 'email', 'phone', 'id', 'vehicle', 'contact', 'consent', 'company'].includes(name),
 });
 
 type Node = Record<string, unknown>;
@@ -67,7 +67,10 @@ function mapProspect(prospect: Node, path: string): AdfProspect {
   const contact = contacts.find((c) => c['@primarycontact'] === '1') ?? contacts[0];
   if (!contact) throw new IntakeRejected(`${path}.customer.contact`, 'the prospect has no <customer><contact>');
 
-  const names = list(contact.name).map((n) => ({ part: asNode(n)?.['@part'], value: text(n) }));
+  // ADF's <name type="business"> names the organisation the contact speaks for (B2B).
+  const allNames = list(contact.name).map((n) => ({ part: asNode(n)?.['@part'], type: asNode(n)?.['@type'], value: text(n) }));
+  const names = allNames.filter((n) => n.type !== 'business');
+  const businessName = allNames.find((n) => n.type === 'business')?.value;
   const full = names.find((n) => n.part === 'full')?.value;
   const firstName = names.find((n) => n.part === 'first')?.value ?? full?.split(/\s+/).slice(0, -1).join(' ') ?? undefined;
   const lastName = names.find((n) => n.part === 'last')?.value ?? full?.split(/\s+/).at(-1);
@@ -107,9 +110,25 @@ function mapProspect(prospect: Node, path: string): AdfProspect {
     };
   });
 
+  // ADF 1.0 says nothing of fleets; providers that know more send our documented extension,
+  // <customer><company vatid="DE123456789" fleetsize="25" role="decision-maker"/>.
+  const extension = asNode(list(customer?.company)[0]) ?? {};
+  const fleetSize = extension['@fleetsize'] === undefined ? undefined : Number(extension['@fleetsize']);
+  const company = businessName
+    ? {
+      name: businessName,
+      ...(extension['@vatid'] !== undefined ? { vatId: extension['@vatid'] } : {}),
+      ...(fleetSize !== undefined ? { fleetSize } : {}),
+      ...(extension['@role'] !== undefined ? { contactRole: String(extension['@role']).toUpperCase().replace('-', '_') } : {}),
+      ...(text(address?.street) ? { street: text(address?.street) } : {}),
+      ...(text(address?.city) ? { city: text(address?.city) } : {}),
+    }
+    : undefined;
+
   // The same rules as a lead sent as JSON: one schema, whichever door a lead comes in by.
   const checked = checkLead({
     ...(consents.length ? { consents } : {}),
+    ...(company ? { company } : {}),
     source: 'ADF',
     campaign: providerName,
     interest: model || timeframe || comments ? { model, timeframe, message: comments } : undefined,
@@ -138,6 +157,13 @@ const ADF_ELEMENT: Record<string, string> = {
   'contact.postalCode': 'customer.contact.address.postalcode',
   'contact.country': 'customer.contact.address.country',
   consents: 'customer.consent',
+  company: 'customer.contact.name',
+  'company.name': 'customer.contact.name',
+  'company.vatId': 'customer.company.@vatid',
+  'company.fleetSize': 'customer.company.@fleetsize',
+  'company.contactRole': 'customer.company.@role',
+  'company.street': 'customer.contact.address.street',
+  'company.city': 'customer.contact.address.city',
 };
 
 function adfElementOf(field: string): string {

@@ -22,6 +22,11 @@ export const IMPORT_TEMPLATE = {
   message: ['notes', 'comment', 'bemerkung', 'notiz'],
   campaign: ['kampagne'],
   preferredDealerId: ['dealer', 'dealer id', 'preferred dealer', 'händler', 'haendler'],
+  // A company's row (B2B): the company, told apart by VAT id or by name and postal code, and the person's role in it.
+  company: ['company name', 'organisation', 'organization', 'firma', 'unternehmen'],
+  vatId: ['vat', 'vat id', 'vat number', 'ust-idnr', 'ust id', 'ustid'],
+  fleetSize: ['fleet', 'fleet size', 'vehicles', 'flottengröße', 'flottengroesse', 'fuhrpark'],
+  contactRole: ['role', 'contact role', 'rolle'],
   // Consents ticked on the sign-up sheet (yes/no; empty: not asked), and the id of the wording printed on it.
   emailMarketing: ['e-mail marketing', 'newsletter', 'consent e-mail', 'einwilligung e-mail'],
   smsMarketing: ['sms marketing', 'consent sms', 'einwilligung sms'],
@@ -58,6 +63,7 @@ export function columnOf(path: string): string {
   const leaf = path.split('.').at(-1) ?? path;
   if (leaf === 'contact') return 'email/phone'; // the intake's "no way to reach them"
   if (leaf === 'wordingId') return 'consentWording';
+  if (path === 'company.name') return 'company';
   return leaf === 'interest' ? 'row' : leaf;
 }
 
@@ -80,13 +86,33 @@ function consentsOf(v: ImportRow['values']): { consents: object[] } | { field: s
   return { consents };
 }
 
+/** The row's company, when it names one (a role, VAT id or fleet size without a company name is the row's fault). */
+function companyOf(v: ImportRow['values']): { company?: object } | { field: string; reason: string } {
+  if (!v.company) {
+    const stray = (['vatId', 'fleetSize', 'contactRole'] as const).find((c) => v[c]);
+    return stray ? { field: 'company', reason: `${stray} is given without a company name` } : {};
+  }
+  const fleetSize = v.fleetSize === undefined ? undefined : /^\d+$/.test(v.fleetSize) ? Number(v.fleetSize) : v.fleetSize;
+  return {
+    company: {
+      name: v.company,
+      ...(v.vatId ? { vatId: v.vatId } : {}),
+      ...(fleetSize !== undefined ? { fleetSize } : {}),
+      ...(v.contactRole ? { contactRole: v.contactRole.toUpperCase().replace(/[\s-]+/g, '_') } : {}),
+    },
+  };
+}
+
 /** One row as a lead for the event, checked with the same schema as the API. */
 export function leadFromRow(row: ImportRow, event: { source: LeadSource; name: string }): RowOutcome {
   const v = row.values;
   const consent = consentsOf(v);
   if ('field' in consent) return consent;
+  const company = companyOf(v);
+  if ('field' in company) return company;
   const candidate = {
     ...(consent.consents.length ? { consents: consent.consents } : {}),
+    ...company,
     source: event.source,
     event: event.name,
     ...(v.campaign ? { campaign: v.campaign } : {}),

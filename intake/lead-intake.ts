@@ -5,13 +5,14 @@ import type { Logger } from 'pino';
 import { legalRegimeOf, type ConsentGiven, type ConsentStatement } from '../domain/consent.js';
 import { journeyStaticSummary } from '../domain/journey-summary.js';
 import { journeyIdFor } from '../domain/journey.js';
+import { companyIdentityOf, normalizeVatId, type ContactRole } from '../domain/fleets.js';
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from '../domain/lead.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import type { MarketStore } from '../platform/markets.js';
 import type { JourneyPolicyStore } from '../platform/journey-policy.js';
-import { createLeadStore, type NewLead, type StoredLead } from './lead-store.js';
+import { createLeadStore, type CompanyOfLead, type NewLead, type StoredLead } from './lead-store.js';
 import { JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
 // Type only: arguments are checked against the workflow's own signature (JourneyInput).
 import type { journey } from '../workflows/journey.js';
@@ -32,6 +33,10 @@ export interface IncomingLead {
     phone?: string;
     postalCode?: string;
     country?: string;
+  };
+  /** A company's lead (B2B): the journey is the company's; `contact` is one of its people, in `contactRole`. */
+  company?: {
+    name: string; vatId?: string; fleetSize?: number; street?: string; city?: string; postalCode?: string; country?: string; contactRole: ContactRole;
   };
   receivedAt?: string;
   preferredDealerId?: string;
@@ -120,6 +125,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     const receivedAt = lead.receivedAt ? new Date(lead.receivedAt) : new Date();
     return {
       person: { ...identity, firstName: lead.contact.firstName, lastName: lead.contact.lastName, postalCode: lead.contact.postalCode, country: lead.contact.country },
+      ...(lead.company ? { company: companyOf(lead) } : {}),
       source: lead.source,
       campaign: lead.campaign,
       event: lead.event,
@@ -237,9 +243,17 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   }
 
   /** What the journey hears of a stored lead: presence of contact data, the law that applies, the consents (no personal data). */
-  async function capturedOf(lead: LeadFacts, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer'>): Promise<LeadCaptured> {
+  async function capturedOf(lead: LeadFacts, stored: Pick<StoredLead, 'leadId' | 'receivedAt' | 'customer' | 'companyContact'>): Promise<LeadCaptured> {
     const country = stored.customer.country ?? defaultCountry;
+    const contact = stored.companyContact;
     return {
+      // A company's lead: its sender, by id and role, joins the company's people on the journey.
+      ...(contact ? {
+        account: {
+          contact: { contactId: contact.contactId, role: contact.role, hasEmail: contact.hasEmail, hasPhone: contact.hasPhone },
+          ...(contact.fleetSize ? { fleetSize: contact.fleetSize } : {}),
+        },
+      } : {}),
       leadId: stored.leadId,
       source: lead.source,
       ...(lead.campaign ? { campaign: lead.campaign } : {}),
@@ -264,11 +278,15 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
   async function deliver(leadId: string): Promise<boolean> {
     const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
     const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true, capturedAt: true } });
+    // A company's lead: reachable through its contact, who joins the company's people.
+    const person = lead.contactId ? await db.customer.findUniqueOrThrow({ where: { id: lead.contactId } }) : lead.customer;
+    const reach = { hasEmail: person.emailNormalized !== null, hasPhone: person.phoneE164 !== null };
     const captured = await capturedOf(
       { ...lead, consents: consents as LeadFacts['consents'] },
       {
         leadId: lead.id, receivedAt: lead.receivedAt,
-        customer: { hasEmail: lead.customer.emailNormalized !== null, hasPhone: lead.customer.phoneE164 !== null, hasPostalCode: lead.customer.postalCode !== null, country: lead.customer.country },
+        customer: { ...reach, hasPostalCode: lead.customer.postalCode !== null, country: lead.customer.country },
+        ...(lead.contactId ? { companyContact: { contactId: lead.contactId, role: lead.contactRole as ContactRole, ...reach, fleetSize: lead.customer.fleetSize } } : {}),
       },
     );
     const delivered = await deliverCaptured(lead.customerId, captured);
@@ -329,6 +347,18 @@ function normalizeIdentity(lead: IncomingLead, defaultCountry: string): Identity
     throw new IntakeRejected('contact', 'a lead needs an e-mail address or a phone number to reach the customer');
   }
   return identity;
+}
+
+/** The company as the store resolves it; its postal code and country are the contact's when it names none. */
+function companyOf(lead: IncomingLead): CompanyOfLead {
+  const c = lead.company!;
+  const postalCode = c.postalCode ?? lead.contact.postalCode;
+  const identity = companyIdentityOf({ name: c.name, vatId: c.vatId, postalCode });
+  if (!identity) throw new IntakeRejected('company.vatId', 'a company needs a VAT id or a postal code to be told apart from others of its name');
+  return {
+    ...identity, vatId: c.vatId ? normalizeVatId(c.vatId) : null, name: c.name, fleetSize: c.fleetSize, street: c.street, city: c.city,
+    postalCode, country: c.country ?? lead.contact.country, contactRole: c.contactRole,
+  };
 }
 
 function hashRequest(lead: IncomingLead): string {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ConsentStatement } from '../domain/consent.js';
+import type { ContactRole } from '../domain/fleets.js';
 import type { LeadSource } from '../domain/lead.js';
 import { isUniqueViolation } from '../platform/db.js';
 
@@ -26,8 +27,25 @@ export interface ConsentOfLead extends ConsentStatement {
   userAgent: string | null;
 }
 
+/** A company as a lead names it (B2B), with the role of the lead's person in it. */
+export interface CompanyOfLead {
+  /** VAT:<id> when the lead names a VAT id; NAME:<normalised name>|<postal code> when it names a postal code. */
+  vatKey: string | null;
+  nameKey: string | null;
+  vatId: string | null;
+  name: string;
+  fleetSize?: number;
+  street?: string;
+  city?: string;
+  postalCode?: string;
+  country?: string;
+  contactRole: ContactRole;
+}
+
 export interface NewLead {
   person: PersonOfLead;
+  /** A company's lead: the lead (and the journey) is the company's; `person` is its contact. */
+  company?: CompanyOfLead;
   source: LeadSource;
   campaign?: string;
   event?: string;
@@ -51,9 +69,12 @@ export interface CustomerFacts {
 
 export interface StoredLead {
   leadId: string;
+  /** The journey's customer: the person, or for a company's lead the company. */
   customerId: string;
   receivedAt: Date;
   customer: CustomerFacts;
+  /** A company's lead: the person who sent it, in their role, and the company's fleet size now. */
+  companyContact?: { contactId: string; role: ContactRole; hasEmail: boolean; hasPhone: boolean; fleetSize: number | null };
 }
 
 /** A lead stored earlier under an Idempotency-Key. */
@@ -74,7 +95,22 @@ interface CustomerRow {
   country: string | null;
 }
 
+interface CompanyRow {
+  id: string;
+  company_name: string;
+  company_key: string;
+  vat_id: string | null;
+  fleet_size: number | null;
+  street: string | null;
+  city: string | null;
+  postal_code: string | null;
+  country: string | null;
+}
+
 const PERSON_COLUMNS = ['email_normalized', 'phone_e164', 'first_name', 'last_name', 'postal_code', 'country'] as const;
+const COMPANY_COLUMNS = ['company_name', 'company_key', 'vat_id', 'fleet_size', 'street', 'city', 'postal_code', 'country'] as const;
+/** What a lead may add to a known company: gaps filled, the fleet size as the latest lead says. */
+const COMPANY_ADDITIONS = ['vat_id', 'fleet_size', 'street', 'city', 'postal_code', 'country'] as const;
 const factsOf = (c: CustomerRow): CustomerFacts => ({
   hasEmail: c.email_normalized !== null, hasPhone: c.phone_e164 !== null, hasPostalCode: c.postal_code !== null, country: c.country,
 });
@@ -87,6 +123,10 @@ const IDENTITY_RACE_ATTEMPTS = 3;
 const LOOK_UP_PEOPLE: pg.QueryConfig = {
   name: 'l2l-intake-look-up-people',
   text: `SELECT id, ${PERSON_COLUMNS.join(', ')} FROM customer WHERE email_normalized = ANY($1::text[]) OR phone_e164 = ANY($2::text[])`,
+};
+const LOOK_UP_COMPANIES: pg.QueryConfig = {
+  name: 'l2l-intake-look-up-companies',
+  text: `SELECT id, ${COMPANY_COLUMNS.join(', ')} FROM customer WHERE kind = 'COMPANY' AND (vat_id = ANY($1::text[]) OR company_key = ANY($2::text[]))`,
 };
 /**
  * New customers, additions to known ones, leads and consents in ONE statement (data-modifying
@@ -104,9 +144,22 @@ const WRITE_LEADS: pg.QueryConfig = {
       UPDATE customer c SET ${PERSON_COLUMNS.map((c) => `${c} = COALESCE(c.${c}, u.${c})`).join(', ')}, updated_at = now()
       FROM unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) AS u(id, ${PERSON_COLUMNS.join(', ')})
       WHERE c.id = u.id),
+    new_company AS (
+      INSERT INTO customer (id, kind, ${COMPANY_COLUMNS.join(', ')}, updated_at)
+      SELECT id, 'COMPANY', ${COMPANY_COLUMNS.join(', ')}, now()
+      FROM unnest($40::uuid[], $41::text[], $42::text[], $43::text[], $44::int[], $45::text[], $46::text[], $47::text[], $48::text[]) AS u(id, ${COMPANY_COLUMNS.join(', ')})),
+    known_company AS (
+      UPDATE customer c SET vat_id = COALESCE(c.vat_id, u.vat_id), fleet_size = COALESCE(u.fleet_size, c.fleet_size),
+        street = COALESCE(c.street, u.street), city = COALESCE(c.city, u.city), postal_code = COALESCE(c.postal_code, u.postal_code),
+        country = COALESCE(c.country, u.country), updated_at = now()
+      FROM unnest($49::uuid[], $50::text[], $51::int[], $52::text[], $53::text[], $54::text[], $55::text[]) AS u(id, ${COMPANY_ADDITIONS.join(', ')})
+      WHERE c.id = u.id),
+    new_contact AS (
+      INSERT INTO company_contact (company_id, contact_id, role)
+      SELECT * FROM unnest($56::uuid[], $57::uuid[], $58::text[]) ON CONFLICT DO NOTHING),
     new_lead AS (
-      INSERT INTO lead (id, customer_id, source, campaign, event, interest_model, preferred_dealer_id, timeframe, message, received_at, idempotency_key, request_hash)
-      SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::"LeadSource"[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::text[]))
+      INSERT INTO lead (id, customer_id, source, campaign, event, interest_model, preferred_dealer_id, timeframe, message, received_at, idempotency_key, request_hash, contact_id, contact_role)
+      SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::"LeadSource"[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::text[], $38::uuid[], $39::text[]))
     INSERT INTO consent_record (id, customer_id, lead_id, channel, purpose, granted, wording_id, method, captured_at, ip, user_agent)
     SELECT * FROM unnest($27::uuid[], $28::uuid[], $29::uuid[], $30::text[], $31::text[], $32::bool[], $33::text[], $34::text[], $35::timestamptz[], $36::text[], $37::text[])`,
 };
@@ -202,15 +255,21 @@ export function createLeadStore(pool: pg.Pool) {
       return existing;
     });
 
+    const companies = await resolveCompanies(leads);
+
     const columns = (rows: CustomerRow[]) => [rows.map((r) => r.id), ...PERSON_COLUMNS.map((c) => rows.map((r) => r[c]))];
-    const stored = leads.map((lead, i) => ({ lead, leadId: randomUUID(), customer: customers[i]! }));
-    const consents = stored.flatMap((s) => s.lead.consents.map((c) => ({ ...c, leadId: s.leadId, customerId: s.customer.id })));
+    const stored = leads.map((lead, i) => ({ lead, leadId: randomUUID(), person: customers[i]!, company: companies.of[i] }));
+    // A company's lead belongs to the company (its journey); the person is the company's contact in their role.
+    const owner = (s: (typeof stored)[number]) => s.company?.id ?? s.person.id;
+    const contacts = new Map<string, [string, string, string]>();
+    for (const s of stored) if (s.company) contacts.set(`${s.company.id}:${s.person.id}:${s.lead.company!.contactRole}`, [s.company.id, s.person.id, s.lead.company!.contactRole]);
+    const consents = stored.flatMap((s) => s.lead.consents.map((c) => ({ ...c, leadId: s.leadId, customerId: owner(s) })));
     await pool.query({
       ...WRITE_LEADS,
       values: [
         ...columns(created),
         ...columns([...changed.values()]),
-        stored.map((s) => s.leadId), stored.map((s) => s.customer.id), leads.map((l) => l.source),
+        stored.map((s) => s.leadId), stored.map(owner), leads.map((l) => l.source),
         leads.map((l) => l.campaign ?? null), leads.map((l) => l.event ?? null), leads.map((l) => l.interestModel ?? null),
         leads.map((l) => l.preferredDealerId ?? null), leads.map((l) => l.timeframe ?? null), leads.map((l) => l.message ?? null),
         leads.map((l) => l.receivedAt.toISOString()), leads.map((l) => l.idempotencyKey ?? null), leads.map((l) => l.requestHash ?? null),
@@ -218,9 +277,72 @@ export function createLeadStore(pool: pg.Pool) {
         consents.map((c) => c.channel), consents.map((c) => c.purpose), consents.map((c) => c.granted),
         consents.map((c) => c.wordingId), consents.map((c) => c.method), consents.map((c) => c.capturedAt.toISOString()),
         consents.map((c) => c.ip), consents.map((c) => c.userAgent),
+        stored.map((s) => (s.company ? s.person.id : null)), stored.map((s) => s.lead.company?.contactRole ?? null),
+        companies.created.map((r) => r.id), ...COMPANY_COLUMNS.map((c) => companies.created.map((r) => r[c])),
+        companies.changed.map((r) => r.id), ...COMPANY_ADDITIONS.map((c) => companies.changed.map((r) => r[c])),
+        ...[0, 1, 2].map((n) => [...contacts.values()].map((c) => c[n])),
       ],
     });
-    return stored.map((s) => ({ leadId: s.leadId, customerId: s.customer.id, receivedAt: s.lead.receivedAt, customer: factsOf(s.customer) }));
+    return stored.map((s) => {
+      if (!s.company) return { leadId: s.leadId, customerId: s.person.id, receivedAt: s.lead.receivedAt, customer: factsOf(s.person) };
+      const person = factsOf(s.person);
+      return {
+        leadId: s.leadId, customerId: s.company.id, receivedAt: s.lead.receivedAt,
+        customer: { hasEmail: person.hasEmail, hasPhone: person.hasPhone, hasPostalCode: s.company.postal_code !== null, country: s.company.country },
+        companyContact: { contactId: s.person.id, role: s.lead.company!.contactRole, hasEmail: person.hasEmail, hasPhone: person.hasPhone, fleetSize: s.company.fleet_size },
+      };
+    });
+  }
+
+  /**
+   * The company of each company lead: the one with its VAT id, else the one created by its
+   * name and postal code (unless that one has another VAT id), else a new one; a batch's
+   * own new companies count too. No look-up when the batch has no company lead.
+   */
+  async function resolveCompanies(leads: readonly NewLead[]) {
+    const named = leads.flatMap((l) => (l.company ? [l.company] : []));
+    const created: CompanyRow[] = [];
+    const changed = new Map<string, CompanyRow>();
+    if (named.length === 0) return { of: leads.map(() => undefined), created, changed: [] };
+    const vats = named.flatMap((c) => (c.vatId ? [c.vatId] : []));
+    const keys = named.flatMap((c) => [c.vatKey, c.nameKey].filter((k): k is string => k !== null));
+    const { rows: known } = await pool.query<CompanyRow>({ ...LOOK_UP_COMPANIES, values: [vats, keys] });
+    const byVat = new Map<string, CompanyRow>();
+    const byKey = new Map<string, CompanyRow>();
+    const index = (c: CompanyRow) => {
+      if (c.vat_id) byVat.set(c.vat_id, c);
+      byKey.set(c.company_key, c);
+    };
+    known.forEach(index);
+    const of = leads.map(({ company: c }) => {
+      if (!c) return undefined;
+      const byName = c.nameKey ? byKey.get(c.nameKey) : undefined;
+      const existing = (c.vatId ? byVat.get(c.vatId) : undefined) ?? (byName && (!byName.vat_id || byName.vat_id === c.vatId) ? byName : undefined);
+      if (!existing) {
+        const fresh: CompanyRow = {
+          id: randomUUID(), company_name: c.name, company_key: (c.vatKey ?? c.nameKey)!, vat_id: c.vatId, fleet_size: c.fleetSize ?? null,
+          street: c.street ?? null, city: c.city ?? null, postal_code: c.postalCode ?? null, country: c.country ?? null,
+        };
+        created.push(fresh);
+        index(fresh);
+        return fresh;
+      }
+      const additions: Partial<CompanyRow> = {
+        ...(!existing.vat_id && c.vatId ? { vat_id: c.vatId } : {}),
+        ...(c.fleetSize !== undefined && c.fleetSize !== existing.fleet_size ? { fleet_size: c.fleetSize } : {}),
+        ...(!existing.street && c.street ? { street: c.street } : {}),
+        ...(!existing.city && c.city ? { city: c.city } : {}),
+        ...(!existing.postal_code && c.postalCode ? { postal_code: c.postalCode } : {}),
+        ...(!existing.country && c.country ? { country: c.country } : {}),
+      };
+      if (Object.keys(additions).length > 0) {
+        Object.assign(existing, additions);
+        index(existing);
+        if (!created.includes(existing)) changed.set(existing.id, existing);
+      }
+      return existing;
+    });
+    return { of, created, changed: [...changed.values()] };
   }
 
   return {

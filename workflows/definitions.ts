@@ -8,6 +8,7 @@ import type { ImportProgress } from '../domain/lead-import.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
 import type { JourneyPolicy } from '../domain/policy.js';
 import type { MarketModel } from '../domain/markets.js';
+import type { AccountContact, FleetVehicle } from '../domain/fleets.js';
 import type { VehicleEvent } from '../domain/vehicles.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
@@ -42,6 +43,8 @@ export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 export const acceptHandoffUpdate = defineUpdate<JourneyState, [{ dealerId: string }]>('acceptHandoff');
 export const declineHandoffUpdate = defineUpdate<JourneyState, [{ dealerId: string; reason: string }]>('declineHandoff');
 export const recordSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicle: Vehicle }]>('recordSale');
+/** A company's sale: several vehicles, each with its driver (`drivers`: the people who join the company as drivers with it). */
+export const recordFleetSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicles: FleetVehicle[]; drivers: AccountContact[] }]>('recordFleetSale');
 export const recordLostUpdate = defineUpdate<JourneyState, [{ dealerId: string; reason: string }]>('recordLost');
 export const recordNoShowUpdate = defineUpdate<JourneyState, [{ dealerId: string }]>('recordNoShow');
 export const recordServiceVisitUpdate = defineUpdate<JourneyState, [{ dealerId: string; visitId: string }]>('recordServiceVisit');
@@ -73,6 +76,7 @@ export const JOURNEY_ACTIONS = {
   accept: action(acceptHandoffUpdate, ({ dealerId }) => ({ type: 'HANDOFF_ACCEPTED', dealerId })),
   decline: action(declineHandoffUpdate, ({ dealerId, reason }) => ({ type: 'HANDOFF_DECLINED', dealerId, reason })),
   sale: action(recordSaleUpdate, ({ dealerId, vehicle }) => ({ type: 'SOLD', dealerId, vehicle })),
+  fleetSale: action(recordFleetSaleUpdate, ({ dealerId, vehicles, drivers }) => ({ type: 'FLEET_SOLD', dealerId, vehicles, drivers })),
   lost: action(recordLostUpdate, ({ dealerId, reason }) => ({ type: 'LOST', dealerId, reason })),
   noShow: action(recordNoShowUpdate, ({ dealerId }) => ({ type: 'NO_SHOW', dealerId })),
   serviceVisit: action(recordServiceVisitUpdate, ({ dealerId, visitId }) => ({ type: 'SERVICE_VISIT_RECORDED', dealerId, visitId })),
@@ -121,7 +125,7 @@ export interface JourneyInput {
     /** Events (signals) not processed yet when the run ended. */
     pendingEvents?: PendingEvent[];
     /** Allowed messages not confirmed sent yet when the run ended. */
-    pendingSends?: { communicationId: string; onBehalfOf: string | null }[];
+    pendingSends?: { communicationId: string; onBehalfOf: string | null; recipientId?: string }[];
   };
 }
 

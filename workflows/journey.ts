@@ -26,12 +26,13 @@ import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey
 import { journeyCurrentDetails } from '../domain/journey-summary.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
-import { scoreLeads } from '../domain/scoring.js';
+import { scoreFleet, scoreLeads } from '../domain/scoring.js';
 import {
   applyJourneyEvent,
   nextDeadline,
   startJourney,
   TransitionRefused,
+  type JourneyEffect,
   type JourneyEvent,
   type PendingEvent,
   type Transition,
@@ -57,10 +58,12 @@ import {
 } from './definitions.js';
 import { CustomerOwnerKey, DealerIdKey, JourneyStageKey, LeadSourceKey, MarketKey } from './search-attributes.js';
 import { journeyMetrics } from './journey-metrics.js';
-import { SEND_ATTEMPTS, type Channel, type CommunicationRequest } from '../domain/messages.js';
+import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/messages.js';
+
+type CustomerMessageDue = Extract<JourneyEffect, { type: 'CUSTOMER_MESSAGE_DUE' }>;
 
 /** An allowed message waiting for (or in) the send loop. */
-type PendingSend = { communicationId: string; onBehalfOf: string | null };
+type PendingSend = { communicationId: string; onBehalfOf: string | null; recipientId?: string };
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -306,10 +309,10 @@ export async function journey(input: JourneyInput): Promise<void> {
           followUps.push(effect);
           break;
         case 'COMMUNICATION_DECIDED':
-          records.push({ type: 'decision', record: { key, communicationId: effect.communicationId, decision: effect.decision, at } });
+          records.push({ type: 'decision', record: { key, communicationId: effect.communicationId, decision: effect.decision, at, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) } });
           break;
         case 'SEND_COMMUNICATION':
-          sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf });
+          sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) });
           break;
         case 'ERASE_PERSONAL_DATA':
           records.push({ type: 'erasure' });
@@ -328,7 +331,11 @@ export async function journey(input: JourneyInput): Promise<void> {
     // Dealers are told in the background (delivery workflows), after the records: a delivery
     // builds its payload from the read model.
     const notices = dealerNoticesOf(previous, event, transition);
-    const routeInput = () => ({ customerId, preferredDealerId: state!.preferredDealerId ?? null, alreadyTried: state!.handoff?.tried ?? [] });
+    const routeInput = () => ({
+      customerId, preferredDealerId: state!.preferredDealerId ?? null, alreadyTried: state!.handoff?.tried ?? [],
+      // A company goes to a fleet desk (only company journeys say so: the activity's input of older ones is unchanged).
+      ...(state!.account ? { fleet: true } : {}),
+    });
     /** The dealer chosen with the records, or (older paths) how to choose it on its own. */
     let route: HandoffRoute | undefined;
     let routeAlone: (() => Promise<HandoffRoute>) | undefined;
@@ -385,12 +392,15 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
       if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
         // Journeys before this only left a task; now the survey or reminder itself is asked for.
-        if (patched(OWN_MESSAGES)) await requestOwnMessage(effect.purpose, effect.dealerId, effect.channel);
+        if (patched(OWN_MESSAGES)) await requestOwnMessage(effect);
         continue;
       }
       if (!patched(FULL_LIFECYCLE)) continue;
       if (effect.type === 'SCORE_LEADS') {
-        const { score } = scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
+        // A company is qualified by its fleet and timeframe (seed 004), a person by their interest.
+        const { score } = state.account
+          ? scoreFleet(state.leads, state.account.fleetSize, now(), policy.repeatInterestWindowMs)
+          : scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
         await handle({ type: 'LEAD_SCORED', score });
       } else if (effect.type === 'ROUTE_HANDOFF') {
         const choice = route ?? await routeAlone!();
@@ -405,16 +415,20 @@ export async function journey(input: JourneyInput): Promise<void> {
     }
   }
 
-  /** The journey's own survey or service reminder, from the owner, through the same arbitration as anyone's. */
-  async function requestOwnMessage(purpose: 'SURVEY' | 'SERVICE_REMINDER', dealerId: string | null, channel: Channel = 'EMAIL'): Promise<void> {
+  /**
+   * The journey's own survey or service reminder, from the owner, through the same arbitration
+   * as anyone's; in a company's journey for one driver and their car.
+   */
+  async function requestOwnMessage({ purpose, dealerId, channel = 'EMAIL', recipientId, vin }: CustomerMessageDue): Promise<void> {
     const request: CommunicationRequest = {
       communicationId: uuid4(),
       sender: dealerId ? { kind: 'DEALER', dealerId } : { kind: 'OEM' },
       purpose,
       channel,
       templateId: purpose === 'SURVEY' ? 'satisfaction-survey' : 'service-reminder',
+      ...(recipientId ? { recipientId } : {}),
     };
-    await activities.prepareJourneyMessage({ ...request, customerId: input.customerId, journeyId });
+    await activities.prepareJourneyMessage({ ...request, customerId: input.customerId, journeyId, ...(vin ? { vin } : {}) });
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 

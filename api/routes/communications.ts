@@ -13,7 +13,7 @@ import type { PrismaClient } from '../../platform/db.js';
 import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
-import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { Problem, sendInvalid, sendNotFound, sendProblem } from '../problems.js';
 
 const actOnCustomer = { param: 'id', kind: 'customerId', use: 'act' } as const;
 const readCustomer = { param: 'id', kind: 'customerId', use: 'read-customer' } as const;
@@ -26,6 +26,7 @@ const CommunicationRequestBody = z
     variables: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(2000).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')).refine((v) => Object.keys(v).length <= 30, 'at most 30 variables').default({}),
     notBefore: futureInstant(3660).optional().describe('Not before this time; at most ten years ahead (the journey holds it, across ownership cycles)'),
     communicationId: z.uuid().optional().describe('Your id for this message: a retry with it is answered once'),
+    recipientId: z.uuid().optional().describe("A company's message: the one of its people it is for (GET /v1/customers/:id lists them); absent: its decision-maker"),
   })
   .superRefine((body, ctx) => {
     for (const name of missingVariables(body.templateId, body.variables)) {
@@ -65,7 +66,7 @@ const CommunicationView = z
     communicationId: z.string(), sender: z.object({ kind: z.enum(['OEM', 'DEALER']), dealerId: z.string().nullable() }), requestedBy: z.string(),
     purpose: z.enum(PURPOSES), channel: z.enum(CHANNELS), templateId: z.string(),
     status: z.enum(['REQUESTED', 'ALLOWED', 'DEFERRED', 'SUPPRESSED', 'SENT', 'FAILED']), reason: z.string().nullable(),
-    deferredUntil: z.string().nullable(), onBehalfOf: z.string().nullable(), sentAt: z.string().nullable(), createdAt: z.string(), log: z.array(LogEntry),
+    deferredUntil: z.string().nullable(), onBehalfOf: z.string().nullable(), recipientId: z.string().nullable(), sentAt: z.string().nullable(), createdAt: z.string(), log: z.array(LogEntry),
   })
   .meta({ id: 'Communication' });
 
@@ -90,18 +91,22 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     const customer = await deps.db.customer.findUnique({ where: { id: customerId }, select: { id: true } });
     if (!customer) return sendNotFound(reply, 'customer', customerId);
     const sender: Sender = principal.role === 'DEALER' ? { kind: 'DEALER', dealerId: principal.dealerId! } : { kind: 'OEM' };
-    const { purpose, channel, templateId, variables, notBefore } = request.body;
+    const { purpose, channel, templateId, variables, notBefore, recipientId } = request.body;
+    // Only one of the company's own people: the message goes to their address, never anyone else's.
+    if (recipientId && !(await deps.db.companyContact.findFirst({ where: { companyId: customerId, contactId: recipientId }, select: { role: true } }))) {
+      return sendInvalid(reply, 'recipientId', "not one of this company's people");
+    }
     const communicationId = request.body.communicationId ?? randomUUID();
     const stored = await storeCommunicationRequest(deps.db, {
       communicationId, customerId, journeyId: journeyIdFor(customerId), sender, requestedBy: principal.name,
-      purpose, channel, templateId, variables, notBefore: notBefore ?? null,
+      purpose, channel, templateId, variables, notBefore: notBefore ?? null, ...(recipientId ? { recipientId } : {}),
     });
     const { earlier } = stored.created ? { earlier: null } : stored;
     if (earlier && (earlier.customerId !== customerId || earlier.purpose !== purpose || earlier.channel !== channel || earlier.templateId !== templateId)) {
       return sendProblem(reply, { type: 'idempotency-key-reused', title: 'communicationId reused', status: 422, detail: 'communicationId: already used for another message', errors: [{ field: 'communicationId', message: 'already used for another message' }] });
     }
     return runJourneyUpdate(deps.temporal, reply, journeyIdFor(customerId), requestCommunicationUpdate, {
-      communicationId, sender, purpose, channel, templateId, notBefore: notBefore ? new Date(notBefore).toISOString() : null,
+      communicationId, sender, purpose, channel, templateId, notBefore: notBefore ? new Date(notBefore).toISOString() : null, ...(recipientId ? { recipientId } : {}),
     });
   });
 
@@ -165,7 +170,7 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
       items: rows.map((r) => ({
         communicationId: r.id, sender: { kind: r.senderKind as 'OEM' | 'DEALER', dealerId: r.senderDealerId }, requestedBy: r.requestedBy,
         purpose: r.purpose as (typeof PURPOSES)[number], channel: r.channel as (typeof CHANNELS)[number], templateId: r.templateId,
-        status: r.status as z.infer<typeof CommunicationView>['status'], reason: r.reason, deferredUntil: iso(r.deferredUntil), onBehalfOf: r.onBehalfOf,
+        status: r.status as z.infer<typeof CommunicationView>['status'], reason: r.reason, deferredUntil: iso(r.deferredUntil), onBehalfOf: r.onBehalfOf, recipientId: r.recipientId,
         sentAt: iso(r.sentAt), createdAt: r.createdAt.toISOString(),
         log: r.log.map((l) => ({ kind: l.kind as 'DECISION' | 'SEND_ATTEMPT', decision: l.decision, reason: l.reason, until: iso(l.until), transport: l.transport, outcome: l.outcome, detail: l.detail, at: l.at.toISOString() })),
       })),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AT_LEAST_ONE_FIELD, email, text } from '../../platform/validation.js';
 import { InvalidPhoneNumber, normalizeEmail, normalizePhone } from '../../domain/identity.js';
 import { journeyIdFor } from '../../domain/journey.js';
+import { CONTACT_ROLES, type ContactRole } from '../../domain/fleets.js';
 import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { contactChangedSignal } from '../../workflows/definitions.js';
 import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
@@ -29,6 +30,11 @@ const OwnershipChange = z.object({
   actor: z.string(),
   at: z.string(),
 });
+
+const CompanyPerson = z.object({
+  contactId: z.string(), role: z.enum(CONTACT_ROLES), firstName: z.string().nullable(), lastName: z.string().nullable(),
+  email: z.string().nullable(), phone: z.string().nullable(), since: z.string(),
+}).meta({ id: 'CompanyPerson' });
 
 export interface CustomerRouteDeps {
   db: PrismaClient;
@@ -89,6 +95,31 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
       }
     }
     return reply.send({ customerId: id, journeyNotified });
+  });
+
+  app.get('/v1/customers/:id/people', {
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], customer: { param: 'id', kind: 'customerId', use: 'read-customer' } } },
+    schema: {
+      tags: ['customers'],
+      summary: "A company's people by role (decision-maker, procurement, drivers): whom its messages can be addressed to",
+      description: 'A private customer has none. `contactId` is what `recipientId` names when asking to message one of them.',
+      params: z.object({ id: z.uuid() }),
+      response: {
+        200: z.object({ customerId: z.string(), kind: z.enum(['PERSON', 'COMPANY']), companyName: z.string().nullable(), vatId: z.string().nullable(), fleetSize: z.number().int().nullable(), items: z.array(CompanyPerson) }),
+        400: Problem, 404: Problem,
+      },
+    },
+  }, async (request, reply) => {
+    const customer = await db.customer.findUnique({ where: { id: request.params.id }, select: { id: true, kind: true, companyName: true, vatId: true, fleetSize: true } });
+    if (!customer) return sendNotFound(reply, 'customer', request.params.id);
+    const rows = await db.companyContact.findMany({ where: { companyId: customer.id }, include: { contact: true }, orderBy: [{ createdAt: 'asc' }, { role: 'asc' }] });
+    return reply.send({
+      customerId: customer.id, kind: customer.kind as 'PERSON' | 'COMPANY', companyName: customer.companyName, vatId: customer.vatId, fleetSize: customer.fleetSize,
+      items: rows.map((r) => ({
+        contactId: r.contactId, role: r.role as ContactRole, firstName: r.contact.firstName, lastName: r.contact.lastName,
+        email: r.contact.emailNormalized, phone: r.contact.phoneE164, since: r.createdAt.toISOString(),
+      })),
+    });
   });
 
   app.get('/v1/customers/:id/ownership', {

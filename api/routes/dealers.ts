@@ -8,6 +8,7 @@ import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { WEEKDAYS } from '../../domain/business-hours.js';
 import type { RouteAccess } from '../../domain/access.js';
+import { DEALER_CAPABILITIES } from '../../domain/routing.js';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour clock');
 const OpeningHours = z
@@ -24,6 +25,9 @@ export const dealerFields = {
   brands: z.array(text(50)).max(50),
   region: text(100).nullable().describe("The OEM's sales region the dealer belongs to (the scorecard's groupBy=region)"),
   capacity: z.number().int().min(0).max(100_000).describe('Open sales the dealer takes at once'),
+  capabilities: z.array(z.enum(DEALER_CAPABILITIES)).max(DEALER_CAPABILITIES.length)
+    .refine((c) => new Set(c).size === c.length, 'each capability once')
+    .describe('FLEET_DESK: a business / fleet sales desk; only such dealers are offered companies'),
   acceptanceSlaMinutes: z.number().int().min(5).max(10_080).nullable().describe("Replaces the OEM's acceptance SLA for hand-offs to this dealer"),
   timeZone: timeZone(),
   businessHours: z
@@ -43,6 +47,7 @@ const NewDealer = z
     brands: dealerFields.brands.default([]),
     region: dealerFields.region.default(null),
     capacity: dealerFields.capacity.default(50),
+    capabilities: dealerFields.capabilities.default([]),
     acceptanceSlaMinutes: dealerFields.acceptanceSlaMinutes.default(null),
     timeZone: dealerFields.timeZone.default('Europe/Berlin'),
     businessHours: dealerFields.businessHours.default(null),
@@ -59,6 +64,7 @@ const DealerChange = z
 export const DealerView = z
   .object({
     id: z.string(), name: z.string(), territory: z.array(z.string()), brands: z.array(z.string()), region: z.string().nullable(), capacity: z.number().int(),
+    capabilities: z.array(z.enum(DEALER_CAPABILITIES)),
     acceptanceSlaMinutes: z.number().int().nullable(), timeZone: z.string(),
     businessHours: z.record(z.string(), z.tuple([z.string(), z.string()])).nullable(), closedOn: z.array(z.string()), active: z.boolean(),
     createdAt: z.string(), updatedAt: z.string(),
@@ -66,7 +72,8 @@ export const DealerView = z
   .meta({ id: 'Dealer' });
 
 const view = (d: Dealer): z.infer<typeof DealerView> => ({
-  id: d.id, name: d.name, territory: d.territory, brands: d.brands, region: d.region, capacity: d.capacity, acceptanceSlaMinutes: d.acceptanceSlaMinutes,
+  id: d.id, name: d.name, territory: d.territory, brands: d.brands, region: d.region, capacity: d.capacity,
+  capabilities: d.capabilities as z.infer<typeof DealerView>['capabilities'], acceptanceSlaMinutes: d.acceptanceSlaMinutes,
   timeZone: d.timeZone, businessHours: (d.businessHours as Record<string, [string, string]> | null) ?? null, closedOn: d.closedOn, active: d.active,
   createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString(),
 });
@@ -116,7 +123,7 @@ export const dealerRoutes = (db: PrismaClient): FastifyPluginAsyncZod => async (
   app.patch('/v1/dealers/:id', {
     config: { access: DEALER_ADMINS },
     bodyLimit: 256 * 1024,
-    schema: { tags: ['dealers'], summary: "Change a dealer's territory, brands, region, capacity, SLA, time zone or hours", params: DealerParams, body: DealerChange, response: { 200: DealerView, 400: Problem, 404: Problem } },
+    schema: { tags: ['dealers'], summary: "Change a dealer's territory, brands, region, capacity, capabilities, SLA, time zone or hours", params: DealerParams, body: DealerChange, response: { 200: DealerView, 400: Problem, 404: Problem } },
   }, async (request, reply) => {
     const { businessHours, ...fields } = request.body;
     const data = { ...fields, ...(businessHours === undefined ? {} : { businessHours: businessHours ?? Prisma.DbNull }) };

@@ -5,7 +5,11 @@ import type { Client } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pastDay, text } from '../../platform/validation.js';
+import { email, pastDay, text } from '../../platform/validation.js';
+import { MAX_FLEET_SALE_VEHICLES } from '../../domain/fleets.js';
+import { customerIdOfJourney } from '../../domain/journey.js';
+import { asDrivers, linkDrivers, resolvePeople } from '../../intake/company-people.js';
+import { IntakeRejected } from '../../intake/lead-intake.js';
 import { actorOf, journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
@@ -40,6 +44,14 @@ export const SoldVehicle = z.strictObject({
   price: z.number().positive().max(10_000_000).optional(),
 });
 const Sale = z.strictObject({ vehicle: SoldVehicle }).meta({ id: 'SaleReport' });
+const Driver = z
+  .strictObject({ firstName: text(100).optional(), lastName: text(100).optional(), email: email().optional(), phone: text(40).optional() })
+  .refine((d) => d.email !== undefined || d.phone !== undefined, 'a driver needs an e-mail address or a phone number')
+  .meta({ anyOf: [{ required: ['email'] }, { required: ['phone'] }], description: 'The person who drives the vehicle; at least an e-mail address or a phone number' });
+const FleetSale = z
+  .strictObject({ vehicles: z.array(SoldVehicle.extend({ driver: Driver })).min(1).max(MAX_FLEET_SALE_VEHICLES) })
+  .refine((b) => new Set(b.vehicles.map((v) => v.vin)).size === b.vehicles.length, { path: ['vehicles'], message: 'each VIN once' })
+  .meta({ id: 'FleetSaleReport' });
 const Lost = z.strictObject({ reason }).meta({ id: 'LostReport' });
 const ServiceVisit = z.strictObject({ visitId: text(100).describe("The dealer's own id of the visit (repeats are ignored)") });
 const Complaint = z.strictObject({ complaintId: text(100) });
@@ -64,7 +76,12 @@ interface ActionRoute<N extends JourneyActionName, B extends z.ZodType | undefin
   body?: B;
   params?: typeof ComplaintParams;
   /** The Update's argument, from the caller and the request (its body already validated). */
-  arg: (request: FastifyRequest, body: B extends z.ZodType ? z.infer<B> : undefined) => ActionArg<N>;
+  arg?: (request: FastifyRequest, body: B extends z.ZodType ? z.infer<B> : undefined) => ActionArg<N>;
+  /**
+   * Instead of `arg`, for actions that look things up first: the argument, and what the route
+   * writes once the journey has taken the action (a refused action leaves nothing behind).
+   */
+  prepare?: (request: FastifyRequest, body: B extends z.ZodType ? z.infer<B> : undefined) => Promise<{ arg: ActionArg<N>; afterwards: () => Promise<void> }>;
   /** Checks the journey cannot make (records in the database); a reply refuses the request. */
   check?: (request: FastifyRequest, body: B extends z.ZodType ? z.infer<B> : undefined, reply: FastifyReply) => Promise<FastifyReply | undefined>;
 }
@@ -73,10 +90,27 @@ const route = <N extends JourneyActionName, B extends z.ZodType | undefined = un
 const dealerOf = (request: FastifyRequest) => request.principal!.dealerId!;
 const complaintIdOf = (request: FastifyRequest) => (request.params as { complaintId: string }).complaintId;
 
-const ACTION_ROUTES = (db: PrismaClient) => [
+const ACTION_ROUTES = (db: PrismaClient, defaultCountry: string) => [
   route({ action: 'accept', path: 'accept', access: OFFER_ANSWER, tag: 'dealer actions', summary: 'Accept the hand-off offered to your dealership (repeats are harmless)', arg: (r) => ({ dealerId: dealerOf(r) }) }),
   route({ action: 'decline', path: 'decline', access: OFFER_ANSWER, tag: 'dealer actions', summary: 'Decline the hand-off; the journey offers it to the next dealer', body: Decline, arg: (r, b) => ({ dealerId: dealerOf(r), reason: b.reason }) }),
   route({ action: 'sale', path: 'sale', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record the sale; the customer becomes your customer', body: Sale, arg: (r, b) => ({ dealerId: dealerOf(r), vehicle: b.vehicle }) }),
+  route({
+    action: 'fleetSale', path: 'fleet-sale', access: DEALER_ACTION, tag: 'dealer actions',
+    summary: "Record a company's sale of several vehicles, each with its driver; the drivers get their car's service reminders and surveys", body: FleetSale,
+    prepare: async (r, b) => {
+      const companyId = customerIdOfJourney((r.params as { id: string }).id);
+      const company = await db.customer.findUnique({ where: { id: companyId }, select: { country: true } });
+      // The journey hears ids and reachability only; the people are written once it took the sale.
+      const people = await resolvePeople(db, b.vehicles.map((v) => v.driver), company?.country ?? defaultCountry, (i) => `vehicles.${i}.driver`);
+      return {
+        arg: {
+          dealerId: dealerOf(r), drivers: asDrivers(people),
+          vehicles: b.vehicles.map(({ driver: _driver, ...v }, i) => ({ ...v, driverId: people[i]!.contactId })),
+        },
+        afterwards: () => linkDrivers(db, companyId, people),
+      };
+    },
+  }),
   route({ action: 'lost', path: 'lost', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a lost sale; the customer falls back to the OEM after a cool-down', body: Lost, arg: (r, b) => ({ dealerId: dealerOf(r), reason: b.reason }) }),
   route({ action: 'noShow', path: 'no-show', access: DEALER_ACTION, tag: 'dealer actions', summary: 'The customer did not come; the journey falls back to the OEM', arg: (r) => ({ dealerId: dealerOf(r) }) }),
   route({ action: 'serviceVisit', path: 'service-visits', access: DEALER_ACTION, tag: 'dealer actions', summary: "Record a service visit of your customer's vehicle", body: ServiceVisit, arg: (r, b) => ({ dealerId: dealerOf(r), visitId: b.visitId }) }),
@@ -100,7 +134,7 @@ type Served = ReturnType<typeof ACTION_ROUTES>[number]['action'];
 const everyActionServed: Record<Exclude<JourneyActionName, Served>, never> = {};
 void everyActionServed;
 
-export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
+export const journeyRoutes = ({ temporal, db, defaultCountry }: { temporal: Client; db: PrismaClient; defaultCountry: string }): FastifyPluginAsyncZod => async (app) => {
   app.get('/v1/journeys/:id', {
     config: { access: READERS },
     schema: { tags: ['journeys'], summary: "A journey's live state, answered by the journey itself", params: JourneyParams, response: { 200: JourneyView, 400: Problem, 404: Problem } },
@@ -115,7 +149,7 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
   });
 
   // Each action is the journey's own Update: it answers with its new state or refuses with its reason.
-  for (const r of ACTION_ROUTES(db) as readonly ActionRoute<JourneyActionName, z.ZodType | undefined>[]) {
+  for (const r of ACTION_ROUTES(db, defaultCountry) as readonly ActionRoute<JourneyActionName, z.ZodType | undefined>[]) {
     app.post(`/v1/journeys/:id/${r.path}`, {
       config: { access: r.access },
       schema: { tags: [r.tag], summary: r.summary, params: r.params ?? JourneyParams, ...(r.body ? { body: r.body } : {}), response: actionResponses },
@@ -123,7 +157,14 @@ export const journeyRoutes = ({ temporal, db }: { temporal: Client; db: PrismaCl
       const body = request.body as never;
       const refused = await r.check?.(request, body, reply);
       if (refused) return refused;
-      return runJourneyUpdate(temporal, reply, (request.params as { id: string }).id, JOURNEY_ACTIONS[r.action].update as never, r.arg(request, body));
+      let prepared: { arg: ActionArg<JourneyActionName>; afterwards?: () => Promise<void> };
+      try {
+        prepared = r.prepare ? await r.prepare(request, body) : { arg: r.arg!(request, body) };
+      } catch (error) {
+        if (error instanceof IntakeRejected) return sendInvalid(reply, error.field, error.message);
+        throw error;
+      }
+      return runJourneyUpdate(temporal, reply, (request.params as { id: string }).id, JOURNEY_ACTIONS[r.action].update as never, prepared.arg, prepared.afterwards);
     });
   }
 };
