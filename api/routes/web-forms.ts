@@ -10,6 +10,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CONSENT_CHANNELS } from '../../domain/consent.js';
+import { CONTACT_ROLES } from '../../domain/fleets.js';
 import { ENGAGEMENT_KINDS, journeyIdFor } from '../../domain/journey.js';
 import { PURCHASE_TIMEFRAMES } from '../../domain/lead.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
@@ -30,6 +31,10 @@ const WebFormLead = z
     postalCode: text(12).optional(), country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. DE').optional(),
     model: text(100).optional(), timeframe: z.enum(PURCHASE_TIMEFRAMES).optional(), message: text(2000).optional(),
     preferredDealerId: text(64).optional(),
+    companyName: text(200).optional().describe('A business customer\'s form: the company the person asks for (the lead and journey are the company\'s)'),
+    vatId: z.string().max(30).optional(),
+    fleetSize: z.number().int().min(1).max(1_000_000).optional(),
+    contactRole: z.enum(CONTACT_ROLES).optional().describe('The person\'s role in the company; DECISION_MAKER when not said'),
     consents: z.array(z.strictObject({
       channel: z.enum(CONSENT_CHANNELS), purpose: z.enum(CONSENT_PURPOSES), granted: z.boolean(),
       wordingId: text(100).describe('One of the wordings registered with the form key'),
@@ -40,7 +45,7 @@ const WebFormLead = z
   .meta({ id: 'WebFormLead' });
 
 /** Where a lead field came from on the form (the form is flat). */
-const formField = (path: string) => path.replace(/^contact\./, '').replace(/^interest\./, '').replace(/^contact$/, 'email');
+const formField = (path: string) => path.replace(/^company\.name$/, 'companyName').replace(/^(contact|interest|company)\./, '').replace(/^contact$/, 'email');
 
 export interface WebFormDeps {
   intake: LeadIntake;
@@ -129,6 +134,8 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
       const field = `consents.${unknownWording}.wordingId`;
       return sendInvalid(reply, field, 'not a wording registered with this form key');
     }
+    const stray = (['vatId', 'fleetSize', 'contactRole'] as const).find((f) => body[f] !== undefined);
+    if (stray && !body.companyName) return sendInvalid(reply, 'companyName', `required with ${stray}: the company the person asks for`);
     const now = new Date().toISOString();
     const checked = checkLead({
       source: 'WEB_FORM',
@@ -136,6 +143,7 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
       ...(body.model || body.timeframe || body.message ? { interest: { model: body.model, timeframe: body.timeframe, message: body.message } } : {}),
       contact: { firstName: body.firstName, lastName: body.lastName, email: body.email, phone: body.phone, postalCode: body.postalCode, country: body.country },
       ...(body.preferredDealerId ? { preferredDealerId: body.preferredDealerId } : {}),
+      ...(body.companyName ? { company: { name: body.companyName, vatId: body.vatId, fleetSize: body.fleetSize, contactRole: body.contactRole } } : {}),
       ...(body.consents?.length ? { consents: body.consents.map((c) => ({ ...c, method: 'WEB_FORM', capturedAt: now })) } : {}),
     });
     const invalid = (field: string, message: string) => sendInvalid(reply, field, message);

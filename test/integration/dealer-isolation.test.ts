@@ -31,6 +31,7 @@ const dealerA = `DLR-IA-${tag}`;
 const dealerB = `DLR-IB-${tag}`;
 const keys = { a: '', b: '', ops: '' };
 const SALE = { vehicle: { vin: 'WVWZZZE1ZPP054321', model: 'ID.4', soldOn: '2026-11-02', price: 45900 } };
+const FLEET_SALE = { vehicles: [{ ...SALE.vehicle, driver: { email: `driver.${tag.toLowerCase()}@example.com` } }] };
 
 type Call = { method: 'GET' | 'POST' | 'PATCH'; url: string; payload?: object };
 
@@ -47,6 +48,8 @@ function customerRoutes(journeyId: string, customerId: string): Record<string, C
     accept: { method: 'POST', url: `/v1/journeys/${journeyId}/accept` },
     decline: { method: 'POST', url: `/v1/journeys/${journeyId}/decline`, payload: { reason: 'too far' } },
     sale: { method: 'POST', url: `/v1/journeys/${journeyId}/sale`, payload: SALE },
+    'fleet sale': { method: 'POST', url: `/v1/journeys/${journeyId}/fleet-sale`, payload: FLEET_SALE },
+    'read people': { method: 'GET', url: `/v1/customers/${customerId}/people` },
     lost: { method: 'POST', url: `/v1/journeys/${journeyId}/lost`, payload: { reason: 'bought elsewhere' } },
     'no-show': { method: 'POST', url: `/v1/journeys/${journeyId}/no-show` },
     'service visit': { method: 'POST', url: `/v1/journeys/${journeyId}/service-visits`, payload: { visitId: 'WS-9' } },
@@ -60,17 +63,18 @@ function customerRoutes(journeyId: string, customerId: string): Record<string, C
 const EXPECTED: Record<Exclude<DealerStanding, 'CURRENT'>, Record<string, number>> = {
   NONE: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
-    'send message': 404, accept: 404, decline: 404, sale: 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
-    'complaint resolved': 404, 'own history': 404,
+    'send message': 404, accept: 404, decline: 404, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
+    'complaint resolved': 404, 'own history': 404, 'read people': 404,
   },
   OFFERED: {
     'view journey': 200, 'read ownership': 403, 'read communications': 403, 'change contact': 403, 'opt out': 403, 'change consent': 403,
-    'send message': 403, sale: 403, lost: 403, 'no-show': 403, 'service visit': 403, complaint: 403, 'complaint resolved': 403, 'own history': 200,
+    'send message': 403, sale: 403, 'fleet sale': 403, lost: 403, 'no-show': 403, 'service visit': 403, complaint: 403, 'complaint resolved': 403, 'own history': 200,
+    'read people': 403,
   },
   FORMER: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
-    'send message': 404, accept: 409, decline: 409, sale: 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
-    'complaint resolved': 404, 'own history': 200,
+    'send message': 404, accept: 409, decline: 409, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
+    'complaint resolved': 404, 'own history': 200, 'read people': 404,
   },
 };
 const PROBLEM_TYPE: Record<number, RegExp> = { 403: /forbidden$/, 404: /not-found$/, 409: /offer-closed$/ };
@@ -258,9 +262,13 @@ describe('dealer isolation matrix (dealer A’s key)', () => {
     await until(journeyId, offeredTo(dealerA));
     const routes = customerRoutes(journeyId, customerId);
     await act(keys.a, routes.accept!);
-    for (const name of ['view journey', 'read ownership', 'read communications', 'own history'] as const) {
+    for (const name of ['view journey', 'read ownership', 'read communications', 'own history', 'read people'] as const) {
       expect((await sys.api({ ...routes[name]! }, keys.a)).statusCode, name).toBe(200);
     }
+    // A private customer has no fleet: the journey refuses, and no driver is written.
+    const fleet = await sys.api({ ...routes['fleet sale']! }, keys.a);
+    expect(fleet.statusCode, fleet.body).toBe(409);
+    expect(await sys.db.customer.count({ where: { emailNormalized: FLEET_SALE.vehicles[0]!.driver.email } })).toBe(0);
     const contact = await sys.api({ method: 'PATCH', url: `/v1/customers/${customerId}/contact`, payload: { phone: '030 9876543' } }, keys.a);
     expect(contact.statusCode, contact.body).toBe(200);
     const message = await sys.api({ ...routes['send message']! }, keys.a);

@@ -134,6 +134,19 @@ describe('form keys and what they allow', () => {
     expect((await sys.app.inject({ method: 'GET', url: '/v1/dealers', headers: { authorization: `Bearer ${formKey.key}` } })).statusCode).toBe(401);
   });
 
+  it('a business customer\'s form: the lead is the company\'s, the person one of its people in their role; company details without its name are a 400', async () => {
+    const person = lead();
+    const res = await post(formKey.key, { ...person, postalCode: '10115', companyName: `Webform Flotte ${randomUUID().slice(0, 6)} GmbH`, fleetSize: 12, contactRole: 'PROCUREMENT' });
+    expect(res.statusCode, res.body).toBe(202);
+    const contact = await eventually(async () => (await sys.db.companyContact.findFirst({ where: { contact: { emailNormalized: person.email } }, include: { company: true } })) ?? undefined);
+    expect(contact).toMatchObject({ role: 'PROCUREMENT', company: { kind: 'COMPANY', fleetSize: 12, postalCode: '10115' } });
+    const lone = await post(formKey.key, { ...lead(), vatId: 'DE123456789' });
+    expect(lone.statusCode).toBe(400);
+    expect(lone.json().errors[0].field).toBe('companyName');
+    const anonymous = await post(formKey.key, { ...lead(), companyName: 'Somebody Ltd' });
+    expect(anonymous.json().errors[0].field).toBe('vatId');
+  });
+
   it('answers a CORS preflight for the key\'s origin only', async () => {
     const preflight = (origin: string) => sys.app.inject({
       method: 'OPTIONS', url: `/v1/forms/${formKey.key}/leads`,
