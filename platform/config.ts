@@ -16,6 +16,17 @@ const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('journeys'),
+  /**
+   * Temporal Cloud or any TLS cluster (README, "Bring your own infrastructure"): an API key
+   * (TLS on), or a client certificate and key (mTLS, files in PEM), with the CA when the
+   * server's certificate is not publicly trusted; TEMPORAL_TLS=true for TLS with neither.
+   */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().positive().default(3000),
   /** The API's Prometheus metrics (`GET /metrics`), on a port of their own; 0 turns them off. */
@@ -57,6 +68,10 @@ const ConfigSchema = z.object({
    * an evicted one is replayed from its history when it next has work.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** Workflow tasks, activities and local activities one worker runs at once (unset: the SDK's defaults). */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   /**
    * Who captains which process on the scorecard, as JSON, e.g. {"acquisition":"OEM_LEAD_DESK"};
    * processes not named keep reports/scorecard.ts's defaults.
@@ -82,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = ConfigSchema.parse(env);
   if (config.NODE_ENV === 'production' && config.CONSENT_LINK_SECRET === DEV_CONSENT_LINK_SECRET) {
     throw new Error('CONSENT_LINK_SECRET must be set in production (anyone could forge consent links with the dev default)');
+  }
+  if (!config.TEMPORAL_TLS_CERT !== !config.TEMPORAL_TLS_KEY) {
+    throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (a client certificate and its key)');
   }
   if (config.NODE_ENV === 'production' && config.SESSION_SECRET === DEV_SESSION_SECRET) {
     throw new Error('SESSION_SECRET must be set in production (anyone could forge workspace sessions with the dev default)');

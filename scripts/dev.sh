@@ -2,6 +2,9 @@
 # Brings up the whole system locally: PostgreSQL, the Temporal dev server with its
 # Web UI and our search attributes, the journey worker and the HTTP API.
 # Ctrl-C stops what this script started. Journeys persist in .data/temporal.db.
+# L2L_TEMPORAL=cluster: the production Temporal server on PostgreSQL instead (scripts/
+# temporal-cluster.sh), and the processes compiled (npm run build) and run under node:
+# two workers and two APIs (the second on the next port).
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/setup.sh
@@ -15,13 +18,18 @@ cleanup() {
   log "stopping (worker drains first, then Temporal)"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -n "$temporal_pid" ]] && { kill -TERM "$temporal_pid" 2>/dev/null || true; wait "$temporal_pid" 2>/dev/null || true; }
+  if [[ "${mode:-dev}" == "cluster" && -n "$temporal_pid" ]]; then bash scripts/temporal-cluster.sh stop
+  elif [[ -n "$temporal_pid" ]]; then kill -TERM "$temporal_pid" 2>/dev/null || true; wait "$temporal_pid" 2>/dev/null || true; fi
   exit 0
 }
 trap cleanup EXIT INT TERM
 
+mode="${L2L_TEMPORAL:-dev}"
+[[ "$mode" == "dev" || "$mode" == "cluster" ]] || { log "L2L_TEMPORAL is dev or cluster, not $mode"; exit 2; }
 temporal_host="${TEMPORAL_ADDRESS%:*}"; temporal_port="${TEMPORAL_ADDRESS##*:}"
-if [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
+if [[ "$mode" == "cluster" && "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
+  temporal_pid="$(bash scripts/temporal-cluster.sh start | tail -n 1)"
+elif [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
   sa_args=(); for sa in "${JOURNEY_SEARCH_ATTRIBUTES[@]}"; do sa_args+=(--search-attribute "$sa"); done
   "$TEMPORAL_CLI" server start-dev --ip "$temporal_host" --port "$temporal_port" --ui-port "$TEMPORAL_UI_PORT" \
     --namespace "$TEMPORAL_NAMESPACE" --db-filename "$DATA_DIR/temporal.db" --log-level warn "${sa_args[@]}" \
@@ -41,13 +49,36 @@ fi
 
 # Readable logs in the terminal (LOG_FORMAT=json for raw JSON).
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
-# tsx directly (not npx) so the pid we signal is the process that handles it.
-"$ROOT/node_modules/.bin/tsx" workers/main.ts & pids+=($!)
-"$ROOT/node_modules/.bin/tsx" api/server.ts & pids+=($!)
+if [[ "$mode" == "cluster" ]]; then
+  # As in production: compiled JavaScript under node, the prebuilt workflow bundle, two of each.
+  bash scripts/build.sh
+  run=(node)
+  entry() { echo "dist/$1.js"; }
+  worker_metrics_port="${WORKER_METRICS_ADDRESS##*:}"; worker_metrics_port="${worker_metrics_port:-9465}"
+  WORKER_METRICS_ADDRESS="127.0.0.1:$worker_metrics_port" node dist/workers/main.js & pids+=($!)
+  WORKER_METRICS_ADDRESS="127.0.0.1:$((worker_metrics_port + 2))" node dist/workers/main.js & pids+=($!)
+  node dist/api/server.js & pids+=($!)
+  API_PORT=$((API_PORT + 1)) API_METRICS_PORT=$((${API_METRICS_PORT:-9464} + 2)) node dist/api/server.js & pids+=($!)
+else
+  # node with tsx's loader in-process (not the tsx CLI, which runs the code in a child process):
+  # the pid we signal is the process that handles it.
+  run=(node --import tsx)
+  entry() { echo "$1.ts"; }
+  node --import tsx workers/main.ts & pids+=($!)
+  node --import tsx api/server.ts & pids+=($!)
+fi
 # A web form on another origin (as on the OEM's site), posting to the API with a publishable key.
-EXAMPLE_FORM_PORT="$EXAMPLE_FORM_PORT" "$ROOT/node_modules/.bin/tsx" webforms/example/main.ts & pids+=($!)
+EXAMPLE_FORM_PORT="$EXAMPLE_FORM_PORT" "${run[@]}" "$(entry webforms/example/main)" & pids+=($!)
 
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null && break; sleep 1; done
+if [[ "$mode" == "cluster" ]]; then
+  for _ in $(seq 1 30); do curl -fs "http://127.0.0.1:$((API_PORT + 1))/healthz" >/dev/null && break; sleep 1; done
+  temporal_line="Temporal      the production server $TEMPORAL_SERVER_VERSION on PostgreSQL at $TEMPORAL_ADDRESS (log: $DATA_DIR/cluster/temporal-server.log)
+                two workers and two APIs, compiled (dist/), run under node; the second API: http://127.0.0.1:$((API_PORT + 1))
+                no Web UI in this mode: temporal workflow list --address $TEMPORAL_ADDRESS -q 'JourneyStage=\"QUALIFYING\"'"
+else
+  temporal_line="Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage=\"QUALIFYING\")"
+fi
 cat >&2 <<MSG
 
   API           http://127.0.0.1:$API_PORT
@@ -56,7 +87,7 @@ cat >&2 <<MSG
                 sales@mitte.example (salesperson, Autohaus Berlin Mitte), sales@nord.example (sales manager,
                 Berlin Nord: settings, people), desk@oem.example (OEM lead desk))
   Web form      http://127.0.0.1:$EXAMPLE_FORM_PORT   (an example form on another origin: posts leads with a publishable key)
-  Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage="QUALIFYING")
+  $temporal_line
   Metrics       http://127.0.0.1:${API_METRICS_PORT:-9464}/metrics (API)   http://${WORKER_METRICS_ADDRESS:-127.0.0.1:9465}/metrics (worker)
   Temporal gRPC $TEMPORAL_ADDRESS   PostgreSQL $DATABASE_URL
 
@@ -67,4 +98,5 @@ cat >&2 <<MSG
          -d '{"source":"WEB_FORM","contact":{"email":"ada@example.com","postalCode":"10115"}}'
   Ctrl-C stops everything.
 MSG
-wait -n "${pids[@]}" ${temporal_pid:+"$temporal_pid"}
+# (The cluster's server is not this shell's child: watch the app processes.)
+if [[ "$mode" == "cluster" ]]; then wait -n "${pids[@]}"; else wait -n "${pids[@]}" ${temporal_pid:+"$temporal_pid"}; fi

@@ -3,7 +3,8 @@
 #   - the Temporal CLI (dev server + Web UI), built with Go from the module proxy;
 #   - the Java time-skipping test server, fetched from Maven Central;
 #   - Schemathesis (the API fuzzer the tests run), in a venv from PyPI;
-#   - chromium from Debian (the browser the web-form tests drive with playwright-core).
+#   - chromium from Debian (the browser the web-form tests drive with playwright-core);
+#   - the production Temporal server and its SQL tool, built with Go (cluster mode, issue 16).
 # Both are reused when present. Set TEMPORAL_CLI / TEMPORAL_TEST_SERVER to use
 # binaries you already have.
 source "$(dirname "$0")/env.sh"
@@ -16,6 +17,18 @@ ensure_temporal_cli() {
   mkdir -p "$out"
   GOBIN="$out" GOFLAGS=-trimpath go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
   "$TEMPORAL_CLI" --version >&2
+}
+
+# The production server and its SQL schema tool (cmd/server, cmd/tools/sql of go.temporal.io/server).
+ensure_temporal_server() {
+  if [[ -x "$TEMPORAL_SERVER" && -x "$TEMPORAL_SQL_TOOL" ]]; then return; fi
+  command -v go >/dev/null || { log "Go is needed to build the Temporal server"; exit 1; }
+  log "building Temporal server $TEMPORAL_SERVER_VERSION and its SQL tool from the Go module proxy (first time only, several minutes)"
+  local out; out="$(dirname "$TEMPORAL_SERVER")"
+  mkdir -p "$out/bin"
+  GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION"
+  mv "$out/bin/sql" "$TEMPORAL_SQL_TOOL"
+  mv "$out/bin/server" "$TEMPORAL_SERVER"
 }
 
 ensure_test_server() {
@@ -71,5 +84,6 @@ case "${1:-all}" in
   test-server) ensure_test_server ;;
   schemathesis) ensure_schemathesis ;;
   chromium) ensure_chromium ;;
-  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis; ensure_chromium ;;
+  cluster) ensure_temporal_cli; ensure_temporal_server ;;
+  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis; ensure_chromium; ensure_temporal_server ;;
 esac

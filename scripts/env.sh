@@ -16,6 +16,11 @@ export TEMPORAL_CLI="${TEMPORAL_CLI:-$TOOLS_DIR/temporal-cli-$TEMPORAL_CLI_VERSI
 # The time-skipping test server from Maven Central (io.temporal:temporal-test-server).
 export TEMPORAL_TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
 export TEMPORAL_TEST_SERVER="${TEMPORAL_TEST_SERVER:-$TOOLS_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/temporal-test-server}"
+# The production Temporal server (issue 16): built from the Go module proxy; its go.mod asks
+# for a newer Go than the machine's, which GOTOOLCHAIN=auto fetches through the proxy too.
+export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.32.2}"
+export TEMPORAL_SERVER="${TEMPORAL_SERVER:-$TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION/temporal-server}"
+export TEMPORAL_SQL_TOOL="${TEMPORAL_SQL_TOOL:-$TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION/temporal-sql-tool}"
 # Schemathesis from PyPI, in its own venv: the test suite fuzzes the API against its OpenAPI document.
 export SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 export SCHEMATHESIS="${SCHEMATHESIS:-$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis}"

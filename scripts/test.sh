@@ -11,6 +11,9 @@ log "typecheck"
 npx tsc --noEmit -p .
 log "lint"
 npx eslint --max-warnings 0 .
+log "build"
+# The processes as production runs them (compiled, prebuilt workflow bundle); test/cluster runs them.
+bash scripts/build.sh
 log "tests"
 mkdir -p "$DATA_DIR"
 report="$DATA_DIR/vitest-report.json"

@@ -11,10 +11,10 @@ import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createLogger, temporalLoggerFor } from '../platform/logger.js';
-import { connectTemporal } from '../platform/temporal.js';
+import { connectTemporal, temporalConnectionOptions } from '../platform/temporal.js';
 import { createMarketStore } from '../platform/markets.js';
 import { clientTracing, startTracing, workerTracing } from '../platform/tracing.js';
-import { createJourneyWorker } from './journey-worker.js';
+import { createJourneyWorker, prebuiltWorkflowBundle } from './journey-worker.js';
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 
@@ -32,7 +32,7 @@ Runtime.install({
 // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Traces").
 const tracing = startTracing('lead-to-loyalty-worker');
 const db = createDb(config.DATABASE_URL);
-const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const temporal = await connectTemporal(config, { interceptors: clientTracing(tracing) });
 const missing = await missingSearchAttributes(temporal);
 if (missing === null) log.warn('could not list the namespace\'s search attributes; make sure the journey\'s are registered (README)');
@@ -47,6 +47,15 @@ const intake = createLeadIntake({
   markets: createMarketStore(db),
 });
 const transports = transportsFromEnv(process.env, log);
+const traced = workerTracing(tracing);
+const bundlePath = prebuiltWorkflowBundle(tracing !== null);
+/** Worker tuning from the environment (README, "Bring your own infrastructure"); unset keeps the SDK's defaults. */
+const tuning = {
+  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined ? { maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES !== undefined ? { maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES } : {}),
+};
 const worker = await createJourneyWorker(connection, {
   db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,
   transports,
@@ -59,8 +68,10 @@ const worker = await createJourneyWorker(connection, {
 }, {
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
-  ...workerTracing(tracing),
+  // Compiled (npm run build): the prebuilt bundle, the same code in every worker; from source the worker bundles.
+  ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+  ...tuning,
+  ...(bundlePath ? { ...traced, interceptors: { ...traced.interceptors, workflowModules: [] } } : traced),
 });
 const relay = createLeadOutboxRelay({
   db,
@@ -71,7 +82,7 @@ const relay = createLeadOutboxRelay({
 });
 
 relay.start();
-log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, workflowBundle: bundlePath ?? 'bundled at start', pid: process.pid }, 'worker started');
 try {
   await worker.run();
 } finally {

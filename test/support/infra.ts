@@ -53,3 +53,25 @@ export { temporalCli, temporalTestServer };
 
 /** Schemathesis, installed into its venv by scripts/ensure-tools.sh. */
 export const schemathesis = execFileSync('bash', ['-c', 'source scripts/env.sh && echo "$SCHEMATHESIS"'], { cwd: root, encoding: 'utf8' }).trim();
+
+/**
+ * The production Temporal server on PostgreSQL (scripts/temporal-cluster.sh) at 127.0.0.1:`port`
+ * (the services take the ports after it and 300 below it), with databases of its own; stop()
+ * stops it and drops them.
+ */
+export async function startTemporalCluster(port: number) {
+  const name = `l2l_cluster_${process.pid}_${Date.now()}`;
+  const env = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, L2L_CLUSTER_DB: name, L2L_CLUSTER_DIR: `${root}.data/${name}` };
+  execFileSync('bash', ['scripts/temporal-cluster.sh', 'start'], { cwd: root, env, stdio: 'pipe' });
+  return {
+    address: env.TEMPORAL_ADDRESS,
+    log: `${env.L2L_CLUSTER_DIR}/temporal-server.log`,
+    async stop() {
+      execFileSync('bash', ['scripts/temporal-cluster.sh', 'stop'], { cwd: root, env, stdio: 'pipe' });
+      const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
+      await admin.connect();
+      for (const db of [name, `${name}_visibility`]) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
