@@ -52,9 +52,11 @@ export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 if [[ "$mode" == "cluster" ]]; then
   # As in production: compiled JavaScript under node, the prebuilt workflow bundle, two of each.
   bash scripts/build.sh
+  # The second API takes the next port; the example form moves one further when it sat there.
+  [[ "$EXAMPLE_FORM_PORT" == "$((API_PORT + 1))" ]] && EXAMPLE_FORM_PORT=$((API_PORT + 2))
   run=(node)
   entry() { echo "dist/$1.js"; }
-  worker_metrics_port="${WORKER_METRICS_ADDRESS##*:}"; worker_metrics_port="${worker_metrics_port:-9465}"
+  worker_metrics_port="${WORKER_METRICS_ADDRESS:-127.0.0.1:9465}"; worker_metrics_port="${worker_metrics_port##*:}"
   WORKER_METRICS_ADDRESS="127.0.0.1:$worker_metrics_port" node dist/workers/main.js & pids+=($!)
   WORKER_METRICS_ADDRESS="127.0.0.1:$((worker_metrics_port + 2))" node dist/workers/main.js & pids+=($!)
   node dist/api/server.js & pids+=($!)
