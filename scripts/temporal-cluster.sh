@@ -102,6 +102,10 @@ YAML
 }
 
 start() {
+  # The server's PostgreSQL schema keeps membership ports as smallint: above 32767 it dies at start.
+  if (( port + 10 > 32767 || port < 1324 )); then
+    log "TEMPORAL_ADDRESS port $port: the server's services take $((port - 300))..$((port + 10)); keep them within 1024..32767"; exit 2
+  fi
   bash scripts/ensure-postgres.sh
   bash scripts/ensure-tools.sh cluster
   mkdir -p "$CLUSTER_DIR"

@@ -3,13 +3,12 @@
 // the prebuilt workflow bundle (`npm run build`, which scripts/test.sh runs first). One worker is
 // SIGKILLed while leads pour in through both APIs: every lead's journey still progresses, none
 // is lost or doubled; then the README's story (offer, accept, sale) runs across the two APIs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type PrismaClient } from '../../platform/db.js';
-import { createFreshDatabase, startTemporalCluster } from '../support/infra.js';
+import { createFreshDatabase, freePort, runCompiled, startTemporalCluster } from '../support/infra.js';
 import { createTestKey, eventually } from '../support/system.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -23,23 +22,9 @@ const apis: string[] = [];
 let workers: ChildProcess[] = [];
 let oemKey = '';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A compiled process under node: its pid is the process that does the work. */
-function run(entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [`${root}dist/${entry}`], {
-    env: {
-      ...process.env, TEMPORAL_ADDRESS: cluster.address, DATABASE_URL: database.databaseUrl, LOG_LEVEL: 'warn', LOG_FORMAT: 'json',
-      TEMPORAL_TASK_QUEUE: 'journeys-cluster-test', WORKER_METRICS_ADDRESS: '', API_METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '100000', ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/** A compiled process on the cluster and this test's database. */
+function run(entry: 'workers/main.js' | 'api/server.js', env: Record<string, string>): ChildProcess {
+  const child = runCompiled(entry, { TEMPORAL_ADDRESS: cluster.address, DATABASE_URL: database.databaseUrl, LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: 'journeys-cluster-test', ...env });
   processes.push(child);
   return child;
 }
@@ -49,8 +34,9 @@ const post = (api: string, path: string, body: object, key = oemKey) =>
 
 beforeAll(async () => {
   if (!existsSync(`${root}dist/workflow-bundle.js`)) throw new Error('dist/ is missing: npm run build (scripts/test.sh runs it before the tests)');
-  // Ports: the frontend's and the next ten for the other services, 300 below for membership.
-  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  // Ports: the frontend's and the next ten for the other services, 300 below for membership; all
+  // under 32768 (the server's PostgreSQL schema keeps them as smallint).
+  const base = 20_000 + Math.floor(Math.random() * 12_000);
   cluster = await startTemporalCluster(base);
   database = await createFreshDatabase('l2l_cluster_app');
   db = createDb(database.databaseUrl);

@@ -2,8 +2,9 @@
 // with the repo's migrations, and a Temporal dev server (the CLI built by
 // scripts/ensure-tools.sh) with our search attributes.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
@@ -62,16 +63,39 @@ export const schemathesis = execFileSync('bash', ['-c', 'source scripts/env.sh &
 export async function startTemporalCluster(port: number) {
   const name = `l2l_cluster_${process.pid}_${Date.now()}`;
   const env = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, L2L_CLUSTER_DB: name, L2L_CLUSTER_DIR: `${root}.data/${name}` };
-  execFileSync('bash', ['scripts/temporal-cluster.sh', 'start'], { cwd: root, env, stdio: 'pipe' });
-  return {
-    address: env.TEMPORAL_ADDRESS,
-    log: `${env.L2L_CLUSTER_DIR}/temporal-server.log`,
-    async stop() {
-      execFileSync('bash', ['scripts/temporal-cluster.sh', 'stop'], { cwd: root, env, stdio: 'pipe' });
-      const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
-      await admin.connect();
-      for (const db of [name, `${name}_visibility`]) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-      await admin.end();
-    },
+  const stop = async () => {
+    execFileSync('bash', ['scripts/temporal-cluster.sh', 'stop'], { cwd: root, env, stdio: 'pipe' });
+    const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
+    await admin.connect();
+    for (const db of [name, `${name}_visibility`]) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    await admin.end();
   };
+  try {
+    execFileSync('bash', ['scripts/temporal-cluster.sh', 'start'], { cwd: root, env, stdio: 'pipe' });
+  } catch (error) {
+    await stop();
+    const { stderr } = error as { stderr?: Buffer };
+    throw new Error(`the Temporal cluster did not start: ${stderr?.toString().trim() ?? String(error)} (server log: ${env.L2L_CLUSTER_DIR}/temporal-server.log)`, { cause: error });
+  }
+  return { address: env.TEMPORAL_ADDRESS, log: `${env.L2L_CLUSTER_DIR}/temporal-server.log`, stop };
+}
+
+/** A port nothing listens on right now (the OS's pick). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A compiled process (`npm run build`) under node, as production runs it: its pid is the process
+ * that does the work. Quiet (errors only, no metrics endpoints) unless `env` says otherwise.
+ */
+export function runCompiled(entry: 'workers/main.js' | 'api/server.js', env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [`${root}dist/${entry}`], {
+    env: { ...process.env, LOG_LEVEL: 'error', LOG_FORMAT: 'json', WORKER_METRICS_ADDRESS: '', API_METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
