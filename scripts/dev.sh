@@ -18,6 +18,7 @@ cleanup() {
   log "stopping (worker drains first, then Temporal)"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [[ -n "${ui_pid:-}" ]] && kill -TERM "$ui_pid" 2>/dev/null || true
   if [[ "${mode:-dev}" == "cluster" && -n "$temporal_pid" ]]; then bash scripts/temporal-cluster.sh stop
   elif [[ -n "$temporal_pid" ]]; then kill -TERM "$temporal_pid" 2>/dev/null || true; wait "$temporal_pid" 2>/dev/null || true; fi
   exit 0
@@ -27,8 +28,16 @@ trap cleanup EXIT INT TERM
 mode="${L2L_TEMPORAL:-dev}"
 [[ "$mode" == "dev" || "$mode" == "cluster" ]] || { log "L2L_TEMPORAL is dev or cluster, not $mode"; exit 2; }
 temporal_host="${TEMPORAL_ADDRESS%:*}"; temporal_port="${TEMPORAL_ADDRESS##*:}"
+ui_pid=""
 if [[ "$mode" == "cluster" && "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
   temporal_pid="$(bash scripts/temporal-cluster.sh start | tail -n 1)"
+  # The Web UI server, pointed at it.
+  bash scripts/ensure-tools.sh ui
+  mkdir -p "$DATA_DIR/cluster/ui/config"
+  printf 'temporalGrpcAddress: %s\nhost: 127.0.0.1\nport: %s\nenableUi: true\ndefaultNamespace: %s\ncors:\n  cookieInsecure: true\n  allowOrigins: []\n' \
+    "$TEMPORAL_ADDRESS" "$TEMPORAL_UI_PORT" "$TEMPORAL_NAMESPACE" > "$DATA_DIR/cluster/ui/config/development.yaml"
+  "$TEMPORAL_UI" --root "$DATA_DIR/cluster/ui" --env development start >"$DATA_DIR/cluster/temporal-ui.log" 2>&1 &
+  ui_pid=$!
 elif [[ "${L2L_EXTERNAL_TEMPORAL:-0}" != "1" ]]; then
   sa_args=(); for sa in "${JOURNEY_SEARCH_ATTRIBUTES[@]}"; do sa_args+=(--search-attribute "$sa"); done
   "$TEMPORAL_CLI" server start-dev --ip "$temporal_host" --port "$temporal_port" --ui-port "$TEMPORAL_UI_PORT" \
@@ -77,7 +86,7 @@ if [[ "$mode" == "cluster" ]]; then
   for _ in $(seq 1 30); do curl -fs "http://127.0.0.1:$((API_PORT + 1))/healthz" >/dev/null && break; sleep 1; done
   temporal_line="Temporal      the production server $TEMPORAL_SERVER_VERSION on PostgreSQL at $TEMPORAL_ADDRESS (log: $DATA_DIR/cluster/temporal-server.log)
                 two workers and two APIs, compiled (dist/), run under node; the second API: http://127.0.0.1:$((API_PORT + 1))
-                no Web UI in this mode: temporal workflow list --address $TEMPORAL_ADDRESS -q 'JourneyStage=\"QUALIFYING\"'"
+                Temporal UI http://127.0.0.1:$TEMPORAL_UI_PORT   (the UI server $TEMPORAL_UI_VERSION; filter: JourneyStage=\"QUALIFYING\")"
 else
   temporal_line="Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (filter: JourneyStage=\"QUALIFYING\")"
 fi

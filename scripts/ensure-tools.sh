@@ -31,6 +31,16 @@ ensure_temporal_server() {
   mv "$out/bin/server" "$TEMPORAL_SERVER"
 }
 
+# The Web UI server for the production server (cluster mode of npm run dev).
+ensure_temporal_ui() {
+  if [[ -x "$TEMPORAL_UI" ]]; then return; fi
+  log "building the Temporal Web UI server $TEMPORAL_UI_VERSION from the Go module proxy (first time only)"
+  local out; out="$(dirname "$TEMPORAL_UI")"
+  mkdir -p "$out/bin"
+  GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION"
+  mv "$out/bin/server" "$TEMPORAL_UI"
+}
+
 ensure_test_server() {
   if [[ -x "$TEMPORAL_TEST_SERVER" ]]; then return; fi
   command -v mvn >/dev/null && command -v java >/dev/null || { log "Java and Maven are needed for the time-skipping test server"; exit 1; }
@@ -85,5 +95,6 @@ case "${1:-all}" in
   schemathesis) ensure_schemathesis ;;
   chromium) ensure_chromium ;;
   cluster) ensure_temporal_cli; ensure_temporal_server ;;
+  ui) ensure_temporal_ui ;;
   all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis; ensure_chromium; ensure_temporal_server ;;
 esac

@@ -21,6 +21,9 @@ export TEMPORAL_TEST_SERVER="${TEMPORAL_TEST_SERVER:-$TOOLS_DIR/temporal-test-se
 export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.32.2}"
 export TEMPORAL_SERVER="${TEMPORAL_SERVER:-$TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION/temporal-server}"
 export TEMPORAL_SQL_TOOL="${TEMPORAL_SQL_TOOL:-$TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION/temporal-sql-tool}"
+# Its Web UI for cluster mode: the UI server module (the one the CLI embeds for the dev server).
+export TEMPORAL_UI_VERSION="${TEMPORAL_UI_VERSION:-v2.42.1}"
+export TEMPORAL_UI="${TEMPORAL_UI:-$TOOLS_DIR/temporal-ui-$TEMPORAL_UI_VERSION/temporal-ui}"
 # Schemathesis from PyPI, in its own venv: the test suite fuzzes the API against its OpenAPI document.
 export SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 export SCHEMATHESIS="${SCHEMATHESIS:-$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis}"
