@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type PrismaClient } from '../../platform/db.js';
-import { createFreshDatabase, freePort, runCompiled, startTemporalCluster } from '../support/infra.js';
+import { createFreshDatabase, freePort, logTail, runCompiled, startTemporalCluster } from '../support/infra.js';
 import { createTestKey, eventually } from '../support/system.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -23,10 +23,23 @@ let workers: ChildProcess[] = [];
 let oemKey = '';
 
 /** A compiled process on the cluster and this test's database. */
-function run(entry: 'workers/main.js' | 'api/server.js', env: Record<string, string>): ChildProcess {
+function run(entry: 'workers/main.js' | 'api/server.js', env: Record<string, string>): ChildProcess & { logFile: string } {
   const child = runCompiled(entry, { TEMPORAL_ADDRESS: cluster.address, DATABASE_URL: database.databaseUrl, LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: 'journeys-cluster-test', ...env });
   processes.push(child);
   return child;
+}
+
+/** Until the API answers healthy; fails at once, with the process's log, if it exits or stays unhealthy. */
+async function healthy(api: string, child: ChildProcess & { logFile: string }) {
+  let last = 'no answer';
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${api} exited (${child.exitCode ?? child.signalCode}):\n${logTail(child.logFile)}`);
+    const res = await fetch(`${api}/healthz`).catch((error: unknown) => String(error));
+    if (typeof res !== 'string' && res.ok) return;
+    last = typeof res === 'string' ? res : `${res.status} ${await res.text()}`;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${api} not healthy in 60 s (last: ${last}):\n${logTail(child.logFile)}`);
 }
 
 const post = (api: string, path: string, body: object, key = oemKey) =>
@@ -42,12 +55,13 @@ beforeAll(async () => {
   db = createDb(database.databaseUrl);
   oemKey = await createTestKey(db, 'OEM');
   workers = [run('workers/main.js', {}), run('workers/main.js', {})];
+  const servers: (ChildProcess & { logFile: string })[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    run('api/server.js', { API_PORT: String(port) });
+    servers.push(run('api/server.js', { API_PORT: String(port) }));
     apis.push(`http://127.0.0.1:${port}`);
   }
-  for (const api of apis) await eventually(async () => ((await fetch(`${api}/healthz`).catch(() => null))?.ok ? true : undefined), 30_000);
+  await Promise.all(apis.map((api, i) => healthy(api, servers[i]!)));
 }, 180_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // scripts/ensure-tools.sh) with our search attributes.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
@@ -93,9 +93,20 @@ export async function freePort(): Promise<number> {
  * A compiled process (`npm run build`) under node, as production runs it: its pid is the process
  * that does the work. Quiet (errors only, no metrics endpoints) unless `env` says otherwise.
  */
-export function runCompiled(entry: 'workers/main.js' | 'api/server.js', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [`${root}dist/${entry}`], {
+export function runCompiled(entry: 'workers/main.js' | 'api/server.js', env: Record<string, string>): ChildProcess & { logFile: string } {
+  // Its log (pino writes to stdout) goes to a file, for the test to show when the process misbehaves.
+  mkdirSync(`${root}.data`, { recursive: true });
+  const logFile = `${root}.data/${entry.replace(/\W+/g, '-')}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.log`;
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [`${root}dist/${entry}`], {
     env: { ...process.env, LOG_LEVEL: 'error', LOG_FORMAT: 'json', WORKER_METRICS_ADDRESS: '', API_METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, out],
   });
+  closeSync(out);
+  return Object.assign(child, { logFile });
+}
+
+/** The last lines of a process's log (runCompiled's file), for a failure message. */
+export function logTail(logFile: string, lines = 20): string {
+  return existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n') : '(no log)';
 }
