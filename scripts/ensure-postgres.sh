@@ -26,6 +26,15 @@ if ! pg_isready -q -h "$L2L_PG_HOST" -p "$L2L_PG_PORT"; then
   for _ in $(seq 1 30); do pg_isready -q -h "$L2L_PG_HOST" -p "$L2L_PG_PORT" && break; sleep 1; done
 fi
 
+# Room for the production Temporal server's pools beside the tests' (the default is 100 connections).
+if (( $(su postgres -c "psql -p $L2L_PG_PORT -tAc 'SHOW max_connections'") < 300 )); then
+  log "raising PostgreSQL max_connections to 300 (restart)"
+  su postgres -c "psql -q -p $L2L_PG_PORT -c 'ALTER SYSTEM SET max_connections = 300'"
+  read -r ver cluster _ < <(pg_lsclusters --no-header | head -n 1)
+  pg_ctlcluster "$ver" "$cluster" restart
+  for _ in $(seq 1 30); do pg_isready -q -h "$L2L_PG_HOST" -p "$L2L_PG_PORT" && break; sleep 1; done
+fi
+
 # Role with CREATEDB so tests can make and drop their own databases.
 su postgres -c "psql -q -p $L2L_PG_PORT -v ON_ERROR_STOP=1" <<SQL
 DO \$\$ BEGIN

@@ -7,7 +7,8 @@
 #   scripts/temporal-cluster.sh stop    stops the server this script started
 # Where: TEMPORAL_ADDRESS (frontend gRPC; the other services take the next ports), the databases
 # $L2L_CLUSTER_DB and ${L2L_CLUSTER_DB}_visibility on the project's PostgreSQL (created here),
-# files in $L2L_CLUSTER_DIR.
+# files in $L2L_CLUSTER_DIR. Each of the four services keeps its own pools: L2L_CLUSTER_DB_CONNS
+# (10) and L2L_CLUSTER_VISIBILITY_CONNS (5) connections each, up to 60 in all.
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
@@ -59,15 +60,15 @@ persistence:
         connectProtocol: tcp
         user: "$L2L_DB_USER"
         password: "$L2L_DB_PASSWORD"
-        maxConns: 20
-        maxIdleConns: 20
+        maxConns: ${L2L_CLUSTER_DB_CONNS:-10}
+        maxIdleConns: ${L2L_CLUSTER_DB_CONNS:-10}
         maxConnLifetime: 1h
     visibility:
       sql:
         <<: *sql
         databaseName: "${CLUSTER_DB}_visibility"
-        maxConns: 10
-        maxIdleConns: 10
+        maxConns: ${L2L_CLUSTER_VISIBILITY_CONNS:-5}
+        maxIdleConns: ${L2L_CLUSTER_VISIBILITY_CONNS:-5}
 global:
   membership:
     maxJoinDuration: 30s
