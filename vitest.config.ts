@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: files run one after another, each with its own worker.
     fileParallelism: false,
+    // As the dev stack: dev secrets, loopback webhooks (platform/config.ts); processes the tests start inherit it.
+    env: { L2L_DEVELOPMENT: 'true' },
   },
 });

@@ -60,11 +60,22 @@ export function createCommunicationActivities({
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
   const pool = sqlPoolOf(db);
 
-  /** Where the message goes: the person's address, or for the car, the VIN (a fleet driver's own car, else the customer's latest). */
-  async function addressOf(channel: Channel, customerId: string, person: { emailNormalized: string | null; phoneE164: string | null }, vin: string | undefined): Promise<string | null> {
-    if (channel === 'EMAIL') return person.emailNormalized;
-    if (channel === 'IN_VEHICLE') return vin ?? (await db.sale.findFirst({ where: { customerId }, orderBy: { at: 'desc' } }))?.vin ?? null;
-    return person.phoneE164;
+  /**
+   * Where the message goes, from the recipient's own records only: their e-mail address or phone
+   * number, or for the car one of the customer's own sales — the one the journey named (a fleet
+   * car), else the recipient's car (a company's driver), else the latest. Nothing a caller sends
+   * (template variables) is ever an address.
+   */
+  async function addressOf(
+    message: { channel: string; customerId: string; vehicleVin: string | null },
+    recipient: { id: string; emailNormalized: string | null; phoneE164: string | null },
+  ): Promise<string | null> {
+    if (message.channel === 'EMAIL') return recipient.emailNormalized;
+    if (message.channel !== 'IN_VEHICLE') return recipient.phoneE164;
+    const cars = await db.sale.findMany({ where: { customerId: message.customerId }, orderBy: { at: 'desc' }, select: { vin: true, driverId: true } });
+    if (message.vehicleVin) return cars.some((c) => c.vin === message.vehicleVin) ? message.vehicleVin : null;
+    if (recipient.id !== message.customerId) return cars.find((c) => c.driverId === recipient.id)?.vin ?? null;
+    return cars[0]?.vin ?? null;
   }
 
   return {
@@ -76,14 +87,14 @@ export function createCommunicationActivities({
       const sale = await db.sale.findFirst({ where: { customerId: m.customerId, ...(vin ? { vin } : {}) }, orderBy: { at: 'desc' } });
       const variables: Record<string, string> = m.purpose === 'SURVEY'
         ? { surveyUrl: `${journeyMessageLinks.surveyUrl}${m.communicationId}` }
-        : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl, ...(vin ? { vin } : {}) };
-      await storeCommunicationRequest(db, { ...m, requestedBy: 'journey', variables });
+        : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl };
+      await storeCommunicationRequest(db, { ...m, requestedBy: 'journey', variables, ...(vin ? { vehicleVin: vin } : {}) });
     },
 
     /** Stores the double opt-in request with its signed link, before the journey decides on sending it. */
-    async prepareConsentConfirmation(m: CommunicationRequest & { customerId: string; journeyId: string; key: ConsentKey; until: string }): Promise<void> {
-      const { key, until, ...request } = m;
-      const confirmUrl = await consentLinks.confirmationUrl({ customerId: m.customerId, ...partsOf(key), until });
+    async prepareConsentConfirmation(m: CommunicationRequest & { customerId: string; journeyId: string; key: ConsentKey; until: string; requestedAt: string }): Promise<void> {
+      const { key, until, requestedAt, ...request } = m;
+      const confirmUrl = await consentLinks.confirmationUrl({ customerId: m.customerId, ...partsOf(key), until, requestedAt });
       await storeCommunicationRequest(db, { ...request, requestedBy: 'journey', variables: { confirmUrl } });
     },
 
@@ -107,7 +118,7 @@ export function createCommunicationActivities({
           skipDuplicates: true,
         });
 
-      const to = await addressOf(message.channel as Channel, customer.id, recipient, (message.variables as Record<string, string>).vin);
+      const to = await addressOf(message, recipient);
       if (!to) {
         await logAttempt('NO_ADDRESS', null, `no ${message.channel} address on record (changed or erased since the decision)`);
         await db.communication.update({ where: { id: communicationId }, data: { status: 'FAILED', reason: 'NO_ADDRESS' } });

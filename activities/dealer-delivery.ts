@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { DealerNotice as Notice, DeliveryChannel } from '../domain/dealer-notices.js';
 import { noticeContent, type NoticeContext } from '../delivery/notices.js';
 import { postWebhook } from '../delivery/webhooks.js';
+import { webhookAgent, type TargetPolicy } from '../delivery/targets.js';
 import { logTransport, type MessageTransport } from '../communications/transports.js';
 import type pg from 'pg';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
@@ -16,7 +17,11 @@ export interface DealerDeliveryDeps {
   /** Starts each delivery's workflow. Every worker process has it; only the time-skipping tests run without (notices recorded, nothing sent). */
   temporal?: Client;
   taskQueue?: string;
-  delivery?: Partial<NoticeContext> & { schedule?: DeliverySchedule; webhookTimeoutMs?: number; email?: MessageTransport; fromAddress?: string };
+  delivery?: Partial<NoticeContext> & {
+    schedule?: DeliverySchedule; webhookTimeoutMs?: number; email?: MessageTransport; fromAddress?: string;
+    /** Which webhook addresses may be reached: loopback only in development (closed when not given). */
+    targets?: TargetPolicy;
+  };
   log?: Logger;
 }
 
@@ -86,6 +91,8 @@ export function createDealerDeliveryActivities({ db, temporal, taskQueue, delive
 
   const startDeliveries = deliveriesStarter({ temporal, taskQueue, delivery });
   const pool = sqlPoolOf(db);
+  const targetPolicy = delivery.targets ?? { allowLoopback: false };
+  const webhooks = { policy: targetPolicy, agent: webhookAgent(targetPolicy) };
 
   return {
     /** Records what the journey tells dealers and starts a delivery per channel each dealer has. */
@@ -112,10 +119,15 @@ export function createDealerDeliveryActivities({ db, temporal, taskQueue, delive
       const started = Date.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       if (found.channel === 'WEBHOOK') {
         const secrets = [settings!.webhookSecret, settings!.previousSecretExpiresAt && settings!.previousSecretExpiresAt > new Date() ? settings!.previousWebhookSecret : null]
           .filter((s): s is string => !!s);
-        ({ statusCode, error } = await postWebhook(target, found.noticeId, JSON.stringify(content.event), secrets, delivery.webhookTimeoutMs ?? 10_000));
+        const answer = await postWebhook(target, found.noticeId, JSON.stringify(content.event), secrets, delivery.webhookTimeoutMs ?? 10_000, webhooks);
+        ({ statusCode, error } = answer);
+        // Ops read why in the log; the dealer sees only that the address is not allowed.
+        refused = answer.refusedBecause !== undefined;
+        if (refused) log.warn({ deliveryId, dealerId: found.dealerId, why: answer.refusedBecause }, 'webhook target refused');
         if (statusCode !== null && (statusCode < 200 || statusCode > 299)) error = `the receiver answered ${statusCode}`;
       } else {
         try {
@@ -132,7 +144,7 @@ export function createDealerDeliveryActivities({ db, temporal, taskQueue, delive
         .add(1, { channel: found.channel, outcome: delivered ? 'DELIVERED' : 'FAILED' });
       await db.$transaction([
         db.dealerDeliveryAttempt.create({
-          data: { deliveryId, attempt, target, outcome: delivered ? 'DELIVERED' : 'FAILED', statusCode, error, durationMs: Date.now() - started, at: new Date(started) },
+          data: { deliveryId, attempt, target, outcome: delivered ? 'DELIVERED' : 'FAILED', statusCode, error, durationMs: refused ? 0 : Date.now() - started, at: new Date(started) },
         }),
         ...(delivered ? [db.dealerDelivery.update({ where: { id: deliveryId }, data: { status: 'DELIVERED', deliveredAt: new Date(), detail: null } })] : []),
       ]);

@@ -28,10 +28,15 @@ declare module 'fastify' {
   }
 }
 
+/** A limiter of @fastify/rate-limit's createRateLimit: counts (or with increment false, reads) the request's bucket. */
+type Limiter = (request: FastifyRequest, options?: { increment?: boolean }) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; max: number; ttlInSeconds: number }>;
+
 export interface AccessDeps {
   journeys: JourneyReadModel;
   keys: ApiKeyStore;
   users: UserStore;
+  /** Per verified key or person; per client address while no valid credentials are shown. */
+  limits: { perPrincipal: Limiter; anonymous: Limiter };
 }
 
 /** A page's refusal, thrown for the workspace's error handler to show as a page. */
@@ -82,7 +87,18 @@ function documentAccess(route: RouteOptions, access: RouteAccess) {
   schema.response = { ...notFound, ...offerClosed, ...schema.response, 401: Problem, 403: Problem, 429: Problem };
 }
 
-export function registerAccessControl(app: FastifyInstance, { journeys, keys, users }: AccessDeps) {
+/** 429 with Retry-After: a problem document for the API, the same text on a page. */
+function tooMany(reply: FastifyReply, limit: { max: number; ttlInSeconds: number }, whose: string) {
+  reply.header('retry-after', String(Math.max(1, limit.ttlInSeconds)));
+  if (reply.request.routeOptions.config.page) {
+    return reply.status(429).type('text/plain; charset=utf-8').send(`Too many requests: try again in ${Math.max(1, limit.ttlInSeconds)} seconds.`);
+  }
+  return sendProblem(reply, { type: 'rate-limited', title: 'Too many requests', status: 429, detail: `more than ${limit.max} requests ${whose} in this window; retry after the Retry-After header` });
+}
+
+const exceeded = (r: Awaited<ReturnType<Limiter>>): r is Extract<Awaited<ReturnType<Limiter>>, { isAllowed: false }> => !r.isAllowed && r.isExceeded;
+
+export function registerAccessControl(app: FastifyInstance, { journeys, keys, users, limits }: AccessDeps) {
   app.decorateRequest('principal', null);
   app.decorateRequest('dealerStanding', null);
 
@@ -101,13 +117,18 @@ export function registerAccessControl(app: FastifyInstance, { journeys, keys, us
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (!access || 'public' in access) return; // unknown routes fall through to the 404 handler
+    // An address that keeps showing no or made-up credentials is refused before any look-up.
+    const budget = await limits.anonymous(request, { increment: false });
+    if (exceeded(budget)) return tooMany(reply, budget, 'without valid credentials from your address');
     if (request.routeOptions.config.page) {
       const userId = request.session?.get('userId');
-      request.principal = userId ? await users.principalOf(userId) : null;
+      request.principal = userId ? await users.principalOf(userId, request.session?.get('loggedInAt')) : null;
     } else {
       const key = presentedKey(request);
       request.principal = key ? await keys.authenticate(key) : null;
     }
+    const counted = request.principal ? await limits.perPrincipal(request) : await limits.anonymous(request);
+    if (exceeded(counted)) return tooMany(reply, counted, request.principal ? 'for this key' : 'without valid credentials from your address');
     const decision = decideRouteAccess(request.principal, access);
     if (!decision.allow) return deny(reply, decision);
   });

@@ -11,12 +11,13 @@ import type { JourneyPolicy } from '../domain/policy.js';
 import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
-import { createApiKeyStore, keyPrefixOf } from '../platform/api-keys.js';
+import { createApiKeyStore } from '../platform/api-keys.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { createMarketStore } from '../platform/markets.js';
 import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 import { createJourneyReadModel } from '../read-model/journeys.js';
-import { presentedKey, registerAccessControl } from './access.js';
+import { registerAccessControl } from './access.js';
+import { clientAddressKey } from '../platform/client-address.js';
 import { registerInputGuard } from './input-guard.js';
 import { registerProblemHandler, sendInvalid } from './problems.js';
 import { adfRoutes } from './routes/adf.js';
@@ -44,6 +45,7 @@ import { createSalesReports } from '../matchback/sales-reports.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
 import { healthRoutes } from './routes/health.js';
+import type { TargetPolicy } from '../delivery/targets.js';
 import { journeyPolicyRoutes } from './routes/journey-policy.js';
 import { marketRoutes } from './routes/markets.js';
 import { vehicleRoutes } from './routes/vehicles.js';
@@ -71,8 +73,13 @@ export interface AppDeps {
   journeyPolicy?: JourneyPolicy;
   /** How long a redelivery keeps trying (the production schedule when not given). */
   deliverySchedule?: DeliverySchedule;
-  /** Requests per key (or per address without a key) in each window. */
-  rateLimit?: { max: number; windowMs: number };
+  /**
+   * Requests per verified key or session in each window (`max`), and per client address for
+   * requests without valid credentials (`anonymousMax`): counted before a key is looked up.
+   */
+  rateLimit?: { max: number; windowMs: number; anonymousMax?: number };
+  /** Proxies in front whose X-Forwarded-For and -Proto are believed (platform/client-address.ts); none when not given. */
+  trustProxy?: string | number | false;
   /** Reads the confirmation and unsubscribe links in e-mails (the dev secret when not given). */
   consentLinks?: ConsentLinks;
   /** Web forms: the captcha check when one is configured, and submissions per address per minute. */
@@ -85,6 +92,8 @@ export interface AppDeps {
   sessionSecret?: string;
   /** Workspace cookies only over HTTPS (SESSION_COOKIE_SECURE; off when not given, as the dev stack serves HTTP). */
   sessionCookieSecure?: boolean;
+  /** Which dealer webhook addresses are allowed: loopback only in development (closed when not given). */
+  webhookTargets?: TargetPolicy;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -107,6 +116,8 @@ function problemsAsProblemJson<T>(document: T): T {
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    // Behind a TLS proxy: the client's address and protocol from the named proxies only.
+    trustProxy: typeof deps.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (deps.trustProxy as number)) : deps.trustProxy ?? false,
     bodyLimit: 1024 * 1024, // routes lower it to what they need
     // A caller's X-Request-Id (when sane) follows the request through our logs; else a fresh one.
     genReqId: (request) => {
@@ -136,26 +147,27 @@ export async function buildApp(deps: AppDeps) {
     reply.header('x-request-id', request.id);
   });
 
-  // Counted per key before the key is checked, so floods of bad keys are limited too.
+  // Limits: per verified key or session, and per client address (IPv6 by /64) while no valid
+  // credentials are shown: the address's budget is checked before a key costs a look-up
+  // (api/access.ts). Routes with their own `config.rateLimit` (web forms, login) add theirs.
   await app.register(rateLimit, {
-    max: deps.rateLimit?.max ?? 600,
-    timeWindow: deps.rateLimit?.windowMs ?? 60_000,
-    keyGenerator: (request) => {
-      const key = presentedKey(request);
-      const prefix = key ? keyPrefixOf(key) : null;
-      return prefix ? `key:${prefix}` : `ip:${request.ip}`;
-    },
+    global: false,
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `more than ${context.max} requests in ${context.after}; retry after the Retry-After header`,
     }),
   });
+  const windowMs = deps.rateLimit?.windowMs ?? 60_000;
+  const limits = {
+    perPrincipal: app.createRateLimit({ max: deps.rateLimit?.max ?? 600, timeWindow: windowMs, keyGenerator: (request) => `principal:${request.principal?.keyId}` }),
+    anonymous: app.createRateLimit({ max: deps.rateLimit?.anonymousMax ?? 60, timeWindow: windowMs, keyGenerator: (request) => `anonymous:${clientAddressKey(request.ip)}` }),
+  };
   const keys = createApiKeyStore(deps.db);
   const users = createUserStore(deps.db);
   const journeys = createJourneyReadModel(deps.db);
   // Before access control: a workspace page's caller is the session's person.
   await registerWorkspaceSessions(app, { db: deps.db, secret: deps.sessionSecret ?? DEV_SESSION_SECRET, secure: deps.sessionCookieSecure ?? false });
-  registerAccessControl(app, { journeys, keys, users });
+  registerAccessControl(app, { journeys, keys, users, limits });
 
   await app.register(swagger, {
     openapi: {
@@ -207,11 +219,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(reportRoutes({ db: deps.db, captains: deps.scorecardCaptains }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
-  await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule) }));
+  const targets = deps.webhookTargets ?? { allowLoopback: false };
+  await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule), targets }));
   await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(userRoutes({ users }));
   await app.register(workspaceRoutes({
-    users, journeys, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains,
+    users, journeys, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));

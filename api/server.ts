@@ -11,7 +11,7 @@ import { clientTracing, startTracing } from '../platform/tracing.js';
 import { buildApp } from './app.js';
 import { serveMetrics } from './metrics.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env, 'api');
 const log = createLogger('api', config.LOG_LEVEL);
 // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Traces").
 const tracing = startTracing('lead-to-loyalty-api');
@@ -25,7 +25,9 @@ const app = await buildApp({
   scorecardCaptains: config.SCORECARD_CAPTAINS,
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
   sessionSecret: config.SESSION_SECRET,
-  sessionCookieSecure: (config.SESSION_COOKIE_SECURE ?? (config.NODE_ENV === 'production' ? 'true' : 'false')) === 'true',
+  // Secure cookies unless development says otherwise (the dev stack serves plain HTTP).
+  sessionCookieSecure: (config.SESSION_COOKIE_SECURE ?? (config.development ? 'false' : 'true')) === 'true',
+  webhookTargets: { allowLoopback: config.development },
   webForms: { captcha: captchaFromEnv(process.env), perAddressPerMinute: config.WEB_FORM_SUBMISSIONS_PER_MINUTE },
   tracing: tracing !== null,
 });

@@ -24,7 +24,7 @@ const { values, positionals } = parseArgs({
   options: { role: { type: 'string' }, name: { type: 'string' }, dealer: { type: 'string' }, expires: { type: 'string' } },
 });
 const [command, ...rest] = positionals;
-const db = createDb(loadConfig().DATABASE_URL);
+const db = createDb(loadConfig(process.env, 'tool').DATABASE_URL);
 const keys = createApiKeyStore(db);
 
 try {

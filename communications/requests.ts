@@ -10,6 +10,8 @@ export interface StoredRequest extends CommunicationRequest {
   /** Who asked: an API key's name, or "journey" for the journey's own messages. */
   requestedBy: string;
   variables: Record<string, string>;
+  /** The journey's own message about one of the customer's cars (never a caller's: see activities/communications.ts). */
+  vehicleVin?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function storeCommunicationRequest(db: PrismaClient, r: StoredReque
       id: r.communicationId, customerId: r.customerId, journeyId: r.journeyId, senderKind: r.sender.kind,
       senderDealerId: r.sender.kind === 'DEALER' ? r.sender.dealerId : null, requestedBy: r.requestedBy,
       purpose: r.purpose, channel: r.channel, templateId: r.templateId, variables: r.variables, notBefore: r.notBefore ? new Date(r.notBefore) : null,
-      recipientId: r.recipientId ?? null,
+      recipientId: r.recipientId ?? null, vehicleVin: r.vehicleVin ?? null,
     }],
     skipDuplicates: true,
   });

@@ -48,12 +48,27 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
     variables: ['confirmUrl'],
     journeyOnly: true,
   },
+  'phone-consent-confirmation': {
+    subject: 'Confirm',
+    text: '{{senderName}}: you asked for offers and news by text or phone. Confirm it is your number: {{confirmUrl}} (not you? ignore this)',
+    variables: ['confirmUrl'],
+    journeyOnly: true,
+  },
   'recall-notice': {
     subject: 'Important safety recall {{recallCode}}',
     text: 'Hello {{firstName}},\n\nyour vehicle is affected by recall {{recallCode}}. The repair is free of charge.\n\n{{senderName}}',
     variables: ['recallCode'],
   },
 };
+
+/**
+ * Names the system fills in or acts on, never a caller: the recipient's name and the sender's
+ * (from records), the car (`vin`: an address), and the signed links. A request naming one is refused.
+ */
+export const RESERVED_VARIABLES = ['firstName', 'lastName', 'senderName', 'vin', 'email', 'phone', 'to', 'confirmUrl', 'unsubscribeUrl'] as const;
+
+/** Templates only the OEM may send: a safety recall in a dealer's name would be a forgery. */
+export const OEM_ONLY_TEMPLATES: readonly string[] = ['recall-notice'];
 
 /** The templates API callers may ask for. */
 export const REQUESTABLE_TEMPLATES = Object.fromEntries(Object.entries(TEMPLATES).filter(([, t]) => !t.journeyOnly));

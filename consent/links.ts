@@ -1,12 +1,17 @@
 // The links a person clicks to confirm a consent (double opt-in) or to unsubscribe: signed
 // JWTs (jose, HS256) naming the customer and the consent, so they cannot be forged, changed
 // to another customer or consent, or used for the other purpose (a separate audience each).
+// A confirmation link names the request it was made for (`rq`): it confirms that one only.
+// Unsubscribe links expire after UNSUBSCRIBE_LINK_DAYS (a message's link is for that message).
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { CONSENT_CHANNELS, type ConsentChannel, type ConsentKey } from '../domain/consent.js';
 import { CONSENT_PURPOSES, type ConsentPurpose } from '../domain/messages.js';
 
 const CONFIRMATION = 'consent-confirmation';
 const UNSUBSCRIBE = 'unsubscribe';
+
+/** How long a message's unsubscribe link works (a newer message carries a newer one). */
+export const UNSUBSCRIBE_LINK_DAYS = 180;
 
 /** A link that is not ours, was changed, or has expired. */
 export class ConsentLinkRejected extends Error {
@@ -22,11 +27,11 @@ export interface ConsentLink {
 }
 
 export interface ConsentLinks {
-  /** The double opt-in link for a consent awaiting confirmation, valid until `until`. */
-  confirmationUrl(link: ConsentLink & { until: string }): Promise<string>;
-  /** The unsubscribe link carried by a message (`communicationId`); it does not expire. */
-  unsubscribeUrl(link: ConsentLink & { communicationId: string }): Promise<string>;
-  readConfirmation(token: string): Promise<ConsentLink>;
+  /** The confirmation link for the consent request made at `requestedAt`, valid until `until`. */
+  confirmationUrl(link: ConsentLink & { until: string; requestedAt: string }): Promise<string>;
+  /** The unsubscribe link carried by a message (`communicationId`), valid UNSUBSCRIBE_LINK_DAYS. */
+  unsubscribeUrl(link: ConsentLink & { communicationId: string }, now?: Date): Promise<string>;
+  readConfirmation(token: string): Promise<ConsentLink & { requestedAt: string }>;
   readUnsubscribe(token: string): Promise<ConsentLink & { communicationId: string }>;
 }
 
@@ -49,20 +54,24 @@ export function consentLinks({ secret, publicApiUrl }: { secret: string; publicA
   }
 
   return {
-    async confirmationUrl({ customerId, channel, purpose, until }) {
-      const token = await sign({ ch: channel, pu: purpose }, customerId, CONFIRMATION).setExpirationTime(new Date(until)).sign(key);
+    async confirmationUrl({ customerId, channel, purpose, until, requestedAt }) {
+      const token = await sign({ ch: channel, pu: purpose, rq: requestedAt }, customerId, CONFIRMATION).setExpirationTime(new Date(until)).sign(key);
       return `${base}/v1/consents/confirm?token=${token}`;
     },
-    async unsubscribeUrl({ customerId, channel, purpose, communicationId }) {
-      const token = await sign({ ch: channel, pu: purpose, cid: communicationId }, customerId, UNSUBSCRIBE).sign(key);
+    async unsubscribeUrl({ customerId, channel, purpose, communicationId }, now = new Date()) {
+      const expires = new Date(now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000);
+      const token = await sign({ ch: channel, pu: purpose, cid: communicationId }, customerId, UNSUBSCRIBE).setIssuedAt(now).setExpirationTime(expires).sign(key);
       return `${base}/v1/unsubscribe?token=${token}`;
     },
     async readConfirmation(token) {
-      return (await read(token, CONFIRMATION)).link;
+      const { payload, link } = await read(token, CONFIRMATION);
+      if (typeof payload.rq !== 'string') throw new ConsentLinkRejected('invalid');
+      return { ...link, requestedAt: payload.rq };
     },
     async readUnsubscribe(token) {
       const { payload, link } = await read(token, UNSUBSCRIBE);
-      if (typeof payload.cid !== 'string') throw new ConsentLinkRejected('invalid');
+      // Links from before they expired carry no expiry: refused like any other out-of-date link.
+      if (typeof payload.cid !== 'string' || typeof payload.exp !== 'number') throw new ConsentLinkRejected('invalid');
       return { ...link, communicationId: payload.cid };
     },
   };

@@ -174,6 +174,8 @@ export function decideCommunication(
     if (missing) return { decision: 'SUPPRESSED', reason: 'NO_CONSENT', missingConsent: missing };
   }
 
+  // Legal notices (safety recalls) are the OEM's word; a dealer's would be a forgery.
+  if (request.purpose === 'LEGAL' && request.sender.kind !== 'OEM') return suppressed('NOT_OWNER');
   const speaker = whoMaySpeak(state, request, now, policy);
   if (speaker.decision !== 'ALLOWED') return speaker;
 

@@ -59,14 +59,24 @@ export interface ConsentState {
   granted: ConsentKey[];
   /** Refused or withdrawn: the person said no. */
   refused: ConsentKey[];
-  /** Given but waiting for the confirmation click, until the request expires. */
-  awaitingConfirmation: { key: ConsentKey; until: string }[];
+  /**
+   * Given but waiting for the confirmation click, until the request expires. `requestedAt`
+   * names the request: only a link made for this request confirms it (an older link does not).
+   */
+  awaitingConfirmation: { key: ConsentKey; until: string; requestedAt: string }[];
 }
 
-/** A consent that needs the person's confirmation (double opt-in) before it is in force. */
+/**
+ * A consent that needs the person's confirmation before it is in force: e-mail marketing by a
+ * click on a link sent there (double opt-in); text and phone marketing by a link sent by text
+ * message, so a number someone typed into a form counts only once its holder confirmed it.
+ */
 export function needsConfirmation(regime: LegalRegime, key: ConsentKey): boolean {
-  return regime === 'OPT_IN' && key === 'EMAIL:MARKETING';
+  return regime === 'OPT_IN' && (key === 'EMAIL:MARKETING' || key === 'SMS:MARKETING' || key === 'PHONE:MARKETING');
 }
+
+/** Where a confirmation request goes: e-mail for e-mail, a text message for text and phone. */
+export const confirmationChannelOf = (key: ConsentKey): 'EMAIL' | 'SMS' => (key.startsWith('EMAIL:') ? 'EMAIL' : 'SMS');
 
 /**
  * The consent state after a lead's statements: the latest word per consent wins; a grant
@@ -78,10 +88,10 @@ export function withStatements(
   statements: readonly ConsentStatement[],
   at: string,
   confirmationWindowMs: number,
-): { consent: ConsentState; confirmationDue: { key: ConsentKey; until: string }[] } {
+): { consent: ConsentState; confirmationDue: { key: ConsentKey; until: string; requestedAt: string }[] } {
   // The latest lead's country decides the regime from now on.
   let c: ConsentState = before ? { ...before, regime } : { regime, granted: [], refused: [], awaitingConfirmation: [] };
-  const confirmationDue: { key: ConsentKey; until: string }[] = [];
+  const confirmationDue: { key: ConsentKey; until: string; requestedAt: string }[] = [];
   for (const s of statements) {
     const key = consentKey(s.channel, s.purpose);
     if (!s.granted) {
@@ -92,8 +102,8 @@ export function withStatements(
     c = { ...c, refused: c.refused.filter((k) => k !== key) };
     if (needsConfirmation(regime, key)) {
       const until = new Date(Date.parse(at) + confirmationWindowMs).toISOString();
-      c = { ...c, awaitingConfirmation: [...c.awaitingConfirmation.filter((a) => a.key !== key), { key, until }] };
-      confirmationDue.push({ key, until });
+      c = { ...c, awaitingConfirmation: [...c.awaitingConfirmation.filter((a) => a.key !== key), { key, until, requestedAt: at }] };
+      confirmationDue.push({ key, until, requestedAt: at });
     } else {
       c = { ...c, granted: [...c.granted, key] };
     }
@@ -111,10 +121,13 @@ export function withdrawn(c: ConsentState, key: ConsentKey): ConsentState {
   };
 }
 
-/** The confirmation click: in force if it was awaited and has not expired; otherwise null (nothing changes). */
-export function confirmed(c: ConsentState, key: ConsentKey, at: string): ConsentState | null {
+/**
+ * The confirmation click: in force if this very request (`requestedAt`, from the link) is awaited
+ * and has not expired; otherwise null (nothing changes).
+ */
+export function confirmed(c: ConsentState, key: ConsentKey, requestedAt: string, at: string): ConsentState | null {
   const waiting = c.awaitingConfirmation.find((a) => a.key === key);
-  if (!waiting || at > waiting.until) return null;
+  if (!waiting || waiting.requestedAt !== requestedAt || at > waiting.until) return null;
   return { ...c, granted: [...c.granted, key], awaitingConfirmation: c.awaitingConfirmation.filter((a) => a.key !== key) };
 }
 

@@ -62,7 +62,7 @@ export type JourneyEvent = { at: string } & (
   /** With `purpose`: that consent only (an unsubscribe, a withdrawal); without: the whole channel, as before. */
   | { type: 'CONSENT_CHANGED'; channel: Channel | 'ALL'; granted: boolean; purpose?: ConsentPurpose }
   /** The person clicked the confirmation link (double opt-in). */
-  | { type: 'CONSENT_CONFIRMED'; channel: Channel; purpose: ConsentPurpose }
+  | { type: 'CONSENT_CONFIRMED'; channel: Channel; purpose: ConsentPurpose; requestedAt: string }
 );
 export type JourneyEventType = JourneyEvent['type'];
 /** An event before the workflow stamps it with the time it applies it. */
@@ -78,7 +78,8 @@ export type JourneyEffect =
   | { type: 'ROUTE_HANDOFF' }
   | { type: 'HANDOFF_RECORDED'; kind: 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'TIMED_OUT'; dealerId: string; reason?: string }
   | { type: 'ESCALATED'; reason: string }
-  | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle }
+  /** `driverId`: a company's car, and the one of its people who drives it (the car's messages reach them). */
+  | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle; driverId?: string }
   | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' | 'VEHICLE_SERVICE'; detail?: string }
   /** What the customer's dealer recorded after the sale (`ref`: its own id of the visit or complaint). */
   | { type: 'AFTERSALES_RECORDED'; kind: AftersalesKind; dealerId: string; ref: string }
@@ -89,7 +90,7 @@ export type JourneyEffect =
   }
   | { type: 'ERASE_PERSONAL_DATA' }
   /** A consent waits for the person's click: send the confirmation request (the link works until `until`). */
-  | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string }
+  | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string; requestedAt: string }
   | CommunicationEffect;
 
 export type AftersalesKind = 'SERVICE_VISIT' | 'COMPLAINT_OPENED' | 'COMPLAINT_RESOLVED';
@@ -141,7 +142,7 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     stageChangedAt: at,
     updatedAt: at,
   };
-  const confirmations: JourneyEffect[] = (consent?.confirmationDue ?? []).map(({ key, until }) => ({ type: 'CONSENT_CONFIRMATION_DUE', key, until }));
+  const confirmations: JourneyEffect[] = (consent?.confirmationDue ?? []).map((due) => ({ type: 'CONSENT_CONFIRMATION_DUE', ...due }));
   return { state, effects: [{ type: 'STAGE_CHANGED', from: null, to: 'CAPTURED' }, ...confirmations, { type: 'READ_MODEL_CHANGED' }] };
 }
 
@@ -178,7 +179,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       if (event.lead.consentRegime) {
         const { consent, confirmationDue } = withStatements(state.consent, event.lead.consentRegime, event.lead.consents ?? [], event.at, policy.consentConfirmationWindowMs);
         t.set({ consent });
-        for (const { key, until } of confirmationDue) t.effect({ type: 'CONSENT_CONFIRMATION_DUE', key, until });
+        for (const due of confirmationDue) t.effect({ type: 'CONSENT_CONFIRMATION_DUE', ...due });
       }
       // The customer's market as the lead names it (they moved), unless the journey knows a newer model there.
       const named = event.lead.market;
@@ -298,12 +299,12 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
       t.set({ account });
       if (state.stage === 'IN_SALES') {
         const [first, ...rest] = added;
-        sale(t, policy, event.dealerId, vehicleOf(first!), 'SOLD', event.dealerId).set({ fleet });
-        for (const v of rest) t.effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: vehicleOf(v) });
+        sale(t, policy, event.dealerId, vehicleOf(first!), 'SOLD', event.dealerId, first!.driverId).set({ fleet });
+        for (const v of rest) t.effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: vehicleOf(v), driverId: v.driverId });
         return t.done();
       }
       t.set({ fleet });
-      for (const v of added) t.effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: vehicleOf(v) });
+      for (const v of added) t.effect({ type: 'SALE_RECORDED', dealerId: event.dealerId, vehicle: vehicleOf(v), driverId: v.driverId });
       return t.done();
     }
     case 'SALE_MATCHED': {
@@ -495,8 +496,8 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     case 'CONSENT_CONFIRMED': {
       const key = consentKey(event.channel, event.purpose);
       if (state.consent?.granted.includes(key)) return t.unchanged(); // a second click
-      const consent = state.consent ? confirmed(state.consent, key, event.at) : null;
-      if (!consent) refuse(`no confirmation of ${key} is awaited (withdrawn since, or expired)`);
+      const consent = state.consent ? confirmed(state.consent, key, event.requestedAt, event.at) : null;
+      if (!consent) refuse(`no confirmation of ${key} is awaited for this link (withdrawn since, asked again, or expired)`);
       return t.set({ consent }).done();
     }
 
@@ -565,7 +566,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
 }
 
 /** A sale: the selling dealer owns the customer, with the after-sales timers and the post-purchase cool-down. */
-function sale(t: Builder, policy: JourneyPolicy, dealerId: string, vehicle: Vehicle, reason: string, actor: string): Builder {
+function sale(t: Builder, policy: JourneyPolicy, dealerId: string, vehicle: Vehicle, reason: string, actor: string, driverId?: string): Builder {
   const at = t.event.at;
   return t
     .moveTo('DEALER_OWNED')
@@ -579,7 +580,7 @@ function sale(t: Builder, policy: JourneyPolicy, dealerId: string, vehicle: Vehi
       ownershipCycleEndsAt: plus(at, policy.ownershipCycleMs),
       preferredDealerId: dealerId,
     })
-    .effect({ type: 'SALE_RECORDED', dealerId, vehicle });
+    .effect({ type: 'SALE_RECORDED', dealerId, vehicle, ...(driverId ? { driverId } : {}) });
 }
 
 /** A fleet vehicle as the sale records keep it (without its driver). */

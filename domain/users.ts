@@ -16,33 +16,66 @@ export function principalRoleOf(role: UserRole): 'OEM' | 'OPS' | 'DEALER' {
   return role === 'OEM_LEAD_DESK' ? 'OEM' : role === 'OPS' ? 'OPS' : 'DEALER';
 }
 
-/** Wrong passwords in a row that lock an account, and for how long. */
-export const LOCK_AFTER_FAILURES = 5;
-export const LOCK_MINUTES = 15;
+/**
+ * How failed logins pause further attempts, per bucket. Every failure counts in all three,
+ * for addresses that have no account as for those that have one (the answer never tells them
+ * apart), and a paused bucket refuses without checking the password (no CPU for a guesser).
+ * - accountAtAddress: one login name from one client address (IPv6 by /64): someone forgot the
+ *   password, or guesses from there. A guesser elsewhere cannot lock the person out with it.
+ * - account: one login name from anywhere: guessing spread over many addresses.
+ * - address: one client address, any login names: password spraying.
+ */
+export const LOGIN_LIMITS = {
+  accountAtAddress: { failures: 5, windowMinutes: 15, pauseMinutes: 15 },
+  account: { failures: 50, windowMinutes: 60, pauseMinutes: 30 },
+  address: { failures: 30, windowMinutes: 15, pauseMinutes: 15 },
+} as const;
+export type LoginBucketKind = keyof typeof LOGIN_LIMITS;
 
-export interface LoginState {
-  failedLogins: number;
-  lockedUntil: Date | null;
-  active: boolean;
+/** Failures counted in one bucket since its window started, and the pause they caused. */
+export interface LoginBucket {
+  failures: number;
+  windowStartedAt: Date;
+  pausedUntil: Date | null;
 }
 
-export type LoginOutcome =
-  | { ok: true; next: LoginState }
-  /** `locked`: refused without looking at the password (the same answer as a wrong one would leak it). */
-  | { ok: false; why: 'wrong' | 'locked' | 'inactive'; next: LoginState };
+export const isPaused = (bucket: LoginBucket | null | undefined, now: Date) => Boolean(bucket?.pausedUntil && bucket.pausedUntil > now);
+
+/** A bucket after one more failure: a new window when the last one is over; paused at the limit. */
+export function afterFailure(bucket: LoginBucket | null, kind: LoginBucketKind, now: Date): LoginBucket {
+  const limit = LOGIN_LIMITS[kind];
+  const windowOver = !bucket || now.getTime() - bucket.windowStartedAt.getTime() >= limit.windowMinutes * 60_000 || (bucket.pausedUntil !== null && bucket.pausedUntil <= now);
+  const failures = windowOver ? 1 : bucket.failures + 1;
+  const windowStartedAt = windowOver ? now : bucket.windowStartedAt;
+  if (failures >= limit.failures) return { failures: 0, windowStartedAt: now, pausedUntil: new Date(now.getTime() + limit.pauseMinutes * 60_000) };
+  return { failures, windowStartedAt, pausedUntil: windowOver ? null : bucket.pausedUntil };
+}
+
+/** The one answer to every failed login: it never says whether the address has an account, is locked or inactive. */
+export const LOGIN_REFUSED = 'E-mail or password not accepted. After several attempts sign-in pauses for a while: wait 15 minutes and try again, or ask your manager.';
+
+/** People who act for the whole network prove a second factor (TOTP) at every login. */
+export const SECOND_FACTOR_ROLES: readonly UserRole[] = ['OEM_LEAD_DESK', 'OPS'];
+
+/** A session ends this long after the login, however active it is. */
+export const SESSION_ABSOLUTE_HOURS = 12;
+
+/** The shortest password we take. */
+export const MIN_PASSWORD_LENGTH = 12;
 
 /**
- * One login attempt against an account's state. A locked account refuses even the right
- * password until the lock ends; the attempt that makes LOCK_AFTER_FAILURES wrong ones in a
- * row locks it; a right password resets the count.
+ * What is wrong with a new password, or null: long enough, not one of the passwords known
+ * from breaches (`breached` holds them lower-cased), not the login name, not the old one.
  */
-export function decideLogin(state: LoginState, passwordMatches: boolean, now: Date): LoginOutcome {
-  if (!state.active) return { ok: false, why: 'inactive', next: state };
-  if (state.lockedUntil && state.lockedUntil > now) return { ok: false, why: 'locked', next: state };
-  if (passwordMatches) return { ok: true, next: { ...state, failedLogins: 0, lockedUntil: null } };
-  const failedLogins = state.failedLogins + 1;
-  const lockedUntil = failedLogins >= LOCK_AFTER_FAILURES ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null;
-  return { ok: false, why: lockedUntil ? 'locked' : 'wrong', next: { ...state, failedLogins: lockedUntil ? 0 : failedLogins, lockedUntil } };
+export function passwordProblem(password: string, context: { email: string; breached: ReadonlySet<string>; current?: boolean }): string | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return `at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length > 200) return 'at most 200 characters';
+  const lower = password.toLowerCase();
+  if (context.breached.has(lower) || context.breached.has(lower.replace(/[\d!?.]+$/, ''))) return 'this password is on a list of passwords known from data breaches; choose another';
+  const name = context.email.toLowerCase().split('@')[0]!;
+  if (name.length >= 4 && lower.includes(name)) return 'the password must not contain your login name';
+  if (context.current) return 'the new password must differ from the current one';
+  return null;
 }
 
 /** Who asks to create or change an account: a key (no userRole) or a person. */

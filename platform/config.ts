@@ -55,9 +55,15 @@ const ConfigSchema = z.object({
   CONSENT_LINK_SECRET: z.string().min(32, 'at least 32 characters').default(DEV_CONSENT_LINK_SECRET),
   /** Signs the workspace's session cookies. The default is for the dev stack only and refused in production. */
   SESSION_SECRET: z.string().min(32, 'at least 32 characters').default(DEV_SESSION_SECRET),
-  /** Workspace cookies only over HTTPS: on in production unless set, off for the dev stack's plain HTTP. */
+  /** Workspace cookies only over HTTPS: on unless set, or in development (the dev stack's plain HTTP). */
   SESSION_COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
+  /**
+   * The dev stack and the tests, said explicitly (never inferred from NODE_ENV): the published
+   * dev secrets, cookies without Secure, webhooks to this machine, web forms without a captcha.
+   * Anything else fails closed: the API and worker refuse to start without real secrets.
+   */
+  L2L_DEVELOPMENT: z.enum(['true', 'false']).optional(),
   /** Web-form submissions per address per minute. CAPTCHA_VERIFY_URL and CAPTCHA_SECRET turn the captcha check on. */
   WEB_FORM_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().positive().default(20),
   CAPTCHA_VERIFY_URL: z.string().url().optional(),
@@ -91,18 +97,38 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** L2L_DEVELOPMENT=true: the dev stack or the tests. */
+  development: boolean;
+};
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const config = ConfigSchema.parse(env);
-  if (config.NODE_ENV === 'production' && config.CONSENT_LINK_SECRET === DEV_CONSENT_LINK_SECRET) {
-    throw new Error('CONSENT_LINK_SECRET must be set in production (anyone could forge consent links with the dev default)');
-  }
+/**
+ * What the process is: the API and the worker serve customers and dealers and need real
+ * secrets outside development; tools (the key CLI, the seed script) only reach the database.
+ */
+export type ProcessKind = 'api' | 'worker' | 'tool';
+
+export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind): Config {
+  const parsed = ConfigSchema.parse(env);
+  const config = { ...parsed, development: parsed.L2L_DEVELOPMENT === 'true' };
   if (!config.TEMPORAL_TLS_CERT !== !config.TEMPORAL_TLS_KEY) {
     throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (a client certificate and its key)');
   }
-  if (config.NODE_ENV === 'production' && config.SESSION_SECRET === DEV_SESSION_SECRET) {
-    throw new Error('SESSION_SECRET must be set in production (anyone could forge workspace sessions with the dev default)');
+  if (kind !== 'tool' && !config.development) {
+    const problems = productionProblems(config, kind);
+    if (problems.length > 0) {
+      throw new Error(`refusing to start outside development (L2L_DEVELOPMENT=true is for the dev stack and tests only):\n- ${problems.join('\n- ')}`);
+    }
   }
   return config;
+}
+
+/** What a serving process lacks to run anywhere but the dev stack. */
+function productionProblems(config: Config, kind: ProcessKind): string[] {
+  const problems: string[] = [];
+  if (config.CONSENT_LINK_SECRET === DEV_CONSENT_LINK_SECRET) problems.push('CONSENT_LINK_SECRET must be set (anyone could forge consent and unsubscribe links with the published default)');
+  if (kind === 'api' && config.SESSION_SECRET === DEV_SESSION_SECRET) problems.push('SESSION_SECRET must be set (anyone could forge workspace sessions with the published default)');
+  if (kind === 'api' && config.SESSION_COOKIE_SECURE === 'false') problems.push('SESSION_COOKIE_SECURE=false sends session cookies over plain HTTP (serve the workspace over HTTPS)');
+  if (kind === 'api' && !(config.CAPTCHA_VERIFY_URL && config.CAPTCHA_SECRET)) problems.push('CAPTCHA_VERIFY_URL and CAPTCHA_SECRET must be set (public web forms without a captcha)');
+  return problems;
 }

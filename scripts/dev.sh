@@ -58,6 +58,9 @@ fi
 
 # Readable logs in the terminal (LOG_FORMAT=json for raw JSON).
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
+# The dev stack says so explicitly: dev secrets, plain-HTTP cookies, webhooks to localhost, no captcha.
+# Outside it the API and worker refuse to start without real secrets (platform/config.ts).
+export L2L_DEVELOPMENT="${L2L_DEVELOPMENT:-true}"
 if [[ "$mode" == "cluster" ]]; then
   # As in production: compiled JavaScript under node, the prebuilt workflow bundle, two of each.
   bash scripts/build.sh

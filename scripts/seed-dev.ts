@@ -20,7 +20,7 @@ const DEV_KEYS: { variable: string; role: Role; dealerId: string | null; name: s
   { variable: 'OPS_KEY', role: 'OPS', dealerId: null, name: 'dev ops' },
 ];
 
-const db = createDb(loadConfig().DATABASE_URL);
+const db = createDb(loadConfig(process.env, 'tool').DATABASE_URL);
 for (const dealer of DEMO_DEALERS) {
   await db.dealer.upsert({ where: { id: dealer.id }, create: { ...dealer, brands: ['VW'], capacity: 50 }, update: {} });
 }
@@ -45,7 +45,7 @@ const DEMO_USERS = [
 ] as const;
 const users = createUserStore(db);
 for (const user of DEMO_USERS) {
-  if (!(await db.userAccount.findUnique({ where: { email: user.email } }))) await users.create({ ...user, password: DEMO_PASSWORD, createdBy: 'seed-dev' });
+  if (!(await db.userAccount.findUnique({ where: { email: user.email } }))) await users.create({ ...user, password: DEMO_PASSWORD, createdBy: 'seed-dev', mustChangePassword: false });
 }
 console.log(`demo workspace logins: ${DEMO_USERS.map((u) => u.email).join(', ')}`);
 

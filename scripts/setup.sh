@@ -17,7 +17,11 @@ bash scripts/ensure-tools.sh "${L2L_TOOLS:-cli}"
 
 if [[ ! -f generated/prisma/client.ts ]] || [[ prisma/schema.prisma -nt generated/prisma/client.ts ]]; then
   log "generating the Prisma client"
-  npx prisma generate >/dev/null
+  # prisma generate (6.19) fetches the Node-API query engine even for engineType "client", whose
+  # client never loads it (it runs on @prisma/adapter-pg); no download site is reachable here, so
+  # it gets a placeholder to find. Migrations use the WASM schema engine (prisma.config.ts).
+  mkdir -p "$DATA_DIR"; : > "$DATA_DIR/no-query-engine.so.node"
+  PRISMA_QUERY_ENGINE_LIBRARY="${PRISMA_QUERY_ENGINE_LIBRARY:-$DATA_DIR/no-query-engine.so.node}" npx prisma generate >/dev/null
 fi
 log "applying database migrations"
 npx prisma migrate deploy >/dev/null

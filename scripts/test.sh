@@ -15,6 +15,9 @@ log "build"
 # The processes as production runs them (compiled, prebuilt workflow bundle); test/cluster runs them.
 bash scripts/build.sh
 log "tests"
+# The tests run as the dev stack does (platform/config.ts: dev secrets, loopback webhooks);
+# the fail-closed rules themselves are tested with their own environments.
+export L2L_DEVELOPMENT=true
 mkdir -p "$DATA_DIR"
 report="$DATA_DIR/vitest-report.json"
 status=0

@@ -18,7 +18,7 @@ import { createJourneyWorker, prebuiltWorkflowBundle } from './journey-worker.js
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env, 'worker');
 const log = createLogger('worker', config.LOG_LEVEL);
 // The SDK's own metrics (workflow task latency and failures, polls, activities, …) and the
 // journeys' (workflow and activity metric meters) on one Prometheus endpoint.
@@ -61,7 +61,11 @@ const worker = await createJourneyWorker(connection, {
   transports,
   // Hand-off notices to dealers: signed webhooks, and ADF e-mail over the same SMTP as customer e-mail.
   temporal, taskQueue: config.TEMPORAL_TASK_QUEUE,
-  delivery: { publicApiUrl: config.PUBLIC_API_URL, oemName: config.CONTACT_FROM_NAME, fromAddress: config.CONTACT_FROM_ADDRESS, email: transports.email },
+  delivery: {
+    publicApiUrl: config.PUBLIC_API_URL, oemName: config.CONTACT_FROM_NAME, fromAddress: config.CONTACT_FROM_ADDRESS, email: transports.email,
+    // A developer's listener on this machine in development only (delivery/targets.ts).
+    targets: { allowLoopback: config.development },
+  },
   oemSender: { address: config.CONTACT_FROM_ADDRESS, name: config.CONTACT_FROM_NAME },
   journeyMessageLinks: { surveyUrl: config.CONTACT_SURVEY_URL, serviceBookingUrl: config.CONTACT_SERVICE_BOOKING_URL },
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),

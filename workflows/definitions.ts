@@ -32,8 +32,11 @@ export const erasureRequestedSignal = defineSignal('erasureRequested');
  * withdrew that one consent (an unsubscribe link, the privacy desk).
  */
 export const consentChangedSignal = defineSignal<[{ channel: Channel | 'ALL'; granted: boolean; purpose?: ConsentPurpose }]>('consentChanged');
-/** The person clicked the double opt-in link; refused when no confirmation is awaited (withdrawn since, or expired). */
-export const confirmConsentUpdate = defineUpdate<JourneyState, [{ channel: Channel; purpose: ConsentPurpose }]>('confirmConsent');
+/**
+ * The person confirmed a consent from the link (`requestedAt`: the request the link was made for);
+ * refused when that request is not awaited (withdrawn since, asked again, or expired).
+ */
+export const confirmConsentUpdate = defineUpdate<JourneyState, [{ channel: Channel; purpose: ConsentPurpose; requestedAt: string }]>('confirmConsent');
 
 /** The journey's live state: stage, owner, dealer, leads. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');

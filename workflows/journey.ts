@@ -20,7 +20,7 @@ import type { CommunicationDecisionRecord } from '../activities/communications.j
 import type { AftersalesRecord, HandoffEventRecord, JourneyTaskRecord, OwnershipChangeRecord, SaleRecord, StageChangeRecord } from '../activities/journey-records.js';
 import type { TransitionRecords } from '../activities/journey-transition.js';
 import type { HandoffRoute } from '../activities/routing.js';
-import type { ConsentKey } from '../domain/consent.js';
+import { confirmationChannelOf, type ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
 import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
 import { journeyCurrentDetails } from '../domain/journey-summary.js';
@@ -234,7 +234,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   // New with the connected car: no recorded history has this Update, so it needs no patch.
   onAction(recordVehicleEventUpdate, (vehicleEvent) => ({ type: 'VEHICLE_EVENT', vehicleEvent }), (s, { eventId }) => ({ eventId, stage: s.stage }));
   onAction(requestErasureUpdate, (request) => ({ type: 'ERASURE_REQUESTED', ...request }));
-  onAction(confirmConsentUpdate, ({ channel, purpose }) => ({ type: 'CONSENT_CONFIRMED', channel, purpose }));
+  onAction(confirmConsentUpdate, ({ channel, purpose, requestedAt }) => ({ type: 'CONSENT_CONFIRMED', channel, purpose, requestedAt }));
   onAction(requestCommunicationUpdate, (request) => ({ type: 'COMMUNICATION_REQUESTED', request }), (s, { communicationId }) => ({
     communicationId,
     ...(s.communications.decisions[communicationId] ?? { decision: 'SUPPRESSED' as const, reason: 'ERASED' as const }),
@@ -293,7 +293,7 @@ export async function journey(input: JourneyInput): Promise<void> {
           records.push({ type: 'handoff', record: { key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at } });
           break;
         case 'SALE_RECORDED':
-          records.push({ type: 'sale', record: { key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, at } });
+          records.push({ type: 'sale', record: { key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, ...(effect.driverId ? { driverId: effect.driverId } : {}), at } });
           break;
         case 'ESCALATED':
           records.push({ type: 'task', record: { key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at } });
@@ -387,7 +387,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     }
     for (const effect of followUps) {
       if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
-        if (patched(ASKS_CONSENT_CONFIRMATION)) await requestConsentConfirmation(effect.key, effect.until);
+        if (patched(ASKS_CONSENT_CONFIRMATION)) await requestConsentConfirmation(effect.key, effect.until, effect.requestedAt);
         continue;
       }
       if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
@@ -432,12 +432,17 @@ export async function journey(input: JourneyInput): Promise<void> {
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 
-  /** The double opt-in e-mail: a transactional message from the OEM carrying the signed link, through arbitration like any other. */
-  async function requestConsentConfirmation(key: ConsentKey, until: string): Promise<void> {
+  /**
+   * The confirmation request: a transactional message from the OEM carrying the signed link (by
+   * e-mail for e-mail, by text message for text and phone), through arbitration like any other.
+   */
+  async function requestConsentConfirmation(key: ConsentKey, until: string, requestedAt: string): Promise<void> {
+    const channel = confirmationChannelOf(key);
     const request: CommunicationRequest = {
-      communicationId: uuid4(), sender: { kind: 'OEM' }, purpose: 'TRANSACTIONAL', channel: 'EMAIL', templateId: 'consent-confirmation',
+      communicationId: uuid4(), sender: { kind: 'OEM' }, purpose: 'TRANSACTIONAL', channel,
+      templateId: channel === 'EMAIL' ? 'consent-confirmation' : 'phone-consent-confirmation',
     };
-    await activities.prepareConsentConfirmation({ ...request, customerId: input.customerId, journeyId, key, until });
+    await activities.prepareConsentConfirmation({ ...request, customerId: input.customerId, journeyId, key, until, requestedAt });
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
 

@@ -8,7 +8,7 @@ import { futureInstant, NO_CONTROL_CHARACTERS } from '../../platform/validation.
 import { CHANNELS, CONSENT_PURPOSES, DEFERRAL_REASONS, PURPOSES, SUPPRESSION_REASONS, type Sender } from '../../domain/messages.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { storeCommunicationRequest } from '../../communications/requests.js';
-import { missingVariables, REQUESTABLE_TEMPLATES } from '../../communications/templates.js';
+import { missingVariables, OEM_ONLY_TEMPLATES, REQUESTABLE_TEMPLATES, RESERVED_VARIABLES } from '../../communications/templates.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
@@ -29,6 +29,12 @@ const CommunicationRequestBody = z
     recipientId: z.uuid().optional().describe("A company's message: the one of its people it is for (GET /v1/customers/:id lists them); absent: its decision-maker"),
   })
   .superRefine((body, ctx) => {
+    for (const name of Object.keys(body.variables).filter((v) => (RESERVED_VARIABLES as readonly string[]).includes(v))) {
+      ctx.addIssue({ code: 'custom', path: ['variables', name], message: `reserved: the system sets {{${name}}} from the customer's own records` });
+    }
+    if (OEM_ONLY_TEMPLATES.includes(body.templateId) && body.purpose !== 'LEGAL') {
+      ctx.addIssue({ code: 'custom', path: ['purpose'], message: `template ${body.templateId} is a legal notice: purpose LEGAL` });
+    }
     for (const name of missingVariables(body.templateId, body.variables)) {
       ctx.addIssue({ code: 'custom', path: ['variables', name], message: `template ${body.templateId} needs {{${name}}}` });
     }
@@ -83,7 +89,7 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
         'cap across all senders and quiet hours defer rather than drop. Deferred messages are held by the journey and decided again when due.',
       params: z.object({ id: z.uuid() }),
       body: CommunicationRequestBody,
-      response: { 200: Decision, 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem },
+      response: { 200: Decision, 400: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem },
     },
   }, async (request, reply) => {
     const customerId = request.params.id;
@@ -92,6 +98,10 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     if (!customer) return sendNotFound(reply, 'customer', customerId);
     const sender: Sender = principal.role === 'DEALER' ? { kind: 'DEALER', dealerId: principal.dealerId! } : { kind: 'OEM' };
     const { purpose, channel, templateId, variables, notBefore, recipientId } = request.body;
+    // Legal notices (safety recalls) are the OEM's word: never in a dealer's name.
+    if (sender.kind === 'DEALER' && (purpose === 'LEGAL' || OEM_ONLY_TEMPLATES.includes(templateId))) {
+      return sendProblem(reply, { type: 'oem-only', title: 'Only the OEM sends legal notices', status: 403, detail: `purpose ${purpose} with template ${templateId} is sent by the OEM only` });
+    }
     // Only one of the company's own people: the message goes to their address, never anyone else's.
     if (recipientId && !(await deps.db.companyContact.findFirst({ where: { companyId: customerId, contactId: recipientId }, select: { role: true } }))) {
       return sendInvalid(reply, 'recipientId', "not one of this company's people");

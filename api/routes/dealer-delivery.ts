@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEALER_NOTICE_KINDS, DELIVERY_CHANNELS } from '../../domain/dealer-notices.js';
-import { isInternalAddress, LOCAL_HOSTS } from '../../delivery/targets.js';
+import { refusedUrl, type TargetPolicy } from '../../delivery/targets.js';
 import { newSigningSecret } from '../../delivery/webhooks.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { RouteAccess } from '../../domain/access.js';
@@ -13,41 +13,28 @@ import { email } from '../../platform/validation.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 import { DealerId } from './dealers.js';
 
-const parsedUrl = (raw: string): URL | null => {
-  try {
-    return new URL(raw);
-  } catch {
-    return null;
-  }
-};
-
-/** HTTPS, or plain HTTP to this machine (a developer's listener); no credentials, no private network (delivery/targets.ts). */
-export const webhookUrl = () =>
+/** HTTPS to a public address (plain HTTP and loopback only in development), no credentials (delivery/targets.ts). */
+export const webhookUrl = (targets: TargetPolicy) =>
   z
     .string()
     .trim()
     .max(2000)
     .pipe(z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }))
-    .refine((raw) => {
-      const url = parsedUrl(raw);
-      return !url || url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
-    }, 'https:// (http:// only for localhost)')
-    .refine((raw) => {
-      const url = parsedUrl(raw);
-      return !url || (!url.username && !url.password);
-    }, 'no user name or password in the URL (requests are signed instead)')
-    .refine((raw) => {
-      const url = parsedUrl(raw);
-      return !url || LOCAL_HOSTS.has(url.hostname) || !isInternalAddress(url.hostname);
-    }, 'not an address inside a private network')
+    .superRefine((raw, ctx) => {
+      const url = new URL(raw);
+      if (url.username || url.password) return ctx.addIssue({ code: 'custom', message: 'no user name or password in the URL (requests are signed instead)' });
+      const refused = refusedUrl(url, targets);
+      if (refused) ctx.addIssue({ code: 'custom', message: refused });
+    })
     .meta({ format: 'uri', maxLength: 2000 });
 
-export const DeliverySettingsBody = z
+export const deliverySettingsBody = (targets: TargetPolicy) => z
   .strictObject({
-    webhookUrl: webhookUrl().nullable().describe('Where signed events are POSTed; null: no webhook'),
+    webhookUrl: webhookUrl(targets).nullable().describe('Where signed events are POSTed; null: no webhook'),
     adfEmail: email().nullable().describe("The lead inbox of the dealer's CRM: offers arrive as ADF/XML; null: no e-mail"),
   })
   .meta({ id: 'DealerDeliverySettings' });
+export type DeliverySettings = z.infer<ReturnType<typeof deliverySettingsBody>>;
 
 const DeliverySettingsView = z
   .object({
@@ -96,7 +83,7 @@ const deliveryView = (d: DeliveryRow): z.infer<typeof DeliveryView> => ({
  * Sets a dealer's channels. The first time a webhook is set it gets a signing secret (the
  * answer's `secret`, shown once); changing the URL keeps it; removing the webhook drops it.
  */
-export async function saveDeliverySettings(db: PrismaClient, dealerId: string, { webhookUrl: url, adfEmail }: z.infer<typeof DeliverySettingsBody>) {
+export async function saveDeliverySettings(db: PrismaClient, dealerId: string, { webhookUrl: url, adfEmail }: DeliverySettings) {
   const before = await db.dealerDeliverySettings.findUnique({ where: { dealerId } });
   const secret = url && !before?.webhookSecret ? newSigningSecret() : undefined;
   // No webhook, no secret: setting one again later shows a fresh secret, once.
@@ -132,9 +119,12 @@ export interface DealerDeliveryRouteDeps {
   db: PrismaClient;
   /** Starts a delivery's workflow again (ops' redelivery). */
   startDelivery: (deliveryId: string, redelivery: number) => Promise<void>;
+  /** Which webhook addresses are allowed (loopback in development only). */
+  targets: TargetPolicy;
 }
 
-export const dealerDeliveryRoutes = ({ db, startDelivery }: DealerDeliveryRouteDeps): FastifyPluginAsyncZod => async (app) => {
+export const dealerDeliveryRoutes = ({ db, startDelivery, targets }: DealerDeliveryRouteDeps): FastifyPluginAsyncZod => async (app) => {
+  const DeliverySettingsBody = deliverySettingsBody(targets);
   const DealerParams = z.object({ id: DealerId });
   const settingsView = (dealerId: string, s: Awaited<ReturnType<typeof db.dealerDeliverySettings.findUnique>>, secret?: string): z.infer<typeof DeliverySettingsView> => ({
     dealerId,

@@ -1,6 +1,6 @@
 // Fair and road-show files. The file is taken whole (text/csv or application/json),
 // stored, and imported by a workflow; progress and a rejected-rows report follow.
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../platform/csv.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pastDay, text } from '../../platform/validation.js';
@@ -97,7 +97,7 @@ export const importRoutes = (deps: { imports: LeadImports; db: PrismaClient }): 
     const found = await deps.db.leadImport.findUnique({ where: { id: request.params.id }, select: { id: true, fileName: true } });
     if (!found) return sendNotFound(reply, 'import', request.params.id);
     const rows = await deps.db.leadImportRow.findMany({ where: { importId: found.id, outcome: { not: 'OK' } }, orderBy: { row: 'asc' } });
-    const csv = stringify(rows.map((r) => [r.row, r.outcome, r.field ?? '', r.reason ?? '']), { header: true, columns: ['row', 'outcome', 'column', 'reason'] });
+    const csv = writeCsv(rows.map((r) => [r.row, r.outcome, r.field ?? '', r.reason ?? '']), ['row', 'outcome', 'column', 'reason']);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="import-${found.id}-rejections.csv"`)

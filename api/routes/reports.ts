@@ -1,6 +1,6 @@
 // The process captains' scorecard: JSON for the lead desk and dealers, CSV for spreadsheets.
 // A dealer's key sees rows of its own records and the network's totals; OEM and ops keys see all.
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../platform/csv.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sqlPoolOf, type PrismaClient } from '../../platform/db.js';
@@ -81,7 +81,7 @@ function toCsv(card: Scorecard): string {
     for (const row of p.rows) add(row.group ?? '', row);
     add('NETWORK', p.network);
   }
-  return stringify(lines);
+  return writeCsv(lines);
 }
 
 export const reportRoutes = (deps: { db: PrismaClient; captains?: Partial<Record<Process, string>> }): FastifyPluginAsyncZod => async (app) => {

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { decideAccountManagement, DEALER_USER_ROLES, USER_ROLES } from '../../domain/users.js';
 import { AT_LEAST_ONE_FIELD, text } from '../../platform/validation.js';
-import type { UserStore, UserView as Account } from '../../platform/users.js';
+import { InvalidPassword, type UserStore, type UserView as Account } from '../../platform/users.js';
 import type { Principal } from '../../domain/access.js';
 import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
@@ -16,21 +16,25 @@ export const NewUser = z
     name: text(100),
     role: z.enum(USER_ROLES),
     dealerId: text(64).optional().describe("With a dealer role (SALESPERSON, SALES_MANAGER), and then required; a dealer's key may leave it out (its own)"),
-    password: z.string().min(12, 'at least 12 characters').max(200),
+    password: z.string().min(12, 'at least 12 characters').max(200)
+      .describe('A first password: the person chooses their own at their first login. Passwords known from data breaches are refused.'),
   })
   .meta({ id: 'NewUser' });
 
 const UserView = z
   .object({
     id: z.string(), email: z.string(), name: z.string(), role: z.enum(USER_ROLES), dealerId: z.string().nullable(),
-    active: z.boolean(), lockedUntil: z.string().nullable().describe('Set after five wrong passwords in a row'), createdAt: z.string(),
+    active: z.boolean(), lockedUntil: z.string().nullable().describe('Sign-in is paused after failed attempts (domain/users.ts LOGIN_LIMITS) until then'),
+    mustChangePassword: z.boolean().describe('The person chooses their own password at their next login'),
+    secondFactor: z.enum(['REQUIRED_NOT_SET_UP', 'ACTIVE', 'NOT_REQUIRED']).describe('OEM lead-desk and ops people log in with a TOTP code as well'),
+    createdAt: z.string(),
   })
   .meta({ id: 'User' });
 
 const UserChange = z
   .strictObject({
     active: z.boolean().optional().describe('false: the person can no longer log in'),
-    unlock: z.literal(true).optional().describe('Lift the lock after wrong passwords'),
+    unlock: z.literal(true).optional().describe('Lift the pause of sign-in after failed attempts (from every address)'),
   })
   .refine((body) => Object.keys(body).length > 0, 'name at least one field to change')
   .meta({ id: 'UserChange', ...AT_LEAST_ONE_FIELD });
@@ -53,7 +57,9 @@ export async function createAccount(users: UserStore, principal: Principal, body
   try {
     return { ok: true, user: await users.create({ ...body, dealerId, createdBy: principal.name }) };
   } catch (error) {
-    if (isUniqueViolation(error, 'email')) return { ok: false, status: 409, field: 'email', message: `a user with e-mail ${body.email.toLowerCase()} exists` };
+    if (error instanceof InvalidPassword) return { ok: false, status: 400, field: 'password', message: error.message };
+    // Generic: where that account is (another dealership, the OEM) is not the caller's business.
+    if (isUniqueViolation(error, 'email')) return { ok: false, status: 409, field: 'email', message: 'this e-mail address cannot be used for a new account' };
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') return { ok: false, status: 400, field: 'dealerId', message: `no dealer ${dealerId}` };
     throw error;
   }
@@ -72,7 +78,7 @@ export const userRoutes = ({ users }: { users: UserStore }): FastifyPluginAsyncZ
     if (created.ok) return reply.status(201).send(created.user);
     const { status, field, message } = created;
     if (status === 403) return sendProblem(reply, { type: 'forbidden', title: 'Not allowed for this key', status, detail: message });
-    if (status === 409) return sendProblem(reply, { type: 'conflict', title: 'Already exists', status, detail: message });
+    if (status === 409) return sendProblem(reply, { type: 'conflict', title: 'Not possible', status, detail: message });
     return sendInvalid(reply, field!, message);
   });
 

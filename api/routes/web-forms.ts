@@ -19,6 +19,7 @@ import { CONSENT_PURPOSES } from '../../domain/messages.js';
 import { IntakeRejected, type IncomingLead, type LeadIntake } from '../../intake/lead-intake.js';
 import { checkLead } from '../../intake/lead-schema.js';
 import { email, text } from '../../platform/validation.js';
+import { clientAddressKey } from '../../platform/client-address.js';
 import { CaptchaUnavailable, type CaptchaVerifier } from '../../webforms/captcha.js';
 import type { FormKeyStore } from '../../webforms/form-keys.js';
 import { Problem, RETRY_AFTER_SECONDS, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
@@ -82,7 +83,7 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
     }
     return formKey;
   }
-  const perAddress = { max: deps.perAddressPerMinute ?? 20, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `form:${request.ip}` };
+  const perAddress = { max: deps.perAddressPerMinute ?? 20, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `form:${clientAddressKey(request.ip)}` };
 
   app.post('/v1/forms/:formKey/engagements', {
     config: { access: { public: true }, rateLimit: perAddress },

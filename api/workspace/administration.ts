@@ -5,13 +5,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteAccess } from '../../domain/access.js';
+import type { TargetPolicy } from '../../delivery/targets.js';
 import { WEEKDAYS } from '../../domain/business-hours.js';
 import { decideAccountManagement, USER_ROLES } from '../../domain/users.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { UserStore } from '../../platform/users.js';
 import { PageAccessDenied } from '../access.js';
-import { DeliverySettingsBody, DELIVERY_SETTERS, rotateSigningSecret, saveDeliverySettings } from '../routes/dealer-delivery.js';
+import { deliverySettingsBody, DELIVERY_SETTERS, rotateSigningSecret, saveDeliverySettings } from '../routes/dealer-delivery.js';
 import { DEALER_ADMINS, DealerId, dealerFields } from '../routes/dealers.js';
 import { createAccount, NewUser } from '../routes/users.js';
 import { message, page, withDone } from './page.js';
@@ -41,9 +42,12 @@ const firstIssue = (error: z.ZodError) => {
 export interface AdministrationDeps {
   db: PrismaClient;
   users: UserStore;
+  /** Which webhook addresses are allowed (loopback in development only). */
+  targets: TargetPolicy;
 }
 
-export const administrationPages = ({ db, users }: AdministrationDeps): FastifyPluginAsyncZod => async (app) => {
+export const administrationPages = ({ db, users, targets }: AdministrationDeps): FastifyPluginAsyncZod => async (app) => {
+  const DeliverySettingsBody = deliverySettingsBody(targets);
   async function settingsPage(dealerId: string, extra: { secret?: string; flash?: string | null } = {}) {
     const [dealer, delivery] = await Promise.all([
       db.dealer.findUnique({ where: { id: dealerId } }),

@@ -3,7 +3,7 @@
 // with their rejected rows, and the scorecard with charts (Chart.js, served as a file).
 // Each page declares the access rule of the API route whose data it shows.
 import type { Client } from '@temporalio/client';
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../platform/csv.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -101,7 +101,7 @@ export const leadDeskPages = ({ db, sql, desk, imports, temporal, captains }: Le
 
   app.get('/workspace/imports/:id/rejections.csv', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     const rows = await db.leadImportRow.findMany({ where: { importId: request.params.id, outcome: { not: 'OK' } }, orderBy: { row: 'asc' } });
-    const csv = stringify(rows.map((r) => [r.row, r.outcome, r.field ?? '', r.reason ?? '']), { header: true, columns: ['row', 'outcome', 'column', 'reason'] });
+    const csv = writeCsv(rows.map((r) => [r.row, r.outcome, r.field ?? '', r.reason ?? '']), ['row', 'outcome', 'column', 'reason']);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="import-${request.params.id}-rejections.csv"`).send(csv);
   });
 

@@ -27,7 +27,9 @@ import { DEALER_ACTION, OFFER_ANSWER, reason as reasonText, SoldVehicle } from '
 import { text } from '../../platform/validation.js';
 import type { RouteAccess } from '../../domain/access.js';
 import { customerIdOfJourney, JOURNEY_ID_PATTERN, journeyIdFor } from '../../domain/journey.js';
-import { LOCK_MINUTES } from '../../domain/users.js';
+import { LOGIN_REFUSED, MIN_PASSWORD_LENGTH } from '../../domain/users.js';
+import { clientAddressKey } from '../../platform/client-address.js';
+import QRCode from 'qrcode';
 import type { UserStore } from '../../platform/users.js';
 import type { JourneyReadModel } from '../../read-model/journeys.js';
 import { JOURNEY_ACTIONS, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
@@ -105,22 +107,106 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
     return page(reply, 'login', { next, error: null });
   });
 
+  // Per client address (IPv6 by /64) on top of the login's own pauses (domain/users.ts): a flood of
+  // attempts is refused before any password is hashed.
+  const loginRate = { max: 20, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `login:${clientAddressKey(request.ip)}` };
+
+  /** The login is complete: a new session id (no fixation), the person's, with its start for the absolute lifetime. */
+  async function completeLogin(request: FastifyRequest, reply: FastifyReply, userId: string, next: string) {
+    await request.session.regenerate();
+    request.session.set('userId', userId);
+    request.session.set('loggedInAt', Date.now());
+    return reply.redirect(next, 303);
+  }
+  /** A step of a login under way, or the login page when there is none (or it is older than ten minutes). */
+  function pendingStep(request: FastifyRequest, step: 'CHANGE_PASSWORD' | 'SET_UP_SECOND_FACTOR' | 'SECOND_FACTOR') {
+    const pending = request.session.get('pendingLogin');
+    return pending && pending.step === step && Date.now() - pending.since < 10 * 60_000 ? pending : null;
+  }
+  const stepPath = { CHANGE_PASSWORD: '/workspace/login/password', SET_UP_SECOND_FACTOR: '/workspace/login/second-factor/set-up', SECOND_FACTOR: '/workspace/login/second-factor' } as const;
+  async function toStep(request: FastifyRequest, reply: FastifyReply, userId: string, step: keyof typeof stepPath, next: string) {
+    await request.session.regenerate();
+    request.session.set('pendingLogin', { userId, step, since: Date.now(), next });
+    return reply.redirect(stepPath[step], 303);
+  }
+  /** After the password (and a new one of their own): the second factor where the role needs it, else done. */
+  async function afterPassword(request: FastifyRequest, reply: FastifyReply, userId: string, next: string) {
+    const user = (await users.find(userId))!;
+    if (user.secondFactor === 'REQUIRED_NOT_SET_UP') return toStep(request, reply, userId, 'SET_UP_SECOND_FACTOR', next);
+    if (user.secondFactor === 'ACTIVE') return toStep(request, reply, userId, 'SECOND_FACTOR', next);
+    return completeLogin(request, reply, userId, next);
+  }
+
   app.post('/workspace/login', {
-    config: { access: PUBLIC, page: true }, preValidation: app.csrfProtection, schema: { body: Login },
+    config: { access: PUBLIC, page: true, rateLimit: loginRate }, preValidation: app.csrfProtection, schema: { body: Login },
   }, async (request, reply) => {
     const { email, password } = request.body;
     const next = safeNext((request.query as { next?: string }).next);
-    const result = await users.login(email, password);
-    if (!result.ok) {
-      const error = result.why === 'locked'
-        ? `Too many wrong passwords: this account is locked for ${LOCK_MINUTES} minutes. Try again after that.`
-        : 'Wrong e-mail or password.';
-      return page(reply, 'login', { next, error, email }, 401);
+    const result = await users.login(email, password, request.ip);
+    // One answer for every refusal: unknown, wrong, paused or inactive look the same.
+    if (!result.ok) return page(reply, 'login', { next, error: LOGIN_REFUSED, email }, 401);
+    if (result.next === 'CHANGE_PASSWORD') return toStep(request, reply, result.user.id, 'CHANGE_PASSWORD', next);
+    return afterPassword(request, reply, result.user.id, next);
+  });
+
+  const NewPassword = z.object({ password: z.string().max(200), repeat: z.string().max(200), _csrf: z.string().optional() });
+  app.get('/workspace/login/password', { config: { access: PUBLIC, page: true } }, async (request, reply) => {
+    if (!pendingStep(request, 'CHANGE_PASSWORD')) return reply.redirect('/workspace/login', 303);
+    return page(reply, 'password', { first: true, error: null, min: MIN_PASSWORD_LENGTH });
+  });
+  app.post('/workspace/login/password', {
+    config: { access: PUBLIC, page: true, rateLimit: loginRate }, preValidation: app.csrfProtection, schema: { body: NewPassword },
+  }, async (request, reply) => {
+    const pending = pendingStep(request, 'CHANGE_PASSWORD');
+    if (!pending) return reply.redirect('/workspace/login', 303);
+    const { password, repeat } = request.body;
+    if (password !== repeat) return page(reply, 'password', { first: true, error: 'The two passwords differ.', min: MIN_PASSWORD_LENGTH }, 400);
+    const changed = await users.changePassword(pending.userId, password);
+    if (!changed.ok) return page(reply, 'password', { first: true, error: `New password: ${changed.message}.`, min: MIN_PASSWORD_LENGTH }, 400);
+    return afterPassword(request, reply, pending.userId, pending.next);
+  });
+
+  const Code = z.object({ code: z.string().trim().max(10), _csrf: z.string().optional() });
+  app.get('/workspace/login/second-factor/set-up', { config: { access: PUBLIC, page: true } }, async (request, reply) => {
+    const pending = pendingStep(request, 'SET_UP_SECOND_FACTOR');
+    if (!pending) return reply.redirect('/workspace/login', 303);
+    const { secret, uri } = await users.beginSecondFactor(pending.userId);
+    return page(reply, 'second-factor', { setUp: true, secret, qr: await QRCode.toDataURL(uri, { margin: 1 }), error: null });
+  });
+  app.get('/workspace/login/second-factor', { config: { access: PUBLIC, page: true } }, async (request, reply) => {
+    if (!pendingStep(request, 'SECOND_FACTOR')) return reply.redirect('/workspace/login', 303);
+    return page(reply, 'second-factor', { setUp: false, error: null });
+  });
+  for (const step of ['SET_UP_SECOND_FACTOR', 'SECOND_FACTOR'] as const) {
+    app.post(stepPath[step], {
+      config: { access: PUBLIC, page: true, rateLimit: loginRate }, preValidation: app.csrfProtection, schema: { body: Code },
+    }, async (request, reply) => {
+      const pending = pendingStep(request, step);
+      if (!pending) return reply.redirect('/workspace/login', 303);
+      if (await users.verifySecondFactor(pending.userId, request.body.code)) return completeLogin(request, reply, pending.userId, pending.next);
+      const again = step === 'SET_UP_SECOND_FACTOR' ? await users.beginSecondFactor(pending.userId) : null;
+      return page(reply, 'second-factor', {
+        setUp: step === 'SET_UP_SECOND_FACTOR', error: 'That code was not accepted: enter the current code from your authenticator app.',
+        ...(again ? { secret: again.secret, qr: await QRCode.toDataURL(again.uri, { margin: 1 }) } : {}),
+      }, 401);
+    });
+  }
+
+  // The person's own password, changed while signed in (the current one first).
+  const ChangePassword = NewPassword.extend({ current: z.string().max(200) });
+  app.get('/workspace/account/password', { config: { access: SIGNED_IN, page: true } }, async (request, reply) =>
+    page(reply, 'password', { first: false, error: null, min: MIN_PASSWORD_LENGTH, done: (request.query as { done?: string }).done ?? null }));
+  app.post('/workspace/account/password', {
+    config: { access: SIGNED_IN, page: true, rateLimit: loginRate }, preValidation: app.csrfProtection, schema: { body: ChangePassword },
+  }, async (request, reply) => {
+    const { current, password, repeat } = request.body;
+    if (password !== repeat) return page(reply, 'password', { first: false, error: 'The two passwords differ.', min: MIN_PASSWORD_LENGTH }, 400);
+    const userId = request.principal!.keyId.replace(/^user:/, '');
+    const changed = await users.changePassword(userId, password, current);
+    if (!changed.ok) {
+      return page(reply, 'password', { first: false, error: changed.field === 'currentPassword' ? 'Your current password was not accepted.' : `New password: ${changed.message}.`, min: MIN_PASSWORD_LENGTH }, 400);
     }
-    // A new session id on login (no fixation of one planted before).
-    await request.session.regenerate();
-    request.session.set('userId', result.user.id);
-    return reply.redirect(next);
+    return reply.redirect(withDone('/workspace/account/password', 'Your password was changed.'), 303);
   });
 
   app.post('/workspace/logout', { config: { access: SIGNED_IN, page: true }, preValidation: app.csrfProtection, schema: { body: Csrf } }, async (request, reply) => {

@@ -12,7 +12,12 @@ export const SESSION_IDLE_MS = 8 * 60 * 60_000;
 
 declare module 'fastify' {
   interface Session {
+    /** Set once the login is complete (password, own password chosen, second factor). */
     userId?: string;
+    /** When that login was completed (ms): the session ends SESSION_ABSOLUTE_HOURS after it. */
+    loggedInAt?: number;
+    /** A login under way: the password was right, a step is left (a password of their own, the second factor). */
+    pendingLogin?: { userId: string; step: 'CHANGE_PASSWORD' | 'SET_UP_SECOND_FACTOR' | 'SECOND_FACTOR'; since: number; next: string };
   }
 }
 

@@ -289,15 +289,15 @@ describe('scorecard', () => {
   });
 
   it('the captains are the OEM\'s to name (SCORECARD_CAPTAINS), and a bad setting stops the process naming the problem', async () => {
-    const captains = loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"REGIONAL_LEAD_MANAGER","feedback":"DEALER_QUALITY_MANAGER"}' }).SCORECARD_CAPTAINS;
+    const captains = loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"REGIONAL_LEAD_MANAGER","feedback":"DEALER_QUALITY_MANAGER"}' }, 'tool').SCORECARD_CAPTAINS;
     const named = await scorecard(sqlPoolOf(sys.db), { from: at('03-01T00:00'), to: at('04-01T00:00'), captains });
     expect(named.processes.map((p) => [p.process, p.captain])).toEqual([
       ['identification', 'OEM_LEAD_DESK'], ['acquisition', 'REGIONAL_LEAD_MANAGER'], ['engagement', 'DEALER_SALES_MANAGER'],
       ['maintenance', 'DEALER_SERVICE_MANAGER'], ['newValue', 'DEALER_SALES_MANAGER'], ['feedback', 'DEALER_QUALITY_MANAGER'],
     ]);
-    expect(() => loadConfig({ SCORECARD_CAPTAINS: '{"acqusition":"X_Y"}' })).toThrow(/processes \(identification, acquisition[\s\S]*acqusition[\s\S]*SCORECARD_CAPTAINS/);
-    expect(() => loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"lead desk"}' })).toThrow(/a role such as OEM_LEAD_DESK/);
-    expect(() => loadConfig({ SCORECARD_CAPTAINS: 'not json' })).toThrow(/as JSON[\s\S]*SCORECARD_CAPTAINS/);
+    expect(() => loadConfig({ SCORECARD_CAPTAINS: '{"acqusition":"X_Y"}' }, 'tool')).toThrow(/processes \(identification, acquisition[\s\S]*acqusition[\s\S]*SCORECARD_CAPTAINS/);
+    expect(() => loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"lead desk"}' }, 'tool')).toThrow(/a role such as OEM_LEAD_DESK/);
+    expect(() => loadConfig({ SCORECARD_CAPTAINS: 'not json' }, 'tool')).toThrow(/as JSON[\s\S]*SCORECARD_CAPTAINS/);
   });
 
   it('CSV for spreadsheets: one line per process, group and figure, the network as NETWORK', async () => {

@@ -1,8 +1,8 @@
 // The workspace in a real browser (Debian's chromium driven by playwright-core) against the
 // real stack: a salesperson logs in, sees an offer appear in the inbox without reloading,
 // accepts it, records the sale, and the journey is DEALER_OWNED; a person of another dealer
-// gets the 404 page for that customer; wrong passwords are refused and the fifth locks the
-// account. What a browser cannot show (CSRF refusals, cookie flags, the users API's rules)
+// gets the 404 page for that customer; failed logins all read the same and the fifth pauses
+// sign-in; first logins choose their own password, the lead desk proves a second factor. What a browser cannot show (CSRF refusals, cookie flags, the users API's rules)
 // is checked over HTTP. Screenshots of each page go to .data/screenshots (git-ignored).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { eventually, startSystem, type System } from '../support/system.js';
+import { currentPassword, FIRST_PASSWORD, httpLogIn, logIn as logInSteps, submitLoginForm } from '../support/workspace-login.js';
+import { LOGIN_REFUSED } from '../../domain/users.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(process.env.DATA_DIR ?? '.data', 'screenshots');
@@ -18,7 +20,7 @@ const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const dealerA = `DLR-WA-${tag}`;
 const dealerB = `DLR-WB-${tag}`;
 const territoryA = `WA${tag}`;
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = FIRST_PASSWORD;
 
 let sys: System;
 let browser: Browser;
@@ -31,12 +33,8 @@ async function createUser(body: Record<string, unknown>, key?: string) {
   return res.json() as { id: string; email: string };
 }
 
-async function logIn(page: Page, email: string, password = PASSWORD) {
-  await page.goto(`${baseUrl}/workspace/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
+/** Every step of a login (their own password at the first, the lead desk's second factor). */
+const logIn = (page: Page, email: string, password?: string) => logInSteps(page, baseUrl, email, password);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
@@ -137,26 +135,24 @@ describe('the workspace in a browser', () => {
     await page.close();
   });
 
-  it('a wrong password is refused, and the fifth in a row locks the account even for the right one', async () => {
+  it('every refusal reads the same; five failed logins pause sign-in from that address even for the right password; the lead desk lifts it', async () => {
     const page = await browser.newPage();
-    for (let attempt = 1; attempt <= 4; attempt++) {
+    for (let attempt = 1; attempt <= 5; attempt++) {
       await logIn(page, people.locked, 'not my password');
-      expect(await page.getByRole('alert').textContent()).toBe('Wrong e-mail or password.');
+      expect(await page.getByRole('alert').textContent()).toBe(LOGIN_REFUSED);
     }
     await shot(page, 'login-refused');
-    await logIn(page, people.locked, 'not my password');
-    expect(await page.getByRole('alert').textContent()).toContain('locked for 15 minutes');
+    // Paused: the right password is refused with the same words (nothing tells a pause from a wrong password).
     await logIn(page, people.locked, PASSWORD);
-    expect(await page.getByRole('alert').textContent()).toContain('locked');
+    expect(await page.getByRole('alert').textContent()).toBe(LOGIN_REFUSED);
     expect(page.url()).toContain('/workspace/login');
-    await shot(page, 'login-locked');
     const listed = (await sys.api({ method: 'GET', url: '/v1/users' })).json().items.find((u: { email: string }) => u.email === people.locked);
     expect(listed.lockedUntil).not.toBeNull();
     // An unknown address is refused with the same words.
     await logIn(page, `nobody.${tag}@example.com`, PASSWORD);
-    expect(await page.getByRole('alert').textContent()).toBe('Wrong e-mail or password.');
+    expect(await page.getByRole('alert').textContent()).toBe(LOGIN_REFUSED);
 
-    // The OEM lead desk lifts the lock on the people page; the right password works again.
+    // The OEM lead desk lifts the pause on the people page; the right password works again (and the first login asks for their own).
     const desk = await browser.newPage();
     await logIn(desk, people.desk);
     await desk.waitForURL(`${baseUrl}/workspace/desk`);
@@ -176,9 +172,7 @@ describe('the workspace in a browser', () => {
     const page = await browser.newPage();
     const bounced = await page.goto(`${baseUrl}/workspace/customers`);
     expect(bounced!.url()).toContain('/workspace/login?next=%2Fworkspace%2Fcustomers');
-    await page.getByLabel('E-mail').fill(people.desk);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await submitLoginForm(page, people.desk);
     // The lead desk is not a dealer: the dealers' customer list is not for its role.
     await page.waitForURL(`${baseUrl}/workspace/customers`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not for your role');
@@ -334,20 +328,15 @@ describe('the workspace in a browser', () => {
 const form = (token: string, fields: Record<string, string> = {}) => new URLSearchParams({ _csrf: token, ...fields }).toString();
 const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
-/** The login form submitted over HTTP, with the form's CSRF token: 302 when logged in, 401 when refused. */
-async function submitLogin(email: string, password = PASSWORD) {
-  const login = await sys.app.inject({ method: 'GET', url: '/workspace/login' });
-  const first = String(login.headers['set-cookie']).split(';')[0]!;
-  return sys.app.inject({
-    method: 'POST', url: '/workspace/login', headers: { cookie: first, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form(tokenIn(login.body), { email, password }),
-  });
+/** The login form submitted over HTTP, with the form's CSRF token: 303 when the password was taken, 401 when refused. */
+async function submitLogin(email: string, password = currentPassword(email)) {
+  return (await httpLogIn((o) => sys.app.inject(o), email, password)).first;
 }
 
 async function sessionOf(email: string) {
-  const signedIn = await submitLogin(email);
-  expect(signedIn.statusCode, signedIn.body).toBe(302);
-  const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+  const { first, cookie: signedIn } = await httpLogIn((o) => sys.app.inject(o), email);
+  expect(first.statusCode, first.body).toBe(303);
+  const cookie = signedIn!;
   const home = await sys.app.inject({ method: 'GET', url: '/workspace', headers: { cookie } });
   const token = tokenIn(home.body);
   return {
@@ -441,8 +430,18 @@ describe('users over the API', () => {
     const listed = (await sys.api({ method: 'GET', url: '/v1/users' }, dealerKeyA)).json().items.map((u: { dealerId: string }) => u.dealerId);
     expect(new Set(listed)).toEqual(new Set([dealerA]));
 
+    // An address in use anywhere: a generic conflict, for a dealer's key the same as for the OEM (nothing says where).
     const duplicate = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: people.sales.toUpperCase(), name: 'Again', role: 'OPS', password: PASSWORD } });
     expect(duplicate.statusCode).toBe(409);
+    const elsewhereTaken = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: people.other, name: 'Again', role: 'SALESPERSON', password: PASSWORD } }, dealerKeyA);
+    expect(elsewhereTaken.statusCode).toBe(409);
+    expect(elsewhereTaken.json().detail).toBe(duplicate.json().detail);
+    expect(elsewhereTaken.body).not.toContain(dealerB);
+    expect(elsewhereTaken.body).not.toContain(people.other);
+    // A password known from breaches is refused, naming the field.
+    const breached = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `b.${tag}@oem.example`, name: 'B', role: 'OPS', password: 'password1234' } });
+    expect(breached.statusCode).toBe(400);
+    expect(breached.json().errors).toEqual([{ field: 'password', message: expect.stringContaining('data breaches') }]);
     const short = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `s.${tag}@oem.example`, name: 'S', role: 'OPS', password: 'short' } });
     expect(short.statusCode).toBe(400);
     expect(short.json().errors[0].field).toContain('password');
@@ -476,15 +475,15 @@ describe('users over the API', () => {
     expect(deactivated.json()).toMatchObject({ id: mine.id, active: false });
     expect((await submitLogin(mine.email)).statusCode).toBe(401);
     expect((await change(mine.id, { active: true }, dealerKeyA)).json()).toMatchObject({ active: true });
-    expect((await submitLogin(mine.email)).statusCode).toBe(302);
+    expect((await submitLogin(mine.email)).statusCode).toBe(303);
 
-    // Theirs was never touched by A's key: still active. Five wrong passwords lock it; the OEM lifts the lock.
+    // Theirs was never touched by A's key: still active. Five wrong passwords pause it; the OEM lifts the pause.
     for (let i = 0; i < 5; i++) expect((await submitLogin(theirs.email, 'wrong')).statusCode).toBe(401);
     expect((await submitLogin(theirs.email)).statusCode).toBe(401);
     const locked = (await sys.api({ method: 'GET', url: '/v1/users' })).json().items.find((u: { id: string }) => u.id === theirs.id);
     expect(locked).toMatchObject({ active: true, lockedUntil: expect.any(String) });
     expect((await change(theirs.id, { unlock: true })).json()).toMatchObject({ lockedUntil: null });
-    expect((await submitLogin(theirs.email)).statusCode).toBe(302);
+    expect((await submitLogin(theirs.email)).statusCode).toBe(303);
   });
 
   it('the users API is in the OpenAPI document (and so fuzzed with every role); the pages are not', async () => {

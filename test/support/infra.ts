@@ -99,7 +99,7 @@ export function runCompiled(entry: 'workers/main.js' | 'api/server.js', env: Rec
   const logFile = `${root}.data/${entry.replace(/\W+/g, '-')}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.log`;
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, [`${root}dist/${entry}`], {
-    env: { ...process.env, LOG_LEVEL: 'error', LOG_FORMAT: 'json', WORKER_METRICS_ADDRESS: '', API_METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
+    env: { ...process.env, L2L_DEVELOPMENT: 'true', LOG_LEVEL: 'error', LOG_FORMAT: 'json', WORKER_METRICS_ADDRESS: '', API_METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
     stdio: ['ignore', out, out],
   });
   closeSync(out);

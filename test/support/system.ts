@@ -58,6 +58,9 @@ export const TEST_DELIVERY_SCHEDULE = { initialIntervalMs: 200, maximumIntervalM
  */
 export const ANY_HOUR_POLICY: JourneyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 };
 
+/** As the dev stack: dealers' test receivers listen on this machine. */
+export const DEV_TARGETS = { allowLoopback: true } as const;
+
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
 export async function startSystem(options: {
   journeyPolicy?: JourneyPolicy; transports?: MessageTransports; databaseUrl?: string; delivery?: DealerDeliveryDeps['delivery'];
@@ -70,10 +73,10 @@ export async function startSystem(options: {
   const taskQueue = `journeys-test-${randomUUID()}`;
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy, markets: createMarketStore(db) });
   const worker = await createJourneyWorker(nativeConnection, {
-    db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, ...options.delivery },
+    db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, targets: DEV_TARGETS, ...options.delivery },
   }, { taskQueue });
   const running = worker.run();
-  const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy, deliverySchedule: TEST_DELIVERY_SCHEDULE });
+  const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy, deliverySchedule: TEST_DELIVERY_SCHEDULE, webhookTargets: DEV_TARGETS });
   const oemKey = await createTestKey(db, 'OEM');
   return {
     db, temporal, worker, taskQueue, app, oemKey, api: apiCaller(app, oemKey),

@@ -16,7 +16,7 @@ const file = (name: string, text: string) => {
 const cert = file('client.pem', '-----BEGIN CERTIFICATE-----\nclient\n-----END CERTIFICATE-----\n');
 const key = file('client.key', '-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n');
 const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n');
-const options = (env: Record<string, string>) => temporalConnectionOptions(loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', ...env }));
+const options = (env: Record<string, string>) => temporalConnectionOptions(loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', ...env }, 'tool'));
 
 describe('temporalConnectionOptions', () => {
   it('is plain without any TLS setting (the dev stack)', () => {
@@ -42,7 +42,7 @@ describe('temporalConnectionOptions', () => {
   });
 
   it('refuses a certificate without its key (and the other way round)', () => {
-    expect(() => loadConfig({ TEMPORAL_TLS_CERT: cert })).toThrow(/go together/);
-    expect(() => loadConfig({ TEMPORAL_TLS_KEY: key })).toThrow(/go together/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: cert }, 'tool')).toThrow(/go together/);
+    expect(() => loadConfig({ TEMPORAL_TLS_KEY: key }, 'tool')).toThrow(/go together/);
   });
 });

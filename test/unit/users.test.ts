@@ -1,36 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { decideAccountManagement, decideLogin, LOCK_AFTER_FAILURES, LOCK_MINUTES, principalRoleOf, USER_ROLES, type LoginState } from '../../domain/users.js';
+import { afterFailure, decideAccountManagement, isPaused, LOGIN_LIMITS, passwordProblem, principalRoleOf, USER_ROLES, type LoginBucket } from '../../domain/users.js';
 
 const now = new Date('2026-12-02T10:00:00Z');
-const fresh: LoginState = { failedLogins: 0, lockedUntil: null, active: true };
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
 
-describe('decideLogin', () => {
-  it('the right password lets in and clears earlier failures', () => {
-    expect(decideLogin({ ...fresh, failedLogins: 3 }, true, now)).toEqual({ ok: true, next: fresh });
-  });
-
-  it('wrong passwords count up; the fifth in a row locks for 15 minutes', () => {
-    let state = fresh;
-    for (let attempt = 1; attempt < LOCK_AFTER_FAILURES; attempt++) {
-      const outcome = decideLogin(state, false, now);
-      expect(outcome).toEqual({ ok: false, why: 'wrong', next: { ...fresh, failedLogins: attempt } });
-      state = outcome.next;
+describe('login pauses (issue 29, finding 8)', () => {
+  it('failures count up per bucket; the limit pauses that bucket and starts it afresh', () => {
+    let bucket: LoginBucket | null = null;
+    for (let n = 1; n < LOGIN_LIMITS.accountAtAddress.failures; n++) {
+      bucket = afterFailure(bucket, 'accountAtAddress', now);
+      expect(bucket).toEqual({ failures: n, windowStartedAt: now, pausedUntil: null });
+      expect(isPaused(bucket, now)).toBe(false);
     }
-    expect(decideLogin(state, false, now)).toEqual({ ok: false, why: 'locked', next: { ...fresh, lockedUntil: minutes(LOCK_MINUTES) } });
+    bucket = afterFailure(bucket, 'accountAtAddress', now);
+    expect(bucket).toEqual({ failures: 0, windowStartedAt: now, pausedUntil: minutes(LOGIN_LIMITS.accountAtAddress.pauseMinutes) });
+    expect(isPaused(bucket, minutes(1))).toBe(true);
+    expect(isPaused(bucket, minutes(LOGIN_LIMITS.accountAtAddress.pauseMinutes))).toBe(false);
+    // After the pause a failure starts a new window.
+    expect(afterFailure(bucket, 'accountAtAddress', minutes(16))).toEqual({ failures: 1, windowStartedAt: minutes(16), pausedUntil: null });
   });
 
-  it('a locked account refuses even the right password until the lock ends, then counts afresh', () => {
-    const locked = { ...fresh, lockedUntil: minutes(LOCK_MINUTES) };
-    expect(decideLogin(locked, true, now)).toEqual({ ok: false, why: 'locked', next: locked });
-    expect(decideLogin(locked, true, minutes(LOCK_MINUTES))).toEqual({ ok: true, next: fresh });
-    expect(decideLogin(locked, false, minutes(LOCK_MINUTES + 1))).toMatchObject({ ok: false, why: 'wrong', next: { failedLogins: 1 } });
+  it('a window that is over starts again at one', () => {
+    const old = { failures: 4, windowStartedAt: minutes(-LOGIN_LIMITS.accountAtAddress.windowMinutes), pausedUntil: null };
+    expect(afterFailure(old, 'accountAtAddress', now)).toEqual({ failures: 1, windowStartedAt: now, pausedUntil: null });
   });
 
-  it('an inactive account is refused and its state left alone', () => {
-    const inactive = { ...fresh, active: false, failedLogins: 2 };
-    expect(decideLogin(inactive, true, now)).toEqual({ ok: false, why: 'inactive', next: inactive });
-    expect(decideLogin(inactive, false, now)).toEqual({ ok: false, why: 'inactive', next: inactive });
+  it('the spread buckets take more: a login name from anywhere, an address for any names', () => {
+    expect(LOGIN_LIMITS.account.failures).toBeGreaterThan(LOGIN_LIMITS.accountAtAddress.failures);
+    expect(LOGIN_LIMITS.address.failures).toBeGreaterThan(LOGIN_LIMITS.accountAtAddress.failures);
+  });
+});
+
+describe('passwordProblem', () => {
+  const breached = new Set(['password', 'qwertyuiop', 'iloveyou']);
+  it('takes a long one that is on no list', () => {
+    expect(passwordProblem('plum orchard telescope', { email: 'ada@example.com', breached })).toBeNull();
+  });
+  it.each([
+    ['short', 'at least 12 characters'],
+    ['qwertyuiop', 'at least 12 characters'],
+    ['QWERTYUIOP12', 'known from data breaches'],
+    ['passwordpassword'.slice(0, 8) + '2026!!!!', 'known from data breaches'],
+    ['ada.lovelace-1815', 'login name'],
+  ])('%s: %s', (password, why) => {
+    expect(passwordProblem(password, { email: 'ada.lovelace@example.com', breached })).toContain(why);
+  });
+  it('the new one must differ from the current one', () => {
+    expect(passwordProblem('plum orchard telescope', { email: 'a@example.com', breached, current: true })).toContain('differ');
   });
 });
 

@@ -10,7 +10,7 @@ const WORDING_ID = 'example-newsletter-2026-en';
 const port = Number(process.env.EXAMPLE_FORM_PORT ?? 3001);
 const origin = `http://127.0.0.1:${port}`;
 
-const config = loadConfig();
+const config = loadConfig(process.env, 'tool');
 const db = createDb(config.DATABASE_URL);
 const keys = createFormKeyStore(db);
 const known = (await keys.list()).find((k) => k.name === NAME && !k.revokedAt && k.allowedOrigins.includes(origin));
