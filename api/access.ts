@@ -117,15 +117,20 @@ export function registerAccessControl(app: FastifyInstance, { journeys, keys, us
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (!access || 'public' in access) return; // unknown routes fall through to the 404 handler
-    // An address that keeps showing no or made-up credentials is refused before any look-up.
-    const budget = await limits.anonymous(request, { increment: false });
-    if (exceeded(budget)) return tooMany(reply, budget, 'without valid credentials from your address');
-    if (request.routeOptions.config.page) {
+    // An address that keeps showing no or made-up credentials is refused before any look-up;
+    // a key that was good lately, or a signed-in session, is not held to that budget.
+    const page = request.routeOptions.config.page;
+    const presented = page ? null : presentedKey(request);
+    const vouched = page ? Boolean(request.session?.get('userId')) : presented !== null && keys.wasRecentlyValid(presented);
+    if (!vouched) {
+      const budget = await limits.anonymous(request, { increment: false });
+      if (exceeded(budget)) return tooMany(reply, budget, 'without valid credentials from your address');
+    }
+    if (page) {
       const userId = request.session?.get('userId');
       request.principal = userId ? await users.principalOf(userId, request.session?.get('loggedInAt')) : null;
     } else {
-      const key = presentedKey(request);
-      request.principal = key ? await keys.authenticate(key) : null;
+      request.principal = presented ? await keys.authenticate(presented) : null;
     }
     const counted = request.principal ? await limits.perPrincipal(request) : await limits.anonymous(request);
     if (exceeded(counted)) return tooMany(reply, counted, request.principal ? 'for this key' : 'without valid credentials from your address');

@@ -28,6 +28,7 @@ const app = await buildApp({
   // Secure cookies unless development says otherwise (the dev stack serves plain HTTP).
   sessionCookieSecure: (config.SESSION_COOKIE_SECURE ?? (config.development ? 'false' : 'true')) === 'true',
   webhookTargets: { allowLoopback: config.development },
+  trustProxy: config.trustProxy,
   webForms: { captcha: captchaFromEnv(process.env), perAddressPerMinute: config.WEB_FORM_SUBMISSIONS_PER_MINUTE },
   tracing: tracing !== null,
 });

@@ -63,21 +63,68 @@ export const DEFAULT_POLICY: JourneyPolicy = {
   oemMayActForDealer: 1,
 };
 
-/** Settings that are not positive durations or counts, and what they accept. */
-const SPECIAL: Record<string, (value: unknown) => string | null> = {
-  quietHoursStartMinute: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1440 ? null : 'minutes after midnight, 0–1439'),
-  quietHoursEndMinute: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1440 ? null : 'minutes after midnight, 0–1439'),
-  oemMayActForDealer: (v) => (v === 0 || v === 1 ? null : '0 or 1'),
+const YEAR = 365 * DAY;
+
+/**
+ * What each setting may be, by what it means: durations in whole minutes between a floor and a
+ * ceiling (the acceptance SLA 5 minutes to 7 days like a dealer's own override; cool-downs and
+ * windows at least an hour), counts and scores as whole numbers, quiet hours as minutes of the
+ * day. A policy that fits these cannot lapse every offer at once or flood a customer.
+ */
+export const POLICY_BOUNDS: Record<keyof JourneyPolicy, { kind: 'duration' | 'count'; min: number; max: number; what: string } | { kind: 'special'; what: string }> = {
+  qualifyThreshold: { kind: 'count', min: 1, max: 100, what: 'a score from 1 to 100' },
+  handoffAcceptanceSlaMs: { kind: 'duration', min: 5 * MINUTE, max: 7 * DAY, what: 'the acceptance SLA' },
+  salesWindowMs: { kind: 'duration', min: DAY, max: YEAR, what: 'the sales window' },
+  outcomeChaseGraceMs: { kind: 'duration', min: HOUR, max: 30 * DAY, what: 'the grace after the outcome chase' },
+  handoffCoolDownMs: { kind: 'duration', min: HOUR, max: YEAR, what: 'the cool-down after a fallback' },
+  postPurchasePromotionCoolDownMs: { kind: 'duration', min: HOUR, max: 2 * YEAR, what: 'the post-purchase cool-down' },
+  saleSurveyDelayMs: { kind: 'duration', min: HOUR, max: 90 * DAY, what: 'the delay of the sale survey' },
+  serviceReminderIntervalMs: { kind: 'duration', min: 30 * DAY, max: 3 * YEAR, what: 'the service reminder interval' },
+  serviceSurveyDelayMs: { kind: 'duration', min: HOUR, max: 90 * DAY, what: 'the delay of the service survey' },
+  complaintBackstopMs: { kind: 'duration', min: HOUR, max: 90 * DAY, what: 'the complaint backstop' },
+  ownershipCycleMs: { kind: 'duration', min: 180 * DAY, max: 15 * YEAR, what: 'the ownership cycle' },
+  repeatInterestWindowMs: { kind: 'duration', min: HOUR, max: 2 * YEAR, what: 'the repeat-interest window' },
+  consentConfirmationWindowMs: { kind: 'duration', min: HOUR, max: 30 * DAY, what: 'the consent confirmation window' },
+  salesContactWindowMs: { kind: 'duration', min: HOUR, max: 2 * YEAR, what: 'the sales-contact window' },
+  contactCapMax: { kind: 'count', min: 1, max: 100, what: 'messages within the cap window' },
+  contactCapWindowMs: { kind: 'duration', min: HOUR, max: 90 * DAY, what: 'the frequency-cap window' },
+  quietHoursStartMinute: { kind: 'special', what: 'minutes after midnight, 0–1439' },
+  quietHoursEndMinute: { kind: 'special', what: 'minutes after midnight, 0–1439' },
+  customerTimeZone: { kind: 'special', what: 'an IANA time zone' },
+  oemMayActForDealer: { kind: 'special', what: '0 or 1' },
+};
+
+/** How a duration's bounds read in a message: "5 minutes", "7 days". */
+export function spell(ms: number): string {
+  const units: [number, string][] = [[YEAR, 'year'], [DAY, 'day'], [HOUR, 'hour'], [MINUTE, 'minute']];
+  const [size, name] = units.find(([u]) => ms % u === 0 && ms >= u) ?? [MINUTE, 'minute'];
+  const n = ms / size;
+  return `${n} ${name}${n === 1 ? '' : 's'}`;
+}
+
+/** Settings that are not durations or counts, and what they accept. */
+const SPECIAL: Record<string, (value: unknown) => boolean> = {
+  quietHoursStartMinute: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1440,
+  quietHoursEndMinute: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1440,
+  oemMayActForDealer: (v) => v === 0 || v === 1,
   customerTimeZone: (v) => {
     try {
-      if (typeof v !== 'string') return 'an IANA time zone';
+      if (typeof v !== 'string') return false;
       new Intl.DateTimeFormat('en', { timeZone: v });
-      return null;
+      return true;
     } catch {
-      return 'an IANA time zone';
+      return false;
     }
   },
 };
+
+/** Settings that only make sense relative to each other: [setting, must be shorter than, why]. */
+const RELATIONS: [keyof JourneyPolicy, keyof JourneyPolicy, string][] = [
+  ['outcomeChaseGraceMs', 'salesWindowMs', 'the chase grace must be shorter than the sales window'],
+  ['saleSurveyDelayMs', 'ownershipCycleMs', 'the sale survey must come before the ownership cycle ends'],
+  ['serviceReminderIntervalMs', 'ownershipCycleMs', 'a service reminder must come within the ownership cycle'],
+  ['contactCapWindowMs', 'postPurchasePromotionCoolDownMs', 'the frequency-cap window must be shorter than the post-purchase cool-down'],
+];
 
 export class InvalidPolicy extends Error {
   /** The setting at fault, when one is. */
@@ -86,26 +133,56 @@ export class InvalidPolicy extends Error {
   }
 }
 
-/** Defaults (or `base`) overlaid with overrides; rejects unknown keys and non-positive durations. */
+/** Why one setting's value does not fit its meaning, or null. */
+export function settingProblem(key: string, value: unknown): string | null {
+  const bounds = POLICY_BOUNDS[key as keyof JourneyPolicy];
+  if (!bounds) return `unknown policy setting "${key}"`;
+  if (bounds.kind === 'special') return SPECIAL[key]!(value) ? null : `policy setting "${key}" must be ${bounds.what}, got ${JSON.stringify(value)}`;
+  const whole = typeof value === 'number' && Number.isInteger(value);
+  if (bounds.kind === 'count') {
+    return whole && value >= bounds.min && value <= bounds.max ? null : `policy setting "${key}" is ${bounds.what}: a whole number from ${bounds.min} to ${bounds.max}, got ${JSON.stringify(value)}`;
+  }
+  const fits = whole && value % MINUTE === 0 && value >= bounds.min && value <= bounds.max;
+  return fits ? null : `policy setting "${key}" (${bounds.what}) is whole minutes in milliseconds from ${spell(bounds.min)} (${bounds.min}) to ${spell(bounds.max)} (${bounds.max}), got ${JSON.stringify(value)}`;
+}
+
+/** Defaults (or `base`) overlaid with overrides; rejects unknown keys, values out of bounds and settings that contradict each other. */
 export function resolvePolicy(overrides: Partial<Record<string, unknown>> = {}, base: JourneyPolicy = DEFAULT_POLICY): JourneyPolicy {
   const policy: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in DEFAULT_POLICY)) throw new InvalidPolicy(`unknown policy setting "${key}"`, key);
-    const special = SPECIAL[key];
-    if (special) {
-      const problem = special(value);
-      if (problem) throw new InvalidPolicy(`policy setting "${key}" must be ${problem}, got ${JSON.stringify(value)}`, key);
-      policy[key] = value;
-      continue;
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new InvalidPolicy(`policy setting "${key}" must be a positive number, got ${JSON.stringify(value)}`, key);
-    }
+    const problem = settingProblem(key, value);
+    if (problem) throw new InvalidPolicy(problem, key in POLICY_BOUNDS ? key : undefined);
     policy[key] = value;
   }
-  if ((policy.qualifyThreshold as number) > 100) throw new InvalidPolicy('qualifyThreshold is a score from 0 to 100', 'qualifyThreshold');
-  return policy as unknown as JourneyPolicy;
+  const p = policy as unknown as JourneyPolicy;
+  for (const [shorter, longer, why] of RELATIONS) {
+    if ((p[shorter] as number) >= (p[longer] as number)) {
+      const named = shorter in overrides ? shorter : longer in overrides ? longer : shorter;
+      throw new InvalidPolicy(`${why} (${shorter} ${p[shorter]} ms, ${longer} ${p[longer]} ms)`, named);
+    }
+  }
+  return p;
 }
+
+/**
+ * Which running journeys set their next deadline of a setting's kind with it, by stage: a change
+ * for running journeys moves no deadline already set (an open offer keeps its SLA), it governs
+ * the next one these journeys set. Settings not named here apply to every running journey.
+ */
+export const SETTING_STAGES: Partial<Record<keyof JourneyPolicy, readonly string[]>> = {
+  qualifyThreshold: ['QUALIFYING', 'ESCALATED'],
+  repeatInterestWindowMs: ['QUALIFYING', 'ESCALATED', 'DISQUALIFIED'],
+  handoffAcceptanceSlaMs: ['QUALIFYING', 'HANDED_OFF'],
+  salesWindowMs: ['HANDED_OFF'],
+  outcomeChaseGraceMs: ['IN_SALES'],
+  handoffCoolDownMs: ['IN_SALES'],
+  postPurchasePromotionCoolDownMs: ['IN_SALES'],
+  saleSurveyDelayMs: ['IN_SALES'],
+  ownershipCycleMs: ['IN_SALES'],
+  serviceReminderIntervalMs: ['DEALER_OWNED'],
+  serviceSurveyDelayMs: ['DEALER_OWNED'],
+  complaintBackstopMs: ['DEALER_OWNED'],
+};
 
 /** Policy for this environment: JOURNEY_POLICY holds a JSON object of overrides. */
 export function policyFromEnv(env: Record<string, string | undefined>): JourneyPolicy {

@@ -44,6 +44,11 @@ export interface IncomingLead {
   consents?: ConsentGiven[];
   /** For web forms: where the consents were given from (kept with them as proof). */
   consentProof?: { ip: string; userAgent: string | null };
+  /**
+   * Sent by anyone (a public web form): it may name a customer we know, but adds nothing to their
+   * record. Otherwise a stranger could attach their own number or address to a real customer.
+   */
+  anonymous?: true;
 }
 
 export interface IntakeResult {
@@ -133,6 +138,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       timeframe: lead.interest?.timeframe,
       message: lead.interest?.message,
       preferredDealerId: lead.preferredDealerId,
+      ...(lead.anonymous ? { anonymous: true as const } : {}),
       receivedAt,
       idempotencyKey,
       requestHash: idempotencyKey ? hashRequest(lead) : undefined,

@@ -53,6 +53,8 @@ export interface NewLead {
   timeframe?: string;
   message?: string;
   preferredDealerId?: string;
+  /** From anyone (a public web form): adds no contact details or names to a customer we know. */
+  anonymous?: true;
   receivedAt: Date;
   idempotencyKey?: string;
   requestHash?: string;
@@ -225,7 +227,7 @@ export function createLeadStore(pool: pg.Pool) {
 
     const created: CustomerRow[] = [];
     const changed = new Map<string, CustomerRow>();
-    const customers = leads.map(({ person }) => {
+    const customers = leads.map(({ person, anonymous }) => {
       const withEmail = person.email ? byEmail.get(person.email) : undefined;
       const withPhone = person.phone ? byPhone.get(person.phone) : undefined;
       const existing = withEmail ?? withPhone;
@@ -238,7 +240,8 @@ export function createLeadStore(pool: pg.Pool) {
         index(fresh);
         return fresh;
       }
-      const additions: Partial<CustomerRow> = {
+      // A public form proves nothing about who sent it: what it says of a known customer stays with the lead.
+      const additions: Partial<CustomerRow> = anonymous ? {} : {
         ...(!existing.email_normalized && person.email ? { email_normalized: person.email } : {}),
         // A phone another customer already has stays theirs.
         ...(!existing.phone_e164 && person.phone && !(withPhone && withPhone.id !== existing.id) ? { phone_e164: person.phone } : {}),

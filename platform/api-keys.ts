@@ -57,6 +57,9 @@ export function createApiKeyStore(db: PrismaClient, { cacheTtlMs = 5_000 }: { ca
   const cache = new Map<string, Cached>();
   /** Bounded: a flood of made-up keys must not grow memory (they are cached as refusals). */
   const MAX_CACHED = 10_000;
+  /** Keys that authenticated in the last ten minutes (hashes): they pass the per-address budget of strangers. */
+  const recentlyValid = new Map<string, number>();
+  const RECENTLY_VALID_MS = 10 * 60_000;
 
   async function lookUp(presented: string, now: Date): Promise<Cached> {
     const never: Cached = { principal: null, keyExpiresAt: null, until: now.getTime() + cacheTtlMs };
@@ -106,7 +109,19 @@ export function createApiKeyStore(db: PrismaClient, { cacheTtlMs = 5_000 }: { ca
         cache.set(cacheKey, entry);
       }
       if (entry.keyExpiresAt !== null && entry.keyExpiresAt <= now.getTime()) return null;
+      if (entry.principal) {
+        if (recentlyValid.size >= MAX_CACHED) recentlyValid.clear();
+        recentlyValid.set(cacheKey, now.getTime() + RECENTLY_VALID_MS);
+      }
       return entry.principal;
+    },
+
+    /**
+     * Whether this key authenticated lately (no look-up): a client with a good key is not held to
+     * the per-address budget of requests without valid credentials (api/access.ts).
+     */
+    wasRecentlyValid(presented: string, now = Date.now()): boolean {
+      return (recentlyValid.get(hashOf(presented)) ?? 0) > now;
     },
 
     async list(): Promise<ApiKeyView[]> {
@@ -131,7 +146,14 @@ export function createApiKeyStore(db: PrismaClient, { cacheTtlMs = 5_000 }: { ca
         return view(await tx.apiKey.update({ where: { id }, data: { revokedAt: now } }));
       }).then((result) => {
         // Revoked here: this process refuses the key from now on, not after the TTL.
-        if (result && result !== 'LAST_OEM_KEY') for (const [k, v] of cache) if (v.principal?.keyId === id) cache.delete(k);
+        if (result && result !== 'LAST_OEM_KEY') {
+          for (const [k, v] of cache) {
+            if (v.principal?.keyId === id) {
+              cache.delete(k);
+              recentlyValid.delete(k);
+            }
+          }
+        }
         return result;
       });
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROCESSES } from '../domain/processes.js';
+import { trustProxyOf } from './client-address.js';
 
 /**
  * Process configuration from the environment. Defaults are the local dev stack
@@ -59,6 +60,12 @@ const ConfigSchema = z.object({
   SESSION_COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
   /**
+   * Behind a TLS-terminating proxy: the proxies' addresses or networks (comma-separated), or how
+   * many proxies stand in front; then the client's address (limits, consent proof) and protocol
+   * (Secure cookies) come from X-Forwarded-*. Unset: none trusted. Never "true".
+   */
+  TRUST_PROXY: z.string().optional(),
+  /**
    * The dev stack and the tests, said explicitly (never inferred from NODE_ENV): the published
    * dev secrets, cookies without Secure, webhooks to this machine, web forms without a captcha.
    * Anything else fails closed: the API and worker refuse to start without real secrets.
@@ -100,6 +107,8 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema> & {
   /** L2L_DEVELOPMENT=true: the dev stack or the tests. */
   development: boolean;
+  /** TRUST_PROXY as Fastify takes it. */
+  trustProxy: string | number | false;
 };
 
 /**
@@ -110,7 +119,7 @@ export type ProcessKind = 'api' | 'worker' | 'tool';
 
 export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind): Config {
   const parsed = ConfigSchema.parse(env);
-  const config = { ...parsed, development: parsed.L2L_DEVELOPMENT === 'true' };
+  const config = { ...parsed, development: parsed.L2L_DEVELOPMENT === 'true', trustProxy: trustProxyOf(parsed.TRUST_PROXY) };
   if (!config.TEMPORAL_TLS_CERT !== !config.TEMPORAL_TLS_KEY) {
     throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (a client certificate and its key)');
   }

@@ -1,7 +1,7 @@
 // The journey policy's one owner: a versioned record in the database. Every change is a
 // new version saying who changed what and why; new journeys start with the newest, and
 // running journeys learn of a change when the OEM asks for it (a signal to each).
-import { DEFAULT_POLICY, resolvePolicy, type JourneyPolicy } from '../domain/policy.js';
+import { DEFAULT_POLICY, resolvePolicy, SETTING_STAGES, type JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, type PrismaClient } from './db.js';
 
 export interface PolicyVersion {
@@ -13,6 +13,14 @@ export interface PolicyVersion {
   reason: string;
   appliedToRunning: boolean;
   createdAt: string;
+}
+
+/** What a policy change would reach among running journeys. */
+export interface PolicyImpact {
+  runningJourneys: number;
+  /** Deadlines already set keep their time; the next ones use the new value. */
+  deadlinesAlreadySet: 'kept';
+  settings: { setting: string; from: number | string; to: number | string; stages: string[] | 'ALL'; journeys: number }[];
 }
 
 const DEFAULTS: PolicyVersion = { version: 0, policy: DEFAULT_POLICY, changes: {}, changedBy: 'defaults', reason: 'built-in defaults', appliedToRunning: false, createdAt: new Date(0).toISOString() };
@@ -73,6 +81,34 @@ export function createJourneyPolicyStore(db: PrismaClient) {
           if (!isUniqueViolation(error) || attempt >= 5) throw error;
         }
       }
+    },
+
+    /** What a change would give (the newest policy with `changes` applied), stored nowhere; InvalidPolicy names a bad setting. */
+    async preview(changes: Record<string, unknown>): Promise<{ base: PolicyVersion; policy: JourneyPolicy }> {
+      const base = await latest();
+      return { base, policy: resolvePolicy(changes, base.policy) };
+    },
+
+    /**
+     * A change's reach among running journeys (the read model): how many run, and per changed
+     * setting how many set their next deadline of that kind with it (domain/policy.ts SETTING_STAGES).
+     */
+    async impact(base: JourneyPolicy, changes: Record<string, unknown>): Promise<PolicyImpact> {
+      const rows = await db.journey.groupBy({ by: ['stage'], where: { stage: { notIn: ['ERASED'] } }, _count: { _all: true } });
+      const byStage = new Map(rows.map((r) => [r.stage, r._count._all]));
+      const running = [...byStage.values()].reduce((a, b) => a + b, 0);
+      return {
+        runningJourneys: running,
+        deadlinesAlreadySet: 'kept',
+        settings: Object.entries(changes).map(([setting, to]) => {
+          const stages = SETTING_STAGES[setting as keyof JourneyPolicy] ?? null;
+          return {
+            setting, from: base[setting as keyof JourneyPolicy] as number | string, to: to as number | string,
+            stages: stages ? [...stages] : 'ALL',
+            journeys: stages ? stages.reduce((n, stage) => n + (byStage.get(stage) ?? 0), 0) : running,
+          };
+        }),
+      };
     },
 
     /**

@@ -5,7 +5,7 @@ import { type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEFAULT_POLICY, InvalidPolicy, type JourneyPolicy } from '../../domain/policy.js';
+import { InvalidPolicy, MINUTE, POLICY_BOUNDS, spell, type JourneyPolicy } from '../../domain/policy.js';
 import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-policy.js';
 import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
 import { JOURNEY_WORKFLOW_TYPE, policyChangedSignal } from '../../workflows/definitions.js';
@@ -14,11 +14,15 @@ import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 
 const MINUTE_OF_DAY = z.number().int().min(0).max(1439).describe('Minutes after midnight');
 
-/** Each setting's rule, as the schema states it (domain/policy.ts checks the same again). */
+/** Each setting's rule, as the schema states it from domain/policy.ts's bounds (resolvePolicy checks them again, and the relations). */
 const SETTINGS: { [K in keyof JourneyPolicy]: z.ZodType } = {
-  ...(Object.fromEntries(Object.keys(DEFAULT_POLICY).map((k) => [k, z.number().positive().max(1e12)])) as unknown as { [K in keyof JourneyPolicy]: z.ZodType }),
-  qualifyThreshold: z.number().positive().max(100).describe('Score 0–100 at which a lead is handed off'),
-  contactCapMax: z.number().int().positive().max(1000),
+  ...(Object.fromEntries(Object.entries(POLICY_BOUNDS).flatMap(([k, b]) => {
+    if (b.kind === 'count') return [[k, z.number().int().min(b.min).max(b.max).describe(b.what)]];
+    if (b.kind === 'duration') {
+      return [[k, z.number().int().min(b.min).max(b.max).multipleOf(MINUTE).describe(`${b.what}: whole minutes in milliseconds, ${spell(b.min)} to ${spell(b.max)}`)]];
+    }
+    return [];
+  })) as unknown as { [K in keyof JourneyPolicy]: z.ZodType }),
   quietHoursStartMinute: MINUTE_OF_DAY,
   quietHoursEndMinute: MINUTE_OF_DAY,
   customerTimeZone: timeZone(),
@@ -33,6 +37,7 @@ const PolicyChange = z
       .meta({ ...AT_LEAST_ONE_FIELD, description: 'Settings to change; durations in milliseconds' }),
     reason: text(500).describe('Why: kept with the version'),
     applyToRunningJourneys: z.boolean().default(false).describe('Also send it to every running journey (otherwise only new journeys get it)'),
+    dryRun: z.boolean().default(false).describe('Only report what the change would do (the resulting policy, how many running journeys, and which of them set their next deadline of each changed kind with it); nothing is stored or sent'),
   })
   .meta({ id: 'JourneyPolicyChange' });
 
@@ -43,6 +48,18 @@ const Version = z
   })
   .meta({ id: 'JourneyPolicyVersion' });
 const view = (v: PolicyVersion) => v as unknown as z.infer<typeof Version>;
+
+const Impact = z
+  .object({
+    runningJourneys: z.number().int(),
+    deadlinesAlreadySet: z.literal('kept').describe('A change moves no deadline already set (an open offer keeps its SLA); the next ones use the new value'),
+    settings: z.array(z.object({
+      setting: z.string(), from: z.union([z.number(), z.string()]), to: z.union([z.number(), z.string()]),
+      stages: z.union([z.array(z.string()), z.literal('ALL')]).describe('Journeys in these stages set their next deadline of this kind with the new value'),
+      journeys: z.number().int(),
+    })),
+  })
+  .meta({ id: 'JourneyPolicyImpact' });
 
 /** Signals every running journey, once per version: a repeat finds the batch job already there. */
 async function rollOut(temporal: Client, taskQueue: string, v: PolicyVersion): Promise<string> {
@@ -77,14 +94,23 @@ export const journeyPolicyRoutes = (deps: { policies: JourneyPolicyStore; tempor
     config: { access: { roles: ['OEM'] } },
     schema: {
       tags: ['journey policy'], summary: 'Change the journey policy: a new version for new journeys, and for running ones if you say so',
-      description: 'Running journeys that follow a new version record it in their task log (POLICY_CHANGED); deadlines already set keep their time.',
+      description: 'Send it with `dryRun: true` first: the answer says how many running journeys the change reaches and which set their next deadline of each changed kind with it; nothing is stored. ' +
+        'Every setting has bounds that fit its meaning (whole minutes; the acceptance SLA 5 minutes to 7 days; cool-downs and windows at least an hour; the chase grace shorter than the sales window): a 400 names the setting. ' +
+        'Running journeys that follow a new version record it in their task log (POLICY_CHANGED); deadlines already set keep their time.',
       body: PolicyChange,
-      response: { 201: Version.extend({ rollout: z.object({ jobId: z.string() }).nullable() }), 400: Problem, 503: Problem },
+      response: {
+        200: z.object({ dryRun: z.literal(true), policy: z.record(z.string(), z.union([z.number(), z.string()])), impact: Impact }).describe('The dry run: nothing stored or sent'),
+        201: Version.extend({ rollout: z.object({ jobId: z.string() }).nullable(), impact: Impact.nullable() }), 400: Problem, 503: Problem,
+      },
     },
   }, async (request, reply) => {
-    const { changes, reason, applyToRunningJourneys } = request.body;
+    const { changes, reason, applyToRunningJourneys, dryRun } = request.body;
     let version: PolicyVersion;
+    let basePolicy: JourneyPolicy;
     try {
+      const { base, policy } = await deps.policies.preview(changes);
+      basePolicy = base.policy;
+      if (dryRun) return reply.status(200).send({ dryRun: true as const, policy: policy as unknown as Record<string, number | string>, impact: await deps.policies.impact(base.policy, changes) });
       version = await deps.policies.change({ changes, changedBy: request.principal!.name, reason, applyToRunning: applyToRunningJourneys });
     } catch (error) {
       if (!(error instanceof InvalidPolicy)) throw error;
@@ -101,7 +127,8 @@ export const journeyPolicyRoutes = (deps: { policies: JourneyPolicyStore; tempor
         throw error;
       }
     }
-    return reply.status(201).send({ ...view(version), rollout });
+    const impact = applyToRunningJourneys ? await deps.policies.impact(basePolicy, changes) : null;
+    return reply.status(201).send({ ...view(version), rollout, impact });
   });
 
   app.post('/v1/journey-policy/versions/:version/rollout', {

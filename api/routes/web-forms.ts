@@ -149,7 +149,7 @@ export const webFormRoutes = (deps: WebFormDeps): FastifyPluginAsyncZod => async
     });
     const invalid = (field: string, message: string) => sendInvalid(reply, field, message);
     if (!('lead' in checked)) return invalid(formField(checked.field), checked.message);
-    const lead: IncomingLead = { ...checked.lead, consentProof: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null } };
+    const lead: IncomingLead = { ...checked.lead, anonymous: true, consentProof: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null } };
     try {
       await deps.intake.validate(lead);
     } catch (error) {

@@ -33,15 +33,16 @@ const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
   ['POST', '/v1/imports', 'the body is a CSV or JSON file; the event date must not be in the future'],
   ['POST', '/v1/journeys/{id}/sale', 'soldOn must not be in the future'],
   ['POST', '/v1/journeys/{id}/reassign', 'the target dealer must exist and be active'],
-  ['POST', '/v1/customers/{id}/communications', 'notBefore must be within ten years from now'],
+  ['POST', '/v1/customers/{id}/communications', 'notBefore must be within ten years from now; reserved variable names (vin, firstName, …) are refused; legal notices are the OEM\'s (a dealer 403)'],
   ['PATCH', '/v1/customers/{id}/contact', 'phone numbers are checked by libphonenumber'],
   ['POST', '/v1/api-keys', 'expiresAt must be in the future; a DEALER key must name an existing dealer'],
   ['POST', '/v1/sales-reports', 'the body is a CSV or JSON sales file with vin, model, saleDate, dealerId and a buyer e-mail or phone column'],
-  ['PUT', '/v1/dealers/{id}/delivery', 'webhookUrl must be https:// (http:// only for localhost) and carry no user name or password'],
+  ['PUT', '/v1/dealers/{id}/delivery', 'webhookUrl must be https:// to a public address (this machine only in development) and carry no user name or password'],
   ['POST', '/v1/form-keys', 'allowedOrigins must be bare origins, https:// (http:// only for localhost)'],
   ['POST', '/v1/forms/{formKey}/leads', 'the form key must be issued and the Origin header one of its sites; consent wordings must be registered with it; phone numbers are checked by libphonenumber'],
   ['POST', '/v1/forms/{formKey}/engagements', 'the form key must be issued and the Origin header one of its sites'],
-  ['GET', '/v1/consents/confirm', 'the token must be one the platform signed, unexpired, for a confirmation still awaited'],
+  ['GET', '/v1/consents/confirm', 'the token must be one the platform signed, unexpired'],
+  ['POST', '/v1/consents/confirm', 'the token must be one the platform signed, unexpired, for the confirmation request still awaited'],
   ['GET', '/v1/unsubscribe', 'the token must be one the platform signed'],
   ['POST', '/v1/unsubscribe', 'the token must be one the platform signed'],
   ['GET', '/v1/reports/scorecard', 'to must not be before from, and at most three years after it'],
@@ -55,7 +56,7 @@ function config(): string {
     `[[operations]]\ninclude-path-regex = '${pathRegex}'\nparameters = { ${Object.entries(parameters).map(([k, v]) => `"path.${k}" = "${v}"`).join(', ')} }\n`;
   const beyondTheSchema = ([method, path, why]: (typeof RULES_BEYOND_THE_SCHEMA)[number]) =>
     `# ${why}\n[[operations]]\ninclude-path = '${path}'\ninclude-method = '${method}'\n` +
-    'checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409, 422, 429]\n';
+    'checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409, 410, 422, 429]\n';
   return [
     'generation.max-examples = 8',
     'generation.deterministic = true',

@@ -4,7 +4,7 @@
 // e-mail carries a one-click unsubscribe that a mail client can POST.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consentLinks } from '../../consent/links.js';
+import { consentLinks, UNSUBSCRIBE_LINK_DAYS } from '../../consent/links.js';
 import { logTransport, smtpTransport } from '../../communications/transports.js';
 import { DEV_CONSENT_LINK_SECRET } from '../../platform/config.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
@@ -42,6 +42,9 @@ const ask = (customerId: string) => sys.api({ method: 'POST', url: `/v1/customer
 const pathOf = (url: string) => { const u = new URL(url); return `${u.pathname}${u.search}`; };
 const mailTo = (email: string, subject: RegExp) => eventually(async () => smtp.inbox.find((m) => m.to === email && subject.test(m.subject)));
 const consentRows = (customerId: string) => sys.db.consentRecord.findMany({ where: { customerId }, orderBy: { recordedAt: 'asc' } });
+/** The confirmation page's button: a form POST to the link's own address. */
+const confirmByButton = (path: string, headers: Record<string, string> = {}) =>
+  sys.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: 'confirm=yes' });
 /** A token with one character of its payload changed (the signature no longer fits). */
 const tampered = (token: string) => { const [h, p, s] = token.split('.'); return [h, `${p!.slice(0, -2)}${p!.slice(-2) === 'AA' ? 'BB' : 'AA'}`, s].join('.'); };
 
@@ -68,38 +71,55 @@ describe('double opt-in for e-mail marketing (EU lead)', () => {
     const url = confirmation.text.match(/http:\S+\/v1\/consents\/confirm\?token=[\w.-]+/)![0];
     const token = new URL(url).searchParams.get('token')!;
     const other = await newLead('DE', [emailMarketing]);
-    const expired = await links.confirmationUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', until: new Date(Date.now() - 1_000).toISOString() });
+    const requestedAt = new Date().toISOString();
+    const expired = await links.confirmationUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', until: new Date(Date.now() - 1_000).toISOString(), requestedAt });
     const forged = consentLinks({ secret: 'x'.repeat(40), publicApiUrl: 'http://127.0.0.1:3000' });
     const attempts = [
       [`/v1/consents/confirm?token=${tampered(token)}`, 403],
       [pathOf(expired), 410],
       // Signed with another secret, for this customer: not ours.
-      [pathOf(await forged.confirmationUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', until: new Date(Date.now() + 60_000).toISOString() })), 403],
+      [pathOf(await forged.confirmationUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', until: new Date(Date.now() + 60_000).toISOString(), requestedAt })), 403],
       // An unsubscribe token is no confirmation token (another audience).
       [pathOf(await links.unsubscribeUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', communicationId: randomUUID() })).replace('/v1/unsubscribe', '/v1/consents/confirm'), 403],
       ['/v1/consents/confirm?token=not-a-token-at-all-but-long', 403],
     ] as const;
     for (const [path, status] of attempts) {
-      const res = await sys.app.inject({ method: 'GET', url: path });
-      expect(res.statusCode, path).toBe(status);
-      expect(res.headers['content-type']).toMatch(/text\/html/);
+      for (const res of [await sys.app.inject({ method: 'GET', url: path }), await confirmByButton(path)]) {
+        expect(res.statusCode, path).toBe(status);
+        expect(res.headers['content-type']).toMatch(/text\/html/);
+      }
     }
+    // A well-signed link for a request the journey is not waiting for (another time): refused, nothing changes.
+    const notThisRequest = await links.confirmationUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', until: new Date(Date.now() + 60_000).toISOString(), requestedAt });
+    expect((await confirmByButton(pathOf(notThisRequest))).statusCode).toBe(409);
     expect((await ask(customer.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
     expect((await consentRows(customer.customerId)).some((r) => r.method === 'DOUBLE_OPT_IN')).toBe(false);
     // The other customer's own link confirms the other customer only.
     const otherMail = await mailTo(other.email, /Please confirm/);
     const otherUrl = otherMail.text.match(/http:\S+\/v1\/consents\/confirm\?token=[\w.-]+/)![0];
-    expect((await sys.app.inject({ method: 'GET', url: pathOf(otherUrl) })).statusCode).toBe(200);
+    expect((await confirmByButton(pathOf(otherUrl))).statusCode).toBe(200);
     expect((await ask(customer.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
     expect((await ask(other.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
   });
 
+  it('opening the link (a mail scanner does too) confirms nothing; the page\'s button does (issue 29, finding 6)', async () => {
+    const url = confirmation.text.match(/http:\S+\/v1\/consents\/confirm\?token=[\w.-]+/)![0];
+    for (let scans = 0; scans < 3; scans++) {
+      const opened = await sys.app.inject({ method: 'GET', url: pathOf(url), headers: { 'user-agent': 'LinkScanner/1.0' } });
+      expect(opened.statusCode).toBe(200);
+      expect(opened.body).toContain('<form method="post"');
+      expect(opened.body).toContain('Yes, I confirm');
+    }
+    expect((await consentRows(customer.customerId)).some((r) => r.method === 'DOUBLE_OPT_IN')).toBe(false);
+    expect((await ask(customer.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+  });
+
   it('the click confirms: recorded with its proof, promotions ALLOWED, each carrying a one-click unsubscribe', async () => {
     const url = confirmation.text.match(/http:\S+\/v1\/consents\/confirm\?token=[\w.-]+/)![0];
-    const res = await sys.app.inject({ method: 'GET', url: pathOf(url), headers: { 'user-agent': 'Mozilla/5.0 (test)' } });
+    const res = await confirmByButton(pathOf(url), { 'user-agent': 'Mozilla/5.0 (test)' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain('Thank you, confirmed');
-    const again = await sys.app.inject({ method: 'GET', url: pathOf(url) });
+    const again = await confirmByButton(pathOf(url));
     expect(again.statusCode).toBe(200); // a second click is harmless
 
     const proof = (await consentRows(customer.customerId)).find((r) => r.method === 'DOUBLE_OPT_IN')!;
@@ -141,14 +161,27 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect((await ask(customer.customerId)).json()).toMatchObject({ reason: 'NO_CONSENT', missingConsent: { channel: 'EMAIL', purpose: 'MARKETING' } });
     expect((await consentRows(customer.customerId)).at(-1)).toMatchObject({ method: 'UNSUBSCRIBE', granted: false, communicationId: allowed.json().communicationId });
 
-    // The link clicked in the e-mail (GET) says so too, and stays harmless.
+    // The link opened from the e-mail (GET) shows the button and changes nothing.
     const page = await sys.app.inject({ method: 'GET', url: pathOf(url) });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('name="List-Unsubscribe" value="One-Click"');
 
     // The export shows the consents with their proof.
     const exported = (await sys.api({ method: 'GET', url: `/v1/customers/${customer.customerId}/export` })).json();
     expect(JSON.stringify(exported)).toContain('UNSUBSCRIBE');
+  });
+
+  it('opening an unsubscribe link changes nothing; a link older than its validity has expired (issue 29, finding 6)', async () => {
+    const customer = await newLead('US', []);
+    const url = await links.unsubscribeUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', communicationId: randomUUID() });
+    for (let scans = 0; scans < 3; scans++) expect((await sys.app.inject({ method: 'GET', url: pathOf(url) })).statusCode).toBe(200);
+    expect((await ask(customer.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
+    expect(await consentRows(customer.customerId)).toEqual([]);
+    const old = await links.unsubscribeUrl({ customerId: customer.customerId, channel: 'EMAIL', purpose: 'MARKETING', communicationId: randomUUID() }, new Date(Date.now() - (UNSUBSCRIBE_LINK_DAYS + 1) * 86_400_000));
+    const expired = await sys.app.inject({ method: 'POST', url: pathOf(old), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    expect(expired.statusCode).toBe(410);
+    expect((await ask(customer.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
   });
 
   it('a POST without the one-click body is refused naming it', async () => {

@@ -34,25 +34,26 @@ describe('who may speak', () => {
   // Rows: a customer's situation. Columns: purpose. Cells: decision for OEM, dealer d1, dealer d2.
   const A = 'ALLOWED';
   const cases: [string, JourneyState, Record<Purpose, [string, string, string]>][] = [
+    // Legal notices (safety recalls) are the OEM's word alone: a dealer's would be a forgery (issue 29, finding 1).
     ['owned by the OEM (qualifying)', oemOwned, {
       PROMOTION: [A, 'NOT_OWNER', 'NOT_OWNER'], SALES_FOLLOW_UP: [A, 'NOT_OWNER', 'NOT_OWNER'], SERVICE_REMINDER: [A, 'NOT_OWNER', 'NOT_OWNER'],
       SURVEY: [A, 'NOT_OWNER', 'NOT_OWNER'], TRANSACTIONAL: [A, 'NOT_OWNER', 'NOT_OWNER'], LEGAL: [A, 'NOT_OWNER', 'NOT_OWNER'],
     }],
     ['offered to d1 (not accepted yet)', handedOff, {
       PROMOTION: [A, 'NOT_OWNER', 'NOT_OWNER'], SALES_FOLLOW_UP: [A, 'NOT_OWNER', 'NOT_OWNER'], SERVICE_REMINDER: [A, 'NOT_OWNER', 'NOT_OWNER'],
-      SURVEY: [A, 'NOT_OWNER', 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, A, 'NOT_OWNER'],
+      SURVEY: [A, 'NOT_OWNER', 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, 'NOT_OWNER', 'NOT_OWNER'],
     }],
     ["in d1's sales", inSales, {
       PROMOTION: ['IN_DEALER_SALES', A, 'NOT_OWNER'], SALES_FOLLOW_UP: ['NOT_OWNER', A, 'NOT_OWNER'], SERVICE_REMINDER: ['NOT_OWNER', A, 'NOT_OWNER'],
-      SURVEY: ['NOT_OWNER', A, 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, A, 'NOT_OWNER'],
+      SURVEY: ['NOT_OWNER', A, 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, 'NOT_OWNER', 'NOT_OWNER'],
     }],
     ['bought from d1 two days ago', justSold, {
       PROMOTION: ['POST_PURCHASE_COOL_DOWN', A, 'NOT_OWNER'], SALES_FOLLOW_UP: ['NOT_OWNER', A, 'NOT_OWNER'], SERVICE_REMINDER: [A, A, 'NOT_OWNER'],
-      SURVEY: [A, A, 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, A, 'NOT_OWNER'],
+      SURVEY: [A, A, 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, 'NOT_OWNER', 'NOT_OWNER'],
     }],
     ["d1's customer since last summer", soldLongAgo, {
       PROMOTION: [A, A, 'NOT_OWNER'], SALES_FOLLOW_UP: ['NOT_OWNER', A, 'NOT_OWNER'], SERVICE_REMINDER: [A, A, 'NOT_OWNER'],
-      SURVEY: [A, A, 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, A, 'NOT_OWNER'],
+      SURVEY: [A, A, 'NOT_OWNER'], TRANSACTIONAL: [A, A, 'NOT_OWNER'], LEGAL: [A, 'NOT_OWNER', 'NOT_OWNER'],
     }],
   ];
   for (const [situation, state, row] of cases) {
@@ -77,7 +78,8 @@ describe('who may speak', () => {
 describe('consent, opt-out, reachability, erasure', () => {
   const optedOut = run(soldLongAgo, NOON, { type: 'OPTED_OUT' });
   it.each(PURPOSES)('opt-out: %s', (purpose) => {
-    const d = decideCommunication(optedOut, ask(D1, purpose), NOON, policy);
+    // The legal notice comes from the OEM (a dealer may send none); the rest from the owning dealer.
+    const d = decideCommunication(optedOut, ask(purpose === 'LEGAL' ? OEM : D1, purpose), NOON, policy);
     if (purpose === 'TRANSACTIONAL' || purpose === 'LEGAL') expect(d.decision).toBe('ALLOWED');
     else expect(d).toEqual({ decision: 'SUPPRESSED', reason: 'OPTED_OUT' });
   });
@@ -85,9 +87,10 @@ describe('consent, opt-out, reachability, erasure', () => {
   it('a withdrawn channel carries only legal notices; other channels are unaffected', () => {
     const noSms = run(soldLongAgo, NOON, { type: 'CONSENT_CHANGED', channel: 'SMS', granted: false });
     for (const purpose of PURPOSES) {
-      const d = decideCommunication(noSms, ask(D1, purpose, { channel: 'SMS' }), NOON, policy);
+      const sender = purpose === 'LEGAL' ? OEM : D1;
+      const d = decideCommunication(noSms, ask(sender, purpose, { channel: 'SMS' }), NOON, policy);
       expect(d.decision === 'SUPPRESSED' ? d.reason : d.decision).toBe(purpose === 'LEGAL' ? 'ALLOWED' : 'NO_CONSENT');
-      expect(decideCommunication(noSms, ask(D1, purpose, { channel: 'EMAIL' }), NOON, policy).decision).toBe('ALLOWED');
+      expect(decideCommunication(noSms, ask(sender, purpose, { channel: 'EMAIL' }), NOON, policy).decision).toBe('ALLOWED');
     }
     const again = run(noSms, NOON, { type: 'CONSENT_CHANGED', channel: 'ALL', granted: true });
     expect(decideCommunication(again, ask(D1, 'PROMOTION', { channel: 'SMS' }), NOON, policy).decision).toBe('ALLOWED');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideCommunication } from '../../domain/communications.js';
-import { legalRegimeOf, missingConsent, withStatements, type ConsentState, type LegalRegime } from '../../domain/consent.js';
+import { confirmationChannelOf, legalRegimeOf, missingConsent, withStatements, type ConsentState, type LegalRegime } from '../../domain/consent.js';
 import type { JourneyState, Vehicle } from '../../domain/journey.js';
 import type { LeadCaptured } from '../../domain/lead.js';
 import { PURPOSES, type Purpose } from '../../domain/messages.js';
@@ -56,17 +56,18 @@ describe('missingConsent: regime × purpose × consent held', () => {
 });
 
 describe('consent statements with a lead', () => {
-  it('e-mail marketing under opt-in waits for the confirmation click; other grants are in force at once', () => {
+  it('e-mail and text marketing under opt-in wait for the confirmation click; other grants are in force at once', () => {
     const { consent, confirmationDue } = withStatements(null, 'OPT_IN', [
       { channel: 'EMAIL', purpose: 'MARKETING', granted: true },
       { channel: 'SMS', purpose: 'MARKETING', granted: true },
+      { channel: 'POST', purpose: 'MARKETING', granted: true },
       { channel: 'PHONE', purpose: 'SALES_CONTACT', granted: false },
     ], T, 7 * DAY);
     expect(consent).toEqual({
-      regime: 'OPT_IN', granted: ['SMS:MARKETING'], refused: ['PHONE:SALES_CONTACT'],
-      awaitingConfirmation: [{ key: 'EMAIL:MARKETING', until: later(7) }],
+      regime: 'OPT_IN', granted: ['POST:MARKETING'], refused: ['PHONE:SALES_CONTACT'],
+      awaitingConfirmation: [{ key: 'EMAIL:MARKETING', until: later(7), requestedAt: T }, { key: 'SMS:MARKETING', until: later(7), requestedAt: T }],
     });
-    expect(confirmationDue).toEqual([{ key: 'EMAIL:MARKETING', until: later(7) }]);
+    expect(confirmationDue).toEqual([{ key: 'EMAIL:MARKETING', until: later(7), requestedAt: T }, { key: 'SMS:MARKETING', until: later(7), requestedAt: T }]);
   });
 
   it('under opt-out nothing waits; a later refusal takes back an earlier grant', () => {
@@ -93,26 +94,44 @@ describe('a promotion to an EU lead in the journey', () => {
   const promotion = { communicationId: 'p1', sender: { kind: 'OEM' as const }, purpose: 'PROMOTION' as const, channel: 'EMAIL' as const, templateId: 'model-launch' };
 
   it('asks for the confirmation when the journey starts', () => {
-    expect(started.effects).toContainEqual({ type: 'CONSENT_CONFIRMATION_DUE', key: 'EMAIL:MARKETING', until: later(7) });
+    expect(started.effects).toContainEqual({ type: 'CONSENT_CONFIRMATION_DUE', key: 'EMAIL:MARKETING', until: later(7), requestedAt: T });
+  });
+
+  it('a link confirms only the request it was made for: an older request\'s link is refused (issue 29, finding 6)', () => {
+    const askedAgain = run(qualifying, later(1), { type: 'LEAD_CAPTURED', lead: { ...lead, leadId: 'again', receivedAt: later(1) } });
+    expect(askedAgain.consent!.awaitingConfirmation).toEqual([{ key: 'EMAIL:MARKETING', until: later(8), requestedAt: later(1) }]);
+    expect(() => applyJourneyEvent(askedAgain, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T, at: later(2) }, policy)).toThrow(TransitionRefused);
+    expect(run(askedAgain, later(2), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: later(1) }).consent!.granted).toContain('EMAIL:MARKETING');
+  });
+
+  it('text and phone marketing wait for the number\'s holder to confirm by a link sent by text (issue 29, finding 9)', () => {
+    const statements = [{ channel: 'SMS' as const, purpose: 'MARKETING' as const, granted: true }, { channel: 'PHONE' as const, purpose: 'MARKETING' as const, granted: true }];
+    const { consent, confirmationDue } = withStatements(null, 'OPT_IN', statements, T, 7 * DAY);
+    expect(consent.granted).toEqual([]);
+    expect(confirmationDue.map((d) => d.key)).toEqual(['SMS:MARKETING', 'PHONE:MARKETING']);
+    expect(confirmationChannelOf('PHONE:MARKETING')).toBe('SMS');
+    expect(confirmationChannelOf('EMAIL:MARKETING')).toBe('EMAIL');
+    // Under opt-out law nothing waits (the consent is not what lets the message through there).
+    expect(withStatements(null, 'OPT_OUT', statements, T, 7 * DAY).consent.granted).toEqual(['SMS:MARKETING', 'PHONE:MARKETING']);
   });
 
   it('is SUPPRESSED NO_CONSENT naming the e-mail marketing consent before the click, ALLOWED after it', () => {
     expect(decideCommunication(qualifying, promotion, T, policy)).toEqual({ decision: 'SUPPRESSED', reason: 'NO_CONSENT', missingConsent: { channel: 'EMAIL', purpose: 'MARKETING' } });
-    const confirmedState = run(qualifying, later(1), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING' });
+    const confirmedState = run(qualifying, later(1), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T });
     expect(decideCommunication(confirmedState, promotion, later(1), policy)).toEqual({ decision: 'ALLOWED' });
     // SMS was never given: still suppressed, naming SMS.
     expect(decideCommunication(confirmedState, { ...promotion, channel: 'SMS' }, later(1), policy)).toMatchObject({ missingConsent: { channel: 'SMS', purpose: 'MARKETING' } });
   });
 
   it('a click after the request expired changes nothing (refused)', () => {
-    expect(() => applyJourneyEvent(qualifying, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', at: later(8) }, policy)).toThrow(TransitionRefused);
+    expect(() => applyJourneyEvent(qualifying, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T, at: later(8) }, policy)).toThrow(TransitionRefused);
   });
 
   it('an unsubscribe withdraws the consent at once, and an old confirmation link cannot bring it back', () => {
-    const confirmedState = run(qualifying, later(1), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING' });
+    const confirmedState = run(qualifying, later(1), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T });
     const unsubscribed = run(confirmedState, later(2), { type: 'CONSENT_CHANGED', channel: 'EMAIL', purpose: 'MARKETING', granted: false });
     expect(decideCommunication(unsubscribed, promotion, later(2), policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
-    expect(() => applyJourneyEvent(unsubscribed, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', at: later(3) }, policy)).toThrow(TransitionRefused);
+    expect(() => applyJourneyEvent(unsubscribed, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T, at: later(3) }, policy)).toThrow(TransitionRefused);
   });
 
   it('the existing-customer exception lets the owning dealer\'s service reminder through, until the customer objects', () => {

@@ -45,7 +45,7 @@ const TABLE: Record<OwnershipModel, { OEM: Row; D1: Row }> = {
     },
     D1: {
       PROMOTION: [NO, A, A], SALES_FOLLOW_UP: [NO, A, A], SERVICE_REMINDER: [NO, A, A], SURVEY: [NO, A, A],
-      TRANSACTIONAL: [NO, A, A], LEGAL: [NO, A, A],
+      TRANSACTIONAL: [NO, A, A], LEGAL: [NO, NO, NO],
     },
   },
   // The OEM never speaks itself: through the customer's dealer, or not at all. Law and transactions still go.
@@ -56,7 +56,7 @@ const TABLE: Record<OwnershipModel, { OEM: Row; D1: Row }> = {
     },
     D1: {
       PROMOTION: [NO, A, A], SALES_FOLLOW_UP: [NO, A, A], SERVICE_REMINDER: [NO, A, A], SURVEY: [NO, A, A],
-      TRANSACTIONAL: [NO, A, A], LEGAL: [NO, A, A],
+      TRANSACTIONAL: [NO, A, A], LEGAL: [NO, NO, NO],
     },
   },
   // The OEM owns the relationship: it promotes, reminds and surveys itself (never into a dealer's sales
@@ -68,7 +68,7 @@ const TABLE: Record<OwnershipModel, { OEM: Row; D1: Row }> = {
     },
     D1: {
       PROMOTION: [MM, MM, MM], SALES_FOLLOW_UP: [NO, A, A], SERVICE_REMINDER: [NO, A, A], SURVEY: [MM, MM, MM],
-      TRANSACTIONAL: [NO, A, A], LEGAL: [NO, A, A],
+      TRANSACTIONAL: [NO, A, A], LEGAL: [NO, NO, NO],
     },
   },
 };

@@ -66,7 +66,7 @@ const events: Record<JourneyEventType, PendingEvent> = {
   DEFERRED_MESSAGE_DUE: { type: 'DEFERRED_MESSAGE_DUE' },
   CONSENT_CHANGED: { type: 'CONSENT_CHANGED', channel: 'SMS', granted: false },
   SALE_MATCHED: { type: 'SALE_MATCHED', dealerId: 'd2', vehicle },
-  CONSENT_CONFIRMED: { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING' },
+  CONSENT_CONFIRMED: { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T0 },
   MARKET_MODEL_CHANGED: { type: 'MARKET_MODEL_CHANGED', market: { market: 'DE', model: 'PARTNER_LED', version: 1 }, reason: 'dealer council', actor: 'oem:desk', forUnknownMarket: true },
   VEHICLE_EVENT: { type: 'VEHICLE_EVENT', vehicleEvent: { eventId: 'ev1', vin: vehicle.vin, kind: 'SERVICE_DUE' } },
   // A private person's journey: a fleet sale is refused in every stage (test/unit/fleets.test.ts has a company's).
