@@ -177,7 +177,7 @@ describe('finding 3: limits that hold', () => {
     const users = createUserStore(sys.db);
     const email = `spray.${tag.toLowerCase()}@a.example`;
     await users.create({ email, name: 'Sam Spray', role: 'SALESPERSON', dealerId, password: 'correct horse battery staple', mustChangePassword: false });
-    const inject = (o: Parameters<typeof sys.app.inject>[0]) => sys.app.inject(o);
+    const inject: Parameters<typeof httpLogIn>[0] = (o) => sys.app.inject(o);
     // A guesser at one address: five failures pause that name there…
     for (let i = 0; i < 5; i++) expect((await httpLogIn(inject, email, `guess ${i} wrong wrong`, '198.51.100.7')).first.statusCode).toBe(401);
     expect((await httpLogIn(inject, email, 'correct horse battery staple', '198.51.100.7')).first.statusCode).toBe(401);
