@@ -171,6 +171,8 @@ export function createRecordsActivities({ db }: RecordsDeps) {
         // A company's people stay who they are; their link to the erased company goes.
         db.companyContact.deleteMany({ where: { companyId: customerId } }),
         db.lead.updateMany({ where: { customerId }, data: { message: null, idempotencyKey: null, requestHash: null, contactId: null } }),
+        // Erasure is final: a lead still waiting in the outbox is settled, never delivered to a new run.
+        db.lead.updateMany({ where: { customerId, deliveredAt: null }, data: { deliveredAt: new Date() } }),
         // Template variables may hold personal details too.
         db.communication.updateMany({ where: { customerId }, data: { variables: {} } }),
         // Consent proof stays (what was agreed, when, with which wording); the browser's address goes.

@@ -2,7 +2,8 @@
 // 404 when there is no such journey, 503 when it does not answer in time.
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { sendNotFound, sendProblem } from './problems.js';
 import { grpcStatus, isNotFound } from '../platform/temporal-errors.js';
 
@@ -16,11 +17,24 @@ export type JourneyUpdateOutcome<R> =
   | { kind: 'not-found' }
   | { kind: 'unavailable' };
 
-/** Calls a journey's Update (the API's routes and the workspace's pages both go through this). */
-export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A): Promise<JourneyUpdateOutcome<R>> {
+/**
+ * The Update's id for a request that names itself (an Idempotency-Key, a form's submission id):
+ * from the caller, the action and the request, so a retry — after a timeout, a double click —
+ * is the same Update, which Temporal applies once and answers again with its first outcome.
+ * The same key with another body is another request. Without a key: none (every call is new).
+ */
+export function updateIdOf(request: FastifyRequest, action: string, key: string | undefined): string | undefined {
+  if (!key) return undefined;
+  const caller = request.principal?.keyId ?? 'anonymous';
+  const digest = createHash('sha256').update(`${caller}\n${key}\n${JSON.stringify(request.body ?? null)}`).digest('hex').slice(0, 40);
+  return `${action}:${digest}`;
+}
+
+/** Calls a journey's Update (the API's routes and the workspace's pages both go through this); `updateId` makes a retry the same Update. */
+export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A, updateId?: string): Promise<JourneyUpdateOutcome<R>> {
   try {
     const answer = await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      temporal.workflow.getHandle(journeyId).executeUpdate(update, { args: [arg] }));
+      temporal.workflow.getHandle(journeyId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }));
     return { kind: 'answered', answer };
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) return { kind: 'refused', reason: error.cause?.message ?? error.message };
@@ -30,9 +44,12 @@ export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: strin
   }
 }
 
-/** `afterwards`: what the route writes once the journey has taken the action (before the answer goes out). */
-export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A, afterwards?: () => Promise<void>) {
-  const outcome = await callJourneyUpdate(temporal, journeyId, update, arg);
+/**
+ * `afterwards`: what the route writes once the journey has taken the action (before the answer
+ * goes out; idempotent, as a retry writes it again). `updateId`: see updateIdOf.
+ */
+export async function runJourneyUpdate<R, A>(temporal: Client, reply: FastifyReply, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A, afterwards?: () => Promise<void>, updateId?: string) {
+  const outcome = await callJourneyUpdate(temporal, journeyId, update, arg, updateId);
   switch (outcome.kind) {
     case 'answered':
       await afterwards?.();

@@ -75,6 +75,10 @@ export interface JourneyState {
   serviceReminderDueAt?: string | null;
   /** Required since upgradeState: older runs' state gets it when carried into a new run. */
   serviceVisits: number;
+  /** The latest service visits' ids (the dealer's own): a repeat is counted once. */
+  serviceVisitIds?: string[];
+  /** The latest complaints' ids, open or resolved: a repeat opens nothing. */
+  complaintIds?: string[];
   complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
   ownershipCycleEndsAt?: string | null;
   optedOut?: boolean;

@@ -115,6 +115,9 @@ export class TransitionRefused extends Error {
 
 const SYSTEM = 'journey';
 
+/** Visit and complaint ids a journey remembers, so a repeated one is taken once. */
+const REMEMBERED_REFS = 50;
+
 /** A hand-off with no offer open (none made yet, or the last one declined or lapsed). */
 const NO_OFFER_YET: NonNullable<JourneyState['handoff']> = { dealerId: null, offeredAt: null, expiresAt: null, tried: [] };
 
@@ -367,11 +370,14 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
         .done();
 
     case 'SERVICE_VISIT_RECORDED':
+      // The same visit sent again (a retry, a second click): counted once.
+      if (state.serviceVisitIds?.includes(event.visitId)) return t.unchanged();
       requireStage('DEALER_OWNED');
       requireDealer(event.dealerId);
       return t
         .set({
           serviceVisits: state.serviceVisits + 1,
+          serviceVisitIds: [...(state.serviceVisitIds ?? []), event.visitId].slice(-REMEMBERED_REFS),
           serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
           survey: { kind: 'SERVICE', dueAt: plus(event.at, policy.serviceSurveyDelayMs) },
         })
@@ -406,12 +412,16 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     }
 
     case 'COMPLAINT_OPENED':
-      if (state.complaint?.complaintId === event.complaintId) return t.unchanged();
+      // Opened again (a retry), or resolved already: nothing new.
+      if (state.complaint?.complaintId === event.complaintId || state.complaintIds?.includes(event.complaintId)) return t.unchanged();
       requireStage('DEALER_OWNED');
       requireDealer(event.dealerId);
       if (state.complaint) refuse(`complaint ${state.complaint.complaintId} is still open`);
       return t
-        .set({ complaint: { complaintId: event.complaintId, openedAt: event.at, backstopAt: plus(event.at, policy.complaintBackstopMs), escalated: false } })
+        .set({
+          complaint: { complaintId: event.complaintId, openedAt: event.at, backstopAt: plus(event.at, policy.complaintBackstopMs), escalated: false },
+          complaintIds: [...(state.complaintIds ?? []), event.complaintId].slice(-REMEMBERED_REFS),
+        })
         .effect({ type: 'DEALER_TASK', dealerId: event.dealerId, task: 'COMPLAINT_FOLLOW_UP' })
         .effect({ type: 'AFTERSALES_RECORDED', kind: 'COMPLAINT_OPENED', dealerId: event.dealerId, ref: event.complaintId })
         .done();
@@ -545,6 +555,10 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     }
 
     case 'REASSIGNED': {
+      // To whoever has the customer already (a repeat): nothing changes, the sales window keeps running.
+      if (event.to === 'OEM' ? state.owner === 'OEM' && state.stage === 'QUALIFYING' : state.dealerId === event.to.dealerId && (state.stage === 'IN_SALES' || state.stage === 'DEALER_OWNED')) {
+        return t.unchanged();
+      }
       if (event.to === 'OEM') {
         return t
           .moveTo('QUALIFYING')

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { legalRegimeOf, type ConsentGiven, type ConsentStatement } from '../domain/consent.js';
@@ -312,6 +312,10 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
         taskQueue,
         ...journeyStartOptions,
         args: [{ customerId, ...policy }],
+        // A journey ends only at erasure (it completes): an erased customer's journey never starts
+        // again, whoever brings a lead of theirs (the relay's retry, an import, a match). A run
+        // that failed or was terminated by ops may start again.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         signal: leadCapturedSignal,
         signalArgs: [captured],
         // The Temporal UI's summary of a journey (no personal data); only a new journey takes it.
@@ -319,6 +323,11 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       }));
       return true;
     } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        // The customer was erased: the lead is settled, never delivered (erasure is final).
+        log.info({ leadId: captured.leadId }, 'the customer\'s journey ended at erasure; the lead is settled');
+        return true;
+      }
       log.warn({ err: error, leadId: captured.leadId }, 'journey unreachable; lead stays in the outbox for redelivery');
       return false;
     }

@@ -21,7 +21,9 @@ export function hasControlCharacter(value: string): boolean {
 export const text = (max: number) => z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_MESSAGE);
 
 /** An e-mail address, trimmed; the OpenAPI document says `format: email` (the pipe alone would not). */
-export const email = () => z.string().trim().pipe(z.email().max(254)).meta({ format: 'email', maxLength: 254 });
+export const email = () => z.string().trim()
+  .pipe(z.email().max(254).refine((address) => address.lastIndexOf('@') <= 64, 'at most 64 characters before the @ (RFC 5321)'))
+  .meta({ format: 'email', maxLength: 254 });
 
 /** IANA time zones this runtime knows (canonical names, and UTC), as an enum the OpenAPI document lists. */
 const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])] as [string, ...string[]];

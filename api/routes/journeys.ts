@@ -13,10 +13,10 @@ import { IntakeRejected } from '../../intake/lead-intake.js';
 import { actorOf, journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
-import { runJourneyUpdate } from '../journey-updates.js';
+import { runJourneyUpdate, updateIdOf } from '../journey-updates.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
 import { Problem, sendNotFound, sendInvalid } from '../problems.js';
-import { JourneyParams, JourneyView } from '../schemas.js';
+import { IdempotencyHeaders, JourneyParams, JourneyView } from '../schemas.js';
 
 const journeyScope = { param: 'id', kind: 'journeyId' } as const;
 const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...journeyScope, use: 'view-journey' } };
@@ -152,7 +152,10 @@ export const journeyRoutes = ({ temporal, db, defaultCountry }: { temporal: Clie
   for (const r of ACTION_ROUTES(db, defaultCountry) as readonly ActionRoute<JourneyActionName, z.ZodType | undefined>[]) {
     app.post(`/v1/journeys/:id/${r.path}`, {
       config: { access: r.access },
-      schema: { tags: [r.tag], summary: r.summary, params: r.params ?? JourneyParams, ...(r.body ? { body: r.body } : {}), response: actionResponses },
+      schema: {
+        tags: [r.tag], summary: r.summary, params: r.params ?? JourneyParams, headers: IdempotencyHeaders, ...(r.body ? { body: r.body } : {}), response: actionResponses,
+        description: 'Send an `Idempotency-Key`: a retry with the same key and body (after a timeout or a 503) is applied once and answered with the first answer.',
+      },
     }, async (request, reply) => {
       const body = request.body as never;
       const refused = await r.check?.(request, body, reply);
@@ -164,7 +167,8 @@ export const journeyRoutes = ({ temporal, db, defaultCountry }: { temporal: Clie
         if (error instanceof IntakeRejected) return sendInvalid(reply, error.field, error.message);
         throw error;
       }
-      return runJourneyUpdate(temporal, reply, (request.params as { id: string }).id, JOURNEY_ACTIONS[r.action].update as never, prepared.arg, prepared.afterwards);
+      const updateId = updateIdOf(request, `${r.action}:${(request.params as { id: string }).id}`, request.headers['idempotency-key'] as string | undefined);
+      return runJourneyUpdate(temporal, reply, (request.params as { id: string }).id, JOURNEY_ACTIONS[r.action].update as never, prepared.arg, prepared.afterwards, updateId);
     });
   }
 };

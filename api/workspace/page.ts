@@ -3,11 +3,15 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PageAccessDenied } from '../access.js';
-import { callJourneyUpdate } from '../journey-updates.js';
+import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
+import { randomUUID } from 'node:crypto';
 
 /** A view of `views/` in the layout, with the person logged in and a fresh CSRF token. */
 export const page = (reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) =>
-  reply.code(status).type('text/html; charset=utf-8').view(`${view}.eta`, { csrf: reply.generateCsrf(), user: reply.request.principal, ...data });
+  reply.code(status).type('text/html; charset=utf-8').view(`${view}.eta`, { csrf: reply.generateCsrf(), user: reply.request.principal, submission, ...data });
+
+/** A fresh id for each form a page shows (`_submission`): a double click or a re-sent form is one action. */
+const submission = () => randomUUID();
 
 /** A page saying why a form was not taken (`status`: 400 naming the field, 409 refused, …). */
 export const message = (reply: FastifyReply, title: string, text: string, status: number) => page(reply, 'message', { title, message: text }, status);
@@ -21,7 +25,9 @@ export async function runPageAction<R, A>(
   update: Parameters<typeof callJourneyUpdate<R, A>>[2], arg: A, to: string,
 ) {
   const journeyId = (request.params as { id: string }).id;
-  const outcome = await callJourneyUpdate<R, A>(temporal, journeyId, update, arg);
+  const submitted = (request.body as { _submission?: unknown } | undefined)?._submission;
+  const key = typeof submitted === 'string' && /^[0-9a-f-]{36}$/.test(submitted) ? submitted : undefined;
+  const outcome = await callJourneyUpdate<R, A>(temporal, journeyId, update, arg, updateIdOf(request, `${update.name}:${journeyId}`, key));
   if (outcome.kind === 'answered') return reply.redirect(to, 303);
   if (outcome.kind === 'refused') return message(reply, 'The journey refused', outcome.reason, 409);
   if (outcome.kind === 'not-found') throw new PageAccessDenied(404, 'not found');

@@ -108,7 +108,7 @@ beforeAll(async () => {
   database = await createFreshDatabase('l2l_fuzz');
   sys = await startSystem({ databaseUrl: database.databaseUrl });
   // A generous rate limit: the fuzzer is one key sending as fast as it can.
-  app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue: sys.taskQueue, rateLimit: { max: 100_000, windowMs: 60_000 } });
+  app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue: sys.taskQueue, rateLimit: { max: 100_000, windowMs: 60_000, anonymousMax: 100_000 } });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
   seeds.dealerId = `DLR-FUZZ-${tag}`;

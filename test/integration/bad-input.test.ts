@@ -175,6 +175,11 @@ describe('implausible times', () => {
     ['an import for an event in the future', { method: 'POST', url: '/v1/imports?event=Future%20Fair&date=2999-01-01', payload: 'email\nf@example.com\n', headers: { 'content-type': 'text/csv' } }, 'querystring.date'],
     ['a message held for more than ten years', { method: 'POST', url: `/v1/customers/${randomUUID()}/communications`, payload: { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'model-launch', variables: { model: 'm', offer: 'o' }, notBefore: '2999-01-01T00:00:00Z' } }, 'notBefore'],
     ['a key expiring in 2999', { method: 'POST', url: '/v1/api-keys', payload: { name: 'long', role: 'OPS', expiresAt: '2999-01-01T00:00:00Z' } }, 'expiresAt'],
+    // Issue 29: a caller never names an address, a recall is never a promotion, a policy fits its meaning.
+    ['a message naming its own car (a reserved variable)', { method: 'POST', url: `/v1/customers/${randomUUID()}/communications`, payload: { purpose: 'PROMOTION', channel: 'IN_VEHICLE', templateId: 'model-launch', variables: { model: 'm', offer: 'o', vin: 'WVWZZZE1ZPP000001' } } }, 'variables.vin'],
+    ['a recall notice sent as a promotion', { method: 'POST', url: `/v1/customers/${randomUUID()}/communications`, payload: { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'recall-notice', variables: { recallCode: 'R1' } } }, 'purpose'],
+    ['an acceptance SLA of half a millisecond', { method: 'POST', url: '/v1/journey-policy/versions', payload: { changes: { handoffAcceptanceSlaMs: 0.5 }, reason: 'fuzz' } }, 'changes.handoffAcceptanceSlaMs'],
+    ['a chase grace longer than the sales window', { method: 'POST', url: '/v1/journey-policy/versions', payload: { changes: { outcomeChaseGraceMs: 20 * 86_400_000, salesWindowMs: 10 * 86_400_000 }, reason: 'x' } }, 'changes.outcomeChaseGraceMs'],
   ] as const)('%s: 400 naming the field', async (_label, call, field) => {
     const before = await counts();
     await expectRefused(await sys.api({ ...call }), field);

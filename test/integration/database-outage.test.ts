@@ -2,6 +2,7 @@
 // route, never a 500; nothing is half-written, and the client's retry with the same
 // Idempotency-Key is answered once the database is back. Real PostgreSQL, reached
 // through a TCP proxy the test cuts and restores as a restart would.
+import { httpLogIn } from '../support/workspace-login.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -105,9 +106,10 @@ describe('the database goes away', () => {
       return app.inject({ method: 'POST', url: '/workspace/login', headers: { ...headers, cookie }, payload });
     };
     const anonymous = String(loginPage.headers['set-cookie']).split(';')[0]!;
-    const signedIn = await signIn(anonymous, token(loginPage.body));
-    expect(signedIn.statusCode, signedIn.body).toBe(302);
-    const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+    // The whole login (a password of their own at the first), through the same app.
+    const signedIn = await httpLogIn((o) => app.inject(o), email, 'a long enough password');
+    expect(signedIn.first.statusCode, signedIn.first.body).toBe(303);
+    const cookie = signedIn.cookie!;
 
     await proxy.cut();
     try {

@@ -348,7 +348,7 @@ describe('a dealer with ADF e-mail into its CRM', () => {
 
 describe('delivery settings refuse what cannot work', () => {
   it.each([
-    [{ webhookUrl: 'http://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'https:// (http:// only for localhost)'],
+    [{ webhookUrl: 'http://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'https:// (http:// only for this machine, in development)'],
     [{ webhookUrl: 'ftp://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'an absolute http(s) URL'],
     [{ webhookUrl: 'https://user:pw@crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'no user name or password'],
     [{ webhookUrl: 'https://169.254.169.254/latest/meta-data', adfEmail: null }, 'webhookUrl', 'not an address inside a private network'],

@@ -4,7 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createTestKey, customerSnapshot, eventually, startSystem, type System } from '../support/system.js';
+import { Client, Connection } from '@temporalio/client';
+import { buildApp } from '../../api/app.js';
+import { createLeadIntake } from '../../intake/lead-intake.js';
+import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
+import { apiCaller, createTestKey, customerSnapshot, eventually, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
@@ -155,5 +159,34 @@ describe('engagement between leads', () => {
     expect((await sys.api({ method: 'POST', url: `/v1/customers/${c.customerId}/engagements`, payload: { kind: 'SPAM' } })).statusCode).toBe(400);
     expect((await sys.api({ method: 'POST', url: `/v1/customers/${c.customerId}/engagements`, payload: { kind: 'CONFIGURATOR' } }, keys.dealer)).statusCode).toBe(403);
     expect((await sys.api({ method: 'POST', url: `/v1/customers/${randomUUID()}/engagements`, payload: { kind: 'CONFIGURATOR' } })).statusCode).toBe(404);
+  });
+});
+
+describe('erasure is final (issue 30)', () => {
+  it('a lead stuck in the outbox when the customer is erased is settled; the relay starts no new run and brings nothing back', async () => {
+    const c = await lead('LATER');
+    await eventually(async () => ((await stateOf(c.journeyId)).stage === 'QUALIFYING' ? true : undefined));
+    // A second lead of the same person, taken while Temporal could not be reached: it waits in the outbox.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
+    const outage = await buildApp({ db: sys.db, temporal: unreachable, log: silentLog, taskQueue: sys.taskQueue });
+    const stuck = await apiCaller(outage, sys.oemKey)({ method: 'POST', url: '/v1/leads', payload: { source: 'FAIR', contact: { email: c.email } } });
+    await outage.close();
+    expect(stuck.json()).toMatchObject({ customerId: c.customerId, delivered: false });
+
+    const erased = await sys.api({ method: 'POST', url: `/v1/customers/${c.customerId}/erasure`, payload: { ground: 'CUSTOMER_REQUEST', reference: 'PRV-2026-0777' } });
+    expect(erased.statusCode, erased.body).toBe(202);
+    // Erasure settled the waiting lead.
+    const settled = await eventually(async () => (await sys.db.lead.findUniqueOrThrow({ where: { id: stuck.json().leadId } })).deliveredAt ?? undefined);
+    expect(settled).toBeInstanceOf(Date);
+
+    // Even a delivery already under way when the erasure landed (the relay picked the lead before it): no new run.
+    const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
+    expect(await intake.deliver(stuck.json().leadId)).toBe(true);
+    const runs = [];
+    for await (const run of sys.temporal.workflow.list({ query: `WorkflowId = '${c.journeyId}'` })) runs.push(run);
+    expect(runs.map((r) => r.status.name)).toEqual(['COMPLETED']);
+    const relay = createLeadOutboxRelay({ db: sys.db, log: silentLog, intake, minAgeMs: 0 });
+    await relay.relayOnce();
+    expect(await sys.db.customer.findUniqueOrThrow({ where: { id: c.customerId } })).toMatchObject({ emailNormalized: null, firstName: null });
   });
 });

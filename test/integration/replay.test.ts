@@ -70,8 +70,10 @@ describe('recorded journey histories', () => {
 
   it('a history the code no longer matches is caught (the check can fail)', async () => {
     const [fixture] = fixtures();
-    // Pretend an older version called a different activity: replay must refuse it.
-    const tampered = JSON.parse(JSON.stringify(fixture!.history).replaceAll('"recordJourney"', '"recordJourneyV0"'));
+    // Pretend an older version called a different activity (the first one the history scheduled): replay must refuse it.
+    const tampered = JSON.parse(JSON.stringify(fixture!.history));
+    const scheduled = tampered.events.find((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes);
+    scheduled.activityTaskScheduledEventAttributes.activityType.name += 'V0';
     const failures = await replay([{ workflowId: 'tampered', history: tampered }]);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/Determinism|nondetermin/i);

@@ -2,7 +2,8 @@
 -- A message's address comes from the recipient's own records, never from a caller's variables:
 -- a company's car names its driver, and the journey's own message about one car names it in a
 -- column no caller can write.
-ALTER TABLE "sale" ADD COLUMN "driver_id" UUID REFERENCES "customer"("id");
+-- (No foreign key: a fleet sale's drivers are written after the journey took the sale.)
+ALTER TABLE "sale" ADD COLUMN "driver_id" UUID;
 ALTER TABLE "communication" ADD COLUMN "vehicle_vin" TEXT;
 
 -- Logins: failures counted per bucket for every login name (known or not) and address, instead
