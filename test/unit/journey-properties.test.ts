@@ -151,7 +151,7 @@ function runSequence(policy: JourneyPolicy, first: LeadCaptured, steps: Step[]):
       t = applyJourneyEvent(before, event, policy);
     } catch (error) {
       // The deadline the state itself names must always be taken.
-      if (step.kind === 'wait') throw new Error(`the due ${event.type} was refused in ${state.stage}: ${(error as Error).message}`);
+      if (step.kind === 'wait') throw new Error(`the due ${event.type} was refused in ${state.stage}: ${(error as Error).message}`, { cause: error });
       if (!(error instanceof TransitionRefused)) throw error;
       reached.refused++;
       continue; // refused: the frozen state could not have been changed
