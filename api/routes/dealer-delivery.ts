@@ -21,6 +21,8 @@ export const webhookUrl = (targets: TargetPolicy) =>
     .max(2000)
     .pipe(z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }))
     .superRefine((raw, ctx) => {
+      // Zod runs this even when the URL check above failed: nothing more to say then.
+      if (!URL.canParse(raw)) return;
       const url = new URL(raw);
       if (url.username || url.password) return ctx.addIssue({ code: 'custom', message: 'no user name or password in the URL (requests are signed instead)' });
       const refused = refusedUrl(url, targets);

@@ -350,6 +350,7 @@ describe('delivery settings refuse what cannot work', () => {
   it.each([
     [{ webhookUrl: 'http://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'https:// (http:// only for this machine, in development)'],
     [{ webhookUrl: 'ftp://crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'an absolute http(s) URL'],
+    [{ webhookUrl: 'AAA', adfEmail: null }, 'webhookUrl', 'an absolute http(s) URL'], // found by the fuzzer: was a 500
     [{ webhookUrl: 'https://user:pw@crm.autohaus.example/hook', adfEmail: null }, 'webhookUrl', 'no user name or password'],
     [{ webhookUrl: 'https://169.254.169.254/latest/meta-data', adfEmail: null }, 'webhookUrl', 'not an address inside a private network'],
     [{ webhookUrl: 'https://10.20.30.40/hook', adfEmail: null }, 'webhookUrl', 'not an address inside a private network'],

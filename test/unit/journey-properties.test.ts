@@ -194,7 +194,7 @@ describe('the journey rules hold for any sequence of events (fast-check)', () =>
     expect([...reached.stages].sort()).toEqual(['DEALER_OWNED', 'DISQUALIFIED', 'ERASED', 'ESCALATED', 'HANDED_OFF', 'IN_SALES', 'QUALIFYING']);
     expect(reached.transitions).toBeGreaterThan(50_000); // 83,101 with this seed
     expect(reached.refused).toBeGreaterThan(10_000);
-  });
+  }, 120_000);
 
   it('the checks catch what they claim to (a broken state is reported)', () => {
     expect(ownershipAgrees({ stage: 'IN_SALES', owner: 'OEM', dealerId: null } as JourneyState)).toMatch(/IN_SALES/);
