@@ -8,7 +8,7 @@ import { postWebhook } from '../delivery/webhooks.js';
 import { webhookAgent, type TargetPolicy } from '../delivery/targets.js';
 import { logTransport, type MessageTransport } from '../communications/transports.js';
 import type pg from 'pg';
-import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
+import type { PrismaClient } from '../platform/db.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
 
@@ -85,22 +85,14 @@ export function deliveriesStarter({ temporal, taskQueue, delivery = {} }: Pick<D
 }
 
 /** Telling dealers: the journey records notices; a dealerDelivery workflow per channel sends each. */
-export function createDealerDeliveryActivities({ db, temporal, taskQueue, delivery = {}, log = pino({ level: 'silent' }) }: DealerDeliveryDeps) {
+export function createDealerDeliveryActivities({ db, delivery = {}, log = pino({ level: 'silent' }) }: DealerDeliveryDeps) {
   const context: NoticeContext = { publicApiUrl: delivery.publicApiUrl ?? 'http://127.0.0.1:3000', oemName: delivery.oemName ?? 'Your brand' };
   const email = delivery.email ?? logTransport(log);
 
-  const startDeliveries = deliveriesStarter({ temporal, taskQueue, delivery });
-  const pool = sqlPoolOf(db);
   const targetPolicy = delivery.targets ?? { allowLoopback: false };
   const webhooks = { policy: targetPolicy, agent: webhookAgent(targetPolicy) };
 
   return {
-    /** Records what the journey tells dealers and starts a delivery per channel each dealer has. */
-    async notifyDealers(input: NotifyDealersInput): Promise<void> {
-      const deliveries = await inTransaction(pool, (sql) => recordNoticesWithin(sql, input));
-      await startDeliveries(deliveries);
-    },
-
     /** One attempt; a receiver that does not take it (non-2xx, no answer) fails the attempt, and Temporal retries. */
     async attemptDelivery({ deliveryId }: { deliveryId: string }): Promise<string> {
       const found = await db.dealerDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { notice: true } });

@@ -1,22 +1,19 @@
-import { createReadModelActivities, type ReadModelDeps } from './journey-read-model.js';
+import type { PrismaClient } from '../platform/db.js';
 import { createRecordsActivities } from './journey-records.js';
 import { createTransitionActivities } from './journey-transition.js';
 import { createCommunicationActivities, type CommunicationDeps } from './communications.js';
 import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
-import { createRoutingActivities } from './routing.js';
 import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './dealer-delivery.js';
 import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales-matchback.js';
 import { createMarketActivities } from './markets.js';
 
-export type ActivityDeps = ReadModelDeps & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps;
+export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createReadModelActivities(deps),
     ...createRecordsActivities(deps),
     ...createTransitionActivities(deps),
-    ...createRoutingActivities(deps),
     ...createLeadImportActivities(deps),
     ...createCommunicationActivities(deps),
     ...createDealerDeliveryActivities(deps),

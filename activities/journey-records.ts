@@ -1,7 +1,7 @@
 import type { JourneyStage, Vehicle } from '../domain/journey.js';
 import type { AftersalesKind, Owner } from '../domain/transitions.js';
 import type pg from 'pg';
-import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
+import type { PrismaClient } from '../platform/db.js';
 
 export interface RecordsDeps {
   db: PrismaClient;
@@ -133,30 +133,9 @@ export async function writeJourneyRecords(sql: pg.ClientBase | pg.Pool, records:
   }
 }
 
-/**
- * The journey's durable records one at a time: ownership ledger, hand-offs, sales, tasks,
- * erasure. Journeys now write a transition's records together (journey-transition.ts);
- * these stay for journeys whose history calls them.
- */
+/** The journey's erasure of the customer's personal data (its records are written with each transition: journey-transition.ts). */
 export function createRecordsActivities({ db }: RecordsDeps) {
-  const pool = sqlPoolOf(db);
   return {
-    async recordOwnershipChange(r: OwnershipChangeRecord): Promise<void> {
-      await writeJourneyRecords(pool, { ownershipChanges: [r] });
-    },
-
-    async recordHandoffEvent(r: HandoffEventRecord): Promise<void> {
-      await writeJourneyRecords(pool, { handoffEvents: [r] });
-    },
-
-    async recordSale(r: SaleRecord): Promise<void> {
-      await writeJourneyRecords(pool, { sales: [r] });
-    },
-
-    async recordJourneyTask(r: JourneyTaskRecord): Promise<void> {
-      await writeJourneyRecords(pool, { tasks: [r] });
-    },
-
     /** Removes personal data; ids, stages and the ledger stay (pseudonymous). */
     async erasePersonalData({ customerId }: { customerId: string }): Promise<void> {
       await db.$transaction([

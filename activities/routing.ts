@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { BusinessHours } from '../domain/business-hours.js';
 import { chooseDealer, FLEET_DESK, type RoutingChoice } from '../domain/routing.js';
-import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
+import type { PrismaClient } from '../platform/db.js';
 
 export interface RoutingDeps {
   db: PrismaClient;
@@ -68,14 +68,5 @@ export async function routeHandoffWithin(sql: pg.ClientBase, input: RouteHandoff
     ...choice,
     ...(chosen.acceptance_sla_minutes ? { acceptanceSlaMs: chosen.acceptance_sla_minutes * 60_000 } : {}),
     ...(weekly ? { businessHours: { timeZone: chosen.time_zone, weekly, ...(chosen.closed_on.length ? { closedOn: chosen.closed_on } : {}) } } : {}),
-  };
-}
-
-export function createRoutingActivities({ db }: RoutingDeps) {
-  const pool = sqlPoolOf(db);
-  return {
-    async routeHandoff(input: RouteHandoffInput): Promise<HandoffRoute> {
-      return inTransaction(pool, (sql) => routeHandoffWithin(sql, input));
-    },
   };
 }

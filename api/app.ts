@@ -173,7 +173,7 @@ export async function buildApp(deps: AppDeps) {
     openapi: {
       info: {
         title: 'Lead-to-loyalty journeys',
-        version: '0.1.0',
+        version: '1.0.0-rc.1',
         description:
           'One durable journey per customer: lead capture, qualification, dealer hand-off, sale, service. ' +
           'Every route but /healthz needs an API key (`Authorization: Bearer l2l_…`); each route names the roles it serves. ' +

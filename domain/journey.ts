@@ -1,4 +1,4 @@
-import { EMPTY_COMMUNICATIONS, type CommunicationsState } from './messages.js';
+import type { CommunicationsState } from './messages.js';
 import type { ConsentState } from './consent.js';
 import type { LeadCaptured, LeadSource } from './lead.js';
 import type { FleetAccount, FleetVehicle } from './fleets.js';
@@ -73,7 +73,6 @@ export interface JourneyState {
   promotionsBlockedUntil?: string | null;
   survey?: { kind: 'SALE' | 'SERVICE'; dueAt: string } | null;
   serviceReminderDueAt?: string | null;
-  /** Required since upgradeState: older runs' state gets it when carried into a new run. */
   serviceVisits: number;
   /** The latest service visits' ids (the dealer's own): a repeat is counted once. */
   serviceVisitIds?: string[];
@@ -117,19 +116,3 @@ export function customerIdOfJourney(journeyId: string): string {
   return journeyId.slice(JOURNEY_ID_PREFIX.length);
 }
 
-/** State as journeys before a field existed carried it: the fields since made required may be missing. */
-export type CarriedJourneyState = Omit<JourneyState, 'serviceVisits' | 'engagements' | 'communications'> &
-  Partial<Pick<JourneyState, 'serviceVisits' | 'engagements'>> & { communications?: CommunicationsState | null };
-
-/**
- * Brings state from an older run up to today's shape, once, where a run starts; every
- * reader after it can rely on the fields. Pure and deterministic (replay-safe).
- */
-export function upgradeState(state: CarriedJourneyState): JourneyState {
-  return {
-    ...state,
-    serviceVisits: state.serviceVisits ?? 0,
-    engagements: state.engagements ?? 0,
-    communications: state.communications ?? EMPTY_COMMUNICATIONS,
-  };
-}

@@ -45,8 +45,7 @@ export type JourneyEvent = { at: string } & (
   | { type: 'OWNERSHIP_CYCLE_ENDED' }
   | { type: 'CONTACT_CHANGED'; contact: ContactCompleteness }
   | { type: 'ENGAGEMENT_RECORDED'; kind: EngagementKind }
-  /** `withdrawOffer`: set by journeys that tell dealers (older ones kept the offer open). */
-  | { type: 'OPTED_OUT'; withdrawOffer?: boolean }
+  | { type: 'OPTED_OUT' }
   /** `ground`, `reference` and `actor` come with the privacy desk's request (the signal of older callers has none). */
   | { type: 'ERASURE_REQUESTED'; ground?: ErasureGround; reference?: string; actor?: string }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
@@ -514,7 +513,7 @@ export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, poli
     case 'OPTED_OUT':
       // The customer wants no more contact from us: an offer waiting on a dealer is taken back
       // (a new inquiry from them re-opens the journey).
-      if (event.withdrawOffer && state.stage === 'HANDED_OFF' && state.handoff?.dealerId) {
+      if (state.stage === 'HANDED_OFF' && state.handoff?.dealerId) {
         return t.moveTo('DISQUALIFIED').set({ optedOut: true, handoff: null, disqualifiedReason: 'OPTED_OUT' }).done();
       }
       if (state.optedOut) return t.unchanged();

@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Channel, CommunicationDecision, CommunicationRequest, ConsentPurpose } from '../domain/messages.js';
-import type { CarriedJourneyState, ContactCompleteness, EngagementKind, ErasureGround, JourneyStage, JourneyState, Vehicle } from '../domain/journey.js';
+import type { ContactCompleteness, EngagementKind, ErasureGround, JourneyStage, JourneyState, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
@@ -24,8 +24,6 @@ export const contactChangedSignal = defineSignal<[ContactCompleteness]>('contact
 export const engagementRecordedSignal = defineSignal<[{ kind: EngagementKind }]>('engagementRecorded');
 /** The customer withdrew marketing consent. */
 export const optedOutSignal = defineSignal('optedOut');
-/** The customer asked for their personal data to be erased; the journey ends. */
-export const erasureRequestedSignal = defineSignal('erasureRequested');
 
 /**
  * The customer gave or withdrew consent for a channel (or all of them); with `purpose`, they
@@ -121,8 +119,8 @@ export interface JourneyInput {
   policyVersion?: number;
   /** Set when the journey continues as new: everything it knew so far. */
   carried?: {
-    /** As the previous run left it; upgraded to today's shape where the run starts (upgradeState). */
-    state: CarriedJourneyState;
+    /** As the previous run left it. */
+    state: JourneyState;
     /** Leads that arrived but were not processed yet when the run ended. */
     pendingLeads: LeadCaptured[];
     /** Events (signals) not processed yet when the run ended. */

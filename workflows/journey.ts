@@ -4,7 +4,6 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -16,13 +15,10 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
-import type { CommunicationDecisionRecord } from '../activities/communications.js';
-import type { AftersalesRecord, HandoffEventRecord, JourneyTaskRecord, OwnershipChangeRecord, SaleRecord, StageChangeRecord } from '../activities/journey-records.js';
 import type { TransitionRecords } from '../activities/journey-transition.js';
-import type { HandoffRoute } from '../activities/routing.js';
 import { confirmationChannelOf, type ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
-import { journeyIdFor, upgradeState, type JourneyState } from '../domain/journey.js';
+import { journeyIdFor, type JourneyState } from '../domain/journey.js';
 import { journeyCurrentDetails } from '../domain/journey-summary.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
@@ -42,7 +38,6 @@ import {
   consentChangedSignal,
   contactChangedSignal,
   engagementRecordedSignal,
-  erasureRequestedSignal,
   JOURNEY_ACTIONS,
   journeyStateQuery,
   leadCapturedSignal,
@@ -90,57 +85,7 @@ const sending = proxyActivities<JourneyActivities>({
 /** Continue-as-new well before Temporal's own limits; journeys live for years. */
 const MAX_HISTORY_EVENTS = 2_000;
 
-/** Journeys started before the full lifecycle only captured and qualified leads. */
-const FULL_LIFECYCLE = 'journey-full-lifecycle';
-/** Journeys before contact arbitration recorded surveys and reminders as tasks only. */
-const OWN_MESSAGES = 'journey-sends-own-messages';
-/**
- * Journeys before this continued as new while a message was being sent and carried it
- * along, so the next run sent it again. Now the run lets that send finish first.
- */
-const SEND_FINISHES_BEFORE_CONTINUE = 'journey-send-finishes-before-continue-as-new';
-/** Journeys before this told dealers nothing (and kept an offer open when the customer opted out). */
-const TELLS_DEALERS = 'journey-tells-dealers';
-/**
- * Journeys before this wrote their records one activity after another through the server;
- * now they are local activities written together (issue 15: dealer actions at Update speed).
- */
-const RECORDS_TOGETHER = 'journey-records-together-local';
-/**
- * Journeys before this wrote a transition's records as one local activity each, then the
- * notices, then chose a dealer; now all of it is one local activity, one transaction.
- */
-const ONE_WRITE_PER_TRANSITION = 'journey-one-write-per-transition';
-/** Journeys before this answered an action only after everything that followed from it (the next offer after a decline). */
-const ANSWER_BEFORE_FOLLOW_UPS = 'journey-answers-before-follow-ups';
-/** Journeys before this knew no consents (opt-out rules) and asked nobody to confirm one. */
-const ASKS_CONSENT_CONFIRMATION = 'journey-asks-consent-confirmation';
-
 type Outcome = { state: JourneyState } | { refused: string };
-
-/** One of a transition's records, as the journey hands it to its activities. */
-type JourneyRecord =
-  | { type: 'journey'; state: JourneyState }
-  | { type: 'ownership'; record: OwnershipChangeRecord }
-  | { type: 'handoff'; record: HandoffEventRecord }
-  | { type: 'sale'; record: SaleRecord }
-  | { type: 'task'; record: JourneyTaskRecord }
-  | { type: 'decision'; record: CommunicationDecisionRecord }
-  | { type: 'erasure' };
-
-/** The records for the one-transaction write (erasure goes on its own). */
-function transitionRecordsOf(records: readonly JourneyRecord[]): TransitionRecords {
-  const out: TransitionRecords = {};
-  for (const r of records) {
-    if (r.type === 'journey') out.journey = r.state;
-    else if (r.type === 'ownership') (out.ownershipChanges ??= []).push(r.record);
-    else if (r.type === 'handoff') (out.handoffEvents ??= []).push(r.record);
-    else if (r.type === 'sale') (out.sales ??= []).push(r.record);
-    else if (r.type === 'task') (out.tasks ??= []).push(r.record);
-    else if (r.type === 'decision') (out.decisions ??= []).push(r.record);
-  }
-  return out;
-}
 
 /** One customer's journey: the single referee of who owns them and what happens next. */
 export async function journey(input: JourneyInput): Promise<void> {
@@ -164,7 +109,7 @@ export async function journey(input: JourneyInput): Promise<void> {
   const outcomes = new Map<number, Outcome>();
   let nextTicket = 1;
   // Older runs' state gets today's shape once, here; nothing after this re-checks it.
-  let state: JourneyState | undefined = input.carried ? upgradeState(input.carried.state) : undefined;
+  let state: JourneyState | undefined = input.carried?.state;
   /** Set when the customer comes back in market: a chapter ends, the next run starts fresh. */
   let chapterEnded = false;
 
@@ -182,9 +127,6 @@ export async function journey(input: JourneyInput): Promise<void> {
   });
   setHandler(optedOutSignal, () => {
     inbox.push({ event: { type: 'OPTED_OUT' } });
-  });
-  setHandler(erasureRequestedSignal, () => {
-    inbox.push({ event: { type: 'ERASURE_REQUESTED' } });
   });
   setHandler(consentChangedSignal, ({ channel, granted, purpose }) => {
     inbox.push({ event: { type: 'CONSENT_CHANGED', channel, granted, ...(purpose ? { purpose } : {}) } });
@@ -275,47 +217,45 @@ export async function journey(input: JourneyInput): Promise<void> {
     const recordKey = `${journeyId}:${state.revision}`;
     const followUps: typeof transition.effects = [];
     const { customerId } = state;
-    /** The transition's records, in the order of its effects. */
-    const records: JourneyRecord[] = [];
-    /** Records only the one-transaction write carries (older paths' activity calls stay as they were). */
-    const stageChanges: StageChangeRecord[] = [];
-    const aftersales: AftersalesRecord[] = [];
+    /** The transition's records, written in one local activity, one transaction. */
+    const records: TransitionRecords = {};
+    let erase = false;
     for (const [index, effect] of transition.effects.entries()) {
       const key = `${recordKey}:${index}`;
       switch (effect.type) {
         case 'READ_MODEL_CHANGED':
-          records.push({ type: 'journey', state });
+          records.journey = state;
           break;
         case 'OWNER_CHANGED':
-          records.push({ type: 'ownership', record: { key, journeyId, customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at } });
+          (records.ownershipChanges ??= []).push({ key, journeyId, customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at });
           break;
         case 'HANDOFF_RECORDED':
-          records.push({ type: 'handoff', record: { key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at } });
+          (records.handoffEvents ??= []).push({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at });
           break;
         case 'SALE_RECORDED':
-          records.push({ type: 'sale', record: { key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, ...(effect.driverId ? { driverId: effect.driverId } : {}), at } });
+          (records.sales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, ...(effect.driverId ? { driverId: effect.driverId } : {}), at });
           break;
         case 'ESCALATED':
-          records.push({ type: 'task', record: { key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at } });
+          (records.tasks ??= []).push({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at });
           break;
         case 'AFTERSALES_RECORDED':
-          aftersales.push({ key, journeyId, customerId, dealerId: effect.dealerId, kind: effect.kind, ref: effect.ref, at });
+          (records.aftersales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, kind: effect.kind, ref: effect.ref, at });
           break;
         case 'DEALER_TASK':
-          records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: effect.detail ?? null, at } });
+          (records.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: effect.detail ?? null, at });
           break;
         case 'CUSTOMER_MESSAGE_DUE':
-          records.push({ type: 'task', record: { key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at } });
+          (records.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });
           followUps.push(effect);
           break;
         case 'COMMUNICATION_DECIDED':
-          records.push({ type: 'decision', record: { key, communicationId: effect.communicationId, decision: effect.decision, at, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) } });
+          (records.decisions ??= []).push({ key, communicationId: effect.communicationId, decision: effect.decision, at, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) });
           break;
         case 'SEND_COMMUNICATION':
           sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) });
           break;
         case 'ERASE_PERSONAL_DATA':
-          records.push({ type: 'erasure' });
+          erase = true;
           break;
         case 'SCORE_LEADS':
         case 'ROUTE_HANDOFF':
@@ -324,91 +264,50 @@ export async function journey(input: JourneyInput): Promise<void> {
           break;
         case 'STAGE_CHANGED':
           if (effect.from === 'DEALER_OWNED' && effect.to === 'HANDED_OFF') chapterEnded = true;
-          stageChanges.push({ key, journeyId, customerId, from: effect.from, to: effect.to, dealerId: state.dealerId, at });
+          (records.stageChanges ??= []).push({ key, journeyId, customerId, from: effect.from, to: effect.to, dealerId: state.dealerId, at });
           break; // search attributes above
       }
     }
-    // Dealers are told in the background (delivery workflows), after the records: a delivery
-    // builds its payload from the read model.
+    // One local activity, one database transaction: the records, the notices for dealers (their
+    // deliveries start after it commits) and the choice of dealer a hand-off asks for. An action
+    // is answered after that one round trip.
     const notices = dealerNoticesOf(previous, event, transition);
-    const routeInput = () => ({
-      customerId, preferredDealerId: state!.preferredDealerId ?? null, alreadyTried: state!.handoff?.tried ?? [],
-      // A company goes to a fleet desk (only company journeys say so: the activity's input of older ones is unchanged).
-      ...(state!.account ? { fleet: true } : {}),
+    const routes = followUps.some((e) => e.type === 'ROUTE_HANDOFF');
+    const { route } = await local.recordTransition({
+      ...records,
+      ...(notices.length > 0 ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices } } : {}),
+      ...(routes ? {
+        route: {
+          customerId, preferredDealerId: state.preferredDealerId ?? null, alreadyTried: state.handoff?.tried ?? [],
+          ...(state.account ? { fleet: true } : {}), // a company goes to a fleet desk
+        },
+      } : {}),
     });
-    /** The dealer chosen with the records, or (older paths) how to choose it on its own. */
-    let route: HandoffRoute | undefined;
-    let routeAlone: (() => Promise<HandoffRoute>) | undefined;
-    /** How the older paths below write a record: one activity each. */
-    const writeAlone = (quick: typeof local, r: JourneyRecord) => {
-      switch (r.type) {
-        case 'journey': return quick.recordJourney(r.state);
-        case 'ownership': return quick.recordOwnershipChange(r.record);
-        case 'handoff': return quick.recordHandoffEvent(r.record);
-        case 'sale': return quick.recordSale(r.record);
-        case 'task': return quick.recordJourneyTask(r.record);
-        case 'decision': return quick.recordCommunicationDecision(r.record);
-        case 'erasure': return quick.erasePersonalData({ customerId });
-      }
-    };
-    if (patched(ONE_WRITE_PER_TRANSITION)) {
-      // One local activity, one database transaction: the records, the notices and the choice
-      // of dealer a hand-off asks for. An action is answered after that one round trip.
-      const tellsDealers = notices.length > 0 && patched(TELLS_DEALERS);
-      const routes = followUps.some((e) => e.type === 'ROUTE_HANDOFF') && patched(FULL_LIFECYCLE);
-      const written = await local.recordTransition({
-        ...transitionRecordsOf(records),
-        ...(stageChanges.length > 0 ? { stageChanges } : {}),
-        ...(aftersales.length > 0 ? { aftersales } : {}),
-        ...(tellsDealers ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices } } : {}),
-        ...(routes ? { route: routeInput() } : {}),
-      });
-      route = written.route;
-      if (records.some((r) => r.type === 'erasure')) await local.erasePersonalData({ customerId });
-    } else {
-      // Journeys from before wrote a record per activity: local and together (RECORDS_TOGETHER),
-      // or, before that, one after another through the server. Their histories say which.
-      const together = patched(RECORDS_TOGETHER);
-      const quick = together ? local : activities;
-      if (together) await Promise.all(records.map((r) => writeAlone(quick, r)));
-      else for (const r of records) await writeAlone(quick, r);
-      if (notices.length > 0 && patched(TELLS_DEALERS)) {
-        await quick.notifyDealers({ keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices });
-      }
-      routeAlone = () => quick.routeHandoff(routeInput());
-    }
-    if (answer && patched(ANSWER_BEFORE_FOLLOW_UPS)) {
+    if (erase) await local.erasePersonalData({ customerId });
+    if (answer) {
       // The caller's answer is the state its action led to, with that transition recorded.
       // What follows from it (the next dealer after a decline) goes on after a 1 ms timer:
-      // that ends this workflow task, and the answer goes out with it, instead of waiting
-      // for the next round of records in the same task.
+      // that ends this workflow task, and the answer goes out with it.
       answer();
       if (followUps.length > 0) await sleep(1);
     }
     for (const effect of followUps) {
       if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
-        if (patched(ASKS_CONSENT_CONFIRMATION)) await requestConsentConfirmation(effect.key, effect.until, effect.requestedAt);
-        continue;
-      }
-      if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
-        // Journeys before this only left a task; now the survey or reminder itself is asked for.
-        if (patched(OWN_MESSAGES)) await requestOwnMessage(effect);
-        continue;
-      }
-      if (!patched(FULL_LIFECYCLE)) continue;
-      if (effect.type === 'SCORE_LEADS') {
+        await requestConsentConfirmation(effect.key, effect.until, effect.requestedAt);
+      } else if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
+        await requestOwnMessage(effect);
+      } else if (effect.type === 'SCORE_LEADS') {
         // A company is qualified by its fleet and timeframe (seed 004), a person by their interest.
         const { score } = state.account
           ? scoreFleet(state.leads, state.account.fleetSize, now(), policy.repeatInterestWindowMs)
           : scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
         await handle({ type: 'LEAD_SCORED', score });
       } else if (effect.type === 'ROUTE_HANDOFF') {
-        const choice = route ?? await routeAlone!();
-        await handle(choice.dealerId
+        await handle(route?.dealerId
           ? {
-            type: 'HANDOFF_OFFERED', dealerId: choice.dealerId,
-            ...(choice.acceptanceSlaMs ? { acceptanceSlaMs: choice.acceptanceSlaMs } : {}),
-            ...(choice.businessHours ? { businessHours: choice.businessHours } : {}),
+            type: 'HANDOFF_OFFERED', dealerId: route.dealerId,
+            ...(route.acceptanceSlaMs ? { acceptanceSlaMs: route.acceptanceSlaMs } : {}),
+            ...(route.businessHours ? { businessHours: route.businessHours } : {}),
           }
           : { type: 'NO_DEALER_AVAILABLE' });
       }
@@ -448,11 +347,7 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   async function handle(pending: PendingEvent, answer?: () => void): Promise<void> {
     if (!state) throw new Error('no journey state');
-    let event = pending;
-    if (event.type === 'OPTED_OUT' && state.stage === 'HANDED_OFF' && state.handoff?.dealerId && patched(TELLS_DEALERS)) {
-      event = { ...event, withdrawOffer: true };
-    }
-    await interpretEffects(applyJourneyEvent(state, { ...event, at: now() } as JourneyEvent, policy), event, answer);
+    await interpretEffects(applyJourneyEvent(state, { ...pending, at: now() } as JourneyEvent, policy), pending, answer);
   }
 
   for (;;) {
@@ -472,8 +367,8 @@ export async function journey(input: JourneyInput): Promise<void> {
       newerPolicy = null;
       policy = { ...DEFAULT_POLICY, ...change.policy };
       policyVersion = change.version;
-      await activities.recordJourneyTask({
-        key: `${journeyId}:policy:${change.version}`, journeyId, assignee: 'OEM', kind: 'POLICY_CHANGED', detail: `journey policy version ${change.version}`, at: now(),
+      await local.recordTransition({
+        tasks: [{ key: `${journeyId}:policy:${change.version}`, journeyId, assignee: 'OEM', kind: 'POLICY_CHANGED', detail: `journey policy version ${change.version}`, at: now() }],
       });
     }
 
@@ -495,7 +390,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       };
       try {
         await handle(event, ticket ? () => answer({ state: state! }) : undefined);
-        // Journeys from before, and actions that changed nothing, are answered here.
+        // Actions that changed nothing are answered here.
         answer({ state: state! });
       } catch (error) {
         // The journey changed between validation and now; the caller gets the reason.
@@ -508,7 +403,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       return;
     }
     if ((historyIsLarge() || chapterEnded) && state) {
-      if (sendingNow && patched(SEND_FINISHES_BEFORE_CONTINUE)) {
+      if (sendingNow) {
         // The message being sent would be sent again by the next run: let it finish first,
         // starting no other send, while signals and updates are still served above.
         closingRun = true;
@@ -517,13 +412,11 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
       // Let running handlers finish so nothing they accepted is lost, then carry everything over.
       await condition(allHandlersFinished);
-      // Journeys from before the fix above carried the message in flight as well (and sent it twice).
-      const pendingSends = sendingNow ? [sendingNow, ...sendQueue] : sendQueue;
       await continueAsNew<typeof journey>({
         customerId: input.customerId,
         policy,
         policyVersion,
-        carried: { state, pendingLeads: leads, pendingEvents: inbox.map((q) => q.event), pendingSends },
+        carried: { state, pendingLeads: leads, pendingEvents: inbox.map((q) => q.event), pendingSends: sendQueue },
       });
     }
   }

@@ -1,4 +1,4 @@
-import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/index.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import { inChunks } from './chunks.js';
@@ -10,7 +10,7 @@ const DEFAULT_CHUNK_SIZE = 100;
  * Two chunks in flight, so the journeys are signalled without a pause between chunks; the
  * worker's intake still keeps at most BATCH_DELIVERY_CONCURRENCY signals in flight in all.
  */
-const TWO_CHUNKS_AT_ONCE = 'import-two-chunks-at-once';
+const CHUNKS_AT_ONCE = 2;
 
 const { importLeadRows, finishLeadImport } = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '10 minutes',
@@ -29,15 +29,13 @@ export async function leadImport({ importId, totalRows, chunkSize = DEFAULT_CHUN
   const progress: ImportProgress = { importId, status: 'RUNNING', totalRows, doneRows: 0, ok: 0, rejected: 0, duplicates: 0 };
   setHandler(importProgressQuery, () => progress);
 
-  // Imports started before this took one chunk at a time.
-  const atOnce = patched(TWO_CHUNKS_AT_ONCE) ? 2 : 1;
   await inChunks(totalRows, chunkSize, async (fromRow, toRow) => {
     const counts = await importLeadRows({ importId, fromRow, toRow });
     progress.ok += counts.ok;
     progress.rejected += counts.rejected;
     progress.duplicates += counts.duplicates;
     progress.doneRows += toRow - fromRow + 1;
-  }, atOnce);
+  }, CHUNKS_AT_ONCE);
   Object.assign(progress, await finishLeadImport({ importId }), { status: 'COMPLETED' });
   return progress;
 }

@@ -64,6 +64,6 @@ describe('an offer to a dealer with business hours', () => {
     ]);
     expect(notices[0]!.offerExpiresAt!.toISOString()).toBe(offered.handoff!.expiresAt);
     expect(DateTime.fromJSDate(notices[1]!.occurredAt, { zone: 'Europe/Berlin' }).toFormat('ccc HH:mm')).toBe('Mon 08:50');
-    await recordHistoryFixture(sys.env.client.workflow.getHandle(journeyId), 'journey-tells-dealers');
+    await recordHistoryFixture(sys.env.client.workflow.getHandle(journeyId), 'journey-lapse-and-next-dealer');
   });
 });

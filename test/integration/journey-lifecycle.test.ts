@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, MINUTE } from '../../domain/policy.js';
 import {
-  acceptHandoffUpdate, declineHandoffUpdate, engagementRecordedSignal, erasureRequestedSignal, optedOutSignal, recordLostUpdate, recordSaleUpdate, recordServiceVisitUpdate,
+  acceptHandoffUpdate, declineHandoffUpdate, engagementRecordedSignal, optedOutSignal, requestErasureUpdate, recordLostUpdate, recordSaleUpdate, recordServiceVisitUpdate,
 } from '../../workflows/definitions.js';
 import { buildApp } from '../../api/app.js';
 import { recordHistoryFixture } from '../support/histories.js';
@@ -47,13 +47,13 @@ describe('journey lifecycle (time-skipped)', () => {
     // A repeated sale report changes nothing.
     expect((await handle.executeUpdate(recordSaleUpdate, { args: [{ dealerId: second, vehicle }] })).revision).toBe(sold.revision);
     // journey-sold*.json and journey-in-service*.json stay as recorded before: one record per activity, then per local activity.
-    await recordHistoryFixture(handle, 'journey-sold-one-write');
+    await recordHistoryFixture(handle, 'journey-sold');
 
     await sys.env.sleep(8 * DAY);
     await stateOf(sys, journeyId, (s) => s.survey == null);
     await sys.env.sleep(200 * DAY);
     await handle.executeUpdate(recordServiceVisitUpdate, { args: [{ dealerId: second, visitId: 'svc-1' }] });
-    await recordHistoryFixture(handle, 'journey-in-service-one-write');
+    await recordHistoryFixture(handle, 'journey-in-service');
     for (let year = 1; year <= 3; year++) await sys.env.sleep(366 * DAY);
     // Four years after the sale the ownership cycle ends (well inside the next SLA).
     await sys.env.sleep(Date.parse(sold.ownershipCycleEndsAt!) - (await sys.env.currentTimeMs()) + MINUTE);
@@ -88,6 +88,8 @@ describe('journey lifecycle (time-skipped)', () => {
     ]);
     const sale = await sys.db.sale.findFirstOrThrow({ where: { journeyId } });
     expect(sale).toMatchObject({ dealerId: second, vin: vehicle.vin, model: vehicle.model });
+    // The new chapter: back in market, offered to the customer's own dealer.
+    await recordHistoryFixture(handle, 'journey-back-in-market');
   });
 
   it('the dealer the customer chose is offered the hand-off first', async () => {
@@ -123,7 +125,7 @@ describe('journey lifecycle (time-skipped)', () => {
     const task = await sys.db.journeyTask.findFirstOrThrow({ where: { journeyId, kind: 'ESCALATION' } });
     expect(task.assignee).toBe('OEM');
     // Each decline answered before the next offer was made (after a 1 ms timer).
-    await recordHistoryFixture(handle, 'journey-declined-answered-first');
+    await recordHistoryFixture(handle, 'journey-declined-escalated');
   });
 
   it('sales window expires → the dealer is chased once → fallback to the OEM → cool-down → new hand-off', async () => {
@@ -171,8 +173,9 @@ describe('journey lifecycle (time-skipped)', () => {
     const optedOut = await stateOf(sys, journeyId, (s) => s.optedOut === true);
     expect(optedOut).toMatchObject({ stage: 'IN_SALES', dealerId }); // the dealer keeps the sale; marketing stops
 
-    await handle.signal(erasureRequestedSignal);
+    await handle.executeUpdate(requestErasureUpdate, { args: [{ ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' }] });
     await handle.result(); // the journey ends
+    await recordHistoryFixture(handle, 'journey-erased');
     const customer = await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } });
     expect(customer).toMatchObject({ emailNormalized: null, phoneE164: null, firstName: null, postalCode: null });
     const row = await sys.db.journey.findUniqueOrThrow({ where: { id: journeyId } });

@@ -90,7 +90,7 @@ describe('a send in flight when the journey continues as new', () => {
     gateway.release();
 
     await eventually(async () => ((await handle.describe()).runId !== firstRun ? true : undefined), 30_000);
-    await recordHistoryFixture(sys.env.client.workflow.getHandle(journeyId, firstRun), 'journey-send-finishes-before-continue-as-new');
+    await recordHistoryFixture(sys.env.client.workflow.getHandle(journeyId, firstRun), 'journey-send-across-continue-as-new');
     await eventually(async () => ((await sys.db.communication.findUnique({ where: { id: communicationId } }))?.status === 'SENT' ? true : undefined), 30_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(gateway.deliveries.get(communicationId)).toBe(1);

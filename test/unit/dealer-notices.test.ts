@@ -38,7 +38,7 @@ describe('what dealers are told, event by event', () => {
   it.each([
     [{ type: 'HANDOFF_TIMED_OUT' }, 'SLA_EXPIRED'],
     [{ type: 'ERASURE_REQUESTED' }, 'ERASED'],
-    [{ type: 'OPTED_OUT', withdrawOffer: true }, 'OPTED_OUT'],
+    [{ type: 'OPTED_OUT' }, 'OPTED_OUT'],
     [{ type: 'REASSIGNED', to: 'OEM', reason: 'VIP', actor: 'ops:x' }, 'REASSIGNED'],
   ] as [PendingEvent, string][])('%j withdraws the open offer: %s', (event, reason) => {
     expect(told(offered, event)).toContainEqual({ kind: 'handoff.withdrawn', dealerId: 'd1', reason });
