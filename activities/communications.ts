@@ -6,6 +6,7 @@ import { consentPurposeOf, type ConsentKey } from '../domain/consent.js';
 import { DEV_CONSENT_LINK_SECRET } from '../platform/config.js';
 import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type CommunicationRequest } from '../domain/messages.js';
 import type pg from 'pg';
+import type { CommunicationDecisionRecord } from '../domain/journey-records.js';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { renderMessage } from '../communications/templates.js';
 import { logTransport, type MessageTransports } from '../communications/transports.js';
@@ -23,14 +24,7 @@ export interface CommunicationDeps {
   consentLinks?: ConsentLinks;
 }
 
-export interface CommunicationDecisionRecord {
-  key: string;
-  communicationId: string;
-  decision: CommunicationDecision;
-  at: string;
-  /** A company's journey: the person the journey decided it for (the decision-maker when the sender named no one). */
-  recipientId?: string;
-}
+export type { CommunicationDecisionRecord } from '../domain/journey-records.js';
 
 /** The journey's decision on a message: logged, and the message's status, in the caller's transaction. */
 export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicationId, decision, at, recipientId }: CommunicationDecisionRecord): Promise<void> {

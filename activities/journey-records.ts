@@ -1,5 +1,4 @@
-import type { JourneyStage, Vehicle } from '../domain/journey.js';
-import type { AftersalesKind, Owner } from '../domain/transitions.js';
+import type { JourneyRecords } from '../domain/journey-records.js';
 import type pg from 'pg';
 import type { PrismaClient } from '../platform/db.js';
 
@@ -7,82 +6,9 @@ export interface RecordsDeps {
   db: PrismaClient;
 }
 
-// Each record carries a key derived from the journey's revision, so an activity
-// retried after a lost acknowledgement writes its row once.
-
-export interface OwnershipChangeRecord {
-  key: string;
-  journeyId: string;
-  customerId: string;
-  from: Owner | null;
-  to: Owner;
-  reason: string;
-  actor: string;
-  at: string;
-}
-
-export interface HandoffEventRecord {
-  key: string;
-  journeyId: string;
-  dealerId: string;
-  kind: 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'TIMED_OUT';
-  reason: string | null;
-  at: string;
-}
-
-export interface SaleRecord {
-  key: string;
-  journeyId: string;
-  customerId: string;
-  dealerId: string;
-  vehicle: Vehicle;
-  /** A company's car: the person who drives it (its in-car messages are theirs). */
-  driverId?: string;
-  at: string;
-}
-
-export interface JourneyTaskRecord {
-  key: string;
-  journeyId: string;
-  /** 'OEM' or a dealer id. */
-  assignee: string;
-  kind: string;
-  detail: string | null;
-  at: string;
-}
-
-/** A change of stage, and the dealer the journey is with after it (none while the OEM has it). */
-export interface StageChangeRecord {
-  key: string;
-  journeyId: string;
-  customerId: string;
-  from: JourneyStage | null;
-  to: JourneyStage;
-  dealerId: string | null;
-  at: string;
-}
-
-/** A service visit or complaint the customer's dealer recorded; `ref` is the dealer's own id. */
-export interface AftersalesRecord {
-  key: string;
-  journeyId: string;
-  customerId: string;
-  dealerId: string;
-  kind: AftersalesKind;
-  ref: string;
-  at: string;
-}
-
-/** A transition's ledger, hand-off, sale, task, stage and after-sales rows, written on the caller's connection (alone or in a transaction). */
-export interface JourneyRecords {
-  ownershipChanges?: OwnershipChangeRecord[];
-  handoffEvents?: HandoffEventRecord[];
-  sales?: SaleRecord[];
-  tasks?: JourneyTaskRecord[];
-  /** Written since the scorecard (issue 11); journeys on older paths do not send them. */
-  stageChanges?: StageChangeRecord[];
-  aftersales?: AftersalesRecord[];
-}
+export type {
+  AftersalesRecord, HandoffEventRecord, JourneyRecords, JourneyTaskRecord, OwnershipChangeRecord, SaleRecord, StageChangeRecord,
+} from '../domain/journey-records.js';
 
 export async function writeJourneyRecords(sql: pg.ClientBase | pg.Pool, records: JourneyRecords): Promise<void> {
   for (const r of records.ownershipChanges ?? []) {

@@ -1,4 +1,6 @@
 import type { LeadCaptured, LeadSource, PurchaseTimeframe } from './lead.js';
+import type { JourneyState } from './journey.js';
+import type { JourneyPolicy } from './policy.js';
 
 /**
  * Lead score, 0–100, from what the OEM knows: where the leads came from, how soon
@@ -93,4 +95,11 @@ export function scoreFleet(leads: readonly LeadCaptured[], fleetSize: number | n
 function recentLeads(leads: readonly LeadCaptured[], now: string, repeatWindowMs: number): number {
   const since = Date.parse(now) - repeatWindowMs;
   return leads.filter((l) => Date.parse(l.receivedAt) >= since).length;
+}
+
+/** The journey's score now: a company by its fleet and timeframe (seed 004), a person by their interest. */
+export function scoreOfJourney(state: JourneyState, now: string, policy: Pick<JourneyPolicy, 'repeatInterestWindowMs'>): number {
+  return state.account
+    ? scoreFleet(state.leads, state.account.fleetSize, now, policy.repeatInterestWindowMs).score
+    : scoreLeads(state.leads, now, policy.repeatInterestWindowMs, state.contact, state.engagements).score;
 }

@@ -15,14 +15,14 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
-import type { TransitionRecords } from '../activities/journey-transition.js';
 import { confirmationChannelOf, type ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
+import { workOf, type PendingSend } from '../domain/journey-records.js';
 import { journeyIdFor, type JourneyState } from '../domain/journey.js';
 import { journeyCurrentDetails } from '../domain/journey-summary.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
-import { scoreFleet, scoreLeads } from '../domain/scoring.js';
+import { scoreOfJourney } from '../domain/scoring.js';
 import {
   applyJourneyEvent,
   nextDeadline,
@@ -57,8 +57,6 @@ import { SEND_ATTEMPTS, type CommunicationRequest } from '../domain/messages.js'
 
 type CustomerMessageDue = Extract<JourneyEffect, { type: 'CUSTOMER_MESSAGE_DUE' }>;
 
-/** An allowed message waiting for (or in) the send loop. */
-type PendingSend = { communicationId: string; onBehalfOf: string | null; recipientId?: string };
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -213,61 +211,12 @@ export async function journey(input: JourneyInput): Promise<void> {
     if (state.market && state.market.market !== previous?.market?.market) {
       upsertSearchAttributes([{ key: MarketKey, value: state.market.market }]);
     }
+    const { records, followUps, sends, erase, chapterEnded: newChapter } = workOf(transition, journeyId);
+    sendQueue.push(...sends);
+    if (newChapter) chapterEnded = true;
+    const { customerId } = state;
     const at = state.updatedAt;
     const recordKey = `${journeyId}:${state.revision}`;
-    const followUps: typeof transition.effects = [];
-    const { customerId } = state;
-    /** The transition's records, written in one local activity, one transaction. */
-    const records: TransitionRecords = {};
-    let erase = false;
-    for (const [index, effect] of transition.effects.entries()) {
-      const key = `${recordKey}:${index}`;
-      switch (effect.type) {
-        case 'READ_MODEL_CHANGED':
-          records.journey = state;
-          break;
-        case 'OWNER_CHANGED':
-          (records.ownershipChanges ??= []).push({ key, journeyId, customerId, from: effect.from, to: effect.to, reason: effect.reason, actor: effect.actor, at });
-          break;
-        case 'HANDOFF_RECORDED':
-          (records.handoffEvents ??= []).push({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at });
-          break;
-        case 'SALE_RECORDED':
-          (records.sales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, ...(effect.driverId ? { driverId: effect.driverId } : {}), at });
-          break;
-        case 'ESCALATED':
-          (records.tasks ??= []).push({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at });
-          break;
-        case 'AFTERSALES_RECORDED':
-          (records.aftersales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, kind: effect.kind, ref: effect.ref, at });
-          break;
-        case 'DEALER_TASK':
-          (records.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: effect.detail ?? null, at });
-          break;
-        case 'CUSTOMER_MESSAGE_DUE':
-          (records.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });
-          followUps.push(effect);
-          break;
-        case 'COMMUNICATION_DECIDED':
-          (records.decisions ??= []).push({ key, communicationId: effect.communicationId, decision: effect.decision, at, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) });
-          break;
-        case 'SEND_COMMUNICATION':
-          sendQueue.push({ communicationId: effect.communicationId, onBehalfOf: effect.onBehalfOf, ...(effect.recipientId ? { recipientId: effect.recipientId } : {}) });
-          break;
-        case 'ERASE_PERSONAL_DATA':
-          erase = true;
-          break;
-        case 'SCORE_LEADS':
-        case 'ROUTE_HANDOFF':
-        case 'CONSENT_CONFIRMATION_DUE':
-          followUps.push(effect);
-          break;
-        case 'STAGE_CHANGED':
-          if (effect.from === 'DEALER_OWNED' && effect.to === 'HANDED_OFF') chapterEnded = true;
-          (records.stageChanges ??= []).push({ key, journeyId, customerId, from: effect.from, to: effect.to, dealerId: state.dealerId, at });
-          break; // search attributes above
-      }
-    }
     // One local activity, one database transaction: the records, the notices for dealers (their
     // deliveries start after it commits) and the choice of dealer a hand-off asks for. An action
     // is answered after that one round trip.
@@ -297,11 +246,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       } else if (effect.type === 'CUSTOMER_MESSAGE_DUE') {
         await requestOwnMessage(effect);
       } else if (effect.type === 'SCORE_LEADS') {
-        // A company is qualified by its fleet and timeframe (seed 004), a person by their interest.
-        const { score } = state.account
-          ? scoreFleet(state.leads, state.account.fleetSize, now(), policy.repeatInterestWindowMs)
-          : scoreLeads(state.leads, now(), policy.repeatInterestWindowMs, state.contact, state.engagements);
-        await handle({ type: 'LEAD_SCORED', score });
+        await handle({ type: 'LEAD_SCORED', score: scoreOfJourney(state, now(), policy) });
       } else if (effect.type === 'ROUTE_HANDOFF') {
         await handle(route?.dealerId
           ? {

@@ -51,11 +51,6 @@ describe('what dealers are told, event by event', () => {
     ]);
   });
 
-  it('an opt-out from journeys before dealers were told keeps the offer, and tells nobody', () => {
-    expect(told(offered, { type: 'OPTED_OUT' })).toEqual([]);
-    expect(step(offered, { type: 'OPTED_OUT' }).state.handoff?.dealerId).toBe('d1');
-  });
-
   it('the outcome chase when the sales window ends, then ownership ends with the fallback', () => {
     expect(told(inSales, { type: 'SALES_WINDOW_ENDED' })).toEqual([{ kind: 'outcome.requested', dealerId: 'd1' }]);
     const chased = run(inSales, { type: 'SALES_WINDOW_ENDED' });
