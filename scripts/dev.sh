@@ -99,7 +99,7 @@ cat >&2 <<MSG
   API docs      http://127.0.0.1:$API_PORT/docs
   Workspace     http://127.0.0.1:$API_PORT/workspace   (demo logins, password demo-password-2026:
                 sales@mitte.example (salesperson, Autohaus Berlin Mitte), sales@nord.example (sales manager,
-                Berlin Nord: settings, people), desk@oem.example (OEM lead desk))
+                Berlin Nord: settings, people), desk@oem.example (OEM lead desk: sets up a TOTP app at its first login))
   Web form      http://127.0.0.1:$EXAMPLE_FORM_PORT   (an example form on another origin: posts leads with a publishable key)
   $temporal_line
   Metrics       http://127.0.0.1:${API_METRICS_PORT:-9464}/metrics (API)   http://${WORKER_METRICS_ADDRESS:-127.0.0.1:9465}/metrics (worker)

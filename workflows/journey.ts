@@ -88,7 +88,7 @@ type Outcome = { state: JourneyState } | { refused: string };
 /** One customer's journey: the single referee of who owns them and what happens next. */
 export async function journey(input: JourneyInput): Promise<void> {
   const journeyId = journeyIdFor(input.customerId);
-  // Journeys started before a setting existed get its default.
+  // Settings the starter did not give take their defaults.
   let policy = { ...DEFAULT_POLICY, ...input.policy };
   let policyVersion = input.policyVersion ?? 0;
   /** A newer policy the OEM sent, taken at the top of the main loop. */

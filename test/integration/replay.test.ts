@@ -71,10 +71,11 @@ describe('recorded journey histories', () => {
   });
 
   it('a history the code no longer matches is caught (the check can fail)', async () => {
-    const [fixture] = fixtures();
-    // Pretend an older version called a different activity (the first one the history scheduled): replay must refuse it.
+    // Pretend an older version called a different activity (the first one a history scheduled): replay must refuse it.
+    type Event = { activityTaskScheduledEventAttributes?: { activityType: { name: string } } };
+    const fixture = fixtures().find((f) => (f.history as { events: Event[] }).events.some((e) => e.activityTaskScheduledEventAttributes));
     const tampered = JSON.parse(JSON.stringify(fixture!.history));
-    const scheduled = tampered.events.find((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes);
+    const scheduled = tampered.events.find((e: Event) => e.activityTaskScheduledEventAttributes);
     scheduled.activityTaskScheduledEventAttributes.activityType.name += 'V0';
     const failures = await replay([{ workflowId: 'tampered', history: tampered }]);
     expect(failures).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 export const HISTORY_FIXTURES = new URL('../fixtures/histories/', import.meta.url);
 
@@ -11,5 +11,6 @@ export const HISTORY_FIXTURES = new URL('../fixtures/histories/', import.meta.ur
 export async function recordHistoryFixture(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
+  mkdirSync(HISTORY_FIXTURES, { recursive: true });
   writeFileSync(new URL(`${name}.json`, HISTORY_FIXTURES), JSON.stringify(history, null, 1) + '\n');
 }
