@@ -5,7 +5,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { sendNotFound, sendProblem } from './problems.js';
-import { grpcStatus, isNotFound } from '../platform/temporal-errors.js';
+import { isDeadlineExceeded, isNotFound } from '../platform/temporal-errors.js';
 
 /** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
 const UPDATE_DEADLINE_MS = 10_000;
@@ -39,7 +39,7 @@ export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: strin
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) return { kind: 'refused', reason: error.cause?.message ?? error.message };
     if (isNotFound(error)) return { kind: 'not-found' };
-    if ((error as { code?: number } | null)?.code === grpcStatus.DEADLINE_EXCEEDED) return { kind: 'unavailable' };
+    if (isDeadlineExceeded(error)) return { kind: 'unavailable' };
     throw error;
   }
 }

@@ -13,7 +13,7 @@ import { ConsentLinkRejected, type ConsentLink, type ConsentLinks } from '../../
 import { journeyIdFor } from '../../domain/journey.js';
 import type { Channel } from '../../domain/messages.js';
 import type { PrismaClient } from '../../platform/db.js';
-import { grpcStatus, isNotFound } from '../../platform/temporal-errors.js';
+import { isDeadlineExceeded, isNotFound } from '../../platform/temporal-errors.js';
 import { confirmConsentUpdate, consentChangedSignal } from '../../workflows/definitions.js';
 import { simplePage, type PageButton } from '../pages/page.js';
 import { clientAddressKey } from '../../platform/client-address.js';
@@ -85,7 +85,7 @@ export const consentLinkRoutes = (deps: { db: PrismaClient; temporal: Client; li
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) return page(reply, 409, 'Nothing to confirm', 'This request is no longer open: it was withdrawn, asked for again (use the newest message), or has lapsed.');
       if (isNotFound(error)) return page(reply, 404, 'Nothing to confirm', 'We hold no record for this link.');
-      if ((error as { code?: number } | null)?.code === grpcStatus.DEADLINE_EXCEEDED) return unavailable(reply);
+      if (isDeadlineExceeded(error)) return unavailable(reply);
       throw error;
     }
     // The click is the proof: recorded with the wording the person confirmed, their address and browser.
@@ -147,7 +147,7 @@ export const consentLinkRoutes = (deps: { db: PrismaClient; temporal: Client; li
         deps.temporal.workflow.getHandle(journeyIdFor(link.customerId)).signal(consentChangedSignal, { channel: link.channel as Channel, purpose: link.purpose, granted: false }));
     } catch (error) {
       if (isNotFound(error)) return page(reply, 404, 'Nothing to unsubscribe', 'We hold no record for this link any more; nothing will be sent to you.');
-      if ((error as { code?: number } | null)?.code === grpcStatus.DEADLINE_EXCEEDED) return unavailable(reply);
+      if (isDeadlineExceeded(error)) return unavailable(reply);
       throw error;
     }
     await deps.db.consentRecord.create({

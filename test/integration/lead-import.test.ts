@@ -14,7 +14,7 @@ import { journeyStateQuery } from '../../workflows/definitions.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
 import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { fairCsv } from '../support/fair-file.js';
-import { apiCaller, eventually, silentLog, startSystem, type System } from '../support/system.js';
+import { apiCaller, eventually, silentLog, startSystem, type System, sharedWorkflowBundle } from '../support/system.js';
 
 let sys: System;
 beforeAll(async () => {
@@ -156,7 +156,7 @@ describe('faults', () => {
 
       const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
       const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log: silentLog });
-      const worker = await createJourneyWorker(connection, { db: sys.db, intake }, { taskQueue });
+      const worker = await createJourneyWorker(connection, { db: sys.db, intake }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
       const done = await worker.runUntil(eventually(async () => {
         const view = (await api({ method: 'GET', url: `/v1/imports/${importId}` })).json();
         return view.status === 'COMPLETED' ? view : undefined;
@@ -188,7 +188,7 @@ describe('10,000 rows', () => {
     const journeyQueue = `journeys-big-${randomUUID()}`;
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log: silentLog });
-    const worker = await createJourneyWorker(connection, { db: sys.db, intake }, { taskQueue: importQueue });
+    const worker = await createJourneyWorker(connection, { db: sys.db, intake }, { taskQueue: importQueue, workflowBundle: sharedWorkflowBundle() });
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue: importQueue });
     const api = apiCaller(app, sys.oemKey);
     try {

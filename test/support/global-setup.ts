@@ -1,6 +1,8 @@
 // Starts the real infrastructure once per test run (see infra.ts). Nothing is mocked.
-import { existsSync } from 'node:fs';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
+import { WORKFLOWS_PATH } from '../../workers/journey-worker.js';
 import { createFreshDatabase, startTemporalDevServer, temporalCli, temporalTestServer } from './infra.js';
 
 declare module 'vitest' {
@@ -9,18 +11,29 @@ declare module 'vitest' {
     databaseUrl: string;
     temporalCli: string;
     temporalTestServer: string;
+    /** The workflows bundled once for the whole run (test/support/system.ts's workers use it). */
+    workflowBundle: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   if (!existsSync(temporalTestServer)) throw new Error(`Temporal test server not found at ${temporalTestServer}; run: bash scripts/ensure-tools.sh`);
-  const database = await createFreshDatabase('l2l_test');
-  const env = await startTemporalDevServer();
+  // The workflow code, bundled once for every file's workers (each bundling its own cost seconds a file).
+  const [database, env, bundle] = await Promise.all([
+    createFreshDatabase('l2l_test'),
+    startTemporalDevServer(),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+  ]);
+  const dataDir = new URL('../../.data/', import.meta.url);
+  mkdirSync(dataDir, { recursive: true });
+  const bundlePath = new URL('test-workflow-bundle.js', dataDir);
+  writeFileSync(bundlePath, bundle.code);
 
   project.provide('temporalAddress', env.address);
   project.provide('databaseUrl', database.databaseUrl);
   project.provide('temporalCli', temporalCli);
   project.provide('temporalTestServer', temporalTestServer);
+  project.provide('workflowBundle', bundlePath.pathname);
 
   return async () => {
     await env.teardown();

@@ -58,6 +58,9 @@ export const TEST_DELIVERY_SCHEDULE = { initialIntervalMs: 200, maximumIntervalM
  */
 export const ANY_HOUR_POLICY: JourneyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 };
 
+/** The workflows as bundled once for the run (test/support/global-setup.ts). */
+export const sharedWorkflowBundle = () => ({ codePath: inject('workflowBundle') });
+
 /** As the dev stack: dealers' test receivers listen on this machine. */
 export const DEV_TARGETS = { allowLoopback: true } as const;
 
@@ -74,7 +77,7 @@ export async function startSystem(options: {
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy, markets: createMarketStore(db) });
   const worker = await createJourneyWorker(nativeConnection, {
     db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, targets: DEV_TARGETS, ...options.delivery },
-  }, { taskQueue });
+  }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
   const running = worker.run();
   const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy, deliverySchedule: TEST_DELIVERY_SCHEDULE, webhookTargets: DEV_TARGETS });
   const oemKey = await createTestKey(db, 'OEM');

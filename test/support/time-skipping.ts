@@ -14,7 +14,7 @@ import { createDb, type PrismaClient } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
-import { eventually, silentLog } from './system.js';
+import { eventually, sharedWorkflowBundle, silentLog } from './system.js';
 
 export interface TimeSkippingSystem {
   env: TestWorkflowEnvironment;
@@ -35,7 +35,7 @@ export async function startTimeSkippingSystem(policy?: JourneyPolicy, options: {
   });
   const db = createDb(inject('databaseUrl'));
   const taskQueue = `journeys-ts-${randomUUID()}`;
-  const worker = await createJourneyWorker(env.nativeConnection, { db, transports: options.transports }, { taskQueue });
+  const worker = await createJourneyWorker(env.nativeConnection, { db, transports: options.transports }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
   const running = worker.run();
   const intakeWith = (journeyPolicy?: JourneyPolicy) => createLeadIntake({
     db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy,
