@@ -197,20 +197,27 @@ export async function journey(input: JourneyInput): Promise<void> {
     }
   })();
 
-  /** Takes a transition: search attributes, records, then whatever the rules asked for next. */
+  /**
+   * The search attributes ops filter by, written once per workflow task with what changed since
+   * the last write (a task can take several transitions: a new journey's first one is captured,
+   * qualifying, scored and handed off): one upsert where there were five to seven.
+   */
+  let indexed: Map<string, string | null> = input.carried ? indexOf(input.carried.state) : new Map();
+  function flushIndex(): void {
+    if (!state) return;
+    const wanted = indexOf(state);
+    const changed = [...wanted].filter(([name, value]) => indexed.get(name) !== value);
+    if (changed.length === 0) return;
+    upsertSearchAttributes(changed.map(([name, value]) => ({ key: SEARCH_ATTRIBUTE_KEYS[name]!, value }) as SearchAttributeUpdatePair));
+    indexed = wanted;
+  }
+
+  /** Takes a transition: its records, then whatever the rules asked for next (the index follows when the task ends). */
   async function interpretEffects(transition: Transition, event: Pick<JourneyEvent, 'type'>, answer?: () => void): Promise<void> {
     const previous = state;
     state = transition.state;
     if (transition.effects.length === 0) return;
     metrics.count(event.type, transition.effects);
-    if (!previous || previous.stage !== state.stage || previous.owner !== state.owner || previous.dealerId !== state.dealerId || previous.lastLeadSource !== state.lastLeadSource) {
-      upsertSearchAttributes(searchAttributesOf(state));
-    }
-    // Only journeys that know a market have one to upsert: no recorded history before markets
-    // reaches this (their leads name none and they never had the signal), so no patch is needed.
-    if (state.market && state.market.market !== previous?.market?.market) {
-      upsertSearchAttributes([{ key: MarketKey, value: state.market.market }]);
-    }
     const { records, followUps, sends, erase, chapterEnded: newChapter } = workOf(transition, journeyId);
     sendQueue.push(...sends);
     if (newChapter) chapterEnded = true;
@@ -238,7 +245,10 @@ export async function journey(input: JourneyInput): Promise<void> {
       // What follows from it (the next dealer after a decline) goes on after a 1 ms timer:
       // that ends this workflow task, and the answer goes out with it.
       answer();
-      if (followUps.length > 0) await sleep(1);
+      if (followUps.length > 0) {
+        flushIndex();
+        await sleep(1);
+      }
     }
     for (const effect of followUps) {
       if (effect.type === 'CONSENT_CONFIRMATION_DUE') {
@@ -272,6 +282,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       templateId: purpose === 'SURVEY' ? 'satisfaction-survey' : 'service-reminder',
       ...(recipientId ? { recipientId } : {}),
     };
+    flushIndex();
     await activities.prepareJourneyMessage({ ...request, customerId: input.customerId, journeyId, ...(vin ? { vin } : {}) });
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
@@ -286,6 +297,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       communicationId: uuid4(), sender: { kind: 'OEM' }, purpose: 'TRANSACTIONAL', channel,
       templateId: channel === 'EMAIL' ? 'consent-confirmation' : 'phone-consent-confirmation',
     };
+    flushIndex();
     await activities.prepareConsentConfirmation({ ...request, customerId: input.customerId, journeyId, key, until, requestedAt });
     await handle({ type: 'COMMUNICATION_REQUESTED', request });
   }
@@ -300,6 +312,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     // What ops read on the details page in the Temporal UI while the journey waits (no command, no history).
     if (state) setCurrentDetails(journeyCurrentDetails(state, deadline));
     const ready = () => leads.length > 0 || inbox.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
+    flushIndex(); // the task ends here: the index once, with where the journey stands
     const woke = deadline
       ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))
       : (await condition(ready), true);
@@ -344,6 +357,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
     }
     if (state?.stage === 'ERASED') {
+      flushIndex();
       await condition(allHandlersFinished);
       return;
     }
@@ -357,6 +371,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
       // Let running handlers finish so nothing they accepted is lost, then carry everything over.
       await condition(allHandlersFinished);
+      flushIndex(); // the next run starts with these
       await continueAsNew<typeof journey>({
         customerId: input.customerId,
         policy,
@@ -372,11 +387,14 @@ function historyIsLarge(): boolean {
   return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
 }
 
-function searchAttributesOf(state: JourneyState): SearchAttributeUpdatePair[] {
-  return [
-    { key: JourneyStageKey, value: state.stage },
-    { key: CustomerOwnerKey, value: state.owner },
-    { key: DealerIdKey, value: state.dealerId }, // null removes it
-    { key: LeadSourceKey, value: state.lastLeadSource },
-  ];
+const SEARCH_ATTRIBUTE_KEYS: Record<string, SearchAttributeUpdatePair['key']> = {
+  JourneyStage: JourneyStageKey, CustomerOwner: CustomerOwnerKey, DealerId: DealerIdKey, LeadSource: LeadSourceKey, Market: MarketKey,
+};
+
+/** Where the journey stands, as ops filter by it (null removes an attribute; no personal data). */
+function indexOf(state: JourneyState): Map<string, string | null> {
+  return new Map<string, string | null>([
+    ['JourneyStage', state.stage], ['CustomerOwner', state.owner], ['DealerId', state.dealerId], ['LeadSource', state.lastLeadSource],
+    ...(state.market ? [['Market', state.market.market] as [string, string]] : []),
+  ]);
 }
