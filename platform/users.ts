@@ -169,8 +169,10 @@ export function createUserStore(db: PrismaClient) {
     /** A new password of the person's own: checked, hashed, and no longer one set by someone else. */
     async changePassword(id: string, password: string, current?: string): Promise<{ ok: true; user: UserView } | { ok: false; field: 'password' | 'currentPassword'; message: string }> {
       const row = await db.userAccount.findUniqueOrThrow({ where: { id } });
-      if (current !== undefined && !(await argon2.verify(row.passwordHash, current))) return { ok: false, field: 'currentPassword', message: 'not your current password' };
       const same = await argon2.verify(row.passwordHash, password);
+      // The same change sent twice (a double click): the first took it, the second gets the same answer.
+      if (same && !row.mustChangePassword && current !== undefined && current !== password) return { ok: true, user: await view(row) };
+      if (current !== undefined && !(await argon2.verify(row.passwordHash, current))) return { ok: false, field: 'currentPassword', message: 'not your current password' };
       const problem = passwordProblem(password, { email: row.email, breached: BREACHED_PASSWORDS, current: same });
       if (problem) return { ok: false, field: 'password', message: problem };
       const updated = await db.userAccount.update({ where: { id }, data: { passwordHash: await argon2.hash(password), mustChangePassword: false, passwordChangedAt: new Date() } });

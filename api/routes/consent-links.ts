@@ -88,6 +88,12 @@ export const consentLinkRoutes = (deps: { db: PrismaClient; temporal: Client; li
       if (isDeadlineExceeded(error)) return unavailable(reply);
       throw error;
     }
+    // A second click (a double click, a retry) is answered the same and recorded once.
+    const already = await deps.db.consentRecord.findFirst({
+      where: { customerId: link.customerId, channel: link.channel, purpose: link.purpose, method: 'DOUBLE_OPT_IN', capturedAt: { gte: new Date(link.requestedAt) } },
+      select: { id: true },
+    });
+    if (already) return page(reply, 200, 'Thank you, confirmed', `From now on we may send you news and offers by ${CHANNEL_WORDS[link.channel]}. Every message has a link to unsubscribe.`);
     // The click is the proof: recorded with the wording the person confirmed, their address and browser.
     const grant = await deps.db.consentRecord.findFirst({
       where: { customerId: link.customerId, channel: link.channel, purpose: link.purpose, granted: true, method: { not: 'DOUBLE_OPT_IN' } },
@@ -150,7 +156,9 @@ export const consentLinkRoutes = (deps: { db: PrismaClient; temporal: Client; li
       if (isDeadlineExceeded(error)) return unavailable(reply);
       throw error;
     }
-    await deps.db.consentRecord.create({
+    // One record per message's link: a second click (or the mail client's and the person's) adds none.
+    const recorded = await deps.db.consentRecord.findFirst({ where: { customerId: link.customerId, communicationId: link.communicationId, method: 'UNSUBSCRIBE' }, select: { id: true } });
+    if (!recorded) await deps.db.consentRecord.create({
       data: {
         customerId: link.customerId, channel: link.channel, purpose: link.purpose, granted: false, wordingId: 'unsubscribe-link',
         method: 'UNSUBSCRIBE', capturedAt: new Date(), communicationId: link.communicationId, ...proof(request),

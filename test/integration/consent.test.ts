@@ -121,6 +121,8 @@ describe('double opt-in for e-mail marketing (EU lead)', () => {
     expect(res.body).toContain('Thank you, confirmed');
     const again = await confirmByButton(pathOf(url));
     expect(again.statusCode).toBe(200); // a second click is harmless
+    expect(again.body).toBe(res.body);
+    expect((await consentRows(customer.customerId)).filter((r) => r.method === 'DOUBLE_OPT_IN')).toHaveLength(1);
 
     const proof = (await consentRows(customer.customerId)).find((r) => r.method === 'DOUBLE_OPT_IN')!;
     expect(proof).toMatchObject({ channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'web-2026-03-de', userAgent: 'Mozilla/5.0 (test)', ip: expect.any(String) });
@@ -160,6 +162,10 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     await eventually(async () => ((await ask(customer.customerId)).json().decision === 'SUPPRESSED' ? true : undefined));
     expect((await ask(customer.customerId)).json()).toMatchObject({ reason: 'NO_CONSENT', missingConsent: { channel: 'EMAIL', purpose: 'MARKETING' } });
     expect((await consentRows(customer.customerId)).at(-1)).toMatchObject({ method: 'UNSUBSCRIBE', granted: false, communicationId: allowed.json().communicationId });
+    // The person clicks too (after their mail client did): the same page, one record.
+    const twice = await oneClick(pathOf(url));
+    expect(twice.body).toBe(res.body);
+    expect((await consentRows(customer.customerId)).filter((r) => r.method === 'UNSUBSCRIBE')).toHaveLength(1);
 
     // The link opened from the e-mail (GET) shows the button and changes nothing.
     const page = await sys.app.inject({ method: 'GET', url: pathOf(url) });
