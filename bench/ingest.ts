@@ -63,7 +63,7 @@ try {
   const idleQueue = `bench-idle-${randomUUID()}`;
   const warm = (n: number, prefix: string) => Promise.all(Array.from({ length: n }, (_, i) => temporal.workflow.signalWithStart('journey', {
     workflowId: `${prefix}-${i}-${randomUUID()}`, taskQueue: idleQueue, args: [{ customerId: randomUUID() }],
-    signal: leadCapturedSignal, signalArgs: [{ leadId: randomUUID(), source: 'WEB_FORM', receivedAt: new Date().toISOString(), hasEmail: true, hasPhone: false, hasPostalCode: true }],
+    signal: leadCapturedSignal, signalArgs: [{ leadId: randomUUID(), source: 'WEB_FORM', receivedAt: new Date().toISOString(), hasEmail: true, hasPhone: false, hasPostalCode: true, consentRegime: 'OPT_IN', consents: [] }],
   })));
   await warm(50, 'bench-warm');
 
@@ -72,7 +72,7 @@ try {
   const bareCall = (i: number) => temporal.workflow.signalWithStart('journey', {
     workflowId: `bench-bare-${i}-${randomUUID()}`, taskQueue: idleQueue, args: [{ customerId: randomUUID() }],
     signal: leadCapturedSignal,
-    signalArgs: [{ leadId: randomUUID(), source: 'WEB_FORM', receivedAt: new Date().toISOString(), hasEmail: true, hasPhone: false, hasPostalCode: true }],
+    signalArgs: [{ leadId: randomUUID(), source: 'WEB_FORM', receivedAt: new Date().toISOString(), hasEmail: true, hasPhone: false, hasPostalCode: true, consentRegime: 'OPT_IN', consents: [] }],
   }).then(() => undefined);
   const bareBefore = await measure(Math.floor(leads / 2), bareCall);
 

@@ -44,7 +44,7 @@ try {
       taskQueue: journeyQueue,
       args: [{ customerId: randomUUID() }],
       signal: leadCapturedSignal,
-      signalArgs: [{ leadId: randomUUID(), source: 'FAIR', receivedAt: new Date().toISOString(), hasEmail: true, hasPhone: false, hasPostalCode: true }],
+      signalArgs: [{ leadId: randomUUID(), source: 'FAIR', receivedAt: new Date().toISOString(), hasEmail: true, hasPhone: false, hasPostalCode: true, consentRegime: 'OPT_IN', consents: [] }],
     }))));
     return (performance.now() - start) / 1000;
   };

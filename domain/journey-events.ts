@@ -48,7 +48,7 @@ export type JourneyEvent = { at: string } & (
   | { type: 'ENGAGEMENT_RECORDED'; kind: EngagementKind }
   | { type: 'OPTED_OUT' }
   /** `ground`, `reference` and `actor` come with the privacy desk's request (the signal of older callers has none). */
-  | { type: 'ERASURE_REQUESTED'; ground?: ErasureGround; reference?: string; actor?: string }
+  | { type: 'ERASURE_REQUESTED'; ground: ErasureGround; reference?: string; actor: string }
   | { type: 'REASSIGNED'; to: 'OEM' | { dealerId: string }; reason: string; actor: string }
   /**
    * The OEM set a new ownership model for a market. `forUnknownMarket`: the market is the
@@ -59,8 +59,10 @@ export type JourneyEvent = { at: string } & (
   | { type: 'VEHICLE_EVENT'; vehicleEvent: VehicleEvent }
   | { type: 'COMMUNICATION_REQUESTED'; request: CommunicationRequest }
   | { type: 'DEFERRED_MESSAGE_DUE' }
-  /** With `purpose`: that consent only (an unsubscribe, a withdrawal); without: the whole channel, as before. */
-  | { type: 'CONSENT_CHANGED'; channel: Channel | 'ALL'; granted: boolean; purpose?: ConsentPurpose }
+  /** The person withdrew one consent (an unsubscribe link, the privacy desk): that purpose on that channel (ALL: every channel). */
+  | { type: 'CONSENT_WITHDRAWN'; channel: Channel | 'ALL'; purpose: ConsentPurpose }
+  /** The person does (not) want to be contacted on a channel at all, whatever the purpose; legal notices still reach them. */
+  | { type: 'CHANNEL_PREFERENCE_CHANGED'; channel: Channel | 'ALL'; contactable: boolean }
   /** The person clicked the confirmation link (double opt-in). */
   | { type: 'CONSENT_CONFIRMED'; channel: Channel; purpose: ConsentPurpose; requestedAt: string }
 );

@@ -56,50 +56,50 @@ export interface JourneyState {
   startedAt: string;
   stageChangedAt: string;
   updatedAt: string;
-  // Added with the full lifecycle; optional so journeys started before it keep replaying.
-  score?: number | null;
+  score: number | null;
   /** The dealer the customer chose, or their own dealer when back in market. */
-  preferredDealerId?: string | null;
+  preferredDealerId: string | null;
   /** The open offer to a dealer, and every dealer offered this hand-off so far. */
-  handoff?: { dealerId: string | null; offeredAt: string | null; expiresAt: string | null; tried: string[] } | null;
+  handoff: { dealerId: string | null; offeredAt: string | null; expiresAt: string | null; tried: string[] } | null;
   /** Sales window with the dealer's sales team; `chasedAt` once the dealer was asked for an outcome. */
-  sales?: { dealerId: string; startedAt: string; endsAt: string; chasedAt: string | null } | null;
+  sales: { dealerId: string; startedAt: string; endsAt: string; chasedAt: string | null } | null;
   /** The dealer whose sales team last owned the customer (makes a repeated LOST a no-op). */
-  lastSalesDealerId?: string | null;
-  vehicle?: Vehicle | null;
+  lastSalesDealerId: string | null;
+  vehicle: Vehicle | null;
   /** No new hand-off before this (cool-down after a fallback to the OEM). */
-  handoffBlockedUntil?: string | null;
+  handoffBlockedUntil: string | null;
   /** No OEM promotions before this (post-purchase cool-down). */
-  promotionsBlockedUntil?: string | null;
-  survey?: { kind: 'SALE' | 'SERVICE'; dueAt: string } | null;
-  serviceReminderDueAt?: string | null;
+  promotionsBlockedUntil: string | null;
+  survey: { kind: 'SALE' | 'SERVICE'; dueAt: string } | null;
+  serviceReminderDueAt: string | null;
   serviceVisits: number;
   /** The latest service visits' ids (the dealer's own): a repeat is counted once. */
-  serviceVisitIds?: string[];
+  serviceVisitIds: string[];
   /** The latest complaints' ids, open or resolved: a repeat opens nothing. */
-  complaintIds?: string[];
-  complaint?: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
-  ownershipCycleEndsAt?: string | null;
-  optedOut?: boolean;
-  /** The customer's consents under their country's law; absent for journeys from before the consent rules (opt-out, as then). */
-  consent?: ConsentState | null;
+  complaintIds: string[];
+  complaint: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;
+  ownershipCycleEndsAt: string | null;
+  /** The customer asked for no more contact from us (a new inquiry from them re-opens the journey). */
+  optedOut: boolean;
+  /** The customer's consents under their country's law (the regime from the first lead's country). */
+  consent: ConsentState;
   /** Engagements recorded while nurtured; they raise the score. */
   engagements: number;
   /** Contact arbitration: recent sends, messages waiting, decisions, withdrawn channels. */
   communications: CommunicationsState;
   /** Latest contact completeness after a change of contact details. */
-  contact?: ContactCompleteness | null;
-  disqualifiedReason?: string | null;
-  escalation?: { reason: string; at: string } | null;
-  /** The customer's market and the ownership model the OEM set for it (absent: the shared model). */
-  market?: MarketModel | null;
+  contact: ContactCompleteness | null;
+  disqualifiedReason: string | null;
+  escalation: { reason: string; at: string } | null;
+  /** The customer's market and the ownership model the OEM set for it (null: the shared model). */
+  market: MarketModel | null;
   /** The connected car's latest events (ids only, to ignore repeats) and odometer. */
-  vehicleEventIds?: string[];
-  vehicleMileageKm?: number | null;
+  vehicleEventIds: string[];
+  vehicleMileageKm: number | null;
   /** Set when the customer is a company (B2B): its fleet size and its people by role. */
-  account?: FleetAccount | null;
+  account: FleetAccount | null;
   /** A company's vehicles from its fleet sales, each with its driver; `vehicle` holds the first. */
-  fleet?: FleetVehicle[] | null;
+  fleet: FleetVehicle[] | null;
 }
 
 /** The journey's workflow id: a business key, so a customer can never have two. */

@@ -29,11 +29,11 @@ export interface LeadCaptured {
   preferredDealerId?: string;
   /** ISO-8601 time the lead was received. */
   receivedAt: string;
-  /** The marketing law of the customer's country (leads before the consent rules carry none). */
-  consentRegime?: LegalRegime;
+  /** The marketing law of the customer's country. */
+  consentRegime: LegalRegime;
   /** What the person agreed to or declined with this lead; the proof stays in the consent records. */
-  consents?: ConsentStatement[];
-  /** The customer's market (country) and its ownership model when the lead arrived (leads before markets carry none). */
+  consents: ConsentStatement[];
+  /** The customer's market (country) and its ownership model when the lead arrived (none where the intake runs without markets). */
   market?: MarketModel;
   /**
    * A company's lead (the journey's customer is the company): the person who sent it, in

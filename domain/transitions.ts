@@ -31,7 +31,7 @@ const RULES: RuleBook = {
 
 /** A journey comes into being with its first lead: stage CAPTURED, owned by the OEM. */
 export function startJourney(journeyId: string, customerId: string, lead: LeadCaptured, at: string, policy: JourneyPolicy = DEFAULT_POLICY): Transition {
-  const consent = lead.consentRegime ? withStatements(null, lead.consentRegime, lead.consents ?? [], at, policy.consentConfirmationWindowMs) : null;
+  const consent = withStatements(null, lead.consentRegime, lead.consents, at, policy.consentConfirmationWindowMs);
   const state: JourneyState = {
     journeyId,
     customerId,
@@ -42,18 +42,38 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     leadCount: 1,
     lastLeadSource: lead.source,
     revision: 1,
+    score: null,
+    preferredDealerId: lead.preferredDealerId ?? null,
+    handoff: null,
+    sales: null,
+    lastSalesDealerId: null,
+    vehicle: null,
+    handoffBlockedUntil: null,
+    promotionsBlockedUntil: null,
+    survey: null,
+    serviceReminderDueAt: null,
     serviceVisits: 0,
+    serviceVisitIds: [],
+    complaintIds: [],
+    complaint: null,
+    ownershipCycleEndsAt: null,
+    optedOut: false,
+    consent: consent.consent,
     engagements: 0,
     communications: EMPTY_COMMUNICATIONS,
-    ...(lead.preferredDealerId ? { preferredDealerId: lead.preferredDealerId } : {}),
-    ...(consent ? { consent: consent.consent } : {}),
-    ...(lead.market ? { market: lead.market } : {}),
-    ...(lead.account ? { account: { fleetSize: lead.account.fleetSize ?? null, contacts: [lead.account.contact] } } : {}),
+    contact: null,
+    disqualifiedReason: null,
+    escalation: null,
+    market: lead.market ?? null,
+    vehicleEventIds: [],
+    vehicleMileageKm: null,
+    account: lead.account ? { fleetSize: lead.account.fleetSize ?? null, contacts: [lead.account.contact] } : null,
+    fleet: null,
     startedAt: at,
     stageChangedAt: at,
     updatedAt: at,
   };
-  const confirmations: JourneyEffect[] = (consent?.confirmationDue ?? []).map((due) => ({ type: 'CONSENT_CONFIRMATION_DUE', ...due }));
+  const confirmations: JourneyEffect[] = consent.confirmationDue.map((due) => ({ type: 'CONSENT_CONFIRMATION_DUE', ...due }));
   return { state, effects: [{ type: 'STAGE_CHANGED', from: null, to: 'CAPTURED' }, ...confirmations, { type: 'READ_MODEL_CHANGED' }] };
 }
 

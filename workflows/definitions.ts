@@ -25,11 +25,10 @@ export const engagementRecordedSignal = defineSignal<[{ kind: EngagementKind }]>
 /** The customer withdrew marketing consent. */
 export const optedOutSignal = defineSignal('optedOut');
 
-/**
- * The customer gave or withdrew consent for a channel (or all of them); with `purpose`, they
- * withdrew that one consent (an unsubscribe link, the privacy desk).
- */
-export const consentChangedSignal = defineSignal<[{ channel: Channel | 'ALL'; granted: boolean; purpose?: ConsentPurpose }]>('consentChanged');
+/** The person withdrew one consent (an unsubscribe link, the privacy desk); ALL: on every channel. */
+export const consentWithdrawnSignal = defineSignal<[{ channel: Channel | 'ALL'; purpose: ConsentPurpose }]>('consentWithdrawn');
+/** The person does (not) want to be contacted on a channel at all (ALL: any); legal notices still reach them. */
+export const channelPreferenceChangedSignal = defineSignal<[{ channel: Channel | 'ALL'; contactable: boolean }]>('channelPreferenceChanged');
 /**
  * The person confirmed a consent from the link (`requestedAt`: the request the link was made for);
  * refused when that request is not awaited (withdrawn since, asked again, or expired).

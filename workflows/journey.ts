@@ -35,7 +35,8 @@ import {
 } from '../domain/transitions.js';
 import {
   confirmConsentUpdate,
-  consentChangedSignal,
+  consentWithdrawnSignal,
+  channelPreferenceChangedSignal,
   contactChangedSignal,
   engagementRecordedSignal,
   JOURNEY_ACTIONS,
@@ -126,8 +127,11 @@ export async function journey(input: JourneyInput): Promise<void> {
   setHandler(optedOutSignal, () => {
     inbox.push({ event: { type: 'OPTED_OUT' } });
   });
-  setHandler(consentChangedSignal, ({ channel, granted, purpose }) => {
-    inbox.push({ event: { type: 'CONSENT_CHANGED', channel, granted, ...(purpose ? { purpose } : {}) } });
+  setHandler(consentWithdrawnSignal, ({ channel, purpose }) => {
+    inbox.push({ event: { type: 'CONSENT_WITHDRAWN', channel, purpose } });
+  });
+  setHandler(channelPreferenceChangedSignal, ({ channel, contactable }) => {
+    inbox.push({ event: { type: 'CHANNEL_PREFERENCE_CHANGED', channel, contactable } });
   });
   setHandler(marketModelChangedSignal, (change) => {
     inbox.push({ event: { type: 'MARKET_MODEL_CHANGED', ...change } });
@@ -231,10 +235,10 @@ export async function journey(input: JourneyInput): Promise<void> {
     const routes = followUps.some((e) => e.type === 'ROUTE_HANDOFF');
     const { route } = await local.recordTransition({
       ...records,
-      ...(notices.length > 0 ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score ?? null, at, notices } } : {}),
+      ...(notices.length > 0 ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score, at, notices } } : {}),
       ...(routes ? {
         route: {
-          customerId, preferredDealerId: state.preferredDealerId ?? null, alreadyTried: state.handoff?.tried ?? [],
+          customerId, preferredDealerId: state.preferredDealerId, alreadyTried: state.handoff?.tried ?? [],
           ...(state.account ? { fleet: true } : {}), // a company goes to a fleet desk
         },
       } : {}),

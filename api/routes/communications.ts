@@ -10,7 +10,7 @@ import { journeyIdFor } from '../../domain/journey.js';
 import { storeCommunicationRequest } from '../../communications/requests.js';
 import { missingVariables, OEM_ONLY_TEMPLATES, REQUESTABLE_TEMPLATES, RESERVED_VARIABLES } from '../../communications/templates.js';
 import type { PrismaClient } from '../../platform/db.js';
-import { consentChangedSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
+import { channelPreferenceChangedSignal, consentWithdrawnSignal, optedOutSignal, requestCommunicationUpdate } from '../../workflows/definitions.js';
 import { runJourneyUpdate } from '../journey-updates.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
 import { Problem, sendInvalid, sendNotFound, sendProblem } from '../problems.js';
@@ -138,7 +138,11 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     },
   }, async (request, reply) => {
     try {
-      await signalJourney(request.params.id, (h) => h.signal(consentChangedSignal, request.body));
+            const { channel, granted, purpose } = request.body;
+      // Two things the person can say: "not on this channel" (any purpose but legal) or "withdraw this one consent".
+      await signalJourney(request.params.id, (h) => (purpose
+        ? h.signal(consentWithdrawnSignal, { channel, purpose })
+        : h.signal(channelPreferenceChangedSignal, { channel, contactable: granted })));
     } catch (error) {
       if (isNotFound(error)) return sendNotFound(reply, 'customer', request.params.id);
       throw error;

@@ -14,7 +14,7 @@ import { journeyIdFor } from '../../domain/journey.js';
 import type { Channel } from '../../domain/messages.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { isDeadlineExceeded, isNotFound } from '../../platform/temporal-errors.js';
-import { confirmConsentUpdate, consentChangedSignal } from '../../workflows/definitions.js';
+import { confirmConsentUpdate, consentWithdrawnSignal } from '../../workflows/definitions.js';
 import { simplePage, type PageButton } from '../pages/page.js';
 import { clientAddressKey } from '../../platform/client-address.js';
 import { Problem, RETRY_AFTER_SECONDS, sendProblem } from '../problems.js';
@@ -150,7 +150,7 @@ export const consentLinkRoutes = (deps: { db: PrismaClient; temporal: Client; li
     if (!link) return reply;
     try {
       await deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        deps.temporal.workflow.getHandle(journeyIdFor(link.customerId)).signal(consentChangedSignal, { channel: link.channel as Channel, purpose: link.purpose, granted: false }));
+        deps.temporal.workflow.getHandle(journeyIdFor(link.customerId)).signal(consentWithdrawnSignal, { channel: link.channel as Channel, purpose: link.purpose }));
     } catch (error) {
       if (isNotFound(error)) return page(reply, 404, 'Nothing to unsubscribe', 'We hold no record for this link any more; nothing will be sent to you.');
       if (isDeadlineExceeded(error)) return unavailable(reply);

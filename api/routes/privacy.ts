@@ -40,7 +40,7 @@ const CustomerExport = z
     journey: z.object({ journeyId: z.string(), stage: z.string(), owner: z.string(), dealerId: nullable, startedAt: z.string(), stageChangedAt: z.string() }).nullable(),
     consent: z.object({
       optedOut: z.boolean(), withdrawnChannels: z.array(z.string()),
-      regime: z.enum(LEGAL_REGIMES).nullable().describe('The marketing law of the customer\'s country (null: a journey from before the consent rules, opt-out as then)'),
+      regime: z.enum(LEGAL_REGIMES).describe('The marketing law of the customer\'s country'),
       granted: z.array(z.string()).describe('In force, e.g. EMAIL:MARKETING'), refused: z.array(z.string()),
       awaitingConfirmation: z.array(z.object({ consent: z.string(), until: z.string() })),
     }).nullable().describe("As the journey knows it; null when the journey cannot be asked"),
@@ -147,9 +147,9 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
       })),
       journey: journey ? { journeyId, stage: journey.stage, owner: journey.owner, dealerId: journey.dealerId, startedAt: journey.startedAt.toISOString(), stageChangedAt: journey.stageChangedAt.toISOString() } : null,
       consent: state ? {
-        optedOut: state.optedOut ?? false, withdrawnChannels: state.communications.withdrawn,
-        regime: state.consent?.regime ?? null, granted: state.consent?.granted ?? [], refused: state.consent?.refused ?? [],
-        awaitingConfirmation: (state.consent?.awaitingConfirmation ?? []).map((a) => ({ consent: a.key, until: a.until })),
+        optedOut: state.optedOut, withdrawnChannels: state.communications.withdrawn,
+        regime: state.consent.regime, granted: state.consent.granted, refused: state.consent.refused,
+        awaitingConfirmation: state.consent.awaitingConfirmation.map((a) => ({ consent: a.key, until: a.until })),
       } : null,
       consentRecords: consents.map((r) => ({
         channel: r.channel, purpose: r.purpose, granted: r.granted, wordingId: r.wordingId, method: r.method, capturedAt: r.capturedAt.toISOString(),

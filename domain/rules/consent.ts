@@ -1,32 +1,29 @@
 // Consent and privacy: withdrawals, confirmations of the request a link was made for, opt-out, erasure.
 import { type ConsentState, confirmed, consentKey, withdrawn as consentWithdrawn } from '../consent.js';
 import { CHANNELS, type Channel } from '../messages.js';
-import { type RuleBook, SYSTEM } from './builder.js';
+import type { RuleBook } from './builder.js';
 
 /** The rules of this phase, by event (domain/transitions.ts dispatches to them). */
 export const CONSENT_RULES = {
-  CONSENT_CHANGED: ({ t, state, event, refuse }) => {
-    if (event.purpose) {
-      // One consent: granted ones come with their proof through a lead, so this is a withdrawal.
-      if (event.granted) refuse('a consent is given with its proof (a lead, a web form), not by a signal');
-      // Journeys from before the consent rules followed opt-out rules: they keep them, with this refusal.
-      let consent: ConsentState = state.consent ?? { regime: 'OPT_OUT', granted: [], refused: [], awaitingConfirmation: [] };
-      const channels: readonly Channel[] = event.channel === 'ALL' ? CHANNELS : [event.channel];
-      for (const ch of channels) consent = consentWithdrawn(consent, consentKey(ch, event.purpose));
-      if (state.consent && sameConsent(consent, state.consent)) return t.unchanged();
-      return t.set({ consent }).done();
-    }
+  // Consents are given with their proof (a lead, a web form, a confirmed link), never by an event of their own.
+  CONSENT_WITHDRAWN: ({ t, state, event }) => {
+    let consent: ConsentState = state.consent;
+    for (const ch of channelsOf(event.channel)) consent = consentWithdrawn(consent, consentKey(ch, event.purpose));
+    if (sameConsent(consent, state.consent)) return t.unchanged();
+    return t.set({ consent }).done();
+  },
+  CHANNEL_PREFERENCE_CHANGED: ({ t, state, event }) => {
     const c = state.communications;
-    const channels: readonly Channel[] = event.channel === 'ALL' ? CHANNELS : [event.channel];
-    const withdrawn = event.granted ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
+    const channels = channelsOf(event.channel);
+    const withdrawn = event.contactable ? c.withdrawn.filter((ch) => !channels.includes(ch)) : [...new Set([...c.withdrawn, ...channels])];
     if (withdrawn.length === c.withdrawn.length && withdrawn.every((ch) => c.withdrawn.includes(ch))) return t.unchanged();
     return t.set({ communications: { ...c, withdrawn } }).done();
   },
   CONSENT_CONFIRMED: ({ t, state, event, refuse }) => {
     const key = consentKey(event.channel, event.purpose);
-    if (state.consent?.granted.includes(key)) return t.unchanged(); // a second click
-    const consent = state.consent ? confirmed(state.consent, key, event.requestedAt, event.at) : null;
-    if (!consent) refuse(`no confirmation of ${key} is awaited for this link (withdrawn since, asked again, or expired)`);
+    if (state.consent.granted.includes(key)) return t.unchanged(); // a second click
+    const consent = confirmed(state.consent, key, event.requestedAt, event.at);
+    if (!consent) return refuse(`no confirmation of ${key} is awaited for this link (withdrawn since, asked again, or expired)`);
     return t.set({ consent }).done();
   },
   OPTED_OUT: ({ t, state }) => {
@@ -42,15 +39,15 @@ export const CONSENT_RULES = {
     for (const d of state.communications.deferred) {
       t.effect({ type: 'COMMUNICATION_DECIDED', communicationId: d.request.communicationId, decision: { decision: 'SUPPRESSED', reason: 'ERASED' } });
     }
-    const reason = event.ground ? `ERASURE: ${event.ground}${event.reference ? ` (${event.reference})` : ''}` : 'ERASURE';
-    const actor = event.actor ?? SYSTEM;
+    const reason = `ERASURE: ${event.ground}${event.reference ? ` (${event.reference})` : ''}`;
+    const actor = event.actor;
     // The privacy desk's erasure is on the ledger with its ground even when the OEM owned the customer already.
-    if (event.ground && state.owner === 'OEM') t.effect({ type: 'OWNER_CHANGED', from: { kind: 'OEM', dealerId: null }, to: { kind: 'OEM', dealerId: null }, reason, actor });
+    if (state.owner === 'OEM') t.effect({ type: 'OWNER_CHANGED', from: { kind: 'OEM', dealerId: null }, to: { kind: 'OEM', dealerId: null }, reason, actor });
     return t
       .moveTo('ERASED')
       .owner({ kind: 'OEM', dealerId: null }, reason, actor)
       .set({
-        leads: state.leads.map(({ leadId, source, receivedAt }) => ({ leadId, source, receivedAt, hasEmail: false, hasPhone: false, hasPostalCode: false })),
+        leads: state.leads.map(({ leadId, source, receivedAt, consentRegime }) => ({ leadId, source, receivedAt, hasEmail: false, hasPhone: false, hasPostalCode: false, consentRegime, consents: [] })),
         handoff: null, sales: null, vehicle: null, survey: null, serviceReminderDueAt: null, complaint: null,
         ownershipCycleEndsAt: null, handoffBlockedUntil: null, optedOut: true, contact: null,
         ...(state.account ? { account: { fleetSize: null, contacts: [] }, fleet: null } : {}),
@@ -59,6 +56,8 @@ export const CONSENT_RULES = {
       .done();
   },
 } satisfies Partial<RuleBook>;
+const channelsOf = (channel: Channel | 'ALL'): readonly Channel[] => (channel === 'ALL' ? CHANNELS : [channel]);
+
 /** Two consent states that say the same. */
 export function sameConsent(a: ConsentState, b: ConsentState): boolean {
   return a.regime === b.regime && a.granted.join() === b.granted.join() && a.refused.join() === b.refused.join() && a.awaitingConfirmation.length === b.awaitingConfirmation.length;

@@ -31,13 +31,13 @@ export const OWNERSHIP_RULES = {
   },
   SERVICE_VISIT_RECORDED: ({ t, state, event, policy, requireStage, requireDealer }) => {
     // The same visit sent again (a retry, a second click): counted once.
-    if (state.serviceVisitIds?.includes(event.visitId)) return t.unchanged();
+    if (state.serviceVisitIds.includes(event.visitId)) return t.unchanged();
     requireStage('DEALER_OWNED');
     requireDealer(event.dealerId);
     return t
       .set({
         serviceVisits: state.serviceVisits + 1,
-        serviceVisitIds: [...(state.serviceVisitIds ?? []), event.visitId].slice(-REMEMBERED_REFS),
+        serviceVisitIds: [...state.serviceVisitIds, event.visitId].slice(-REMEMBERED_REFS),
         serviceReminderDueAt: plus(event.at, policy.serviceReminderIntervalMs),
         survey: { kind: 'SERVICE', dueAt: plus(event.at, policy.serviceSurveyDelayMs) },
       })
@@ -46,14 +46,14 @@ export const OWNERSHIP_RULES = {
   },
   COMPLAINT_OPENED: ({ t, state, event, policy, refuse, requireStage, requireDealer }) => {
     // Opened again (a retry), or resolved already: nothing new.
-    if (state.complaint?.complaintId === event.complaintId || state.complaintIds?.includes(event.complaintId)) return t.unchanged();
+    if (state.complaint?.complaintId === event.complaintId || state.complaintIds.includes(event.complaintId)) return t.unchanged();
     requireStage('DEALER_OWNED');
     requireDealer(event.dealerId);
     if (state.complaint) refuse(`complaint ${state.complaint.complaintId} is still open`);
     return t
       .set({
         complaint: { complaintId: event.complaintId, openedAt: event.at, backstopAt: plus(event.at, policy.complaintBackstopMs), escalated: false },
-        complaintIds: [...(state.complaintIds ?? []), event.complaintId].slice(-REMEMBERED_REFS),
+        complaintIds: [...state.complaintIds, event.complaintId].slice(-REMEMBERED_REFS),
       })
       .effect({ type: 'DEALER_TASK', dealerId: event.dealerId, task: 'COMPLAINT_FOLLOW_UP' })
       .effect({ type: 'AFTERSALES_RECORDED', kind: 'COMPLAINT_OPENED', dealerId: event.dealerId, ref: event.complaintId })

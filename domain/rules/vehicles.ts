@@ -6,7 +6,7 @@ import { type RuleBook, plus } from './builder.js';
 export const VEHICLES_RULES = {
   VEHICLE_EVENT: ({ t, state, event, policy, refuse, requireStage }) => {
     const v = event.vehicleEvent;
-    const seen = state.vehicleEventIds ?? [];
+    const seen = state.vehicleEventIds;
     if (seen.includes(v.eventId)) return t.unchanged(); // the backend sent it again
     requireStage('DEALER_OWNED');
     const ofFleet = state.fleet?.find((f) => f.vin === v.vin);
@@ -16,7 +16,7 @@ export const VEHICLES_RULES = {
     if (outcome.kind === 'SERVICE_REMINDER') {
       // The car knows better than the calendar: remind now (in the car where the customer
       // agreed to it), and the yearly reminder counts from today.
-      const inCar = state.consent?.granted.some((k) => k.startsWith('IN_VEHICLE:')) ?? false;
+      const inCar = state.consent.granted.some((k) => k.startsWith('IN_VEHICLE:'));
       const channel = inCar ? 'IN_VEHICLE' : 'EMAIL';
       if (ofFleet) {
         // One car of a fleet: its driver is reminded; the fleet's yearly reminder stays (the other cars).

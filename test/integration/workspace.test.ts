@@ -25,7 +25,12 @@ const PASSWORD = FIRST_PASSWORD;
 let sys: System;
 let browser: Browser;
 let baseUrl = '';
-const people = { sales: '', other: '', locked: '', desk: '' };
+const people = { sales: '', other: '', locked: '' };
+/**
+ * The lead desk's people, one per test that logs in at the desk: a TOTP code counts once per
+ * 30-second step, so one person logging in five times would wait for the clock three times.
+ */
+const deskPeople = { unlocks: '', logsOut: '', reassigns: '', followsImports: '', setsHours: '' };
 
 async function createUser(body: Record<string, unknown>, key?: string) {
   const res = await sys.api({ method: 'POST', url: '/v1/users', payload: { password: PASSWORD, ...body } }, key);
@@ -48,7 +53,9 @@ beforeAll(async () => {
   people.sales = (await createUser({ email: `sales.${tag}@a.example`, name: 'Sam Sales', role: 'SALESPERSON', dealerId: dealerA })).email;
   people.other = (await createUser({ email: `other.${tag}@b.example`, name: 'Olga Other', role: 'SALES_MANAGER', dealerId: dealerB })).email;
   people.locked = (await createUser({ email: `forgetful.${tag}@a.example`, name: 'Fred Forgetful', role: 'SALESPERSON', dealerId: dealerA })).email;
-  people.desk = (await createUser({ email: `desk.${tag}@oem.example`, name: 'Dora Desk', role: 'OEM_LEAD_DESK' })).email;
+  for (const job of Object.keys(deskPeople) as (keyof typeof deskPeople)[]) {
+    deskPeople[job] = (await createUser({ email: `desk.${job.toLowerCase()}.${tag}@oem.example`, name: `Dora Desk (${job})`, role: 'OEM_LEAD_DESK' })).email;
+  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 60_000);
@@ -154,7 +161,7 @@ describe('the workspace in a browser', () => {
 
     // The OEM lead desk lifts the pause on the people page; the right password works again (and the first login asks for their own).
     const desk = await browser.newPage();
-    await logIn(desk, people.desk);
+    await logIn(desk, deskPeople.unlocks);
     await desk.waitForURL(`${baseUrl}/workspace/desk`);
     await desk.getByRole('link', { name: 'People' }).click();
     const row = desk.locator(`tr[data-user="${people.locked}"]`);
@@ -172,7 +179,7 @@ describe('the workspace in a browser', () => {
     const page = await browser.newPage();
     const bounced = await page.goto(`${baseUrl}/workspace/customers`);
     expect(bounced!.url()).toContain('/workspace/login?next=%2Fworkspace%2Fcustomers');
-    await submitLoginForm(page, people.desk);
+    await submitLoginForm(page, deskPeople.logsOut);
     // The lead desk is not a dealer: the dealers' customer list is not for its role.
     await page.waitForURL(`${baseUrl}/workspace/customers`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not for your role');
@@ -199,7 +206,7 @@ describe('the workspace in a browser', () => {
     await eventually(async () => ((await sys.db.journey.findUnique({ where: { id: journeyId } }))?.stage === 'ESCALATED' ? true : undefined));
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await logIn(page, people.desk);
+    await logIn(page, deskPeople.reassigns);
     await page.waitForURL(`${baseUrl}/workspace/desk`);
     expect(await page.locator('#leads-by-source').textContent()).toMatch(/WEB_FORM\s*\d+/);
     expect(await page.locator('#latest-leads').textContent()).toContain('Eske Escalated');
@@ -216,7 +223,7 @@ describe('the workspace in a browser', () => {
     const state = await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
     expect(state).toMatchObject({ stage: 'IN_SALES', owner: 'DEALER_SALES', dealerId: dealerA });
     const ledger = await sys.db.ownershipChange.findMany({ where: { customerId }, orderBy: { at: 'desc' }, take: 1 });
-    expect(ledger[0]).toMatchObject({ toDealerId: dealerA, actor: `oem:${people.desk}`, reason: 'REASSIGNED: customer lives near A, called us' });
+    expect(ledger[0]).toMatchObject({ toDealerId: dealerA, actor: `oem:${deskPeople.reassigns}`, reason: 'REASSIGNED: customer lives near A, called us' });
 
     // The scorecard: charts where they read better, every process as a table.
     await page.getByRole('link', { name: 'Scorecard' }).click();
@@ -236,7 +243,7 @@ describe('the workspace in a browser', () => {
     expect(res.statusCode, res.body).toBe(202);
     const { importId } = res.json().import;
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await logIn(page, people.desk);
+    await logIn(page, deskPeople.followsImports);
     await page.waitForURL(`${baseUrl}/workspace/desk`);
     await page.getByRole('link', { name: 'Imports' }).click();
     const row = page.locator(`tr[data-import="${importId}"]`);
@@ -310,7 +317,7 @@ describe('the workspace in a browser', () => {
     expect(await sys.db.userAccount.findUniqueOrThrow({ where: { email: people.sales } })).toMatchObject({ active: true });
 
     const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await logIn(desk, people.desk);
+    await logIn(desk, deskPeople.setsHours);
     await desk.goto(`${baseUrl}/workspace/dealers`);
     await desk.getByRole('link', { name: `Autohaus ${dealerB}` }).click();
     await desk.getByLabel('Opens on MON').fill('08:00');

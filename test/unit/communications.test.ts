@@ -10,7 +10,7 @@ import { applyJourneyEvent, nextDeadline, startJourney, type JourneyEvent, type 
 const NOON = '2026-01-15T11:00:00.000Z';
 const policy: JourneyPolicy = DEFAULT_POLICY;
 const vehicle: Vehicle = { vin: 'WVWZZZ1JZXW000001', model: 'ID.7', soldOn: '2026-01-01' };
-const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: true, hasPostalCode: true, receivedAt: NOON };
+const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: true, hasPostalCode: true, receivedAt: NOON, consentRegime: 'OPT_OUT', consents: [] };
 
 function run(state: JourneyState, at: string, ...events: PendingEvent[]): JourneyState {
   return events.reduce((s, e) => applyJourneyEvent(s, { at, ...e } as JourneyEvent, policy).state, state);
@@ -85,14 +85,14 @@ describe('consent, opt-out, reachability, erasure', () => {
   });
 
   it('a withdrawn channel carries only legal notices; other channels are unaffected', () => {
-    const noSms = run(soldLongAgo, NOON, { type: 'CONSENT_CHANGED', channel: 'SMS', granted: false });
+    const noSms = run(soldLongAgo, NOON, { type: 'CHANNEL_PREFERENCE_CHANGED', channel: 'SMS', contactable: false });
     for (const purpose of PURPOSES) {
       const sender = purpose === 'LEGAL' ? OEM : D1;
       const d = decideCommunication(noSms, ask(sender, purpose, { channel: 'SMS' }), NOON, policy);
       expect(d.decision === 'SUPPRESSED' ? d.reason : d.decision).toBe(purpose === 'LEGAL' ? 'ALLOWED' : 'NO_CONSENT');
       expect(decideCommunication(noSms, ask(sender, purpose, { channel: 'EMAIL' }), NOON, policy).decision).toBe('ALLOWED');
     }
-    const again = run(noSms, NOON, { type: 'CONSENT_CHANGED', channel: 'ALL', granted: true });
+    const again = run(noSms, NOON, { type: 'CHANNEL_PREFERENCE_CHANGED', channel: 'ALL', contactable: true });
     expect(decideCommunication(again, ask(D1, 'PROMOTION', { channel: 'SMS' }), NOON, policy).decision).toBe('ALLOWED');
   });
 
@@ -106,7 +106,7 @@ describe('consent, opt-out, reachability, erasure', () => {
   });
 
   it('nothing reaches an erased customer', () => {
-    const erased = run(oemOwned, NOON, { type: 'ERASURE_REQUESTED' });
+    const erased = run(oemOwned, NOON, { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' });
     expect(decideCommunication(erased, ask(OEM, 'LEGAL'), NOON, policy)).toEqual({ decision: 'SUPPRESSED', reason: 'ERASED' });
   });
 });

@@ -101,7 +101,7 @@ describe('a fleet sale naming its drivers', () => {
   const T = '2026-03-02T10:00:00.000Z';
   const boss: AccountContact = { contactId: 'p-boss', role: 'DECISION_MAKER', hasEmail: true, hasPhone: false };
   const run = (state: JourneyState, ...events: PendingEvent[]) => events.reduce((s, e) => applyJourneyEvent(s, { at: T, ...e } as JourneyEvent, DEFAULT_POLICY).state, state);
-  const lead = { leadId: 'l1', source: 'WEB_FORM' as const, hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T, account: { contact: boss, fleetSize: 12 } };
+  const lead = { leadId: 'l1', source: 'WEB_FORM' as const, hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T, consentRegime: 'OPT_OUT' as const, consents: [], account: { contact: boss, fleetSize: 12 } };
   const inSales = run(startJourney('journey-co', 'co', lead, T).state,
     { type: 'QUALIFICATION_STARTED' }, { type: 'LEAD_SCORED', score: 70 }, { type: 'HANDOFF_OFFERED', dealerId: 'desk' }, { type: 'HANDOFF_ACCEPTED', dealerId: 'desk' });
   const car = (n: number, driverId: string) => ({ vin: `WVWZZZE1ZPP00000${n}`, model: 'ID.4', soldOn: '2026-03-02', driverId });

@@ -129,7 +129,7 @@ describe('a promotion to an EU lead in the journey', () => {
 
   it('an unsubscribe withdraws the consent at once, and an old confirmation link cannot bring it back', () => {
     const confirmedState = run(qualifying, later(1), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T });
-    const unsubscribed = run(confirmedState, later(2), { type: 'CONSENT_CHANGED', channel: 'EMAIL', purpose: 'MARKETING', granted: false });
+    const unsubscribed = run(confirmedState, later(2), { type: 'CONSENT_WITHDRAWN', channel: 'EMAIL', purpose: 'MARKETING' });
     expect(decideCommunication(unsubscribed, promotion, later(2), policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
     expect(() => applyJourneyEvent(unsubscribed, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T, at: later(3) }, policy)).toThrow(TransitionRefused);
   });
@@ -140,22 +140,25 @@ describe('a promotion to an EU lead in the journey', () => {
     const owned = run(noConsents, T, { type: 'QUALIFICATION_STARTED' }, { type: 'LEAD_SCORED', score: 90 }, { type: 'HANDOFF_OFFERED', dealerId: 'd1' }, { type: 'HANDOFF_ACCEPTED', dealerId: 'd1' }, { type: 'SOLD', dealerId: 'd1', vehicle });
     const reminder = { communicationId: 'r1', sender: { kind: 'DEALER' as const, dealerId: 'd1' }, purpose: 'SERVICE_REMINDER' as const, channel: 'EMAIL' as const, templateId: 'service-reminder' };
     expect(decideCommunication(owned, reminder, T, policy)).toEqual({ decision: 'ALLOWED' });
-    const objected = run(owned, T, { type: 'CONSENT_CHANGED', channel: 'EMAIL', purpose: 'MARKETING', granted: false });
+    const objected = run(owned, T, { type: 'CONSENT_WITHDRAWN', channel: 'EMAIL', purpose: 'MARKETING' });
     expect(decideCommunication(objected, reminder, T, policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
   });
 
-  it('journeys from before the consent rules keep opt-out rules; an unsubscribe still holds for them', () => {
-    const { leadId, source, hasEmail, hasPhone, hasPostalCode, receivedAt } = lead;
-    const oldLead: LeadCaptured = { leadId, source, hasEmail, hasPhone, hasPostalCode, receivedAt };
-    const old = run(startJourney('journey-o', 'o', oldLead, T, policy).state, T, { type: 'QUALIFICATION_STARTED' });
-    expect(old.consent).toBeUndefined();
-    expect(decideCommunication(old, promotion, T, policy)).toEqual({ decision: 'ALLOWED' });
-    const unsubscribed = run(old, T, { type: 'CONSENT_CHANGED', channel: 'EMAIL', purpose: 'MARKETING', granted: false });
-    expect(unsubscribed.consent?.regime).toBe('OPT_OUT');
+  it('a customer under opt-out law gets promotions without a grant; an unsubscribe holds for them', () => {
+    const usLead: LeadCaptured = { ...lead, consentRegime: 'OPT_OUT', consents: [] };
+    const us = run(startJourney('journey-o', 'o', usLead, T, policy).state, T, { type: 'QUALIFICATION_STARTED' });
+    expect(us.consent).toEqual({ regime: 'OPT_OUT', granted: [], refused: [], awaitingConfirmation: [] });
+    expect(decideCommunication(us, promotion, T, policy)).toEqual({ decision: 'ALLOWED' });
+    const unsubscribed = run(us, T, { type: 'CONSENT_WITHDRAWN', channel: 'EMAIL', purpose: 'MARKETING' });
+    expect(unsubscribed.consent.regime).toBe('OPT_OUT');
     expect(decideCommunication(unsubscribed, promotion, T, policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT', missingConsent: { channel: 'EMAIL', purpose: 'MARKETING' } });
   });
 
-  it('a grant by signal is refused: consents come with their proof', () => {
-    expect(() => applyJourneyEvent(qualifying, { type: 'CONSENT_CHANGED', channel: 'EMAIL', purpose: 'MARKETING', granted: true, at: T }, policy)).toThrow(TransitionRefused);
+  it('a withdrawal for every channel withdraws the consent on each; a repeat changes nothing', () => {
+    const withdrawn = applyJourneyEvent(qualifying, { type: 'CONSENT_WITHDRAWN', channel: 'ALL', purpose: 'MARKETING', at: T }, policy);
+    expect(withdrawn.state.consent.granted.filter((k) => k.endsWith(':MARKETING'))).toEqual([]);
+    expect(decideCommunication(withdrawn.state, promotion, T, policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    const again = applyJourneyEvent(withdrawn.state, { type: 'CONSENT_WITHDRAWN', channel: 'ALL', purpose: 'MARKETING', at: T }, policy);
+    expect(again.state).toBe(withdrawn.state);
   });
 });

@@ -7,7 +7,7 @@ import { applyJourneyEvent, startJourney, type JourneyEvent, type PendingEvent }
 
 const T0 = '2026-01-05T10:00:00.000Z';
 const vehicle: Vehicle = { vin: 'WVWZZZ1JZXW000001', model: 'ID.7', soldOn: '2026-01-05' };
-const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T0 };
+const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T0, consentRegime: 'OPT_OUT', consents: [] };
 
 const step = (state: JourneyState, event: PendingEvent) => applyJourneyEvent(state, { at: T0, ...event } as JourneyEvent, DEFAULT_POLICY);
 const run = (state: JourneyState, ...events: PendingEvent[]) => events.reduce((s, e) => step(s, e).state, state);
@@ -37,7 +37,7 @@ describe('what dealers are told, event by event', () => {
 
   it.each([
     [{ type: 'HANDOFF_TIMED_OUT' }, 'SLA_EXPIRED'],
-    [{ type: 'ERASURE_REQUESTED' }, 'ERASED'],
+    [{ type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' }, 'ERASED'],
     [{ type: 'OPTED_OUT' }, 'OPTED_OUT'],
     [{ type: 'REASSIGNED', to: 'OEM', reason: 'VIP', actor: 'ops:x' }, 'REASSIGNED'],
   ] as [PendingEvent, string][])('%j withdraws the open offer: %s', (event, reason) => {
@@ -73,7 +73,7 @@ describe('what dealers are told, event by event', () => {
   });
 
   it('erasure of an owned customer: ownership ended, ERASED; never who has them now', () => {
-    expect(told(owned, { type: 'ERASURE_REQUESTED' })).toEqual([{ kind: 'ownership.ended', dealerId: 'd1', reason: 'ERASED' }]);
+    expect(told(owned, { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' })).toEqual([{ kind: 'ownership.ended', dealerId: 'd1', reason: 'ERASED' }]);
   });
 
   it('events that do not concern a dealer tell none', () => {

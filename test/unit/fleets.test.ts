@@ -12,7 +12,7 @@ const policy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinut
 const T = '2026-03-02T10:00:00.000Z';
 const contact = (contactId: string, role: AccountContact['role']): AccountContact => ({ contactId, role, hasEmail: true, hasPhone: false });
 const fleetLead = (leadId: string, who: AccountContact, fleetSize?: number): LeadCaptured => ({
-  leadId, source: 'WEB_FORM', timeframe: 'WITHIN_3_MONTHS', hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T,
+  leadId, source: 'WEB_FORM', timeframe: 'WITHIN_3_MONTHS', hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T, consentRegime: 'OPT_OUT', consents: [],
   account: { contact: who, ...(fleetSize !== undefined ? { fleetSize } : {}) },
 });
 const run = (state: JourneyState, ...events: PendingEvent[]) => events.reduce((s, e) => applyJourneyEvent(s, { at: T, ...e } as JourneyEvent, policy).state, state);
@@ -127,7 +127,7 @@ describe("a company's journey", () => {
   });
 
   it('erasure forgets the company\'s people and cars', () => {
-    const erased = run(owned, { type: 'ERASURE_REQUESTED' });
+    const erased = run(owned, { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' });
     expect(erased.account).toEqual({ fleetSize: null, contacts: [] });
     expect(erased.fleet).toBeNull();
   });

@@ -36,11 +36,13 @@ const leadArb = (id: number): fc.Arbitrary<LeadCaptured> => fc.record({
   timeframe: fc.constantFrom('NOW', 'WITHIN_3_MONTHS', 'LATER', undefined),
   hasEmail: fc.boolean(), hasPhone: fc.boolean(), hasPostalCode: fc.boolean(),
   preferredDealerId: fc.constantFrom(undefined, ...DEALERS),
-  consentRegime: fc.constantFrom('OPT_IN', 'OPT_OUT', undefined),
+  consentRegime: fc.constantFrom('OPT_IN', 'OPT_OUT'),
+  grantsEmailMarketing: fc.boolean(),
 }).map((l) => ({
   leadId: `lead-${id}`, source: l.source, hasEmail: l.hasEmail, hasPhone: l.hasPhone, hasPostalCode: l.hasPostalCode, receivedAt: '',
   ...(l.timeframe ? { timeframe: l.timeframe } : {}), ...(l.preferredDealerId ? { preferredDealerId: l.preferredDealerId } : {}),
-  ...(l.consentRegime ? { consentRegime: l.consentRegime, consents: [{ channel: 'EMAIL' as const, purpose: 'MARKETING' as const, granted: true }] } : {}),
+  consentRegime: l.consentRegime,
+  consents: l.grantsEmailMarketing ? [{ channel: 'EMAIL' as const, purpose: 'MARKETING' as const, granted: true }] : [],
 }) as LeadCaptured);
 
 /** One step of a sequence: time passing (the due deadline fires), or something happening now. */
@@ -73,7 +75,8 @@ const eventArb: fc.Arbitrary<PendingEvent> = fc.oneof(
       type: 'COMMUNICATION_REQUESTED',
       request: { communicationId: `m-${n}`, sender: from === 'OEM' ? { kind: 'OEM' } : { kind: 'DEALER', dealerId: from }, purpose, channel: 'EMAIL', templateId: 't' },
     }) as PendingEvent)),
-  w(1, fc.constantFrom('EMAIL', 'SMS', 'ALL').map((channel) => ({ type: 'CONSENT_CHANGED', channel, granted: false }))),
+  w(1, fc.constantFrom('EMAIL', 'SMS', 'ALL').map((channel) => ({ type: 'CONSENT_WITHDRAWN', channel, purpose: 'MARKETING' }))),
+  w(1, fc.tuple(fc.constantFrom('EMAIL', 'SMS', 'ALL'), fc.boolean()).map(([channel, contactable]) => ({ type: 'CHANNEL_PREFERENCE_CHANGED', channel, contactable }))),
   w(1, fc.constant({ type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' })),
 ) as fc.Arbitrary<PendingEvent>;
 

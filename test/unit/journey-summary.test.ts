@@ -9,7 +9,7 @@ const customerId = '0b8c3d7e-1f2a-4b5c-8d9e-0a1b2c3d4e5f';
 const run = (state: JourneyState, ...events: PendingEvent[]) =>
   events.reduce((s, e) => applyJourneyEvent(s, { at: T0, ...e } as JourneyEvent, DEFAULT_POLICY).state, state);
 const captured = startJourney(`journey-${customerId}`, customerId, {
-  leadId: 'l1', source: 'FAIR', hasEmail: true, hasPhone: true, hasPostalCode: true, receivedAt: T0,
+  leadId: 'l1', source: 'FAIR', hasEmail: true, hasPhone: true, hasPostalCode: true, receivedAt: T0, consentRegime: 'OPT_OUT', consents: [],
 }, T0).state;
 
 describe('what ops read of a journey in the Temporal UI', () => {

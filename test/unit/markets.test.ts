@@ -15,7 +15,7 @@ const T = '2026-01-01T10:00:00.000Z';
 // Noon in Berlin a year later: past the post-purchase cool-down, outside quiet hours.
 const LATER = '2027-01-15T11:00:00.000Z';
 const vehicle: Vehicle = { vin: 'WVWZZZ1JZXW000001', model: 'ID.7', soldOn: '2026-01-01' };
-const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: true, hasPostalCode: true, receivedAt: T };
+const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: true, hasPostalCode: true, receivedAt: T, consentRegime: 'OPT_OUT', consents: [] };
 const run = (state: JourneyState, at: string, ...events: PendingEvent[]) =>
   events.reduce((s, e) => applyJourneyEvent(s, { at, ...e } as JourneyEvent, policy).state, state);
 

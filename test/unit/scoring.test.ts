@@ -6,7 +6,7 @@ import { scoreLeads } from '../../domain/scoring.js';
 const NOW = '2026-06-01T00:00:00.000Z';
 const daysAgo = (n: number) => new Date(Date.parse(NOW) - n * DAY).toISOString();
 const lead = (over: Partial<LeadCaptured> = {}): LeadCaptured => ({
-  leadId: Math.random().toString(36), source: 'WEB_FORM', hasEmail: true, hasPhone: false, hasPostalCode: false, receivedAt: daysAgo(0), ...over,
+  leadId: Math.random().toString(36), source: 'WEB_FORM', hasEmail: true, hasPhone: false, hasPostalCode: false, receivedAt: daysAgo(0), consentRegime: 'OPT_OUT', consents: [], ...over,
 });
 const score = (leads: LeadCaptured[]) => scoreLeads(leads, NOW, 90 * DAY).score;
 

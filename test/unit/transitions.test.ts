@@ -12,7 +12,7 @@ const T0 = '2026-01-01T10:00:00.000Z';
 const T1 = '2026-01-01T10:00:01.000Z';
 const vehicle: Vehicle = { vin: 'WVWZZZ1JZXW000001', model: 'ID.7', soldOn: '2026-01-01' };
 const lead = (leadId: string, source: LeadCaptured['source'] = 'WEB_FORM'): LeadCaptured => ({
-  leadId, source, hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T0,
+  leadId, source, hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T0, consentRegime: 'OPT_OUT', consents: [],
 });
 
 /** Applies events in order, as the workflow would. */
@@ -29,7 +29,7 @@ const handedOff = run(qualifying, { type: 'LEAD_SCORED', score: 90 }, { type: 'H
 const escalated = run(qualifying, { type: 'LEAD_SCORED', score: 90 }, { type: 'NO_DEALER_AVAILABLE' });
 const inSales = run(handedOff, { type: 'HANDOFF_ACCEPTED', dealerId: 'd1' });
 const owned = run(inSales, { type: 'SOLD', dealerId: 'd1', vehicle });
-const erased = run(qualifying, { type: 'ERASURE_REQUESTED' });
+const erased = run(qualifying, { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' });
 const byStage: Record<JourneyStage, JourneyState> = {
   CAPTURED: captured, QUALIFYING: qualifying, DISQUALIFIED: disqualified, HANDED_OFF: handedOff,
   ESCALATED: escalated, IN_SALES: inSales, DEALER_OWNED: owned, ERASED: erased,
@@ -60,11 +60,12 @@ const events: Record<JourneyEventType, PendingEvent> = {
   CONTACT_CHANGED: { type: 'CONTACT_CHANGED', contact: { hasEmail: true, hasPhone: true, hasPostalCode: true } },
   ENGAGEMENT_RECORDED: { type: 'ENGAGEMENT_RECORDED', kind: 'CONFIGURATOR' },
   OPTED_OUT: { type: 'OPTED_OUT' },
-  ERASURE_REQUESTED: { type: 'ERASURE_REQUESTED' },
+  ERASURE_REQUESTED: { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk' },
   REASSIGNED: { type: 'REASSIGNED', to: { dealerId: 'd2' }, reason: 'dealer closed', actor: 'ops:kim' },
   COMMUNICATION_REQUESTED: { type: 'COMMUNICATION_REQUESTED', request: { communicationId: 'm1', sender: { kind: 'OEM' }, purpose: 'LEGAL', channel: 'EMAIL', templateId: 'recall-notice' } },
   DEFERRED_MESSAGE_DUE: { type: 'DEFERRED_MESSAGE_DUE' },
-  CONSENT_CHANGED: { type: 'CONSENT_CHANGED', channel: 'SMS', granted: false },
+  CONSENT_WITHDRAWN: { type: 'CONSENT_WITHDRAWN', channel: 'SMS', purpose: 'MARKETING' },
+  CHANNEL_PREFERENCE_CHANGED: { type: 'CHANNEL_PREFERENCE_CHANGED', channel: 'SMS', contactable: false },
   SALE_MATCHED: { type: 'SALE_MATCHED', dealerId: 'd2', vehicle },
   CONSENT_CONFIRMED: { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T0 },
   MARKET_MODEL_CHANGED: { type: 'MARKET_MODEL_CHANGED', market: { market: 'DE', model: 'PARTNER_LED', version: 1 }, reason: 'dealer council', actor: 'oem:desk', forUnknownMarket: true },
@@ -77,15 +78,15 @@ type Outcome = JourneyStage | 'x'; // x = refused
 const x = 'x' as const;
 // Columns follow the order of `events` above.
 const table: Record<JourneyStage, Outcome[]> = {
-  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  CONSENT  MATCHED  CONFIRMED  MARKET  VEHICLE  FLEET
-  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED', 'CAPTURED', x, x],
-  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', x, x],
-  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED', 'DISQUALIFIED', x, x],
-  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF', 'HANDED_OFF', x, x],
-  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED', 'ESCALATED', x, x],
-  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES', 'IN_SALES', x, x],
-  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x],
-  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  WITHDRAWN  CHANNEL  MATCHED  CONFIRMED  MARKET  VEHICLE  FLEET
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED', 'CAPTURED', x, x],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', x, x],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED', 'DISQUALIFIED', x, x],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF', 'HANDED_OFF', x, x],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED', 'ESCALATED', x, x],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES', 'IN_SALES', x, x],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
 };
 
 describe('applyJourneyEvent: every stage × every event', () => {
@@ -129,10 +130,6 @@ describe('erasure by the privacy desk', () => {
     ]);
   });
 
-  it('by the older signal (no ground) records nothing more than it did', () => {
-    const { effects } = applyJourneyEvent(handedOff, { type: 'ERASURE_REQUESTED', at: T1 }, policy);
-    expect(effects.some((e) => e.type === 'OWNER_CHANGED')).toBe(false);
-  });
 });
 
 describe('DMS match-back', () => {
@@ -284,7 +281,7 @@ describe('ownership and service', () => {
 
 describe('any time', () => {
   it('erasure ends the journey with pseudonymous ids only', () => {
-    const { state, effects } = applyJourneyEvent(owned, { type: 'ERASURE_REQUESTED', at: T1 }, policy);
+    const { state, effects } = applyJourneyEvent(owned, { type: 'ERASURE_REQUESTED', ground: 'CUSTOMER_REQUEST', actor: 'privacy:desk', at: T1 }, policy);
     expect(state).toMatchObject({ stage: 'ERASED', vehicle: null, optedOut: true });
     expect(state.leads.every((l) => !l.hasEmail && !l.interestModel)).toBe(true);
     expect(effects).toContainEqual({ type: 'ERASE_PERSONAL_DATA' });

@@ -29,7 +29,7 @@ describe('vehicle events on the journey', () => {
   const T = '2026-01-01T10:00:00.000Z';
   const LATER = '2026-06-01T10:00:00.000Z';
   const vehicle: Vehicle = { vin: 'WVWZZZE1ZPP077777', model: 'ID.4', soldOn: '2026-01-01' };
-  const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T };
+  const lead: LeadCaptured = { leadId: 'l1', source: 'WEB_FORM', hasEmail: true, hasPhone: false, hasPostalCode: true, receivedAt: T, consentRegime: 'OPT_OUT', consents: [] };
   const run = (state: JourneyState, ...events: PendingEvent[]) => events.reduce((s, e) => applyJourneyEvent(s, { at: T, ...e } as JourneyEvent, policy).state, state);
   const qualifying = run(startJourney('journey-c', 'c', lead, T).state, { type: 'QUALIFICATION_STARTED' });
   const inSales = run(qualifying, { type: 'LEAD_SCORED', score: 90 }, { type: 'HANDOFF_OFFERED', dealerId: 'd1' }, { type: 'HANDOFF_ACCEPTED', dealerId: 'd1' });
