@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import HeavyFirst from './test/support/heavy-first.js';
 
 export default defineConfig({
   test: {
@@ -7,8 +8,12 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Two cores: files run one after another, each with its own worker.
-    fileParallelism: false,
+    // Three files at a time on two cores: most of a file's time is waiting on Temporal, PostgreSQL
+    // or a browser. Files never share a task queue, a territory or a customer; those that run the
+    // outbox relay over a whole database, or change what every journey reads, bring their own.
+    maxWorkers: 3,
+    // The longest files first (test/support/heavy-first.ts).
+    sequence: { sequencer: HeavyFirst },
     // As the dev stack: dev secrets, loopback webhooks (platform/config.ts); processes the tests start inherit it.
     env: { L2L_DEVELOPMENT: 'true' },
   },

@@ -21,7 +21,7 @@ export L2L_DEVELOPMENT=true
 mkdir -p "$DATA_DIR"
 report="$DATA_DIR/vitest-report.json"
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+npx vitest run --reporter=default --reporter=./test/support/file-times.ts --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One plain closing line for CI logs, e.g. "Tests: 52 passed, 0 failed".
 [[ -f "$report" ]] && node -e 'const r=require(process.argv[1]); console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
 exit "$status"

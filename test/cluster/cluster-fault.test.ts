@@ -8,14 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type PrismaClient } from '../../platform/db.js';
-import { createFreshDatabase, freePort, logTail, runCompiled, startTemporalCluster } from '../support/infra.js';
-import { createTestKey, eventually } from '../support/system.js';
+import { freePort, logTail, runCompiled, startTemporalCluster } from '../support/infra.js';
+import { createTestKey, eventually, freshTestDatabase } from '../support/system.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const LEADS = 200;
 
 let cluster: Awaited<ReturnType<typeof startTemporalCluster>>;
-let database: Awaited<ReturnType<typeof createFreshDatabase>>;
+let database: Awaited<ReturnType<typeof freshTestDatabase>>;
 let db: PrismaClient;
 const processes: ChildProcess[] = [];
 const apis: string[] = [];
@@ -51,7 +51,7 @@ beforeAll(async () => {
   // under 32768 (the server's PostgreSQL schema keeps them as smallint).
   const base = 20_000 + Math.floor(Math.random() * 12_000);
   cluster = await startTemporalCluster(base);
-  database = await createFreshDatabase('l2l_cluster_app');
+  database = await freshTestDatabase('l2l_cluster_app');
   db = createDb(database.databaseUrl);
   oemKey = await createTestKey(db, 'OEM');
   workers = [run('workers/main.js', {}), run('workers/main.js', {})];

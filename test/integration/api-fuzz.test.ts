@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { apiCaller, createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
-import { createFreshDatabase, schemathesis } from '../support/infra.js';
+import { schemathesis } from '../support/infra.js';
 
 let sys: System;
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -101,12 +101,9 @@ async function runSchemathesis(role: keyof typeof keys): Promise<{ code: number;
   });
 }
 
-let database: Awaited<ReturnType<typeof createFreshDatabase>>;
 
 beforeAll(async () => {
-  // A database of its own: the fuzzer changes the journey policy, which every later journey would read.
-  database = await createFreshDatabase('l2l_fuzz');
-  sys = await startSystem({ databaseUrl: database.databaseUrl });
+  sys = await startSystem();
   // A generous rate limit: the fuzzer is one key sending as fast as it can.
   app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue: sys.taskQueue, rateLimit: { max: 100_000, windowMs: 60_000, anonymousMax: 100_000 } });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -136,7 +133,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await sys?.stop();
-  await database?.drop();
 });
 
 describe('the API against its own OpenAPI document (Schemathesis, all checks)', () => {

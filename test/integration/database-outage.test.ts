@@ -5,7 +5,6 @@
 import { httpLogIn } from '../support/workspace-login.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { apiCaller, createTestKey, silentLog, startSystem, type ApiCaller, type System } from '../support/system.js';
@@ -23,7 +22,7 @@ const dealerId = `DLR-DB-${tag}`;
 
 beforeAll(async () => {
   sys = await startSystem();
-  const url = new URL(inject('databaseUrl'));
+  const url = new URL(sys.databaseUrl);
   proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
   url.port = String(proxy.port);
   proxiedDb = createDb(url.toString());

@@ -8,26 +8,22 @@ import type { JourneyState } from '../../domain/journey.js';
 import { DEFAULT_POLICY, MINUTE } from '../../domain/policy.js';
 import { createJourneyPolicyStore } from '../../platform/journey-policy.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createFreshDatabase } from '../support/infra.js';
 import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 // Its own database: the policy it changes is what every journey started afterwards reads.
-let database: Awaited<ReturnType<typeof createFreshDatabase>>;
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const territory = `QP${tag}`;
 const dealers = [`DLR-P1-${tag}`, `DLR-P2-${tag}`];
 let dealerKey = '';
 
 beforeAll(async () => {
-  database = await createFreshDatabase('l2l_policy');
-  sys = await startSystem({ databaseUrl: database.databaseUrl });
+  sys = await startSystem();
   await sys.db.dealer.createMany({ data: dealers.map((id) => ({ id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'] })) });
   dealerKey = await createTestKey(sys.db, 'DEALER', dealers[0]!);
 });
 afterAll(async () => {
   await sys?.stop();
-  await database?.drop();
 });
 
 async function hotJourney(preferredDealerId = dealers[0]!) {

@@ -137,7 +137,7 @@ describe('faults', () => {
     const event = `Killed fair ${randomUUID().slice(0, 6)}`;
     const tag = randomUUID().slice(0, 8);
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/import-worker-process.ts', import.meta.url))], {
-      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue },
+      env: { ...process.env, DATABASE_URL: sys.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {

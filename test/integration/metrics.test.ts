@@ -8,19 +8,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { serveMetrics } from '../../api/metrics.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createFreshDatabase } from '../support/infra.js';
 import { eventually, person, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
-let database: Awaited<ReturnType<typeof createFreshDatabase>>;
 beforeAll(async () => {
-  // Its own database: the worker process spawned below runs the outbox relay over all of it.
-  database = await createFreshDatabase('l2l_metrics');
-  sys = await startSystem({ databaseUrl: database.databaseUrl });
+  // The worker process spawned below runs the outbox relay over the file's own database.
+  sys = await startSystem();
 });
 afterAll(async () => {
   await sys?.stop();
-  await database?.drop();
 });
 
 const freePort = () => new Promise<number>((resolve) => {
@@ -70,7 +66,7 @@ describe('metrics', () => {
     const taskQueue = `journeys-metrics-${randomUUID()}`;
     const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../workers/main.ts', import.meta.url))], {
       env: {
-        ...process.env, DATABASE_URL: database.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue,
+        ...process.env, DATABASE_URL: sys.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue,
         WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`, LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -8,20 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { sqlPoolOf } from '../../platform/db.js';
 import { scorecard } from '../../reports/scorecard.js';
-import { createFreshDatabase } from '../support/infra.js';
 import { createTestKey, startSystem, type System } from '../support/system.js';
 
 let sys: System;
-let database: Awaited<ReturnType<typeof createFreshDatabase>>;
 const A = 'DLR-SCORE-A'; // region NORTH
 const B = 'DLR-SCORE-B'; // region SOUTH
 const C = 'DLR-SCORE-C'; // region NORTH, nothing happens
 const at = (s: string) => new Date(s.length <= 11 ? `2026-${s}:00Z` : `${s}:00Z`);
 
 beforeAll(async () => {
-  // Its own database: the network's totals must be this fixture's alone.
-  database = await createFreshDatabase('l2l_scorecard');
-  sys = await startSystem({ databaseUrl: database.databaseUrl });
+  // The network's totals are this fixture's alone: the file has a database of its own.
+  sys = await startSystem();
   await sys.db.dealer.createMany({
     data: [[A, 'NORTH'], [B, 'SOUTH'], [C, 'NORTH']].map(([id, region]) => ({ id: id!, region, name: id!, territory: ['99'], brands: ['VW'] })),
   });
@@ -120,7 +117,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sys?.stop();
-  await database?.drop();
 });
 
 const MARCH = '/v1/reports/scorecard?from=2026-03-01&to=2026-03-31';

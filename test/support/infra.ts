@@ -21,15 +21,23 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** A new, migrated database; drop() removes it. */
-export async function createFreshDatabase(prefix: string) {
-  const database = `${prefix}_${process.pid}_${Date.now()}`;
+/**
+ * A new, migrated database; drop() removes it. With `template` (a migrated database nobody is
+ * connected to), a copy of it: a file copy in PostgreSQL, ~0.1 s where migrating takes seconds.
+ */
+export async function createFreshDatabase(prefix: string, template?: string) {
+  const database = `${prefix}_${process.pid}_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
   const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
   const databaseUrl = withDatabase(baseUrl, database);
-  execFileSync('npx', ['prisma', 'migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+  if (template) {
+    await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
+  } else {
+    await admin.query(`CREATE DATABASE "${database}"`);
+    execFileSync('npx', ['prisma', 'migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+  }
   return {
+    database,
     databaseUrl,
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

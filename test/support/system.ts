@@ -16,10 +16,13 @@ import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { createFreshDatabase } from './infra.js';
 import { createJourneyWorker } from '../../workers/journey-worker.js';
 
 export interface System {
   db: PrismaClient;
+  /** The database `db` is on (the run's shared one, or the file's own). */
+  databaseUrl: string;
   temporal: Client;
   worker: Worker;
   taskQueue: string;
@@ -58,6 +61,9 @@ export const TEST_DELIVERY_SCHEDULE = { initialIntervalMs: 200, maximumIntervalM
  */
 export const ANY_HOUR_POLICY: JourneyPolicy = { ...DEFAULT_POLICY, quietHoursStartMinute: 0, quietHoursEndMinute: 0 };
 
+/** A database of the test's own (a copy of the run's migrated template), for files that must not share one. */
+export const freshTestDatabase = (prefix: string) => createFreshDatabase(prefix, inject('databaseTemplate'));
+
 /** The workflows as bundled once for the run (test/support/global-setup.ts). */
 export const sharedWorkflowBundle = () => ({ codePath: inject('workflowBundle') });
 
@@ -66,10 +72,15 @@ export const DEV_TARGETS = { allowLoopback: true } as const;
 
 /** Each test file gets its own task queue so its worker only sees its own journeys. */
 export async function startSystem(options: {
-  journeyPolicy?: JourneyPolicy; transports?: MessageTransports; databaseUrl?: string; delivery?: DealerDeliveryDeps['delivery'];
+  journeyPolicy?: JourneyPolicy; transports?: MessageTransports; delivery?: DealerDeliveryDeps['delivery'];
+  /** The database to use; by default one of the file's own, dropped at stop(). */
+  databaseUrl?: string;
 } = {}): Promise<System> {
-  // Files that write what every journey reads (the journey policy; the fuzzer) bring a database of their own.
-  const db = createDb(options.databaseUrl ?? inject('databaseUrl'));
+  // A database per file: files run in parallel, and what one writes (rows it counts before and after,
+  // the outbox its relay empties, login pauses per address, the journey policy) is no other's business.
+  const own = options.databaseUrl ? null : await freshTestDatabase('l2l_file');
+  const databaseUrl = own?.databaseUrl ?? options.databaseUrl!;
+  const db = createDb(databaseUrl);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -82,12 +93,13 @@ export async function startSystem(options: {
   const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy, deliverySchedule: TEST_DELIVERY_SCHEDULE, webhookTargets: DEV_TARGETS });
   const oemKey = await createTestKey(db, 'OEM');
   return {
-    db, temporal, worker, taskQueue, app, oemKey, api: apiCaller(app, oemKey),
+    db, databaseUrl, temporal, worker, taskQueue, app, oemKey, api: apiCaller(app, oemKey),
     async stop() {
       await app.close();
       worker.shutdown();
       await running;
       await Promise.all([db.$disconnect(), connection.close(), nativeConnection.close()]);
+      await own?.drop();
     },
   };
 }
