@@ -8,11 +8,13 @@ export interface RoutingDeps {
 }
 
 export interface RouteHandoffInput {
+  /** The transition's record key: a retried transition gets the choice made the first time. */
+  key: string;
   customerId: string;
   preferredDealerId: string | null;
   alreadyTried: string[];
-  /** A company's journey: fleet-desk dealers only (absent from journeys that route without it: false). */
-  fleet?: boolean;
+  /** A company's journey: fleet-desk dealers only. */
+  fleet: boolean;
 }
 
 export type HandoffRoute = RoutingChoice & { acceptanceSlaMs?: number; businessHours?: BusinessHours };
@@ -22,7 +24,8 @@ interface DealerRow {
   active: boolean;
   territory: string[];
   capacity: number;
-  last_offered_at: Date | null;
+  open_load: number;
+  last_offer_turn: number | null;
   acceptance_sla_minutes: number | null;
   business_hours: BusinessHours['weekly'] | null;
   time_zone: string;
@@ -30,37 +33,68 @@ interface DealerRow {
   capabilities: string[];
 }
 
+const DEALER_COLUMNS = `d.id, d.active, d.territory, d.capacity, coalesce(l.open, 0)::int AS open_load, d.last_offer_turn::float8 AS last_offer_turn,
+  d.acceptance_sla_minutes, d.business_hours, d.time_zone, d.closed_on, d.capabilities`;
+
+/** Every prefix of a postal code, as territories are written (upper case, no spaces): 10115 → 1, 10, 101, 1011, 10115. */
+export function postalPrefixes(postalCode: string | null): string[] {
+  const code = (postalCode ?? '').replace(/\s+/g, '').toUpperCase().slice(0, MAX_TERRITORY_PREFIX);
+  return Array.from({ length: code.length }, (_, i) => code.slice(0, i + 1));
+}
+/** The longest territory prefix a dealer may have (api/routes/dealers.ts). */
+const MAX_TERRITORY_PREFIX = 10;
+
 /**
- * Picks the dealer for a hand-off with the pure routing rules, from the dealers, their open
- * sales load and the rotation record, inside the caller's transaction: dealers are locked and
- * the rotation updated there, so concurrent journeys rotate fairly. Journeys route as part of
- * recording a transition (one transaction); the activity below is for running journeys that
- * still call it on its own.
+ * Picks the dealer for a hand-off with the pure routing rules, inside the caller's transaction
+ * (the transition's records): only the dealers that could take this customer — the preferred one
+ * and those whose territory covers a prefix of the postal code, found through the territory index
+ * — are read and locked, in id order, so hand-offs in other territories never wait for this one
+ * and concurrent hand-offs in one territory rotate fairly. Open load comes from the counter the
+ * journey rows keep (migration 0019), not from counting journeys. The choice is kept under the
+ * transition's key: a retry answers it again and rotates nothing.
  */
 export async function routeHandoffWithin(sql: pg.ClientBase, input: RouteHandoffInput): Promise<HandoffRoute> {
+  const decided = await sql.query<{ dealer_id: string | null; reason: RoutingChoice['reason'] }>({
+    name: 'routing-decided', text: 'SELECT dealer_id, reason FROM handoff_route WHERE key = $1', values: [input.key],
+  });
+  if (decided.rows[0]) return routeOf(sql, decided.rows[0]);
   const customer = await sql.query<{ postal_code: string | null }>({
     name: 'routing-customer', text: 'SELECT postal_code FROM customer WHERE id = $1::uuid', values: [input.customerId],
   });
-  const dealers = await sql.query<DealerRow>({
-    name: 'routing-dealers',
-    text: `SELECT id, active, territory, capacity, last_offered_at, acceptance_sla_minutes, business_hours, time_zone, closed_on, capabilities
-           FROM dealer WHERE active ORDER BY id FOR UPDATE`,
+  const postalCode = customer.rows[0]?.postal_code ?? null;
+  const candidates = await sql.query<DealerRow>({
+    name: 'routing-candidates',
+    text: `SELECT ${DEALER_COLUMNS}
+           FROM dealer d LEFT JOIN dealer_open_load l ON l.dealer_id = d.id
+           WHERE d.active AND (d.territory && $1::text[] OR d.id = $2)
+           ORDER BY d.id FOR UPDATE OF d`,
+    values: [postalPrefixes(postalCode), input.preferredDealerId],
   });
-  const load = await sql.query<{ dealer_id: string; open: number }>({
-    name: 'routing-open-load',
-    text: `SELECT dealer_id, count(*)::int AS open FROM journey WHERE stage = 'IN_SALES' AND dealer_id IS NOT NULL GROUP BY dealer_id`,
-  });
-  const openLoad = new Map(load.rows.map((l) => [l.dealer_id, l.open]));
   const choice = chooseDealer(
-    dealers.rows.map((d) => ({
+    candidates.rows.map((d) => ({
       id: d.id, active: d.active, territory: d.territory, capacity: d.capacity,
-      openLoad: openLoad.get(d.id) ?? 0, lastOfferedAt: d.last_offered_at?.toISOString() ?? null, fleetDesk: d.capabilities.includes(FLEET_DESK),
+      openLoad: d.open_load, lastOfferTurn: d.last_offer_turn, fleetDesk: d.capabilities.includes(FLEET_DESK),
     })),
-    { postalCode: customer.rows[0]?.postal_code ?? null, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried, fleet: input.fleet ?? false },
+    { postalCode, preferredDealerId: input.preferredDealerId, alreadyTried: input.alreadyTried, fleet: input.fleet },
   );
+  await sql.query({
+    name: 'routing-keep', text: 'INSERT INTO handoff_route (key, dealer_id, reason) VALUES ($1, $2, $3)', values: [input.key, choice.dealerId, choice.reason],
+  });
   if (!choice.dealerId) return choice;
-  await sql.query({ name: 'routing-rotate', text: 'UPDATE dealer SET last_offered_at = now(), updated_at = now() WHERE id = $1', values: [choice.dealerId] });
-  const chosen = dealers.rows.find((d) => d.id === choice.dealerId)!;
+  await sql.query({ name: 'routing-rotate', text: "UPDATE dealer SET last_offered_at = now(), last_offer_turn = nextval('dealer_offer_turn'), updated_at = now() WHERE id = $1", values: [choice.dealerId] });
+  return withDealerTerms(choice, candidates.rows.find((d) => d.id === choice.dealerId)!);
+}
+
+/** A choice made before (a retried transition): the same dealer, with its terms as they are now. */
+async function routeOf(sql: pg.ClientBase, decided: { dealer_id: string | null; reason: RoutingChoice['reason'] }): Promise<HandoffRoute> {
+  if (!decided.dealer_id) return { dealerId: null, reason: 'NO_CANDIDATE' };
+  const dealer = await sql.query<DealerRow>({
+    name: 'routing-dealer', text: `SELECT ${DEALER_COLUMNS} FROM dealer d LEFT JOIN dealer_open_load l ON l.dealer_id = d.id WHERE d.id = $1`, values: [decided.dealer_id],
+  });
+  return withDealerTerms({ dealerId: decided.dealer_id, reason: decided.reason as 'PREFERRED' | 'TERRITORY' }, dealer.rows[0]!);
+}
+
+function withDealerTerms(choice: HandoffRoute & { dealerId: string }, chosen: DealerRow): HandoffRoute {
   // A dealer's own acceptance SLA replaces the OEM's for offers to that dealer; with
   // opening hours, the journey counts the SLA in open time only.
   const weekly = chosen.business_hours;

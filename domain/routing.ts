@@ -15,8 +15,11 @@ export interface DealerCandidate {
   capacity: number;
   /** Hand-offs and sales currently open with this dealer. */
   openLoad: number;
-  /** When this dealer was last offered a lead (ISO-8601), for fair rotation. */
-  lastOfferedAt: string | null;
+  /**
+   * The dealer's turn in the rotation: the number of the last offer it got, from one sequence
+   * (null: never offered). Numbers, not times: two offers within a clock tick still differ.
+   */
+  lastOfferTurn: number | null;
   /** It has a business / fleet desk (the FLEET_DESK capability): it may be offered companies. */
   fleetDesk?: boolean;
 }
@@ -69,7 +72,7 @@ export function chooseDealer(dealers: readonly DealerCandidate[], request: Routi
     .sort(
       (a, b) =>
         b.match - a.match ||
-        (a.dealer.lastOfferedAt ?? '').localeCompare(b.dealer.lastOfferedAt ?? '') ||
+        (a.dealer.lastOfferTurn ?? -1) - (b.dealer.lastOfferTurn ?? -1) ||
         a.dealer.id.localeCompare(b.dealer.id),
     );
   const choice = ranked[0];

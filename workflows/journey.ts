@@ -238,8 +238,8 @@ export async function journey(input: JourneyInput): Promise<void> {
       ...(notices.length > 0 ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score, at, notices } } : {}),
       ...(routes ? {
         route: {
-          customerId, preferredDealerId: state.preferredDealerId, alreadyTried: state.handoff?.tried ?? [],
-          ...(state.account ? { fleet: true } : {}), // a company goes to a fleet desk
+          key: `${recordKey}:route`, customerId, preferredDealerId: state.preferredDealerId, alreadyTried: state.handoff?.tried ?? [],
+          fleet: state.account !== null, // a company goes to a fleet desk
         },
       } : {}),
     });

@@ -84,7 +84,7 @@ describe('a fair file row naming a company', () => {
 
 describe('routing a company', () => {
   const dealer = (id: string, over: Partial<DealerCandidate> = {}): DealerCandidate => ({
-    id, active: true, territory: ['10'], capacity: 10, openLoad: 0, lastOfferedAt: null, ...over,
+    id, active: true, territory: ['10'], capacity: 10, openLoad: 0, lastOfferTurn: null, ...over,
   });
   const request = { postalCode: '10115', preferredDealerId: null, alreadyTried: [] as string[] };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseDealer, territoryMatch, type DealerCandidate } from '../../domain/routing.js';
 
 const dealer = (id: string, over: Partial<DealerCandidate> = {}): DealerCandidate => ({
-  id, active: true, territory: ['10'], capacity: 10, openLoad: 0, lastOfferedAt: null, ...over,
+  id, active: true, territory: ['10'], capacity: 10, openLoad: 0, lastOfferTurn: null, ...over,
 });
 const request = { postalCode: '10115', preferredDealerId: null, alreadyTried: [] as string[] };
 
@@ -35,9 +35,9 @@ describe('chooseDealer', () => {
 
   it('rotates fairly among equals: never offered first, then least recently offered', () => {
     const dealers = [
-      dealer('b', { lastOfferedAt: '2026-01-02T00:00:00.000Z' }),
-      dealer('a', { lastOfferedAt: '2026-01-03T00:00:00.000Z' }),
-      dealer('c', { lastOfferedAt: '2026-01-01T00:00:00.000Z' }),
+      dealer('b', { lastOfferTurn: 2 }),
+      dealer('a', { lastOfferTurn: 3 }),
+      dealer('c', { lastOfferTurn: 1 }),
     ];
     expect(chooseDealer(dealers, request).dealerId).toBe('c');
     expect(chooseDealer([...dealers, dealer('fresh')], request).dealerId).toBe('fresh');
