@@ -12,6 +12,11 @@ export default defineConfig({
     // or a browser. Files never share a task queue, a territory or a customer; those that run the
     // outbox relay over a whole database, or change what every journey reads, bring their own.
     maxWorkers: 3,
+    // A worker keeps the modules it loaded for the next file (a file's imports cost 2–4 s of CPU
+    // each, 120 s in all). Nothing here keeps state in a module between files but the workflow
+    // bundle's path and the SDK's runtime, both the same for every file; tracing unregisters its
+    // globals when it shuts down.
+    isolate: false,
     // The longest files first (test/support/heavy-first.ts).
     sequence: { sequencer: HeavyFirst },
     // As the dev stack: dev secrets, loopback webhooks (platform/config.ts); processes the tests start inherit it.

@@ -66,6 +66,7 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 /** One at a time, then 16 at once in 16 territories: rates per second and the p50 of one decision. */
 async function measure(router: Router, customers: Map<number, string[]>, territories: number[]) {
   const one = customers.get(territories[0]!)!;
+  for (let i = 0; i < 50; i++) await inTransaction(pool, (sql) => router(sql, input(one[i % one.length]!))); // warm: plans, caches
   const took: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < SEQUENTIAL; i++) {

@@ -5,6 +5,7 @@
 // Temporal's own interceptors (@temporalio/interceptors-opentelemetry) carry the context in
 // the calls' headers: client → workflow → activities.
 import { createRequire } from 'node:module';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -35,7 +36,16 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter());
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register(); // the AsyncLocalStorage context manager and the W3C trace-context propagator
-  return { resource, spanProcessor, flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+  return {
+    resource, spanProcessor, flush: () => provider.forceFlush(),
+    async shutdown() {
+      await provider.shutdown();
+      // The process's globals go with it: code that runs after (a test file in the same worker) traces nothing.
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
 }
 
 /** The Temporal client's part: starts, signals and updates carry the caller's trace. */

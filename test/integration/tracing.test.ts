@@ -68,6 +68,7 @@ afterAll(async () => {
   await stop?.();
   receiver.close();
   delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete process.env.OTEL_BSP_SCHEDULE_DELAY;
 });
 
 describe('traces', () => {
