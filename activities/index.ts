@@ -6,6 +6,7 @@ import { createLeadImportActivities, type LeadImportDeps } from './lead-import.j
 import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './dealer-delivery.js';
 import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales-matchback.js';
 import { createMarketActivities } from './markets.js';
+import { createPolicyRolloutActivities } from './policy-rollouts.js';
 
 export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps;
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDealerDeliveryActivities(deps),
     ...createSalesMatchBackActivities(deps),
     ...createMarketActivities(deps),
+    ...createPolicyRolloutActivities(deps),
   };
 }
 

@@ -93,6 +93,16 @@ export type ActionArg<N extends JourneyActionName> = (typeof JOURNEY_ACTIONS)[N]
 /** The OEM changed the journey policy and asked for running journeys to follow (version and the whole policy). */
 export const policyChangedSignal = defineSignal<[{ version: number; policy: JourneyPolicy }]>('policyChanged');
 
+/** A policy version for every running journey of a task queue (workflows/policy-rollouts.ts). */
+export interface PolicyRollout { version: number; policy: JourneyPolicy; reason: string }
+export interface PolicyRolloutsState { queued: PolicyRollout[]; done: number[] }
+/** Queue a roll-out; a version queued or sent already is not sent again. */
+export const policyRolloutRequestedSignal = defineSignal<[PolicyRollout]>('policyRolloutRequested');
+/** The roll-outs waiting (the first is running) and the versions sent. */
+export const policyRolloutsQuery = defineQuery<PolicyRolloutsState>('policyRollouts');
+/** The one roll-out queue of a task queue's journeys. */
+export const policyRolloutsIdOf = (taskQueue: string) => `journey-policy-rollouts-${taskQueue}`;
+
 /** The connected-vehicle backend's event for the customer's car; answered once applied (repeats by event id change nothing). */
 export const recordVehicleEventUpdate = defineUpdate<{ eventId: string; stage: JourneyStage }, [VehicleEvent]>('recordVehicleEvent');
 

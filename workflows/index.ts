@@ -4,3 +4,4 @@ export { leadImport } from './lead-import.js';
 export { dealerDelivery } from './dealer-delivery.js';
 export { salesMatchBack } from './sales-matchback.js';
 export { marketModelRollout } from './market-rollout.js';
+export { policyRollouts } from './policy-rollouts.js';

@@ -1,14 +1,16 @@
 // The journey policy, owned by the OEM: read it and its history (the audit), change it
 // (a new version new journeys start with), and have running journeys follow a version
-// (one Temporal batch operation signals every running journey; safe to repeat).
+// (queued with workflows/policy-rollouts.ts, which signals every running journey by a Temporal
+// batch operation, one roll-out at a time; safe to repeat).
 import { type Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidPolicy, MINUTE, POLICY_BOUNDS, spell, type JourneyPolicy } from '../../domain/policy.js';
 import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-policy.js';
 import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
-import { JOURNEY_WORKFLOW_TYPE, policyChangedSignal } from '../../workflows/definitions.js';
+import { policyRolloutRequestedSignal, policyRolloutsIdOf, type PolicyRollout } from '../../workflows/definitions.js';
+import type { policyRollouts } from '../../workflows/policy-rollouts.js';
+import { policyRolloutJobId } from '../../activities/policy-rollouts.js';
 import { Problem, sendNotFound, sendInvalid, sendUnavailable } from '../problems.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 
@@ -61,21 +63,19 @@ const Impact = z
   })
   .meta({ id: 'JourneyPolicyImpact' });
 
-/** Signals every running journey, once per version: a repeat finds the batch job already there. */
+/**
+ * Queues the version's roll-out to every running journey and answers at once: the server runs one
+ * batch operation per namespace at a time, and a request that started its own waited behind the
+ * one running. The queue (one workflow per task queue) sends versions one after another; a version
+ * queued or sent already is not sent again. Answers the batch job's id.
+ */
 async function rollOut(temporal: Client, taskQueue: string, v: PolicyVersion): Promise<string> {
-  const jobId = `journey-policy-v${v.version}-${taskQueue}`;
-  try {
-    await temporal.workflowService.startBatchOperation({
-      namespace: temporal.options.namespace,
-      jobId,
-      reason: `journey policy version ${v.version}: ${v.reason}`,
-      visibilityQuery: `WorkflowType = '${JOURNEY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
-      signalOperation: { signal: policyChangedSignal.name, input: { payloads: [defaultPayloadConverter.toPayload({ version: v.version, policy: v.policy })] }, identity: 'journey-policy' },
-    });
-  } catch (error) {
-    if ((error as { code?: number }).code !== 6 /* ALREADY_EXISTS: this version was rolled out already */) throw error;
-  }
-  return jobId;
+  await temporal.withDeadline(Date.now() + 5_000, () => temporal.workflow.signalWithStart<typeof policyRollouts, [PolicyRollout]>('policyRollouts', {
+    workflowId: policyRolloutsIdOf(taskQueue), taskQueue,
+    args: [{ queued: [], done: [] }],
+    signal: policyRolloutRequestedSignal, signalArgs: [{ version: v.version, policy: v.policy, reason: v.reason }],
+  }));
+  return policyRolloutJobId(v.version, taskQueue);
 }
 
 export const journeyPolicyRoutes = (deps: { policies: JourneyPolicyStore; temporal: Client; taskQueue: string }): FastifyPluginAsyncZod => async (app) => {
@@ -135,12 +135,19 @@ export const journeyPolicyRoutes = (deps: { policies: JourneyPolicyStore; tempor
     config: { access: { roles: ['OEM'] } },
     schema: {
       tags: ['journey policy'], summary: 'Send a policy version to every running journey (again: repeats are harmless)',
+      description: 'Answers 202 at once: the roll-out is queued behind any running one (one at a time) and reaches each running journey once; ' +
+        'a version queued or sent already is not sent again. The batch job (`jobId`) shows in the Temporal UI.',
       params: z.object({ version: z.coerce.number().int().min(1).max(1_000_000) }),
       response: { 202: z.object({ version: z.number().int(), jobId: z.string() }), 400: Problem, 404: Problem, 503: Problem },
     },
   }, async (request, reply) => {
     const version = await deps.policies.find(request.params.version);
     if (!version) return sendNotFound(reply, 'journey policy version', String(request.params.version));
-    return reply.status(202).send({ version: version.version, jobId: await rollOut(deps.temporal, deps.taskQueue, version) });
+    try {
+      return reply.status(202).send({ version: version.version, jobId: await rollOut(deps.temporal, deps.taskQueue, version) });
+    } catch (error) {
+      if (isTemporalUnavailable(error)) return sendUnavailable(reply, 'Temporal');
+      throw error;
+    }
   });
 };

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyState } from '../../domain/journey.js';
 import { DEFAULT_POLICY, MINUTE } from '../../domain/policy.js';
 import { createJourneyPolicyStore } from '../../platform/journey-policy.js';
-import { journeyStateQuery } from '../../workflows/definitions.js';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { journeyStateQuery, policyChangedSignal, policyRolloutsIdOf, policyRolloutsQuery } from '../../workflows/definitions.js';
 import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
 
 let sys: System;
-// Its own database: the policy it changes is what every journey started afterwards reads.
+// The file's own database (startSystem): the policy it changes is what every journey started afterwards reads.
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const territory = `QP${tag}`;
 const dealers = [`DLR-P1-${tag}`, `DLR-P2-${tag}`];
@@ -105,6 +106,39 @@ describe('the journey policy, owned by the OEM', () => {
       [2, 'network-wide', true], [1, 'pilot: faster hand-offs', false],
     ]);
   });
+
+  it('five roll-outs asked at once: five prompt answers, queued one after another; each running journey hears a version at most once, never an older after a newer, and the newest', async () => {
+    const running = [await hotJourney(), await hotJourney(dealers[1])];
+    const versions: number[] = [];
+    for (const minutes of [21, 22, 23, 24, 25]) {
+      const v = await change({ changes: { handoffAcceptanceSlaMs: minutes * MINUTE }, reason: `step ${minutes}` });
+      expect(v.statusCode, v.body).toBe(201);
+      versions.push(v.json().version);
+    }
+    // Before the queue, the third request waited behind the server's running batch operation (30 s and more).
+    const answers = await Promise.all(versions.map((v) => sys.api({ method: 'POST', url: `/v1/journey-policy/versions/${v}/rollout` })));
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 202, 202]);
+    const queue = sys.temporal.workflow.getHandle(policyRolloutsIdOf(sys.taskQueue));
+    await eventually(async () => {
+      const { queued, done } = await queue.query(policyRolloutsQuery);
+      return queued.length === 0 && versions.every((v) => done.includes(v)) ? true : undefined;
+    }, 60_000);
+    for (const { journeyId, handle } of running) {
+      // The journey follows the newest it has heard of (versions that arrive together: the newest).
+      await eventually(() => sys.db.journeyTask.findFirst({ where: { journeyId, kind: 'POLICY_CHANGED', detail: `journey policy version ${versions.at(-1)}` } }).then((t) => t ?? undefined), 30_000);
+      const signalled = (await handle.fetchHistory()).events!
+        .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === policyChangedSignal.name)
+        .map((e) => defaultPayloadConverter.fromPayload<{ version: number }>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!).version);
+      // Never one twice, never an older after a newer (the one running when the others queued up
+      // went first; older ones queued behind it are not sent), and the newest always.
+      expect(signalled.length).toBeGreaterThan(0);
+      expect(signalled.every((v, i) => i === 0 || v > signalled[i - 1]!), String(signalled)).toBe(true);
+      expect(signalled.at(-1)).toBe(versions.at(-1));
+    }
+    // Asked again after it was sent: answered, not sent twice.
+    expect((await sys.api({ method: 'POST', url: `/v1/journey-policy/versions/${versions[0]}/rollout` })).statusCode).toBe(202);
+    expect((await queue.query(policyRolloutsQuery)).queued).toEqual([]);
+  }, 120_000);
 
   it('JOURNEY_POLICY at start-up becomes a version when it differs from the newest, once', async () => {
     const store = createJourneyPolicyStore(sys.db);
