@@ -60,6 +60,8 @@ function config(): string {
   return [
     'generation.max-examples = 8',
     'generation.deterministic = true',
+    // Deterministic runs find the same examples each time: nothing to keep between runs.
+    'generation.database = "none"',
     'request-timeout = 15.0',
     operation('^/v1/journeys/\\{id\\}', { id: seeds.journeyId }),
     operation('^/v1/journeys/\\{id\\}/complaints/\\{complaintId\\}', { id: seeds.journeyId, complaintId: 'C-FUZZ' }),
@@ -94,7 +96,7 @@ async function runSchemathesis(role: keyof typeof keys): Promise<{ code: number;
       schemathesis,
       ['--config-file', configFile, 'run', `${baseUrl}/docs/json`, '--url', baseUrl, '-H', `Authorization: Bearer ${keys[role]}`, '--checks', 'all', '--no-color',
         ...(only ? ['--include-path-regex', only] : [])],
-      // Run in the temporary folder: Schemathesis keeps its example database in the working directory.
+      // Run in the temporary folder: whatever Schemathesis writes goes there.
       { cwd: dirname(configFile), maxBuffer: 64 * 1024 * 1024, timeout: 400_000, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
     );

@@ -11,6 +11,8 @@ const [DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE, JOURNEY_QUEUE] = ['DATABASE_U
 const db = createDb(DATABASE_URL);
 const temporal = new Client({ connection: await Connection.connect({ address: TEMPORAL_ADDRESS }) });
 const intake = createLeadIntake({ db, temporal, taskQueue: JOURNEY_QUEUE, defaultCountry: 'DE', log: pino({ level: 'silent' }) });
-const worker = await createJourneyWorker(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake }, { taskQueue: TASK_QUEUE });
+// The run's workflow bundle (bundling again would cost this process seconds of CPU before it is ready).
+const workflowBundle = process.env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } } : {};
+const worker = await createJourneyWorker(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake }, { taskQueue: TASK_QUEUE, ...workflowBundle });
 console.log('worker ready');
 await worker.run();
