@@ -80,9 +80,30 @@ export async function routeHandoffWithin(sql: pg.ClientBase, input: RouteHandoff
   await sql.query({
     name: 'routing-keep', text: 'INSERT INTO handoff_route (key, dealer_id, reason) VALUES ($1, $2, $3)', values: [input.key, choice.dealerId, choice.reason],
   });
+  if (++decisions % PRUNE_EVERY === 0) await pruneHandoffRoutes(sql);
   if (!choice.dealerId) return choice;
   await sql.query({ name: 'routing-rotate', text: "UPDATE dealer SET last_offered_at = now(), last_offer_turn = nextval('dealer_offer_turn'), updated_at = now() WHERE id = $1", values: [choice.dealerId] });
   return withDealerTerms(choice, candidates.rows.find((d) => d.id === choice.dealerId)!);
+}
+
+/** Kept choices are for retries of their transition (seconds to hours later); a week is ample. */
+export const HANDOFF_ROUTE_RETENTION_DAYS = 7;
+const PRUNE_EVERY = 500;
+const PRUNE_BATCH = 5_000;
+let decisions = 0;
+
+/**
+ * Drops kept choices older than the retention, at most a batch at a time (every PRUNE_EVERY
+ * decisions of this process, so a hand-off never pays for a long delete). Answers how many went.
+ */
+export async function pruneHandoffRoutes(sql: pg.ClientBase, retentionDays = HANDOFF_ROUTE_RETENTION_DAYS): Promise<number> {
+  const pruned = await sql.query({
+    name: 'routing-prune',
+    text: `DELETE FROM handoff_route WHERE key IN (
+             SELECT key FROM handoff_route WHERE decided_at < now() - make_interval(days => $1) ORDER BY decided_at LIMIT $2)`,
+    values: [retentionDays, PRUNE_BATCH],
+  });
+  return pruned.rowCount ?? 0;
 }
 
 /** A choice made before (a retried transition): the same dealer, with its terms as they are now. */

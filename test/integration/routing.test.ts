@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routeHandoffWithin, type RouteHandoffInput } from '../../activities/routing.js';
+import { HANDOFF_ROUTE_RETENTION_DAYS, pruneHandoffRoutes, routeHandoffWithin, type RouteHandoffInput } from '../../activities/routing.js';
 import { createDb, inTransaction, sqlPoolOf, type PrismaClient } from '../../platform/db.js';
 import { freshTestDatabase } from '../support/system.js';
 
@@ -88,6 +88,18 @@ describe('routing a hand-off', () => {
     expect((await db.dealer.findUniqueOrThrow({ where: { id: first.dealerId! } })).lastOfferTurn).toEqual(turn);
     // The next hand-off goes on with the rotation: another dealer.
     expect((await route(input(next!))).dealerId).not.toBe(first.dealerId);
+  });
+
+  it('kept choices older than the retention are pruned; a retry within it still gets its first answer', async () => {
+    const territory = `R${tag()}`;
+    await dealersIn(territory, 2);
+    const [old, recent] = await customersAt(`${territory}4`, 2);
+    await route(input(old!));
+    const recentChoice = await route(input(recent!));
+    await db.handoffRoute.update({ where: { key: input(old!).key }, data: { decidedAt: new Date(Date.now() - (HANDOFF_ROUTE_RETENTION_DAYS + 1) * 86_400_000) } });
+    expect(await inTransaction(pool, (sql) => pruneHandoffRoutes(sql))).toBeGreaterThanOrEqual(1);
+    expect(await db.handoffRoute.findUnique({ where: { key: input(old!).key } })).toBeNull();
+    expect(await route(input(recent!))).toEqual(recentChoice);
   });
 
   it('locks only the dealers that could take the customer: a hand-off elsewhere does not wait', async () => {
