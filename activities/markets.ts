@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { JOURNEY_WORKFLOW_TYPE, marketModelChangedSignal, type MarketModelChange } from '../workflows/definitions.js';
+import { marketModelChangedSignal, runningJourneysQuery, type MarketModelChange } from '../workflows/definitions.js';
 import { MarketKey } from '../workflows/search-attributes.js';
 
 export interface MarketDeps {
@@ -13,7 +13,7 @@ export interface MarketDeps {
 /** The journeys a change of `market` is for: its own, and (for the default country) those that know no market. */
 export function marketJourneysQuery(taskQueue: string, market: string, forUnknownMarket: boolean): string {
   const ofMarket = `${MarketKey.name} = '${market}'${forUnknownMarket ? ` OR ${MarketKey.name} IS NULL` : ''}`;
-  return `WorkflowType = '${JOURNEY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND (${ofMarket})`;
+  return `${runningJourneysQuery(taskQueue)} AND (${ofMarket})`;
 }
 
 export function createMarketActivities({ temporal, taskQueue }: MarketDeps) {

@@ -1,7 +1,7 @@
 import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { JOURNEY_WORKFLOW_TYPE, policyChangedSignal, type PolicyRollout } from '../workflows/definitions.js';
+import { policyChangedSignal, policyRolloutJobId, runningJourneysQuery, type PolicyRollout } from '../workflows/definitions.js';
 
 export interface PolicyRolloutDeps {
   /** Every worker process has it; only the time-skipping tests run without. */
@@ -27,7 +27,7 @@ export function createPolicyRolloutActivities({ temporal, taskQueue }: PolicyRol
       try {
         await temporal.workflowService.startBatchOperation({
           namespace, jobId, reason: `journey policy version ${version}: ${reason}`,
-          visibilityQuery: `WorkflowType = '${JOURNEY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
+          visibilityQuery: runningJourneysQuery(taskQueue),
           signalOperation: { signal: policyChangedSignal.name, input: { payloads: [defaultPayloadConverter.toPayload({ version, policy })] }, identity: 'journey-policy' },
         });
       } catch (error) {
@@ -43,6 +43,3 @@ export function createPolicyRolloutActivities({ temporal, taskQueue }: PolicyRol
     },
   };
 }
-
-/** The batch operation of a policy version's roll-out to a task queue's journeys. */
-export const policyRolloutJobId = (version: number, taskQueue: string) => `journey-policy-v${version}-${taskQueue}`;

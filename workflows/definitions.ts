@@ -15,6 +15,8 @@ import type { PendingEvent } from '../domain/transitions.js';
 export const JOURNEY_TASK_QUEUE = 'journeys';
 /** The journey workflow's type name (the function exported from workflows/journey.ts). */
 export const JOURNEY_WORKFLOW_TYPE = 'journey';
+/** Every running journey of a task queue, as a visibility query (the roll-outs' batch operations). */
+export const runningJourneysQuery = (taskQueue: string) => `WorkflowType = '${JOURNEY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
 
 /** A lead for this customer arrived (fire-and-forget; duplicates are ignored by lead id). */
 export const leadCapturedSignal = defineSignal<[LeadCaptured]>('leadCaptured');
@@ -102,6 +104,8 @@ export const policyRolloutRequestedSignal = defineSignal<[PolicyRollout]>('polic
 export const policyRolloutsQuery = defineQuery<PolicyRolloutsState>('policyRollouts');
 /** The one roll-out queue of a task queue's journeys. */
 export const policyRolloutsIdOf = (taskQueue: string) => `journey-policy-rollouts-${taskQueue}`;
+/** The batch operation of a policy version's roll-out to a task queue's journeys. */
+export const policyRolloutJobId = (version: number, taskQueue: string) => `journey-policy-v${version}-${taskQueue}`;
 
 /** The connected-vehicle backend's event for the customer's car; answered once applied (repeats by event id change nothing). */
 export const recordVehicleEventUpdate = defineUpdate<{ eventId: string; stage: JourneyStage }, [VehicleEvent]>('recordVehicleEvent');

@@ -138,7 +138,7 @@ export const communicationRoutes = (deps: { db: PrismaClient; temporal: Client }
     },
   }, async (request, reply) => {
     try {
-            const { channel, granted, purpose } = request.body;
+      const { channel, granted, purpose } = request.body;
       // Two things the person can say: "not on this channel" (any purpose but legal) or "withdraw this one consent".
       await signalJourney(request.params.id, (h) => (purpose
         ? h.signal(consentWithdrawnSignal, { channel, purpose })

@@ -8,9 +8,8 @@ import { z } from 'zod';
 import { InvalidPolicy, MINUTE, POLICY_BOUNDS, spell, type JourneyPolicy } from '../../domain/policy.js';
 import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-policy.js';
 import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
-import { policyRolloutRequestedSignal, policyRolloutsIdOf, type PolicyRollout } from '../../workflows/definitions.js';
+import { policyRolloutJobId, policyRolloutRequestedSignal, policyRolloutsIdOf, type PolicyRollout } from '../../workflows/definitions.js';
 import type { policyRollouts } from '../../workflows/policy-rollouts.js';
-import { policyRolloutJobId } from '../../activities/policy-rollouts.js';
 import { Problem, sendNotFound, sendInvalid, sendUnavailable } from '../problems.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 
