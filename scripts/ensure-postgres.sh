@@ -42,6 +42,9 @@ DO \$\$ BEGIN
     CREATE ROLE $L2L_DB_USER LOGIN CREATEDB PASSWORD '$L2L_DB_PASSWORD';
   END IF;
 END \$\$;
+-- A test's DROP DATABASE … WITH (FORCE) must also end an autovacuum worker busy in that database
+-- (it runs as no role, so only pg_signal_backend may end it); without this, a drop fails now and then.
+GRANT pg_signal_backend TO $L2L_DB_USER;
 SQL
 if ! su postgres -c "psql -p $L2L_PG_PORT -tAc \"SELECT 1 FROM pg_database WHERE datname='l2l'\"" | grep -q 1; then
   su postgres -c "createdb -p $L2L_PG_PORT -O $L2L_DB_USER l2l"
