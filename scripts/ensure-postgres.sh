@@ -37,6 +37,7 @@ fi
 
 # Role with CREATEDB so tests can make and drop their own databases.
 su postgres -c "psql -q -p $L2L_PG_PORT -v ON_ERROR_STOP=1" <<SQL
+SET client_min_messages = warning;
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$L2L_DB_USER') THEN
     CREATE ROLE $L2L_DB_USER LOGIN CREATEDB PASSWORD '$L2L_DB_PASSWORD';
