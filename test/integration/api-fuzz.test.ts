@@ -76,26 +76,51 @@ function config(): string {
 }
 
 /**
- * The paths with an operation the OpenAPI document names this role for. The OEM key runs
- * every operation (the OEM reaches the most, and every missing-key 401 is checked with it);
- * OPS and DEALER keys fuzz what they may call. Refusals by role are access-control.test.ts's.
+ * The paths with an operation the OpenAPI document names this role for; for the OEM also the public
+ * ones (forms, consent links), fuzzed once. An operation only another role may call is fuzzed with
+ * that role's key (the missing-key 401 is checked there too); refusals by role are access-control.test.ts's.
  */
-async function pathsFor(role: keyof typeof keys): Promise<string | null> {
-  if (role === 'OEM') return null;
+async function pathsFor(role: keyof typeof keys): Promise<string[]> {
   const doc = (await (await fetch(`${baseUrl}/docs/json`)).json()) as { paths: Record<string, Record<string, { description?: string }>> };
-  const paths = Object.entries(doc.paths)
-    .filter(([, operations]) => Object.values(operations).some((op) => new RegExp(`\\*\\*Roles:\\*\\*[^.]*\\b${role}\\b`).test(op.description ?? '')))
-    .map(([path]) => path.replace(/[{}]/g, '\\$&'));
-  return `^(?:${paths.join('|')})$`;
+  const rolesOf = (op: { description?: string }) => /\*\*Roles:\*\*([^.]*)/.exec(op.description ?? '')?.[1];
+  return Object.entries(doc.paths)
+    .filter(([, operations]) => Object.values(operations).some((op) => {
+      const roles = rolesOf(op);
+      return roles === undefined ? role === 'OEM' : new RegExp(`\\b${role}\\b`).test(roles);
+    }))
+    .map(([path]) => path);
+}
+const onlyThese = (paths: string[]) => `^(?:${paths.map((path) => path.replace(/[{}]/g, '\\$&')).join('|')})$`;
+
+type Role = keyof typeof keys;
+interface FuzzRun { role: Role; phases: string; paths: string[] }
+
+/**
+ * Who fuzzes what. The OEM key runs every phase over its paths and the public ones. The coverage
+ * phase (boundary and invalid values of every field: most of the cases, and of Schemathesis's CPU)
+ * meets the same validation whoever calls, so OPS and DEALER keys run it only on the paths the OEM's
+ * run does not reach; their examples, fuzzing and stateful phases run on every path of theirs (what
+ * each role is answered, and its schema).
+ */
+async function plannedRuns(): Promise<FuzzRun[]> {
+  const [oem, ops, dealer] = [await pathsFor('OEM'), await pathsFor('OPS'), await pathsFor('DEALER')];
+  const beyondTheOem = (paths: string[]) => paths.filter((path) => !oem.includes(path));
+  return [
+    { role: 'OEM', phases: 'examples,coverage,fuzzing,stateful', paths: oem },
+    { role: 'OPS', phases: 'examples,fuzzing,stateful', paths: ops },
+    { role: 'DEALER', phases: 'examples,fuzzing,stateful', paths: dealer },
+    { role: 'OPS', phases: 'coverage', paths: beyondTheOem(ops) },
+    { role: 'DEALER', phases: 'coverage', paths: beyondTheOem(dealer) },
+  ];
 }
 
-async function runSchemathesis(role: keyof typeof keys): Promise<{ code: number; output: string }> {
-  const only = await pathsFor(role);
+async function runSchemathesis({ role, phases, paths }: FuzzRun): Promise<{ code: number; output: string }> {
+  if (paths.length === 0) return { code: 0, output: 'no path to fuzz' };
   return new Promise((resolve) => {
     execFile(
       schemathesis,
       ['--config-file', configFile, 'run', `${baseUrl}/docs/json`, '--url', baseUrl, '-H', `Authorization: Bearer ${keys[role]}`, '--checks', 'all', '--no-color',
-        ...(only ? ['--include-path-regex', only] : [])],
+        '--phases', phases, '--include-path-regex', onlyThese(paths)],
       // Run in the temporary folder: whatever Schemathesis writes goes there.
       { cwd: dirname(configFile), maxBuffer: 64 * 1024 * 1024, timeout: 400_000, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
@@ -138,16 +163,26 @@ afterAll(async () => {
 });
 
 describe('the API against its own OpenAPI document (Schemathesis, all checks)', () => {
-  // The three roles at once: a Schemathesis run and the API answering it take turns, each using
-  // half a core; three runs together keep both cores busy (and the suite's other files with them).
-  const roles = ['OEM', 'OPS', 'DEALER'] as const;
+  // The runs at once: a Schemathesis run and the API answering it take turns, each using half a
+  // core; several together keep both cores busy (and the suite's other files with them).
+  let planned: FuzzRun[] = [];
   let runs: Promise<{ code: number; output: string }>[] = [];
-  beforeAll(() => {
-    runs = roles.map((role) => runSchemathesis(role));
+  beforeAll(async () => {
+    planned = await plannedRuns();
+    runs = planned.map(runSchemathesis);
   });
-  it.each(roles.map((role, i) => [role, i] as const))('with a %s key: no 5xx, no undocumented answer, no schema violation', async (role, i) => {
+  it('every documented path is fuzzed, and gets the coverage phase once', async () => {
+    const doc = (await (await fetch(`${baseUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    const covered = planned.filter((run) => run.phases.includes('coverage')).flatMap((run) => run.paths);
+    expect(Object.keys(doc.paths).filter((path) => !covered.includes(path))).toEqual([]);
+    expect(covered.length).toBe(new Set(covered).size);
+    const fuzzed = new Set(planned.filter((run) => run.phases.includes('fuzzing')).flatMap((run) => run.paths));
+    expect(Object.keys(doc.paths).filter((path) => !fuzzed.has(path))).toEqual([]);
+  });
+  it.each([0, 1, 2, 3, 4])('run %i (a key and its phases, see plannedRuns): no 5xx, no undocumented answer, no schema violation', async (i) => {
     const { code, output } = await runs[i]!;
-    if (code !== 0) console.log(output.slice(-20_000));
-    expect(code, `schemathesis failed for ${role}; its report is above`).toBe(0);
+    const { role, phases, paths } = planned[i]!;
+    if (code !== 0) console.log(`${role} ${phases} (${paths.length} paths)\n${output.slice(-20_000)}`);
+    expect(code, `schemathesis failed for ${role} (${phases}); its report is above`).toBe(0);
   }, 420_000);
 });
