@@ -13,7 +13,7 @@ import { createLeadIntake, type IncomingLead } from '../intake/lead-intake.js';
 import { createApiKeyStore } from '../platform/api-keys.js';
 import { createDb } from '../platform/db.js';
 import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
-import { createJourneyWorker } from '../workers/journey-worker.js';
+import { createWorkers } from '../workers/journey-worker.js';
 import { pingUpdate } from './support/no-op-workflow.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
@@ -40,7 +40,7 @@ const temporal = env.client as Client;
 const taskQueue = `bench-actions-${randomUUID()}`;
 const connection = await NativeConnection.connect({ address: env.address });
 const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log });
-const worker = await createJourneyWorker(connection, { db, intake, temporal, taskQueue }, { taskQueue });
+const worker = await createWorkers(connection, { db, intake, temporal, taskQueue }, { taskQueue });
 const app = await buildApp({ db, temporal, log, taskQueue, rateLimit: { max: 10_000_000, windowMs: 60_000 } });
 const floorQueue = `bench-floor-${randomUUID()}`;
 const floorWorker = await Worker.create({ connection, taskQueue: floorQueue, workflowsPath: fileURLToPath(new URL('./support/no-op-workflow.ts', import.meta.url)) });

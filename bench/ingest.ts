@@ -19,7 +19,7 @@ import { createApiKeyStore } from '../platform/api-keys.js';
 import { createDb } from '../platform/db.js';
 import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
 import { leadCapturedSignal } from '../workflows/definitions.js';
-import { createJourneyWorker } from '../workers/journey-worker.js';
+import { createWorkers } from '../workers/journey-worker.js';
 
 const leads = Number(process.env.BENCH_LEADS ?? 2_000);
 const CONCURRENCY = 16;
@@ -100,7 +100,7 @@ try {
   const liveQueue = `bench-live-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: env.address });
   const intake = createLeadIntake({ db, temporal, taskQueue: liveQueue, defaultCountry: 'DE', log });
-  const worker = await createJourneyWorker(connection, { db, intake }, { taskQueue: liveQueue });
+  const worker = await createWorkers(connection, { db, intake }, { taskQueue: liveQueue, kinds: ['journeys'] });
   const liveApp = await buildApp({ db, temporal, log, taskQueue: liveQueue, rateLimit: { max: 10_000_000, windowMs: 60_000 } });
   const liveUrl = await liveApp.listen({ host: '127.0.0.1', port: 0 });
   const liveClient = new Pool(liveUrl, { connections: CONCURRENCY });

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createDb } from '../platform/db.js';
 import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
-import { createJourneyWorker } from '../workers/journey-worker.js';
+import { createWorkers } from '../workers/journey-worker.js';
 
 interface Sample { rss: number }
 const MiB = 2 ** 20;
@@ -27,7 +27,7 @@ if (process.env.BENCH_CHILD) {
   const { address, databaseUrl, taskQueue, maxCached } = JSON.parse(process.env.BENCH_CHILD) as { address: string; databaseUrl: string; taskQueue: string; maxCached: number | null };
   const db = createDb(databaseUrl);
   const connection = await NativeConnection.connect({ address });
-  const worker = await createJourneyWorker(connection, { db }, { taskQueue, ...(maxCached !== null ? { maxCachedWorkflows: maxCached } : {}) });
+  const worker = await createWorkers(connection, { db }, { taskQueue, kinds: ['journeys'], ...(maxCached !== null ? { maxCachedWorkflows: maxCached } : {}) });
   const sample = (): Sample => {
     (globalThis as { gc?: () => void }).gc?.();
     return { rss: process.memoryUsage().rss };

@@ -15,7 +15,7 @@ import { createDb } from '../platform/db.js';
 import { fairCsv } from '../test/support/fair-file.js';
 import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
 import { leadCapturedSignal } from '../workflows/definitions.js';
-import { createJourneyWorker } from '../workers/journey-worker.js';
+import { createWorkers } from '../workers/journey-worker.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 10_000);
 /** The import takes 8 rows at once (activities/lead-import.ts); the baseline does the same. */
@@ -53,7 +53,7 @@ try {
   const importQueue = `bench-imports-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: env.address });
   const intake = createLeadIntake({ db, temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log });
-  const worker = await createJourneyWorker(connection, { db, intake }, { taskQueue: importQueue });
+  const worker = await createWorkers(connection, { db, intake }, { taskQueue: importQueue, kinds: ['bulk'] });
   const app = await buildApp({ db, temporal, log, taskQueue: importQueue, rateLimit: { max: 1_000_000, windowMs: 60_000 } });
   const key = (await createApiKeyStore(db).create({ name: 'bench', role: 'OEM' })).key;
   const headers = { authorization: `Bearer ${key}` };

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { LeadImport } from '../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import type { ImportCounts, ImportProgress } from '../domain/lead-import.js';
-import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor } from '../workflows/definitions.js';
+import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor, taskQueuesOf } from '../workflows/definitions.js';
 import { parseImportFile, type ImportFormat } from './import-file.js';
 import { startFileWorkflow } from './start-file-workflow.js';
 
@@ -48,7 +48,7 @@ export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE
   /** Starts the import's workflow (idempotent); false when Temporal cannot be reached now. */
   async function start(stored: Pick<LeadImport, 'id' | 'totalRows'>): Promise<boolean> {
     const started = await startFileWorkflow(temporal, log, {
-      workflowType: 'leadImport', workflowId: leadImportIdFor(stored.id), taskQueue, args: [{ importId: stored.id, totalRows: stored.totalRows }],
+      workflowType: 'leadImport', workflowId: leadImportIdFor(stored.id), taskQueue: taskQueuesOf(taskQueue).bulk, args: [{ importId: stored.id, totalRows: stored.totalRows }],
     });
     if (!started) return false;
     await db.leadImport.updateMany({ where: { id: stored.id, status: 'RECEIVED' }, data: { status: 'RUNNING', startedAt: new Date() } });

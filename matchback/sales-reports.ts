@@ -8,7 +8,7 @@ import type { SalesReportCounts, SalesReportProgress } from '../domain/sales-rep
 import type { SalesReport } from '../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import type { TableFormat } from '../intake/table.js';
-import { JOURNEY_TASK_QUEUE, salesMatchBackIdFor, salesReportProgressQuery } from '../workflows/definitions.js';
+import { JOURNEY_TASK_QUEUE, salesMatchBackIdFor, salesReportProgressQuery, taskQueuesOf } from '../workflows/definitions.js';
 import { parseSalesFile } from './sales-file.js';
 import { startFileWorkflow } from '../intake/start-file-workflow.js';
 
@@ -34,7 +34,7 @@ const done = (c: SalesReportCounts) => c.recorded + c.alreadyRecorded + c.unmatc
 export function createSalesReports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: { db: PrismaClient; temporal: Client; taskQueue?: string; log: Logger }) {
   async function start(stored: Pick<SalesReport, 'id' | 'totalRows'>): Promise<boolean> {
     const started = await startFileWorkflow(temporal, log, {
-      workflowType: 'salesMatchBack', workflowId: salesMatchBackIdFor(stored.id), taskQueue, args: [{ reportId: stored.id, totalRows: stored.totalRows }],
+      workflowType: 'salesMatchBack', workflowId: salesMatchBackIdFor(stored.id), taskQueue: taskQueuesOf(taskQueue).bulk, args: [{ reportId: stored.id, totalRows: stored.totalRows }],
     });
     if (!started) return false;
     await db.salesReport.updateMany({ where: { id: stored.id, status: 'RECEIVED' }, data: { status: 'RUNNING', startedAt: new Date() } });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROCESSES } from '../domain/processes.js';
 import { trustProxyOf } from './client-address.js';
+import { TASK_QUEUE_KINDS } from '../workflows/definitions.js';
 
 /**
  * Process configuration from the environment. Defaults are the local dev stack
@@ -81,7 +82,16 @@ const ConfigSchema = z.object({
    * an evicted one is replayed from its history when it next has work.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  /** Workflow tasks, activities and local activities one worker runs at once (unset: the SDK's defaults). */
+  /**
+   * The kinds of work this worker process takes (workflows/definitions.ts, taskQueuesOf), e.g.
+   * "journeys" for processes that only run journeys and "bulk,deliveries" for others; all by default.
+   */
+  WORKER_KINDS: z
+    .string()
+    .default(TASK_QUEUE_KINDS.join(','))
+    .transform((text) => text.split(',').map((kind) => kind.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(TASK_QUEUE_KINDS)).min(1).refine((kinds) => new Set(kinds).size === kinds.length, 'each kind once')),
+  /** The journeys' workflow tasks, activities and local activities one worker runs at once (unset: the SDK's defaults). */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),

@@ -1,8 +1,8 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
+import { JOURNEY_TASK_QUEUE, TASK_QUEUE_KINDS, taskQueuesOf, type TaskQueueKind } from '../workflows/definitions.js';
 
 /** The workflows' entry: TypeScript when run from source (tsx, tests), JavaScript when compiled. */
 const workflowsEntry = (ext: 'ts' | 'js') => fileURLToPath(new URL(`../workflows/index.${ext}`, import.meta.url));
@@ -20,18 +20,82 @@ export function prebuiltWorkflowBundle(traced: boolean): string | null {
   return existsSync(path) ? path : null;
 }
 
-/** The journey worker with its real activities; tests and the worker process share it. */
-export async function createJourneyWorker(
+/**
+ * Each kind's slots. Journeys: the SDK's defaults (or the operator's, WORKER_MAX_*). Bulk work takes
+ * a few tasks at a time: each import or match-back works through its file in chunks, and what it
+ * starts (journeys) is the journeys' work. Deliveries mostly wait on dealers' servers: many at
+ * once, little CPU each.
+ */
+export const SLOTS_BY_KIND: Record<TaskQueueKind, Partial<WorkerOptions>> = {
+  journeys: {},
+  bulk: { maxConcurrentWorkflowTaskExecutions: 4, maxConcurrentActivityTaskExecutions: 4, maxCachedWorkflows: 100 },
+  deliveries: { maxConcurrentWorkflowTaskExecutions: 10, maxConcurrentActivityTaskExecutions: 50, maxCachedWorkflows: 500 },
+};
+
+/** One process's workers, one per kind of work it takes; run, stopped and awaited together like one Worker. */
+export interface Workers {
+  readonly taskQueues: Partial<Record<TaskQueueKind, string>>;
+  run(): Promise<void>;
+  /** Starts a graceful shutdown of every worker still running. */
+  shutdown(): void;
+  /** Runs the workers until `work` settles, then shuts them down and waits for them. */
+  runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R>;
+}
+
+/**
+ * The workers with their real activities, one per kind (all three unless `kinds` says otherwise),
+ * on the task queues of the journeys' queue `options.taskQueue`; tests and the worker process share it.
+ * `options` apply to every kind (connection settings, bundle, interceptors); `slots` per kind
+ * override SLOTS_BY_KIND.
+ */
+export async function createWorkers(
   connection: NativeConnection,
   deps: ActivityDeps,
-  options: Partial<WorkerOptions> = {},
-): Promise<Worker> {
-  const { workflowBundle, ...rest } = options;
-  return Worker.create({
+  options: Partial<WorkerOptions> & { kinds?: readonly TaskQueueKind[]; slots?: Partial<Record<TaskQueueKind, Partial<WorkerOptions>>> } = {},
+): Promise<Workers> {
+  const { workflowBundle, kinds = TASK_QUEUE_KINDS, slots = {}, taskQueue = JOURNEY_TASK_QUEUE, ...rest } = options;
+  const queues = taskQueuesOf(taskQueue);
+  const activities = createActivities(deps);
+  // From source with several kinds: bundle once (with the interceptors' workflow modules), not per worker.
+  const bundle = workflowBundle ?? (kinds.length > 1
+    ? { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: rest.interceptors?.workflowModules })).code }
+    : null);
+  if (bundle && !workflowBundle && rest.interceptors) rest.interceptors = { ...rest.interceptors, workflowModules: [] };
+  const workers = await Promise.all(kinds.map((kind) => Worker.create({
     connection,
-    taskQueue: JOURNEY_TASK_QUEUE,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(deps),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    ...SLOTS_BY_KIND[kind],
     ...rest,
-  });
+    ...slots[kind],
+    taskQueue: queues[kind],
+  })));
+  const shutdown = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  const run = async () => {
+    // One failing stops the others: a process never keeps taking some kinds of work and not the rest.
+    await Promise.all(workers.map((worker) => worker.run().catch((error: unknown) => {
+      shutdown();
+      throw error;
+    })));
+  };
+  return {
+    taskQueues: Object.fromEntries(kinds.map((kind) => [kind, queues[kind]])),
+    run,
+    shutdown,
+    async runUntil(work) {
+      const running = run();
+      try {
+        return await Promise.race([
+          typeof work === 'function' ? work() : work,
+          running.then(() => { throw new Error('the workers stopped before the work was done'); }),
+        ]);
+      } finally {
+        shutdown();
+        // A worker's failure has been thrown by the race above already.
+        await running.catch(() => undefined);
+      }
+    },
+  };
 }

@@ -1,6 +1,7 @@
-// The worker process: runs journeys and their activities, and relays stranded leads.
+// The worker process: runs journeys, bulk work and deliveries (each from its own task queue, or the
+// kinds WORKER_KINDS names), and relays stranded leads.
 // Temporal's Runtime turns SIGINT/SIGTERM into a graceful shutdown: no new tasks
-// are polled, running activities finish, then worker.run() resolves.
+// are polled, running activities finish, then workers.run() resolves.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { transportsFromEnv } from '../communications/transports.js';
 import { consentLinks } from '../consent/links.js';
@@ -14,7 +15,7 @@ import { createLogger, temporalLoggerFor } from '../platform/logger.js';
 import { connectTemporal, temporalConnectionOptions } from '../platform/temporal.js';
 import { createMarketStore } from '../platform/markets.js';
 import { clientTracing, startTracing, workerTracing } from '../platform/tracing.js';
-import { createJourneyWorker, prebuiltWorkflowBundle } from './journey-worker.js';
+import { createWorkers, prebuiltWorkflowBundle } from './journey-worker.js';
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 
@@ -49,14 +50,14 @@ const intake = createLeadIntake({
 const transports = transportsFromEnv(process.env, log);
 const traced = workerTracing(tracing);
 const bundlePath = prebuiltWorkflowBundle(tracing !== null);
-/** Worker tuning from the environment (README, "Bring your own infrastructure"); unset keeps the SDK's defaults. */
+/** The journeys' worker tuning from the environment (README, "Bring your own infrastructure"); unset keeps the SDK's defaults. */
 const tuning = {
   ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
   ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined ? { maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES } : {}),
   ...(config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES !== undefined ? { maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES } : {}),
 };
-const worker = await createJourneyWorker(connection, {
+const workers = await createWorkers(connection, {
   db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,
   transports,
   // Hand-off notices to dealers: signed webhooks, and ADF e-mail over the same SMTP as customer e-mail.
@@ -74,7 +75,8 @@ const worker = await createJourneyWorker(connection, {
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   // Compiled (npm run build): the prebuilt bundle, the same code in every worker; from source the worker bundles.
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
-  ...tuning,
+  kinds: config.WORKER_KINDS,
+  slots: { journeys: tuning },
   ...(bundlePath ? { ...traced, interceptors: { ...traced.interceptors, workflowModules: [] } } : traced),
 });
 const relay = createLeadOutboxRelay({
@@ -86,9 +88,9 @@ const relay = createLeadOutboxRelay({
 });
 
 relay.start();
-log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, workflowBundle: bundlePath ?? 'bundled at start', pid: process.pid }, 'worker started');
+log.info({ taskQueues: workers.taskQueues, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, workflowBundle: bundlePath ?? 'bundled at start', pid: process.pid }, 'worker started');
 try {
-  await worker.run();
+  await workers.run();
 } finally {
   await relay.stop();
   await Promise.all([db.$disconnect(), connection.close(), temporal.connection.close(), tracing?.shutdown()]);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { InvalidPolicy, MINUTE, POLICY_BOUNDS, spell, type JourneyPolicy } from '../../domain/policy.js';
 import type { JourneyPolicyStore, PolicyVersion } from '../../platform/journey-policy.js';
 import { AT_LEAST_ONE_FIELD, text, timeZone } from '../../platform/validation.js';
-import { policyRolloutJobId, policyRolloutRequestedSignal, policyRolloutsIdOf, type PolicyRollout } from '../../workflows/definitions.js';
+import { policyRolloutJobId, policyRolloutRequestedSignal, policyRolloutsIdOf, taskQueuesOf, type PolicyRollout } from '../../workflows/definitions.js';
 import type { policyRollouts } from '../../workflows/policy-rollouts.js';
 import { Problem, sendNotFound, sendInvalid, sendUnavailable } from '../problems.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
@@ -70,7 +70,7 @@ const Impact = z
  */
 async function rollOut(temporal: Client, taskQueue: string, v: PolicyVersion): Promise<string> {
   await temporal.withDeadline(Date.now() + 5_000, () => temporal.workflow.signalWithStart<typeof policyRollouts, [PolicyRollout]>('policyRollouts', {
-    workflowId: policyRolloutsIdOf(taskQueue), taskQueue,
+    workflowId: policyRolloutsIdOf(taskQueue), taskQueue: taskQueuesOf(taskQueue).bulk,
     args: [{ queued: [], done: [] }],
     signal: policyRolloutRequestedSignal, signalArgs: [{ version: v.version, policy: v.policy, reason: v.reason }],
   }));

@@ -9,7 +9,7 @@ import { DEFAULT_MODEL, OWNERSHIP_MODELS } from '../../domain/markets.js';
 import type { MarketModelVersion, MarketStore } from '../../platform/markets.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 import { text } from '../../platform/validation.js';
-import type { MarketModelChange } from '../../workflows/definitions.js';
+import { taskQueuesOf, type MarketModelChange } from '../../workflows/definitions.js';
 import { Problem, sendUnavailable } from '../problems.js';
 
 const MarketParams = z.object({ market: z.string().regex(/^[A-Z]{2}$/, 'a country code, ISO 3166-1 alpha-2 (e.g. DE)') });
@@ -37,7 +37,7 @@ export const marketRoutes = (deps: { markets: MarketStore; temporal: Client; tas
       market: { market: v.market, model: v.model, version: v.version }, reason: v.reason, actor, forUnknownMarket: v.market === deps.defaultCountry,
     };
     try {
-      await deps.temporal.workflow.start('marketModelRollout', { workflowId, taskQueue: deps.taskQueue, args: [change] });
+      await deps.temporal.workflow.start('marketModelRollout', { workflowId, taskQueue: taskQueuesOf(deps.taskQueue).bulk, args: [change] });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }

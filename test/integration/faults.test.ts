@@ -8,7 +8,7 @@ import { buildApp } from '../../api/app.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createDb } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers } from '../../workers/journey-worker.js';
 import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { inject } from 'vitest';
 import { apiCaller, eventually, person, silentLog, startSystem, type System, sharedWorkflowBundle } from '../support/system.js';
@@ -98,7 +98,7 @@ describe('worker down', () => {
     expect(await sys.db.journey.findUnique({ where: { id: journeyId } })).toBeNull();
 
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const worker = await createJourneyWorker(connection, { db: sys.db }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
+    const worker = await createWorkers(connection, { db: sys.db }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['journeys'] });
     await worker.runUntil(async () => {
       const row = await eventually(async () => (await sys.db.journey.findFirst({ where: { id: journeyId, stage: 'QUALIFYING' } })) ?? undefined);
       expect(row.owner).toBe('OEM');

@@ -11,7 +11,7 @@ import { buildApp } from '../../api/app.js';
 import { createLeadImports } from '../../intake/lead-imports.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers } from '../../workers/journey-worker.js';
 import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { fairCsv } from '../support/fair-file.js';
 import { apiCaller, eventually, silentLog, startSystem, type System, sharedWorkflowBundle } from '../support/system.js';
@@ -141,7 +141,7 @@ describe.concurrent('at size, and a worker killed halfway', () => {
     const journeyQueue = `journeys-big-${randomUUID()}`;
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log: silentLog });
-    const worker = await createJourneyWorker(connection, { db: sys.db, intake }, { taskQueue: importQueue, workflowBundle: sharedWorkflowBundle() });
+    const worker = await createWorkers(connection, { db: sys.db, intake }, { taskQueue: importQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['bulk'] });
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue: importQueue });
     const api = apiCaller(app, sys.oemKey);
     try {
@@ -194,7 +194,7 @@ describe.concurrent('at size, and a worker killed halfway', () => {
 
       const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
       const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log: silentLog });
-      const worker = await createJourneyWorker(connection, { db: sys.db, intake }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
+      const worker = await createWorkers(connection, { db: sys.db, intake }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['bulk'] });
       const done = await worker.runUntil(eventually(async () => {
         const view = (await api({ method: 'GET', url: `/v1/imports/${importId}` })).json();
         return view.status === 'COMPLETED' ? view : undefined;

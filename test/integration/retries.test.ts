@@ -8,7 +8,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers } from '../../workers/journey-worker.js';
 import { apiCaller, createTestKey, eventually, silentLog, startSystem, type System, sharedWorkflowBundle } from '../support/system.js';
 
 let sys: System;
@@ -102,7 +102,7 @@ describe('a first attempt that ran out of time is the same Update as its retry',
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue, webhookTargets: { allowLoopback: true } });
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     try {
-      const worker = await createJourneyWorker(connection, { db: sys.db }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
+      const worker = await createWorkers(connection, { db: sys.db }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['journeys'] });
       const { journeyId } = await worker.runUntil(() => offered(app));
       // The worker is gone: the Update waits in Temporal; our deadline ends first.
       const asDealer = apiCaller(app, dealerKey);
@@ -110,7 +110,7 @@ describe('a first attempt that ran out of time is the same Update as its retry',
       const first = await asDealer({ method: 'POST', url: `/v1/journeys/${journeyId}/accept`, headers: key });
       expect(first.statusCode, first.body).toBe(503);
       expect(first.headers['retry-after']).toBeDefined();
-      const back = await createJourneyWorker(connection, { db: sys.db }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
+      const back = await createWorkers(connection, { db: sys.db }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['journeys'] });
       await back.runUntil(async () => {
         const retried = await asDealer({ method: 'POST', url: `/v1/journeys/${journeyId}/accept`, headers: key });
         expect(retried.statusCode, retried.body).toBe(200);

@@ -11,7 +11,7 @@ import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createDb } from '../../platform/db.js';
 import { clientTracing, startTracing, workerTracing, type Tracing } from '../../platform/tracing.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers } from '../../workers/journey-worker.js';
 import { createTestKey, eventually, person, silentLog } from '../support/system.js';
 
 interface ExportedSpan { traceId: string; spanId: string; parentSpanId?: string; name: string }
@@ -45,7 +45,7 @@ beforeAll(async () => {
   const native = await NativeConnection.connect({ address: inject('temporalAddress') });
   const taskQueue = `journeys-tracing-${randomUUID()}`;
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog });
-  const worker = await createJourneyWorker(native, { db, intake, temporal, taskQueue }, { taskQueue, ...workerTracing(tracing) });
+  const worker = await createWorkers(native, { db, intake, temporal, taskQueue }, { taskQueue, ...workerTracing(tracing), kinds: ['journeys'] });
   const running = worker.run();
   const app = await buildApp({ db, temporal, log: silentLog, taskQueue, tracing: true });
   const key = await createTestKey(db, 'OEM');

@@ -4,7 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createDb } from '../../platform/db.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers } from '../../workers/journey-worker.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const [DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE, JOURNEY_QUEUE] = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TASK_QUEUE', 'JOURNEY_QUEUE'].map((name) => process.env[name] ?? '') as [string, string, string, string];
@@ -13,6 +13,6 @@ const temporal = new Client({ connection: await Connection.connect({ address: TE
 const intake = createLeadIntake({ db, temporal, taskQueue: JOURNEY_QUEUE, defaultCountry: 'DE', log: pino({ level: 'silent' }) });
 // The run's workflow bundle (bundling again would cost this process seconds of CPU before it is ready).
 const workflowBundle = process.env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } } : {};
-const worker = await createJourneyWorker(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake }, { taskQueue: TASK_QUEUE, ...workflowBundle });
+const worker = await createWorkers(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake }, { taskQueue: TASK_QUEUE, ...workflowBundle, kinds: ['bulk'] });
 console.log('worker ready');
 await worker.run();

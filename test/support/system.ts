@@ -1,7 +1,7 @@
 // The system under test, wired from real parts: Prisma on the test database,
 // a Temporal client and worker on the test server, and the Fastify app.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { inject } from 'vitest';
@@ -17,14 +17,14 @@ import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { createFreshDatabase } from './infra.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers, type Workers } from '../../workers/journey-worker.js';
 
 export interface System {
   db: PrismaClient;
   /** The database `db` is on (the run's shared one, or the file's own). */
   databaseUrl: string;
   temporal: Client;
-  worker: Worker;
+  worker: Workers;
   taskQueue: string;
   app: Awaited<ReturnType<typeof buildApp>>;
   /** An OEM key, and inject() calling the app with it (or with the key given). */
@@ -86,7 +86,7 @@ export async function startSystem(options: {
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const taskQueue = `journeys-test-${randomUUID()}`;
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy, markets: createMarketStore(db) });
-  const worker = await createJourneyWorker(nativeConnection, {
+  const worker = await createWorkers(nativeConnection, {
     db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, targets: DEV_TARGETS, ...options.delivery },
   }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
   const running = worker.run();

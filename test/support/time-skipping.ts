@@ -3,7 +3,6 @@
 // real activities and the real test database.
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { JourneyState } from '../../domain/journey.js';
@@ -13,13 +12,13 @@ import { createLeadIntake, type IncomingLead, type LeadIntake } from '../../inta
 import { createDb, type PrismaClient } from '../../platform/db.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { JOURNEY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
-import { createJourneyWorker } from '../../workers/journey-worker.js';
+import { createWorkers, type Workers } from '../../workers/journey-worker.js';
 import { eventually, sharedWorkflowBundle, silentLog } from './system.js';
 
 export interface TimeSkippingSystem {
   env: TestWorkflowEnvironment;
   db: PrismaClient;
-  worker: Worker;
+  worker: Workers;
   intake: LeadIntake;
   /** An intake whose new journeys run with another policy, on the same worker. */
   intakeWith(policy: JourneyPolicy): LeadIntake;
@@ -35,7 +34,7 @@ export async function startTimeSkippingSystem(policy?: JourneyPolicy, options: {
   });
   const db = createDb(inject('databaseUrl'));
   const taskQueue = `journeys-ts-${randomUUID()}`;
-  const worker = await createJourneyWorker(env.nativeConnection, { db, transports: options.transports }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
+  const worker = await createWorkers(env.nativeConnection, { db, transports: options.transports }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['journeys'] });
   const running = worker.run();
   const intakeWith = (journeyPolicy?: JourneyPolicy) => createLeadIntake({
     db, temporal: env.client, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy,

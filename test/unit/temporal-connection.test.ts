@@ -1,6 +1,6 @@
 // How the processes reach Temporal: plain on the dev stack; TLS with an API key (Temporal Cloud);
 // mTLS with a client certificate, optionally a private CA and the name to check; and the
-// configuration refuses half a certificate pair.
+// configuration refuses half a certificate pair. Also which kinds of work (task queues) a worker takes.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,5 +44,16 @@ describe('temporalConnectionOptions', () => {
   it('refuses a certificate without its key (and the other way round)', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CERT: cert }, 'tool')).toThrow(/go together/);
     expect(() => loadConfig({ TEMPORAL_TLS_KEY: key }, 'tool')).toThrow(/go together/);
+  });
+});
+
+describe('WORKER_KINDS', () => {
+  const dev = { L2L_DEVELOPMENT: 'true' };
+  it('every kind by default; a list names fewer; an unknown kind or a repeat is refused by name', () => {
+    expect(loadConfig(dev, 'worker').WORKER_KINDS).toEqual(['journeys', 'bulk', 'deliveries']);
+    expect(loadConfig({ ...dev, WORKER_KINDS: 'bulk, deliveries' }, 'worker').WORKER_KINDS).toEqual(['bulk', 'deliveries']);
+    expect(() => loadConfig({ ...dev, WORKER_KINDS: 'journeys,imports' }, 'worker')).toThrow(/WORKER_KINDS/);
+    expect(() => loadConfig({ ...dev, WORKER_KINDS: 'bulk,bulk' }, 'worker')).toThrow(/WORKER_KINDS[\s\S]*each kind once/);
+    expect(() => loadConfig({ ...dev, WORKER_KINDS: '' }, 'worker')).toThrow(/WORKER_KINDS/);
   });
 });
