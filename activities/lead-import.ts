@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import pThrottle from 'p-throttle';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { LeadSource } from '../domain/lead.js';
 import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
@@ -11,6 +12,12 @@ export interface LeadImportDeps {
   /** Needed by the import activities only; the journey activities run without it. */
   intake?: LeadIntake;
   defaultCountry?: string;
+  /**
+   * Leads a second this process's bulk work hands to their journeys (a file's rows become journeys
+   * at this pace, whatever the file's size), so the journeys' workers keep room for dealers' and
+   * customers' work; unset: as fast as the intake goes.
+   */
+  bulkLeadsPerSecond?: number;
 }
 
 /** Parsed files kept per worker, so 40 chunks of one file are parsed once. */
@@ -28,8 +35,12 @@ interface ParsedImport {
  * intake as the API. Each row's lead carries the key `import:<import id>:<row>`, so a
  * retried chunk (worker killed halfway) finds the leads it made and makes no new ones.
  */
-export function createLeadImportActivities({ db, intake, defaultCountry = 'DE' }: LeadImportDeps) {
+export function createLeadImportActivities({ db, intake, defaultCountry = 'DE', bulkLeadsPerSecond }: LeadImportDeps) {
   const parsed = new Map<string, ParsedImport>();
+  // One pace for every import this process runs; a tenth of a second's share at a time keeps it smooth.
+  const pace = bulkLeadsPerSecond
+    ? pThrottle({ limit: Math.max(1, Math.round(bulkLeadsPerSecond / 10)), interval: 100 })(async () => {})
+    : undefined;
 
   async function load(importId: string): Promise<ParsedImport> {
     const cached = parsed.get(importId);
@@ -61,7 +72,7 @@ export function createLeadImportActivities({ db, intake, defaultCountry = 'DE' }
       const activity = Context.current();
       const heartbeat = setInterval(() => activity.heartbeat(fromRow), 5_000);
       try {
-        const accepted = await intake.acceptMany(batch);
+        const accepted = await intake.acceptMany(batch, { pace });
         accepted.forEach((result, i) => {
           const { row } = batch[i]!;
           outcomes.push('rejected' in result

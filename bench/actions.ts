@@ -1,8 +1,13 @@
 // Dealer actions through the API against the floor: a trivial Update round trip to a no-op
 // workflow (bench/support/no-op-workflow.ts) on the same server, polled by a worker in this
 // process like the journeys. Prints the median latency of accept, sale and decline and their
-// ratios to that floor (issue 15's goal: ≤ 2× at the median). No threshold asserted.
-//   npm run bench:actions            # 30 of each
+// ratios to that floor (issue 15's goal: ≤ 2× at the median). With BENCH_IMPORT_ROWS, then the
+// accept's median while a fair file of that many rows is imported, against the idle accept's
+// (issue 31's goal: ≤ 1.5×; the import on the bulk queue, its journeys on the journeys' queue,
+// all in this one process as a single worker process would run them). No threshold asserted.
+//   npm run bench:actions                  # 30 of each
+//   npm run bench:actions:during-import    # and an accept a second during a 10,000-row import
+//   BENCH_IMPORT_ROWS=2000 BENCH_BULK_LEADS_PER_SECOND=50 npx tsx bench/actions.ts   # another size and pace
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +16,15 @@ import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
 import { createLeadIntake, type IncomingLead } from '../intake/lead-intake.js';
 import { createApiKeyStore } from '../platform/api-keys.js';
+import { DEFAULT_BULK_LEADS_PER_SECOND } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
+import { fairCsv } from '../test/support/fair-file.js';
 import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
 import { createWorkers } from '../workers/journey-worker.js';
 import { pingUpdate } from './support/no-op-workflow.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
+const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 0);
 const log = pino({ level: 'silent' });
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -40,7 +48,9 @@ const temporal = env.client as Client;
 const taskQueue = `bench-actions-${randomUUID()}`;
 const connection = await NativeConnection.connect({ address: env.address });
 const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log });
-const worker = await createWorkers(connection, { db, intake, temporal, taskQueue }, { taskQueue });
+// The worker process's default pace for bulk work unless the run names another (0: unpaced).
+const bulkLeadsPerSecond = Number(process.env.BENCH_BULK_LEADS_PER_SECOND ?? DEFAULT_BULK_LEADS_PER_SECOND) || undefined;
+const worker = await createWorkers(connection, { db, intake, temporal, taskQueue, bulkLeadsPerSecond }, { taskQueue });
 const app = await buildApp({ db, temporal, log, taskQueue, rateLimit: { max: 10_000_000, windowMs: 60_000 } });
 const floorQueue = `bench-floor-${randomUUID()}`;
 const floorWorker = await Worker.create({ connection, taskQueue: floorQueue, workflowsPath: fileURLToPath(new URL('./support/no-op-workflow.ts', import.meta.url)) });
@@ -89,6 +99,39 @@ try {
     console.log(`trivial Update (floor)   median ${m.toFixed(0).padStart(4)} ms`);
     for (const [name, xs] of [['accept', accept], ['sale', sale], ['decline', decline]] as const) {
       console.log(`${name.padEnd(24)} median ${median(xs).toFixed(0).padStart(4)} ms   ratio ${(median(xs) / m).toFixed(2)}   (goal ≤ 2)`);
+    }
+    if (importRows > 0) await acceptsDuringImport(median(accept));
+
+    /** Accepts while a fair file is imported; only those that began and ended while it ran count. */
+    async function acceptsDuringImport(idle: number) {
+      const oemKey = (await createApiKeyStore(db).create({ name: 'bench OEM', role: 'OEM' })).key;
+      const asOem = (method: 'GET' | 'POST', url: string, payload?: string) => app.inject({
+        method, url, payload, headers: { authorization: `Bearer ${oemKey}`, ...(payload ? { 'content-type': 'text/csv' } : {}) },
+      });
+      const upload = await asOem('POST', `/v1/imports?event=Bench%20fair%20${territory}&date=2026-09-10`, fairCsv(importRows, territory));
+      if (upload.statusCode !== 202) throw new Error(`import: ${upload.statusCode} ${upload.body}`);
+      const importId = upload.json().import.importId as string;
+      const progress = async () => (await asOem('GET', `/v1/imports/${importId}`)).json() as { status: string; doneRows: number };
+      const started = performance.now();
+      const during: number[] = [];
+      const floorDuring: number[] = [];
+      const ping = await temporal.workflow.start('noOp', { workflowId: `bench-floor-${randomUUID()}`, taskQueue: floorQueue });
+      // An accept (and a trivial Update) every second from start to end: the import's whole run, not its first seconds.
+      while ((await progress()).status === 'RUNNING') {
+        const a = await offered();
+        const f = await timed(() => ping.executeUpdate(pingUpdate, { args: [during.length] }));
+        const t = await timed(() => as(a.dealerId, 'POST', `/v1/journeys/${a.journeyId}/accept`));
+        if ((await progress()).status !== 'RUNNING') break;
+        during.push(t);
+        floorDuring.push(f);
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      await ping.terminate('benchmark done');
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`${importRows}-row import at ${bulkLeadsPerSecond ?? 'unpaced'} leads/s: ${seconds.toFixed(0)} s; ${during.length} accepts measured while it ran`);
+      if (during.length === 0) return console.log('the import ended before an accept could be measured: raise BENCH_IMPORT_ROWS');
+      console.log(`accept during the import   median ${median(during).toFixed(0).padStart(4)} ms   ratio to idle accept ${(median(during) / idle).toFixed(2)}   (goal ≤ 1.5)`);
+      console.log(`trivial Update during it   median ${median(floorDuring).toFixed(0).padStart(4)} ms   (the server and this process's event loop, busy with the import)`);
     }
   }).finally(() => floorWorker.shutdown())]);
 } finally {

@@ -196,8 +196,9 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
    * one transaction, then handed to their journeys in parallel and marked delivered at once.
    * A lead whose key was stored before answers as a replay (a retried chunk makes no new
    * leads); an infrastructure fault fails the whole batch, to be retried by the caller.
+   * `pace` is awaited before each hand-over to a journey (bulk work keeps to its rate).
    */
-  async function acceptMany(batch: readonly BatchLead[]): Promise<BatchOutcome[]> {
+  async function acceptMany(batch: readonly BatchLead[], { pace }: { pace?: () => Promise<void> } = {}): Promise<BatchOutcome[]> {
     const outcomes: (BatchOutcome | undefined)[] = new Array(batch.length);
     const checked = await Promise.all(batch.map(async ({ lead, idempotencyKey }, i) => {
       try {
@@ -224,13 +225,18 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     await Promise.all([
       ...fresh.map((i, n) => batchDeliveries(async () => {
         const s = stored[n]!;
+        await pace?.();
         const delivered = await deliverCaptured(s.customerId, await capturedOf(checked[i]!, s));
         if (delivered) deliveredNow.push(s.leadId);
         outcomes[i] = { journeyId: journeyIdFor(s.customerId), customerId: s.customerId, leadId: s.leadId, delivered, replayed: false };
       })),
       ...replays.map((i) => batchDeliveries(async () => {
         const before = earlier.get(checked[i]!.idempotencyKey!)!;
-        const delivered = before.delivered || (await deliver(before.leadId));
+        let delivered = before.delivered;
+        if (!delivered) {
+          await pace?.();
+          delivered = await deliver(before.leadId);
+        }
         outcomes[i] = { journeyId: journeyIdFor(before.customerId), customerId: before.customerId, leadId: before.leadId, delivered, replayed: true };
       })),
     ]);

@@ -3,6 +3,9 @@ import { PROCESSES } from '../domain/processes.js';
 import { trustProxyOf } from './client-address.js';
 import { TASK_QUEUE_KINDS } from '../workflows/definitions.js';
 
+/** BULK_LEADS_PER_SECOND's default (see there). */
+export const DEFAULT_BULK_LEADS_PER_SECOND = 20;
+
 /**
  * Process configuration from the environment. Defaults are the local dev stack
  * that `npm run dev` brings up; point at an existing Temporal cluster or
@@ -91,6 +94,13 @@ const ConfigSchema = z.object({
     .default(TASK_QUEUE_KINDS.join(','))
     .transform((text) => text.split(',').map((kind) => kind.trim()).filter(Boolean))
     .pipe(z.array(z.enum(TASK_QUEUE_KINDS)).min(1).refine((kinds) => new Set(kinds).size === kinds.length, 'each kind once')),
+  /**
+   * Leads a second this worker process's bulk work (fair imports) hands to their journeys; 0: as
+   * fast as it goes. Each imported lead is a new journey on the journeys' workers: at 20 a second a
+   * 2-core machine running everything still answers a dealer's accept as fast as when idle
+   * (bench:actions:during-import; 30 a second: 2.5× slower, 50: 14×). Raise it with the journeys' workers.
+   */
+  BULK_LEADS_PER_SECOND: z.coerce.number().int().min(0).default(DEFAULT_BULK_LEADS_PER_SECOND),
   /** The journeys' workflow tasks, activities and local activities one worker runs at once (unset: the SDK's defaults). */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),

@@ -59,6 +59,7 @@ const tuning = {
 };
 const workers = await createWorkers(connection, {
   db, intake, defaultCountry: config.DEFAULT_COUNTRY, log,
+  bulkLeadsPerSecond: config.BULK_LEADS_PER_SECOND || undefined,
   transports,
   // Hand-off notices to dealers: signed webhooks, and ADF e-mail over the same SMTP as customer e-mail.
   temporal, taskQueue: config.TEMPORAL_TASK_QUEUE,

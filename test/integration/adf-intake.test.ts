@@ -9,7 +9,7 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/adf/${name}`
 
 let sys: System;
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
 });
 afterAll(async () => {
   await sys?.stop();

@@ -19,7 +19,7 @@ const journeyPolicy = { ...ANY_HOUR_POLICY, postPurchasePromotionCoolDownMs: 1_0
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  sys = await startSystem({ journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Mitte & Söhne', territory: [territory], brands: ['VW'] } });
   expect(res.statusCode, res.body).toBe(201);
   dealerKey = await createTestKey(sys.db, 'DEALER', dealerId);

@@ -19,7 +19,7 @@ const links = consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'htt
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  sys = await startSystem({ journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
 });
 afterAll(async () => {
   await sys?.stop();

@@ -137,7 +137,7 @@ async function act(key: string, call: Call) {
 }
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   const apiWith = async (journeyPolicy: JourneyPolicy) => {
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue: sys.taskQueue, journeyPolicy });
     apps.push(app);

@@ -18,7 +18,7 @@ let unreachable: Client;
 let appWithoutTemporal: Awaited<ReturnType<typeof buildApp>>;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   // Nothing listens on port 1: every call fails as it would during a Temporal outage.
   unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
   appWithoutTemporal = await buildApp({ db: sys.db, temporal: unreachable, log: silentLog, taskQueue: sys.taskQueue });

@@ -28,7 +28,7 @@ const company = { name: `Hafen Logistik ${tag} GmbH`, fleetSize: 40, postalCode:
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  sys = await startSystem({ journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   // The nearer dealer covers the postal code more precisely, but has no fleet desk.
   const near = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: nearId, name: 'Autohaus Nah', territory: [`${territory}1`], brands: ['VW'] } });
   expect(near.statusCode, near.body).toBe(201);

@@ -108,6 +108,26 @@ describe('POST /v1/imports', () => {
   });
 });
 
+describe('pace', () => {
+  // The worker's BULK_LEADS_PER_SECOND is a throttle over this hook (activities/lead-import.ts).
+  it('a chunk waits on its pace once per lead it hands to a journey: not for a refused row, not again when retried', async () => {
+    const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
+    let paced = 0;
+    const pace = async () => {
+      paced += 1;
+    };
+    const tag = randomUUID().slice(0, 8);
+    const contacts = [{ email: `pace.a.${tag}@example.com` }, { email: `pace.b.${tag}@example.com` }, { phone: 'not a number' }];
+    const chunk = contacts.map((contact, i) => ({ lead: { source: 'FAIR' as const, event: `Pace ${tag}`, contact }, idempotencyKey: `pace:${tag}:${i}` }));
+    const first = await intake.acceptMany(chunk, { pace });
+    expect(first.map((o) => ('rejected' in o ? 'rejected' : o.delivered))).toEqual([true, true, 'rejected']);
+    expect(paced).toBe(2);
+    const retried = await intake.acceptMany(chunk, { pace });
+    expect(retried.map((o) => ('rejected' in o ? 'rejected' : o.replayed))).toEqual([true, true, 'rejected']);
+    expect(paced).toBe(2);
+  });
+});
+
 describe('faults', () => {
   it('stores a file that arrives while Temporal is down; the relay starts its import later', async () => {
     const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });

@@ -17,7 +17,7 @@ const dealerId = `DLR-PV-${tag}`;
 const keys = { ops: '', dealer: '' };
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   expect((await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Datenschutz', territory: [territory] } })).statusCode).toBe(201);
   keys.ops = await createTestKey(sys.db, 'OPS');
   keys.dealer = await createTestKey(sys.db, 'DEALER', dealerId);

@@ -29,7 +29,7 @@ function fixtures() {
 describe('recorded journey histories', () => {
   let sys: System;
   beforeAll(async () => {
-    sys = await startSystem();
+    sys = await startSystem({ kinds: ['journeys'] });
   });
   afterAll(async () => {
     await sys?.stop();

@@ -18,7 +18,7 @@ const otherDealer = `DLR-RU-${tag}`;
 let dealerKey = '';
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   for (const [id, territory] of [[dealerId, `RT${tag}`], [otherDealer, `RU${tag}`]] as const) {
     expect((await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'] } })).statusCode).toBe(201);
   }

@@ -18,7 +18,7 @@ const at = (s: string) => new Date(s.length <= 11 ? `2026-${s}:00Z` : `${s}:00Z`
 
 beforeAll(async () => {
   // The network's totals are this fixture's alone: the file has a database of its own.
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   await sys.db.dealer.createMany({
     data: [[A, 'NORTH'], [B, 'SOUTH'], [C, 'NORTH']].map(([id, region]) => ({ id: id!, region, name: id!, territory: ['99'], brands: ['VW'] })),
   });

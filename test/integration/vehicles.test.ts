@@ -17,7 +17,7 @@ let dealerKey = '';
 const VIN = '1M8GDM9AXKP042788';
 
 beforeAll(async () => {
-  sys = await startSystem({ journeyPolicy: ANY_HOUR_POLICY });
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy: ANY_HOUR_POLICY });
   const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Connected', territory: [`CV${tag}`], brands: ['VW'] } });
   expect(res.statusCode, res.body).toBe(201);
   dealerKey = await createTestKey(sys.db, 'DEALER', dealerId);

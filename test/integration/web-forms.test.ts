@@ -27,7 +27,7 @@ let foreignSite: Awaited<ReturnType<typeof startExampleFormServer>>;
 let formKey = { id: '', key: '' };
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   apiUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
   const sitePort = await freePort();
   const created = await sys.api({

@@ -15,7 +15,7 @@ import { createMarketStore } from '../../platform/markets.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
-import { journeyStateQuery } from '../../workflows/definitions.js';
+import { journeyStateQuery, type TaskQueueKind } from '../../workflows/definitions.js';
 import { createFreshDatabase } from './infra.js';
 import { createWorkers, type Workers } from '../../workers/journey-worker.js';
 
@@ -75,6 +75,8 @@ export async function startSystem(options: {
   journeyPolicy?: JourneyPolicy; transports?: MessageTransports; delivery?: DealerDeliveryDeps['delivery'];
   /** The database to use; by default one of the file's own, dropped at stop(). */
   databaseUrl?: string;
+  /** The kinds of work its worker takes: all by default; a file that starts no bulk work nor deliveries saves two workers' start. */
+  kinds?: readonly TaskQueueKind[];
 } = {}): Promise<System> {
   // A database per file: files run in parallel, and what one writes (rows it counts before and after,
   // the outbox its relay empties, login pauses per address, the journey policy) is no other's business.
@@ -88,7 +90,7 @@ export async function startSystem(options: {
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log: silentLog, journeyPolicy: options.journeyPolicy, markets: createMarketStore(db) });
   const worker = await createWorkers(nativeConnection, {
     db, intake, transports: options.transports, temporal, taskQueue, delivery: { schedule: TEST_DELIVERY_SCHEDULE, targets: DEV_TARGETS, ...options.delivery },
-  }, { taskQueue, workflowBundle: sharedWorkflowBundle() });
+  }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: options.kinds });
   const running = worker.run();
   const app = await buildApp({ db, temporal, log: silentLog, taskQueue, journeyPolicy: options.journeyPolicy, deliverySchedule: TEST_DELIVERY_SCHEDULE, webhookTargets: DEV_TARGETS });
   const oemKey = await createTestKey(db, 'OEM');
