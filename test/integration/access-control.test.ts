@@ -77,7 +77,7 @@ async function expectDealerADenied(journeyId: string, customerId: string) {
 }
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   keys.oem = sys.oemKey;
   for (const [id, territory] of [[dealerA, territoryA], [dealerB, territoryB]]) {
     const res = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'] } });

@@ -13,7 +13,7 @@ const dealerId = `DLR-BAD-${tag.toUpperCase()}`;
 let dealerKey = '';
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   expect((await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerId, name: 'Autohaus Bad Input', territory: [`QX${tag.toUpperCase()}`], brands: ['VW'] } })).statusCode).toBe(201);
   dealerKey = (await sys.api({ method: 'POST', url: '/v1/api-keys', payload: { name: 'bad-input dealer', role: 'DEALER', dealerId } })).json().key;
 });

@@ -21,7 +21,7 @@ const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const dealerId = `DLR-DB-${tag}`;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
   const url = new URL(sys.databaseUrl);
   proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
   url.port = String(proxy.port);

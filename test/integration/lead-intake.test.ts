@@ -9,7 +9,7 @@ import { eventually, person, startSystem, type System } from '../support/system.
 
 let sys: System;
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
 });
 afterAll(async () => {
   await sys?.stop();

@@ -13,7 +13,7 @@ import { eventually, person, silentLog, startSystem, type System } from '../supp
 let sys: System;
 beforeAll(async () => {
   // The worker process spawned below runs the outbox relay over the file's own database.
-  sys = await startSystem();
+  sys = await startSystem({ kinds: ['journeys'] });
 });
 afterAll(async () => {
   await sys?.stop();

@@ -36,7 +36,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/messages`;
-  sys = await startSystem({ journeyPolicy: { ...ANY_HOUR_POLICY, postPurchasePromotionCoolDownMs: 1_000 }, transports: { email: logTransport(silentLog), other: webhookTransport(gatewayUrl) } });
+  sys = await startSystem({ kinds: ['journeys', 'bulk'], journeyPolicy: { ...ANY_HOUR_POLICY, postPurchasePromotionCoolDownMs: 1_000 }, transports: { email: logTransport(silentLog), other: webhookTransport(gatewayUrl) } });
   for (const [id, territory] of [[dealerId, `SR${tag}`], [otherDealer, `SO${tag}`]] as const) {
     expect((await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id, name: `Autohaus ${id}`, territory: [territory], brands: ['VW'] } })).statusCode).toBe(201);
   }
