@@ -12,6 +12,7 @@ import type { JourneyPolicy } from '../domain/policy.js';
 import { isUniqueViolation, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import type { MarketStore } from '../platform/markets.js';
 import type { JourneyPolicyStore } from '../platform/journey-policy.js';
+import { email as emailAddress } from '../platform/validation.js';
 import { createLeadStore, type CompanyOfLead, type NewLead, type StoredLead } from './lead-store.js';
 import { JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
 // Type only: arguments are checked against the workflow's own signature (JourneyInput).
@@ -353,9 +354,14 @@ interface Identity {
   phone?: string;
 }
 
+/** The API's rule for an e-mail address (platform/validation.ts), built once. */
+const EMAIL = emailAddress();
+
 function normalizeIdentity(lead: IncomingLead, defaultCountry: string): Identity {
   const { email, phone, country } = lead.contact;
   const identity: Identity = {};
+  // The API and the import's rows check the address before; every other caller of the intake too.
+  if (email && !EMAIL.safeParse(email).success) throw new IntakeRejected('contact.email', `"${email}" is not an e-mail address`);
   if (email) identity.email = normalizeEmail(email);
   if (phone) {
     try {

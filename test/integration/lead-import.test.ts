@@ -110,20 +110,20 @@ describe('POST /v1/imports', () => {
 
 describe('pace', () => {
   // The worker's BULK_LEADS_PER_SECOND is a throttle over this hook (activities/lead-import.ts).
-  it('a chunk waits on its pace once per lead it hands to a journey: not for a refused row, not again when retried', async () => {
+  it('a chunk waits on its pace once per lead it hands to a journey: not for a refused row (the intake checks phone and e-mail itself), not again when retried', async () => {
     const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
     let paced = 0;
     const pace = async () => {
       paced += 1;
     };
     const tag = randomUUID().slice(0, 8);
-    const contacts = [{ email: `pace.a.${tag}@example.com` }, { email: `pace.b.${tag}@example.com` }, { phone: 'not a number' }];
+    const contacts = [{ email: `pace.a.${tag}@example.com` }, { email: `pace.b.${tag}@example.com` }, { phone: 'not a number' }, { email: 'not an address' }];
     const chunk = contacts.map((contact, i) => ({ lead: { source: 'FAIR' as const, event: `Pace ${tag}`, contact }, idempotencyKey: `pace:${tag}:${i}` }));
     const first = await intake.acceptMany(chunk, { pace });
-    expect(first.map((o) => ('rejected' in o ? 'rejected' : o.delivered))).toEqual([true, true, 'rejected']);
+    expect(first.map((o) => ('rejected' in o ? o.rejected.field : o.delivered))).toEqual([true, true, 'contact.phone', 'contact.email']);
     expect(paced).toBe(2);
     const retried = await intake.acceptMany(chunk, { pace });
-    expect(retried.map((o) => ('rejected' in o ? 'rejected' : o.replayed))).toEqual([true, true, 'rejected']);
+    expect(retried.map((o) => ('rejected' in o ? o.rejected.field : o.replayed))).toEqual([true, true, 'contact.phone', 'contact.email']);
     expect(paced).toBe(2);
   });
 });
