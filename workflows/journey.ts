@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { JourneyActivities } from '../activities/index.js';
+import type { TransitionRecords, TransitionWritten } from '../activities/journey-transition.js';
 import { confirmationChannelOf, type ConsentKey } from '../domain/consent.js';
 import { dealerNoticesOf } from '../domain/dealer-notices.js';
 import { workOf, type PendingSend } from '../domain/journey-records.js';
@@ -216,6 +217,19 @@ export async function journey(input: JourneyInput): Promise<void> {
     indexed = wanted;
   }
 
+  /**
+   * The records of this task's transitions not written yet. They go in one local activity (one
+   * database transaction) when the task ends, or sooner when something must see them first: a
+   * caller's answer, a hand-off's route, a message to send, an activity that reads them, erasure.
+   * A new journey's first task (captured, qualifying, scored) is one write where it was three.
+   */
+  let unwritten: TransitionRecords[] = [];
+  async function writeRecords(last?: TransitionRecords): Promise<TransitionWritten> {
+    const transitions = last ? [...unwritten, last] : unwritten;
+    unwritten = [];
+    return transitions.length > 0 ? local.recordTransitions({ transitions }) : {};
+  }
+
   /** Takes a transition: its records, then whatever the rules asked for next (the index follows when the task ends). */
   async function interpretEffects(transition: Transition, event: Pick<JourneyEvent, 'type'>, answer?: () => void): Promise<void> {
     const previous = state;
@@ -223,17 +237,15 @@ export async function journey(input: JourneyInput): Promise<void> {
     if (transition.effects.length === 0) return;
     metrics.count(event.type, transition.effects);
     const { records, followUps, sends, erase, chapterEnded: newChapter } = workOf(transition, journeyId);
-    sendQueue.push(...sends);
     if (newChapter) chapterEnded = true;
     const { customerId } = state;
     const at = state.updatedAt;
     const recordKey = `${journeyId}:${state.revision}`;
-    // One local activity, one database transaction: the records, the notices for dealers (their
-    // deliveries start after it commits) and the choice of dealer a hand-off asks for. An action
-    // is answered after that one round trip.
+    // The records, the notices for dealers (their deliveries start once written) and the choice
+    // of dealer a hand-off asks for, written with the task's others.
     const notices = dealerNoticesOf(previous, event, transition);
     const routes = followUps.some((e) => e.type === 'ROUTE_HANDOFF');
-    const { route } = await local.recordTransition({
+    const these: TransitionRecords = {
       ...records,
       ...(notices.length > 0 ? { notices: { keyPrefix: `${recordKey}:notice`, journeyId, customerId, score: state.score, at, notices } } : {}),
       ...(routes ? {
@@ -242,7 +254,13 @@ export async function journey(input: JourneyInput): Promise<void> {
           fleet: state.account !== null, // a company goes to a fleet desk
         },
       } : {}),
-    });
+    };
+    const readByActivity = followUps.some((e) => e.type === 'CONSENT_CONFIRMATION_DUE' || e.type === 'CUSTOMER_MESSAGE_DUE');
+    let route: TransitionWritten['route'];
+    if (routes || answer || erase || sends.length > 0 || readByActivity) ({ route } = await writeRecords(these));
+    else unwritten.push(these);
+    // Sends read their decisions' rows: queued once those are written.
+    sendQueue.push(...sends);
     if (erase) await local.erasePersonalData({ customerId });
     if (answer) {
       // The caller's answer is the state its action led to, with that transition recorded.
@@ -316,7 +334,8 @@ export async function journey(input: JourneyInput): Promise<void> {
     // What ops read on the details page in the Temporal UI while the journey waits (no command, no history).
     if (state) setCurrentDetails(journeyCurrentDetails(state, deadline));
     const ready = () => leads.length > 0 || inbox.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
-    flushIndex(); // the task ends here: the index once, with where the journey stands
+    await writeRecords(); // the task ends here: its records in one write,
+    flushIndex(); // and the index once, with where the journey stands
     const woke = deadline
       ? await condition(ready, Math.max(1, Date.parse(deadline.at) - Date.now()))
       : (await condition(ready), true);
@@ -329,7 +348,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       newerPolicy = null;
       policy = { ...DEFAULT_POLICY, ...change.policy };
       policyVersion = change.version;
-      await local.recordTransition({
+      unwritten.push({
         tasks: [{ key: `${journeyId}:policy:${change.version}`, journeyId, assignee: 'OEM', kind: 'POLICY_CHANGED', detail: `journey policy version ${change.version}`, at: now() }],
       });
     }
@@ -361,6 +380,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
     }
     if (state?.stage === 'ERASED') {
+      await writeRecords();
       flushIndex();
       await condition(allHandlersFinished);
       return;
@@ -375,6 +395,7 @@ export async function journey(input: JourneyInput): Promise<void> {
       }
       // Let running handlers finish so nothing they accepted is lost, then carry everything over.
       await condition(allHandlersFinished);
+      await writeRecords();
       flushIndex(); // the next run starts with these
       await continueAsNew<typeof journey>({
         customerId: input.customerId,

@@ -78,7 +78,8 @@ describe('metrics', () => {
       await eventually(async () => ((await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery)).stage === 'QUALIFYING' ? true : undefined), 60_000);
       const text = await eventually(async () => {
         const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return body.includes('l2l_journey_stage_transitions') ? body : undefined;
+        // The journeys' counters come during a workflow task, the SDK's latency once it completed.
+        return body.includes('l2l_journey_stage_transitions') && body.includes('temporal_workflow_task_execution_latency') ? body : undefined;
       }, 30_000);
       for (const [from, to] of [['NONE', 'CAPTURED'], ['CAPTURED', 'QUALIFYING']] as const) {
         const [line] = samples(text, 'l2l_journey_stage_transitions', { from, to, taskQueue });

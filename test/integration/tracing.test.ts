@@ -81,19 +81,19 @@ describe('traces', () => {
       await tracing.flush();
       const mine = received.filter((s) => s.traceId === traceId).map((s) => s.name);
       // (The journey's own RunWorkflow span ends only when the journey does, years later.)
-      const complete = ['POST /v1/leads', 'SignalWithStartWorkflow:journey', 'HandleSignal:leadCaptured', 'StartActivity:recordTransition'].every((n) => mine.includes(n))
+      const complete = ['POST /v1/leads', 'SignalWithStartWorkflow:journey', 'HandleSignal:leadCaptured', 'StartActivity:recordTransitions'].every((n) => mine.includes(n))
         && mine.some((n) => n.startsWith('RunActivity:'));
       return complete ? mine : undefined;
     }, 30_000).catch((error: Error) => {
       throw new Error(`${error.message}; spans received: ${JSON.stringify(received.map((s) => [s.traceId === traceId, s.name]))}`);
     });
-    expect(names).toEqual(expect.arrayContaining(['POST /v1/leads', 'SignalWithStartWorkflow:journey', 'HandleSignal:leadCaptured', 'RunActivity:recordTransition']));
+    expect(names).toEqual(expect.arrayContaining(['POST /v1/leads', 'SignalWithStartWorkflow:journey', 'HandleSignal:leadCaptured', 'RunActivity:recordTransitions']));
     // The server span continues the caller's: it has the caller's span as parent, the rest hang below it.
     const server = received.find((s) => s.traceId === traceId && s.name === 'POST /v1/leads')!;
     const client = received.find((s) => s.traceId === traceId && s.name === 'SignalWithStartWorkflow:journey')!;
     expect(client.parentSpanId).toBe(server.spanId);
     // An activity's span hangs below the workflow's call that scheduled it.
-    const started = new Set(received.filter((s) => s.traceId === traceId && s.name === 'StartActivity:recordTransition').map((s) => s.spanId));
-    expect(received.some((s) => s.traceId === traceId && s.name === 'RunActivity:recordTransition' && started.has(s.parentSpanId ?? ''))).toBe(true);
+    const started = new Set(received.filter((s) => s.traceId === traceId && s.name === 'StartActivity:recordTransitions').map((s) => s.spanId));
+    expect(received.some((s) => s.traceId === traceId && s.name === 'RunActivity:recordTransitions' && started.has(s.parentSpanId ?? ''))).toBe(true);
   });
 });
