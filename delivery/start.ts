@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { dealerDeliveryIdFor, JOURNEY_TASK_QUEUE, taskQueuesOf, type DeliverySchedule } from '../workflows/definitions.js';
+import { taskQueuesOf } from '../platform/task-queues.js';
+import { dealerDeliveryIdFor, JOURNEY_TASK_QUEUE, type DeliverySchedule } from '../workflows/definitions.js';
 
 /** Production: every 10 s, doubling up to hourly, for 24 hours. */
 export const DEFAULT_DELIVERY_SCHEDULE: DeliverySchedule = { initialIntervalMs: 10_000, maximumIntervalMs: 3_600_000, giveUpAfterMs: 24 * 3_600_000 };

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { LeadImport } from '../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import type { ImportCounts, ImportProgress } from '../domain/lead-import.js';
-import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor, taskQueuesOf } from '../workflows/definitions.js';
+import { taskQueuesOf } from '../platform/task-queues.js';
+import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor } from '../workflows/definitions.js';
 import { parseImportFile, type ImportFormat } from './import-file.js';
 import { startFileWorkflow } from './start-file-workflow.js';
 

@@ -8,7 +8,8 @@ import type { SalesReportCounts, SalesReportProgress } from '../domain/sales-rep
 import type { SalesReport } from '../generated/prisma/client.js';
 import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import type { TableFormat } from '../intake/table.js';
-import { JOURNEY_TASK_QUEUE, salesMatchBackIdFor, salesReportProgressQuery, taskQueuesOf } from '../workflows/definitions.js';
+import { taskQueuesOf } from '../platform/task-queues.js';
+import { JOURNEY_TASK_QUEUE, salesMatchBackIdFor, salesReportProgressQuery } from '../workflows/definitions.js';
 import { parseSalesFile } from './sales-file.js';
 import { startFileWorkflow } from '../intake/start-file-workflow.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PROCESSES } from '../domain/processes.js';
 import { trustProxyOf } from './client-address.js';
-import { TASK_QUEUE_KINDS } from '../workflows/definitions.js';
+import { TASK_QUEUE_KINDS } from './task-queues.js';
 
 /** BULK_LEADS_PER_SECOND's default (see there). */
 export const DEFAULT_BULK_LEADS_PER_SECOND = 20;
@@ -86,7 +86,7 @@ const ConfigSchema = z.object({
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   /**
-   * The kinds of work this worker process takes (workflows/definitions.ts, taskQueuesOf), e.g.
+   * The kinds of work this worker process takes (platform/task-queues.ts), e.g.
    * "journeys" for processes that only run journeys and "bulk,deliveries" for others; all by default.
    */
   WORKER_KINDS: z

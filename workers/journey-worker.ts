@@ -2,7 +2,8 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { JOURNEY_TASK_QUEUE, TASK_QUEUE_KINDS, taskQueuesOf, type TaskQueueKind } from '../workflows/definitions.js';
+import { TASK_QUEUE_KINDS, taskQueuesOf, type TaskQueueKind } from '../platform/task-queues.js';
+import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 
 /** The workflows' entry: TypeScript when run from source (tsx, tests), JavaScript when compiled. */
 const workflowsEntry = (ext: 'ts' | 'js') => fileURLToPath(new URL(`../workflows/index.${ext}`, import.meta.url));

@@ -9,7 +9,8 @@ import { DEFAULT_MODEL, OWNERSHIP_MODELS } from '../../domain/markets.js';
 import type { MarketModelVersion, MarketStore } from '../../platform/markets.js';
 import { isTemporalUnavailable } from '../../platform/temporal-errors.js';
 import { text } from '../../platform/validation.js';
-import { taskQueuesOf, type MarketModelChange } from '../../workflows/definitions.js';
+import { taskQueuesOf } from '../../platform/task-queues.js';
+import type { MarketModelChange } from '../../workflows/definitions.js';
 import { Problem, sendUnavailable } from '../problems.js';
 
 const MarketParams = z.object({ market: z.string().regex(/^[A-Z]{2}$/, 'a country code, ISO 3166-1 alpha-2 (e.g. DE)') });

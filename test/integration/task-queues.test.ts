@@ -1,4 +1,4 @@
-// Each kind of work on a task queue of its own (workflows/definitions.ts, taskQueuesOf): with only the
+// Each kind of work on a task queue of its own (platform/task-queues.ts, taskQueuesOf): with only the
 // journeys' worker running, a lead is offered and the dealer's accept answered while an import and a
 // hand-off's delivery wait on their own queues; they go on once their workers run.
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
-import { dealerDeliveryIdFor, leadImportIdFor, taskQueuesOf } from '../../workflows/definitions.js';
+import { taskQueuesOf } from '../../platform/task-queues.js';
+import { dealerDeliveryIdFor, leadImportIdFor } from '../../workflows/definitions.js';
 import { createWorkers } from '../../workers/journey-worker.js';
 import { fairCsv } from '../support/fair-file.js';
 import { apiCaller, createTestKey, DEV_TARGETS, eventually, freshTestDatabase, sharedWorkflowBundle, silentLog, TEST_DELIVERY_SCHEDULE } from '../support/system.js';

@@ -15,7 +15,8 @@ import { createMarketStore } from '../../platform/markets.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createApiKeyStore } from '../../platform/api-keys.js';
 import { createDb, type PrismaClient } from '../../platform/db.js';
-import { journeyStateQuery, type TaskQueueKind } from '../../workflows/definitions.js';
+import type { TaskQueueKind } from '../../platform/task-queues.js';
+import { journeyStateQuery } from '../../workflows/definitions.js';
 import { createFreshDatabase } from './infra.js';
 import { createWorkers, type Workers } from '../../workers/journey-worker.js';
 
