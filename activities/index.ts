@@ -3,6 +3,7 @@ import { createRecordsActivities } from './journey-records.js';
 import { createTransitionActivities } from './journey-transition.js';
 import { createCommunicationActivities, type CommunicationDeps } from './communications.js';
 import { createLeadImportActivities, type LeadImportDeps } from './lead-import.js';
+import { createCustomerOnboardingActivities } from './customer-onboarding.js';
 import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './dealer-delivery.js';
 import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales-matchback.js';
 import { createMarketActivities } from './markets.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecordsActivities(deps),
     ...createTransitionActivities(deps),
     ...createLeadImportActivities(deps),
+    ...createCustomerOnboardingActivities(deps),
     ...createCommunicationActivities(deps),
     ...createDealerDeliveryActivities(deps),
     ...createSalesMatchBackActivities(deps),

@@ -29,9 +29,9 @@ export async function writeJourneyRecords(sql: pg.ClientBase | pg.Pool, records:
   for (const r of records.sales ?? []) {
     await sql.query({
       name: 'record-sale',
-      text: `INSERT INTO sale (key, journey_id, customer_id, dealer_id, vin, model, sold_on, price, at, driver_id)
-             VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::date, $8, $9, $10::uuid) ON CONFLICT (key) DO NOTHING`,
-      values: [r.key, r.journeyId, r.customerId, r.dealerId, r.vehicle.vin, r.vehicle.model, r.vehicle.soldOn, r.vehicle.price ?? null, r.at, r.driverId ?? null],
+      text: `INSERT INTO sale (key, journey_id, customer_id, dealer_id, vin, model, sold_on, price, at, driver_id, imported)
+             VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::date, $8, $9, $10::uuid, $11) ON CONFLICT (key) DO NOTHING`,
+      values: [r.key, r.journeyId, r.customerId, r.dealerId, r.vehicle.vin, r.vehicle.model, r.vehicle.soldOn, r.vehicle.price ?? null, r.at, r.driverId ?? null, r.imported ?? false],
     });
   }
   for (const r of records.tasks ?? []) {

@@ -29,6 +29,8 @@ import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
 import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
 import { salesReportRoutes } from './routes/sales-reports.js';
+import { customerImportRoutes } from './routes/customer-imports.js';
+import { createCustomerImports } from '../onboarding/customer-imports.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { consentLinkRoutes } from './routes/consent-links.js';
 import { formKeyRoutes } from './routes/form-keys.js';
@@ -230,6 +232,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
+  await app.register(customerImportRoutes({ imports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
   const formKeys = createFormKeyStore(deps.db);
   await app.register(formKeyRoutes({ formKeys }));

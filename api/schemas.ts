@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
+import { JOURNEY_LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
 import { JOURNEY_ID_PATTERN, JOURNEY_STAGES, OWNER_KINDS } from '../domain/journey.js';
 
 export { LeadBody } from '../intake/lead-schema.js';
@@ -23,7 +23,7 @@ export const JourneyParams = z.object({
 
 const LeadSummary = z.object({
   leadId: z.string(),
-  source: z.enum(LEAD_SOURCES),
+  source: z.enum(JOURNEY_LEAD_SOURCES),
   campaign: z.string().optional(),
   event: z.string().optional(),
   interestModel: z.string().optional(),
@@ -39,7 +39,7 @@ export const JourneyView = z
     owner: z.enum(OWNER_KINDS),
     dealerId: z.string().nullable(),
     leadCount: z.number().int(),
-    lastLeadSource: z.enum(LEAD_SOURCES),
+    lastLeadSource: z.enum(JOURNEY_LEAD_SOURCES),
     leads: z.array(LeadSummary),
     startedAt: z.string(),
     stageChangedAt: z.string(),

@@ -8,8 +8,11 @@ import type { Channel, ConsentPurpose, MissingConsent, Purpose } from './message
 
 export const CONSENT_CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'POST', 'IN_VEHICLE'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
-/** How the consent was captured. DOUBLE_OPT_IN: the click on the confirmation link. */
-export const CONSENT_METHODS = ['WEB_FORM', 'FAIR_SIGN_UP', 'LEAD_PROVIDER', 'PHONE', 'IN_PERSON', 'DOUBLE_OPT_IN', 'UNSUBSCRIBE'] as const;
+/**
+ * How the consent was captured. DOUBLE_OPT_IN: the click on the confirmation link. IMPORTED: from
+ * the OEM's records, with the proof they name (source, wording, date) — onboarding only.
+ */
+export const CONSENT_METHODS = ['WEB_FORM', 'FAIR_SIGN_UP', 'LEAD_PROVIDER', 'PHONE', 'IN_PERSON', 'DOUBLE_OPT_IN', 'UNSUBSCRIBE', 'IMPORTED'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 /** Methods a lead may claim (the last two are recorded by the platform itself). */
 export const CAPTURE_METHODS = ['WEB_FORM', 'FAIR_SIGN_UP', 'LEAD_PROVIDER', 'PHONE', 'IN_PERSON'] as const satisfies readonly ConsentMethod[];
@@ -20,9 +23,12 @@ export interface ConsentGiven {
   granted: boolean;
   /** The id of the wording (consent text, version) the person was shown. */
   wordingId: string;
-  method: (typeof CAPTURE_METHODS)[number];
+  /** A lead's claim is one of CAPTURE_METHODS (the API checks); IMPORTED comes from onboarding only. */
+  method: (typeof CAPTURE_METHODS)[number] | 'IMPORTED';
   /** When the person gave it; the lead's time when not said. */
   capturedAt?: string;
+  /** IMPORTED: where the proof is, as the OEM's file names it. */
+  source?: string;
 }
 
 /**

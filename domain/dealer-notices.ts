@@ -39,6 +39,8 @@ const OWNERSHIP_ENDED_BY: Partial<Record<JourneyEvent['type'], NoticeReason>> = 
 };
 
 export function dealerNoticesOf(before: JourneyState | undefined, event: Pick<JourneyEvent, 'type'>, transition: Transition): DealerNotice[] {
+  // An import's customers reach their dealer in one summary per import, not a notice each.
+  if (event.type === 'CUSTOMER_IMPORTED') return [];
   const after = transition.state;
   const notices: DealerNotice[] = [];
   const openOffer = before?.stage === 'HANDED_OFF' ? before.handoff?.dealerId ?? null : null;

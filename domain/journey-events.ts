@@ -9,6 +9,7 @@ import type { ContactCompleteness, ErasureGround, EngagementKind, JourneyStage, 
 import type { VehicleEvent } from './vehicles.js';
 import type { AccountContact, FleetVehicle } from './fleets.js';
 import type { MarketModel } from './markets.js';
+import type { CustomerImported } from './onboarding.js';
 
 /** Things that happen to a journey. `at` is workflow time (ISO-8601). */
 export type JourneyEvent = { at: string } & (
@@ -63,6 +64,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'CONSENT_WITHDRAWN'; channel: Channel | 'ALL'; purpose: ConsentPurpose }
   /** The person does (not) want to be contacted on a channel at all, whatever the purpose; legal notices still reach them. */
   | { type: 'CHANNEL_PREFERENCE_CHANGED'; channel: Channel | 'ALL'; contactable: boolean }
+  /** A row of the OEM's onboarding file for a customer whose journey exists already (domain/onboarding.ts). */
+  | ({ type: 'CUSTOMER_IMPORTED' } & CustomerImported)
   /** The person clicked the confirmation link (double opt-in). */
   | { type: 'CONSENT_CONFIRMED'; channel: Channel; purpose: ConsentPurpose; requestedAt: string }
 );
@@ -81,7 +84,8 @@ export type JourneyEffect =
   | { type: 'HANDOFF_RECORDED'; kind: 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'TIMED_OUT'; dealerId: string; reason?: string }
   | { type: 'ESCALATED'; reason: string }
   /** `driverId`: a company's car, and the one of its people who drives it (the car's messages reach them). */
-  | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle; driverId?: string }
+  /** `imported`: a vehicle from the OEM's records, not a sale made now (kept apart in the scorecard). */
+  | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle; driverId?: string; imported?: true }
   | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' | 'VEHICLE_SERVICE'; detail?: string }
   /** What the customer's dealer recorded after the sale (`ref`: its own id of the visit or complaint). */
   | { type: 'AFTERSALES_RECORDED'; kind: AftersalesKind; dealerId: string; ref: string }

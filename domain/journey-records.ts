@@ -37,6 +37,8 @@ export interface SaleRecord {
   vehicle: Vehicle;
   /** A company's car: the person who drives it (its in-car messages are theirs). */
   driverId?: string;
+  /** A vehicle from the OEM's records (onboarding), not a sale made now. */
+  imported?: true;
   at: string;
 }
 
@@ -143,7 +145,7 @@ export function workOf(transition: Transition, journeyId: string): TransitionWor
         (r.handoffEvents ??= []).push({ key, journeyId, dealerId: effect.dealerId, kind: effect.kind, reason: effect.reason ?? null, at });
         break;
       case 'SALE_RECORDED':
-        (r.sales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, ...(effect.driverId ? { driverId: effect.driverId } : {}), at });
+        (r.sales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, vehicle: effect.vehicle, ...(effect.driverId ? { driverId: effect.driverId } : {}), ...(effect.imported ? { imported: true as const } : {}), at });
         break;
       case 'ESCALATED':
         (r.tasks ??= []).push({ key, journeyId, assignee: 'OEM', kind: 'ESCALATION', detail: effect.reason, at });

@@ -100,6 +100,8 @@ export interface JourneyState {
   account: FleetAccount | null;
   /** A company's vehicles from its fleet sales, each with its driver; `vehicle` holds the first. */
   fleet: FleetVehicle[] | null;
+  /** Set when the journey started from the OEM's onboarding file: which import, its source, when. */
+  imported?: { importId: string; source: string; at: string };
 }
 
 /** The journey's workflow id: a business key, so a customer can never have two. */

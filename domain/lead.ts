@@ -2,9 +2,15 @@ import type { ConsentStatement, LegalRegime } from './consent.js';
 import type { AccountContact } from './fleets.js';
 import type { MarketModel } from './markets.js';
 
-/** Where a lead came from. Mirrors the LeadSource enum in prisma/schema.prisma. */
+/** Where a lead may say it came from (the API's and the files' leads). */
 export const LEAD_SOURCES = ['WEB_FORM', 'FAIR', 'ROADSHOW', 'ADF', 'DEALER_WALKIN', 'PHONE'] as const;
-export type LeadSource = (typeof LEAD_SOURCES)[number];
+/**
+ * Every source a journey's lead has: those above, and CUSTOMER_IMPORT, the customer's record from
+ * the OEM's onboarding file (onboarding/), which no caller may claim. Mirrors the LeadSource enum
+ * in prisma/schema.prisma.
+ */
+export const JOURNEY_LEAD_SOURCES = [...LEAD_SOURCES, 'CUSTOMER_IMPORT'] as const;
+export type LeadSource = (typeof JOURNEY_LEAD_SOURCES)[number];
 
 /** How soon the customer says they intend to buy. */
 export const PURCHASE_TIMEFRAMES = ['NOW', 'WITHIN_3_MONTHS', 'WITHIN_12_MONTHS', 'LATER', 'UNKNOWN'] as const;

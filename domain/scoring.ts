@@ -19,6 +19,8 @@ const SOURCE_POINTS: Record<LeadSource, number> = {
   ADF: 15,
   FAIR: 15,
   ROADSHOW: 10,
+  // An owner or prospect from the OEM's records: known, but not asking for anything now.
+  CUSTOMER_IMPORT: 5,
 };
 
 const TIMEFRAME_POINTS: Record<PurchaseTimeframe, number> = {

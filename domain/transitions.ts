@@ -7,6 +7,8 @@
 import { withStatements } from './consent.js';
 import { EMPTY_COMMUNICATIONS } from './messages.js';
 import type { LeadCaptured } from './lead.js';
+import { dayStart, latestVehicle, placementOf, plusMs, withImportedConsents, DEALER_UNKNOWN, type CustomerImported, type ImportedVehicle } from './onboarding.js';
+import type { Vehicle } from './journey.js';
 import type { JourneyStage, JourneyState } from './journey.js';
 import { TransitionRefused, type JourneyEffect, type JourneyEvent, type JourneyEventType, type Transition } from './journey-events.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from './policy.js';
@@ -16,6 +18,7 @@ import { CONSENT_RULES } from './rules/consent.js';
 import { FLEET_RULES } from './rules/fleet.js';
 import { HANDOFF_RULES } from './rules/handoff.js';
 import { MARKETS_RULES } from './rules/markets.js';
+import { ONBOARDING_RULES } from './rules/onboarding.js';
 import { OWNERSHIP_RULES } from './rules/ownership.js';
 import { QUALIFICATION_RULES } from './rules/qualification.js';
 import { SALES_RULES } from './rules/sales.js';
@@ -26,7 +29,7 @@ export * from './journey-events.js';
 /** Every event's rule, by phase. A new event without a rule does not compile. */
 const RULES: RuleBook = {
   ...QUALIFICATION_RULES, ...HANDOFF_RULES, ...SALES_RULES, ...OWNERSHIP_RULES, ...COMMUNICATIONS_RULES,
-  ...CONSENT_RULES, ...FLEET_RULES, ...MARKETS_RULES, ...VEHICLES_RULES,
+  ...CONSENT_RULES, ...FLEET_RULES, ...MARKETS_RULES, ...VEHICLES_RULES, ...ONBOARDING_RULES,
 };
 
 /** A journey comes into being with its first lead: stage CAPTURED, owned by the OEM. */
@@ -75,6 +78,62 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
   };
   const confirmations: JourneyEffect[] = consent.confirmationDue.map((due) => ({ type: 'CONSENT_CONFIRMATION_DUE', ...due }));
   return { state, effects: [{ type: 'STAGE_CHANGED', from: null, to: 'CAPTURED' }, ...confirmations, { type: 'READ_MODEL_CHANGED' }] };
+}
+
+/**
+ * A journey that starts from the customer's record: its stage, owner, vehicles and timers as
+ * the record says, a ledger entry IMPORTED naming the file's source, and no message due.
+ */
+export function startImportedJourney(journeyId: string, customerId: string, { lead, record }: CustomerImported, at: string, policy: JourneyPolicy): Transition {
+  const base = startJourney(journeyId, customerId, { ...lead, consents: [] }, at, policy).state;
+  const placement = placementOf(record, at, policy);
+  const vehicle = latestVehicle(record.vehicles);
+  const consent = withImportedConsents(base.consent, lead.consentRegime, lead.consents);
+  const imported = { importId: record.importId, source: record.source, at };
+  const ledger = (to: { kind: 'OEM' | 'DEALER'; dealerId: string | null }): JourneyEffect =>
+    ({ type: 'OWNER_CHANGED', from: null, to, reason: `IMPORTED: ${record.source}`, actor: `import:${record.importId}` });
+  // A company's cars are driven by the row's person (a driver, a fleet manager's own car).
+  const driverId = lead.account?.contact.contactId;
+  const sales: JourneyEffect[] = [...record.vehicles]
+    .sort((a, b) => a.soldOn.localeCompare(b.soldOn))
+    .map(({ dealerId, ...v }) => ({ type: 'SALE_RECORDED', dealerId, vehicle: v, imported: true, ...(driverId ? { driverId } : {}) }));
+  const fleet = driverId && record.vehicles.length > 0 ? { fleet: record.vehicles.map((v) => ({ ...stripDealer(v), driverId })) } : {};
+  let state: JourneyState;
+  const effects: JourneyEffect[] = [];
+  if (placement === 'DEALER_OWNED' || placement === 'BACK_IN_MARKET') {
+    const dealerId = record.dealerId!;
+    const soldAt = dayStart(vehicle!.soldOn);
+    // The reminder on its normal schedule from the last service (else the sale); one overdue
+    // today waits for the row's place in the spread, so a million reminders do not go out at once.
+    const reminderDue = plusMs(record.lastServiceOn ? dayStart(record.lastServiceOn) : soldAt, policy.serviceReminderIntervalMs);
+    const promotionsFrom = plusMs(soldAt, policy.postPurchasePromotionCoolDownMs);
+    state = {
+      ...base, ...fleet, consent, imported, stage: 'DEALER_OWNED', owner: 'DEALER', dealerId, preferredDealerId: dealerId, vehicle: stripDealer(vehicle!),
+      serviceReminderDueAt: reminderDue >= at ? reminderDue : record.notBefore,
+      // The cycle over: back in market (to their own dealer first) at the row's place in the spread.
+      ownershipCycleEndsAt: placement === 'BACK_IN_MARKET' ? record.notBefore : plusMs(soldAt, policy.ownershipCycleMs),
+      promotionsBlockedUntil: promotionsFrom > at ? promotionsFrom : null,
+    };
+    effects.push({ type: 'STAGE_CHANGED', from: null, to: 'DEALER_OWNED' }, ledger({ kind: 'DEALER', dealerId }), ...sales);
+  } else if (placement === 'ESCALATED') {
+    const reason = `${DEALER_UNKNOWN}: ${record.dealerId ? `dealer ${record.dealerId} is not an active dealer` : 'no dealer named'}`;
+    state = { ...base, ...fleet, consent, imported, stage: 'ESCALATED', vehicle: stripDealer(vehicle!), escalation: { reason, at } };
+    effects.push({ type: 'STAGE_CHANGED', from: null, to: 'ESCALATED' }, ledger({ kind: 'OEM', dealerId: null }), ...sales, { type: 'ESCALATED', reason });
+  } else {
+    // A prospect is scored when the row's place in the spread comes (the cool-down's timer), and
+    // handed off then if ready; a record without interest is nurtured until the customer shows some.
+    state = {
+      ...base, consent, imported, stage: 'QUALIFYING',
+      preferredDealerId: record.dealerActive ? record.dealerId : null,
+      handoffBlockedUntil: record.openInterest ? record.notBefore : null,
+    };
+    effects.push({ type: 'STAGE_CHANGED', from: null, to: 'QUALIFYING' }, ledger({ kind: 'OEM', dealerId: null }));
+  }
+  return { state, effects: [...effects, { type: 'READ_MODEL_CHANGED' }] };
+}
+
+function stripDealer({ dealerId: _, ...vehicle }: ImportedVehicle): Vehicle {
+  return vehicle;
 }
 
 /**

@@ -14,7 +14,8 @@ import type { MarketStore } from '../platform/markets.js';
 import type { JourneyPolicyStore } from '../platform/journey-policy.js';
 import { email as emailAddress } from '../platform/validation.js';
 import { createLeadStore, type CompanyOfLead, type NewLead, type StoredLead } from './lead-store.js';
-import { JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
+import { customerImportedSignal, JOURNEY_TASK_QUEUE, JOURNEY_WORKFLOW_TYPE, leadCapturedSignal } from '../workflows/definitions.js';
+import type { CustomerImported, CustomerRecord } from '../domain/onboarding.js';
 // Type only: arguments are checked against the workflow's own signature (JourneyInput).
 import type { journey } from '../workflows/journey.js';
 
@@ -91,6 +92,11 @@ export interface LeadIntakeDeps {
 export interface BatchLead {
   lead: IncomingLead;
   idempotencyKey: string;
+  /**
+   * A row of the OEM's onboarding file: the customer's record goes to the journey with the lead
+   * (customerImported), so a new journey starts where the customer is, not as a new lead.
+   */
+  record?: CustomerRecord;
 }
 
 /** Per lead of a batch: the intake's answer, or why it was not taken. */
@@ -146,7 +152,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       consents: (lead.consents ?? []).map((c) => ({
         channel: c.channel, purpose: c.purpose, granted: c.granted, wordingId: c.wordingId, method: c.method,
         capturedAt: c.capturedAt ? new Date(c.capturedAt) : receivedAt,
-        ip: lead.consentProof?.ip ?? null, userAgent: lead.consentProof?.userAgent ?? null,
+        ip: lead.consentProof?.ip ?? null, userAgent: lead.consentProof?.userAgent ?? null, source: c.source ?? null,
       })),
     };
   }
@@ -227,7 +233,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
       ...fresh.map((i, n) => batchDeliveries(async () => {
         const s = stored[n]!;
         await pace?.();
-        const delivered = await deliverCaptured(s.customerId, await capturedOf(checked[i]!, s));
+        const delivered = await deliverCaptured(s.customerId, await capturedOf(checked[i]!, s), batch[i]!.record);
         if (delivered) deliveredNow.push(s.leadId);
         outcomes[i] = { journeyId: journeyIdFor(s.customerId), customerId: s.customerId, leadId: s.leadId, delivered, replayed: false };
       })),
@@ -236,7 +242,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
         let delivered = before.delivered;
         if (!delivered) {
           await pace?.();
-          delivered = await deliver(before.leadId);
+          delivered = await deliver(before.leadId, batch[i]!.record);
         }
         outcomes[i] = { journeyId: journeyIdFor(before.customerId), customerId: before.customerId, leadId: before.leadId, delivered, replayed: true };
       })),
@@ -287,8 +293,8 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
     };
   }
 
-  /** Delivers a stored lead read back from the database (the outbox relay, a replayed request). */
-  async function deliver(leadId: string): Promise<boolean> {
+  /** Delivers a stored lead read back from the database (the outbox relay, a replayed request; an onboarding row's retry with its record). */
+  async function deliver(leadId: string, record?: CustomerRecord): Promise<boolean> {
     const lead = await db.lead.findUniqueOrThrow({ where: { id: leadId }, include: { customer: true } });
     const consents = await db.consentRecord.findMany({ where: { leadId }, select: { channel: true, purpose: true, granted: true, capturedAt: true } });
     // A company's lead: reachable through its contact, who joins the company's people.
@@ -302,19 +308,26 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
         ...(lead.contactId ? { companyContact: { contactId: lead.contactId, role: lead.contactRole as ContactRole, ...reach, fleetSize: lead.customer.fleetSize } } : {}),
       },
     );
-    const delivered = await deliverCaptured(lead.customerId, captured);
+    const delivered = await deliverCaptured(lead.customerId, captured, record);
     if (delivered) await store.markDelivered([lead.id]);
     return delivered;
   }
 
-  /** Signal-with-start: the journey is created with its first lead, later leads join it. False when Temporal cannot be reached now. */
-  async function deliverCaptured(customerId: string, captured: LeadCaptured): Promise<boolean> {
+  /**
+   * Signal-with-start: the journey is created with its first lead, later leads join it; with a
+   * customer's record from onboarding, created from the record or told of it. False when Temporal
+   * cannot be reached now.
+   */
+  async function deliverCaptured(customerId: string, captured: LeadCaptured, record?: CustomerRecord): Promise<boolean> {
     try {
       // Bounded: during an outage the caller gets its 202 quickly and the relay retries.
       // No search attributes at start: the journey sets them in its first task, and starting
       // with them cost the server about a third more per lead (bench/ingest.ts).
       const policy = await startingPolicy();
-      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart<typeof journey, [LeadCaptured]>(JOURNEY_WORKFLOW_TYPE, {
+      const signal = record
+        ? { signal: customerImportedSignal, signalArgs: [{ lead: captured, record }] as [CustomerImported] }
+        : { signal: leadCapturedSignal, signalArgs: [captured] as [LeadCaptured] };
+      await temporal.withDeadline(Date.now() + DELIVERY_TIMEOUT_MS, () => temporal.workflow.signalWithStart<typeof journey, [LeadCaptured] | [CustomerImported]>(JOURNEY_WORKFLOW_TYPE, {
         workflowId: journeyIdFor(customerId),
         taskQueue,
         ...journeyStartOptions,
@@ -323,8 +336,7 @@ export function createLeadIntake({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE,
         // again, whoever brings a lead of theirs (the relay's retry, an import, a match). A run
         // that failed or was terminated by ops may start again.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        signal: leadCapturedSignal,
-        signalArgs: [captured],
+        ...signal,
         // The Temporal UI's summary of a journey (no personal data); only a new journey takes it.
         staticSummary: journeyStaticSummary(customerId, captured.source),
       }));

@@ -25,6 +25,8 @@ export interface ConsentOfLead extends ConsentStatement {
   capturedAt: Date;
   ip: string | null;
   userAgent: string | null;
+  /** An imported consent: where its proof came from. */
+  source?: string | null;
 }
 
 /** A company as a lead names it (B2B), with the role of the lead's person in it. */
@@ -162,8 +164,8 @@ const WRITE_LEADS: pg.QueryConfig = {
     new_lead AS (
       INSERT INTO lead (id, customer_id, source, campaign, event, interest_model, preferred_dealer_id, timeframe, message, received_at, idempotency_key, request_hash, contact_id, contact_role)
       SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::"LeadSource"[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::text[], $38::uuid[], $39::text[]))
-    INSERT INTO consent_record (id, customer_id, lead_id, channel, purpose, granted, wording_id, method, captured_at, ip, user_agent)
-    SELECT * FROM unnest($27::uuid[], $28::uuid[], $29::uuid[], $30::text[], $31::text[], $32::bool[], $33::text[], $34::text[], $35::timestamptz[], $36::text[], $37::text[])`,
+    INSERT INTO consent_record (id, customer_id, lead_id, channel, purpose, granted, wording_id, method, captured_at, ip, user_agent, source)
+    SELECT * FROM unnest($27::uuid[], $28::uuid[], $29::uuid[], $30::text[], $31::text[], $32::bool[], $33::text[], $34::text[], $35::timestamptz[], $36::text[], $37::text[], $59::text[])`,
 };
 /**
  * The outbox mark, committed without waiting for the disk (synchronous_commit off for this
@@ -284,6 +286,7 @@ export function createLeadStore(pool: pg.Pool) {
         companies.created.map((r) => r.id), ...COMPANY_COLUMNS.map((c) => companies.created.map((r) => r[c])),
         companies.changed.map((r) => r.id), ...COMPANY_ADDITIONS.map((c) => companies.changed.map((r) => r[c])),
         ...[0, 1, 2].map((n) => [...contacts.values()].map((c) => c[n])),
+        consents.map((c) => c.source ?? null),
       ],
     });
     return stored.map((s) => {

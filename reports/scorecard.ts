@@ -107,13 +107,13 @@ const QUANTILES = (column: string) =>
 const QUERIES = {
   leads: (g: Grouping) => grouped(g, `
     SELECT NULL::text AS dealer_id, customer_id, source, campaign, interest_model, merged FROM lead
-    WHERE received_at >= $1 AND received_at < $2`,
+    WHERE received_at >= $1 AND received_at < $2 AND source <> 'CUSTOMER_IMPORT'`,
   'count(*) AS leads, count(DISTINCT customer_id) AS unique_customers, count(*) FILTER (WHERE merged) AS duplicates_merged', 'lead-itself'),
 
   stages: (g: Grouping) => grouped(g, `
     SELECT dealer_id, lead_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
   `count(*) FILTER (WHERE from_stage = 'QUALIFYING' AND to_stage = 'HANDED_OFF') AS qualified,
-   count(*) FILTER (WHERE to_stage = 'DISQUALIFIED') AS disqualified, count(*) FILTER (WHERE to_stage = 'ESCALATED') AS escalated`),
+   count(*) FILTER (WHERE to_stage = 'DISQUALIFIED') AS disqualified, count(*) FILTER (WHERE to_stage = 'ESCALATED' AND from_stage IS NOT NULL) AS escalated`),
 
   handoffs: (g: Grouping) => grouped(g, `
     SELECT dealer_id, lead_id, at, kind FROM handoff_event WHERE at >= $1 AND at < $2`,
@@ -135,7 +135,7 @@ const QUERIES = {
     FROM sale s
     LEFT JOIN ownership_change o ON o.customer_id = s.customer_id AND o.to_dealer_id = s.dealer_id AND o.to_owner = 'DEALER_SALES' AND o.at <= s.at
       AND (o.from_owner, o.from_dealer_id) IS DISTINCT FROM (o.to_owner, o.to_dealer_id)
-    WHERE s.at >= $1 AND s.at < $2
+    WHERE s.at >= $1 AND s.at < $2 AND NOT s.imported
     GROUP BY s.key, s.dealer_id, s.lead_id, s.at`,
   `count(*) AS sold, ${QUANTILES('days')}`),
 
@@ -147,7 +147,7 @@ const QUERIES = {
            o.reason LIKE 'REASSIGNED%' AS reassigned,
            o.reason = 'BACK_IN_MARKET' AS back_in_market,
            o.reason = 'BACK_IN_MARKET' AND EXISTS (
-             SELECT 1 FROM sale s WHERE s.customer_id = o.customer_id AND s.dealer_id = o.from_dealer_id AND s.at > o.at AND s.at < $2) AS sold_again
+             SELECT 1 FROM sale s WHERE s.customer_id = o.customer_id AND s.dealer_id = o.from_dealer_id AND s.at > o.at AND s.at < $2 AND NOT s.imported) AS sold_again
     FROM ownership_change o WHERE o.from_dealer_id IS NOT NULL AND o.at >= $1 AND o.at < $2`,
   `count(*) FILTER (WHERE fell_back) AS fell_back, count(*) FILTER (WHERE reassigned) AS reassigned_away,
    count(*) FILTER (WHERE back_in_market) AS back_in_market, count(*) FILTER (WHERE sold_again) AS sold_again`),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LeadImports } from '../intake/lead-imports.js';
 import type { SalesReports } from '../matchback/sales-reports.js';
+import type { CustomerImports } from '../onboarding/customer-imports.js';
 import type { LeadIntake } from '../intake/lead-intake.js';
 import type { PrismaClient } from '../platform/db.js';
 
@@ -11,6 +12,8 @@ export interface OutboxRelayOptions {
   imports?: Pick<LeadImports, 'startStranded'>;
   /** And sales reports (DMS match-back) in the same situation. */
   salesReports?: Pick<SalesReports, 'startStranded'>;
+  /** And customer imports (onboarding). */
+  customerImports?: Pick<CustomerImports, 'startStranded'>;
   log: Logger;
   /** How often to look for stranded leads. */
   intervalMs?: number;
@@ -24,13 +27,14 @@ export interface OutboxRelayOptions {
  * down, or the API died between the two steps). Delivery is idempotent: the
  * journey ignores a lead id it has seen, so a double delivery is harmless.
  */
-export function createLeadOutboxRelay({ db, intake, imports, salesReports, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
+export function createLeadOutboxRelay({ db, intake, imports, salesReports, customerImports, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
   async function relayOnce(now = new Date()): Promise<number> {
     const stranded = await db.lead.findMany({
-      where: { deliveredAt: null, createdAt: { lte: new Date(now.getTime() - minAgeMs) } },
+      // An onboarding row's lead goes with its record: its chunk delivers it, again if need be.
+      where: { deliveredAt: null, createdAt: { lte: new Date(now.getTime() - minAgeMs) }, source: { not: 'CUSTOMER_IMPORT' } },
       orderBy: { createdAt: 'asc' },
       take: batchSize,
       select: { id: true },
@@ -45,7 +49,9 @@ export function createLeadOutboxRelay({ db, intake, imports, salesReports, log, 
     if (importsStarted > 0) log.info({ importsStarted }, 'stranded lead imports started');
     const reportsStarted = salesReports ? await salesReports.startStranded(minAgeMs, now) : 0;
     if (reportsStarted > 0) log.info({ reportsStarted }, 'stranded sales reports started');
-    return delivered + importsStarted + reportsStarted;
+    const onboardingsStarted = customerImports ? await customerImports.startStranded(minAgeMs, now) : 0;
+    if (onboardingsStarted > 0) log.info({ onboardingsStarted }, 'stranded customer imports started');
+    return delivered + importsStarted + reportsStarted + onboardingsStarted;
   }
 
   function tick() {

@@ -6,6 +6,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { transportsFromEnv } from '../communications/transports.js';
 import { consentLinks } from '../consent/links.js';
 import { createLeadImports } from '../intake/lead-imports.js';
+import { createCustomerImports } from '../onboarding/customer-imports.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
 import { loadConfig } from '../platform/config.js';
@@ -86,6 +87,7 @@ const relay = createLeadOutboxRelay({
   intake,
   imports: createLeadImports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
   salesReports: createSalesReports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
+  customerImports: createCustomerImports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
 });
 
 relay.start();

@@ -10,6 +10,8 @@ import type { JourneyPolicy } from '../domain/policy.js';
 import type { MarketModel } from '../domain/markets.js';
 import type { AccountContact, FleetVehicle } from '../domain/fleets.js';
 import type { VehicleEvent } from '../domain/vehicles.js';
+import type { CustomerImported } from '../domain/onboarding.js';
+import type { OnboardingProgress } from '../domain/onboarding.js';
 import type { PendingEvent } from '../domain/transitions.js';
 
 export const JOURNEY_TASK_QUEUE = 'journeys';
@@ -21,6 +23,11 @@ export const runningJourneysQuery = (taskQueue: string) => `WorkflowType = '${JO
 
 /** A lead for this customer arrived (fire-and-forget; duplicates are ignored by lead id). */
 export const leadCapturedSignal = defineSignal<[LeadCaptured]>('leadCaptured');
+/**
+ * A customer's record from the OEM's onboarding file (fire-and-forget, like a lead): a new journey
+ * starts from it where the customer is; a running one adds what is new. Repeats by lead id change nothing.
+ */
+export const customerImportedSignal = defineSignal<[CustomerImported]>('customerImported');
 /** The customer's contact details changed (presence flags only; the data stays in the database). */
 export const contactChangedSignal = defineSignal<[ContactCompleteness]>('contactChanged');
 /** The customer showed interest between leads (a click, the configurator, a brochure). */
@@ -188,3 +195,16 @@ export const salesMatchBackIdFor = (reportId: string) => `sales-report-${reportI
 
 /** Rows done and what became of them, live from the match-back workflow. */
 export const salesReportProgressQuery = defineQuery<SalesReportProgress>('salesReportProgress');
+
+// ---- Onboarding the customer base (the OEM's files of owners and prospects) ----
+
+export interface CustomerOnboardingInput {
+  importId: string;
+  totalRows: number;
+  chunkSize?: number;
+}
+
+export const customerOnboardingIdFor = (importId: string) => `customer-import-${importId}`;
+
+/** Rows done and what became of them, live from the onboarding workflow. */
+export const onboardingProgressQuery = defineQuery<OnboardingProgress>('onboardingProgress');

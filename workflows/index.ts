@@ -5,3 +5,4 @@ export { dealerDelivery } from './dealer-delivery.js';
 export { salesMatchBack } from './sales-matchback.js';
 export { marketModelRollout } from './market-rollout.js';
 export { policyRollouts } from './policy-rollouts.js';
+export { customerOnboarding } from './customer-onboarding.js';

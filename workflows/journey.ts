@@ -22,11 +22,13 @@ import { workOf, type PendingSend } from '../domain/journey-records.js';
 import { journeyIdFor, type JourneyState } from '../domain/journey.js';
 import { journeyCurrentDetails } from '../domain/journey-summary.js';
 import type { LeadCaptured } from '../domain/lead.js';
+import type { CustomerImported } from '../domain/onboarding.js';
 import { DEFAULT_POLICY, type JourneyPolicy } from '../domain/policy.js';
 import { scoreOfJourney } from '../domain/scoring.js';
 import {
   applyJourneyEvent,
   nextDeadline,
+  startImportedJourney,
   startJourney,
   TransitionRefused,
   type JourneyEffect,
@@ -39,6 +41,7 @@ import {
   consentWithdrawnSignal,
   channelPreferenceChangedSignal,
   contactChangedSignal,
+  customerImportedSignal,
   engagementRecordedSignal,
   JOURNEY_ACTIONS,
   journeyStateQuery,
@@ -118,6 +121,12 @@ export async function journey(input: JourneyInput): Promise<void> {
 
   setHandler(leadCapturedSignal, (lead) => {
     leads.push(lead);
+  });
+  /** A customer's record from onboarding that came before anything else: the journey starts from it. */
+  let firstRecord: CustomerImported | null = null;
+  setHandler(customerImportedSignal, (imported) => {
+    if (!state && !firstRecord && leads.length === 0) firstRecord = imported;
+    else inbox.push({ event: { type: 'CUSTOMER_IMPORTED', ...imported } });
   });
   setHandler(contactChangedSignal, (contact) => {
     inbox.push({ event: { type: 'CONTACT_CHANGED', contact } });
@@ -333,7 +342,7 @@ export async function journey(input: JourneyInput): Promise<void> {
     const deadline = state ? nextDeadline(state) : null;
     // What ops read on the details page in the Temporal UI while the journey waits (no command, no history).
     if (state) setCurrentDetails(journeyCurrentDetails(state, deadline));
-    const ready = () => leads.length > 0 || inbox.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
+    const ready = () => firstRecord !== null || leads.length > 0 || inbox.length > 0 || newerPolicy !== null || (waitingForSend ? sendingNow === null : historyIsLarge());
     await writeRecords(); // the task ends here: its records in one write,
     flushIndex(); // and the index once, with where the journey stands
     const woke = deadline
@@ -353,6 +362,11 @@ export async function journey(input: JourneyInput): Promise<void> {
       });
     }
 
+    if (firstRecord && !state) {
+      const imported: CustomerImported = firstRecord;
+      firstRecord = null;
+      await interpretEffects(startImportedJourney(journeyId, input.customerId, imported, now(), policy), { type: 'CUSTOMER_IMPORTED' });
+    }
     while (leads.length > 0) {
       const lead = leads.shift()!;
       if (!state) {

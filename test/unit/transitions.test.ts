@@ -72,21 +72,26 @@ const events: Record<JourneyEventType, PendingEvent> = {
   VEHICLE_EVENT: { type: 'VEHICLE_EVENT', vehicleEvent: { eventId: 'ev1', vin: vehicle.vin, kind: 'SERVICE_DUE' } },
   // A private person's journey: a fleet sale is refused in every stage (test/unit/fleets.test.ts has a company's).
   FLEET_SOLD: { type: 'FLEET_SOLD', dealerId: 'd1', vehicles: [{ ...vehicle, driverId: 'p1' }] },
+  // The customer's record from the OEM's onboarding file: what is new is added, the stage stays.
+  CUSTOMER_IMPORTED: {
+    type: 'CUSTOMER_IMPORTED', lead: lead('l10', 'CUSTOMER_IMPORT'),
+    record: { importId: 'i1', row: 1, source: 'CRM', vehicles: [{ ...vehicle, vin: 'WVWZZZ1JZXW000009', dealerId: 'd1' }], dealerId: 'd1', dealerActive: true, lastServiceOn: null, openInterest: false, notBefore: T0 },
+  },
 };
 
 type Outcome = JourneyStage | 'x'; // x = refused
 const x = 'x' as const;
 // Columns follow the order of `events` above.
 const table: Record<JourneyStage, Outcome[]> = {
-  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  WITHDRAWN  CHANNEL  MATCHED  CONFIRMED  MARKET  VEHICLE  FLEET
-  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED', 'CAPTURED', x, x],
-  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', x, x],
-  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED', 'DISQUALIFIED', x, x],
-  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF', 'HANDED_OFF', x, x],
-  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED', 'ESCALATED', x, x],
-  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES', 'IN_SALES', x, x],
-  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x],
-  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  WITHDRAWN  CHANNEL  MATCHED  CONFIRMED  MARKET  VEHICLE  FLEET  IMPORTED
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED', 'CAPTURED', x, x, 'CAPTURED'],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', x, x, 'QUALIFYING'],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED', 'DISQUALIFIED', x, x, 'DISQUALIFIED'],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF', 'HANDED_OFF', x, x, 'HANDED_OFF'],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED', 'ESCALATED', x, x, 'ESCALATED'],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES', 'IN_SALES', x, x, 'IN_SALES'],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'DEALER_OWNED'],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
 };
 
 describe('applyJourneyEvent: every stage × every event', () => {
