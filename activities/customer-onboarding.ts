@@ -140,6 +140,14 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
         [vins, importId],
       );
 
+      // A row tried before (the chunk's worker was killed) finds its own lead: whether the customer
+      // was new then is what the database said when it was written (lead.merged), not what it says now.
+      const { rows: ownLeads } = await pool.query<{ idempotency_key: string; merged: boolean }>(
+        'SELECT idempotency_key, merged FROM lead WHERE idempotency_key = ANY($1::text[])',
+        [candidates.map((c) => `customer-import:${importId}:${c.row}`)],
+      );
+      const triedBefore = new Map(ownLeads.map((l) => [l.idempotency_key, l.merged]));
+
       // Each row's record, what conflicts in it, and where it lands.
       const firstInChunk = new Map<string, number>();
       const vinInChunk = new Map<string, string>();
@@ -151,7 +159,8 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
         const conflicts = [...facts.notes];
         const sameAs = earlierRow.get(personKey) ?? firstInChunk.get(personKey);
         if (!firstInChunk.has(personKey)) firstInChunk.set(personKey, c.row);
-        const merged = existing !== null || sameAs !== undefined;
+        const mergedBefore = triedBefore.get(`customer-import:${importId}:${c.row}`);
+        const merged = mergedBefore ?? (existing !== null || sameAs !== undefined);
         if (existing && 'last_name' in existing && existing.last_name && lead.contact.lastName
           && existing.last_name.trim().toLowerCase() !== lead.contact.lastName.trim().toLowerCase()) {
           conflicts.push("lastName: differs from the customer's record (the record's is kept)");

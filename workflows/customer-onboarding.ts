@@ -9,9 +9,9 @@ const DEFAULT_CHUNK_SIZE = 100;
 
 const { onboardCustomerRows, finishCustomerImport } = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '10 minutes',
-  // Heartbeats every few seconds: a worker killed mid-chunk is noticed within 30 s and the
+  // Heartbeats every few seconds: a worker killed mid-chunk is noticed within 20 s and the
   // chunk runs again; its done rows are skipped, the others find their leads by key.
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

@@ -2,12 +2,18 @@
 // intake, activities and database: a file with every kind of row becomes journeys that start where
 // each customer is; nothing is sent; each dealer gets one summary; a dry run writes nothing; a bad
 // file is a 400; the routes' access for each kind of key.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createLeadIntake } from '../../intake/lead-intake.js';
+import { createWorkers } from '../../workers/journey-worker.js';
 import { DEFAULT_POLICY, DAY } from '../../domain/policy.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
+import { apiCaller, createTestKey, eventually, sharedWorkflowBundle, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 beforeAll(async () => {
@@ -293,3 +299,57 @@ describe('onboarding the customer base', () => {
   });
 });
 
+
+describe('a worker killed in the middle of a file', () => {
+  it('resumes: every row exactly once, one customer and one delivered lead each', async () => {
+    const taskQueue = `onboarding-kill-${randomUUID()}`;
+    const journeyQueue = `journeys-kill-${randomUUID()}`; // the journeys' own work is not what is tested here
+    const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue });
+    const api = apiCaller(app, sys.oemKey);
+    const rows = 300;
+    const source = `CRM kill ${tag}`;
+    const file = csv(Array.from({ length: rows }, (_, i) => ({
+      id: `KK-${i}`, email: mail(`owner${i}`), vin: vin(1000 + i), model: 'Golf', bought: '2025-03-03', seller: dealerA, service: '2026-10-01',
+    })));
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/import-worker-process.ts', import.meta.url))], {
+      env: { ...process.env, DATABASE_URL: sys.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue, WORKFLOW_BUNDLE: inject('workflowBundle') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('worker ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+      });
+      const res = await api({ method: 'POST', url: `/v1/customer-imports?source=${encodeURIComponent(source)}`, payload: file, headers: { 'content-type': 'text/csv' } });
+      expect(res.statusCode, res.body).toBe(202);
+      const { importId } = res.json().import;
+
+      // Killed mid-file: some rows' leads made, the file not done.
+      await eventually(async () => ((await sys.db.lead.count({ where: { event: source } })) >= 100 ? true : undefined), 60_000);
+      child.kill('SIGKILL');
+      expect(await sys.db.customerImportRow.count({ where: { importId, outcome: { not: null } } })).toBeLessThan(rows);
+
+      const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+      const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log: silentLog });
+      const worker = await createWorkers(connection, { db: sys.db, intake }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['bulk'] });
+      const done = await worker.runUntil(eventually(async () => {
+        const view = (await api({ method: 'GET', url: `/v1/customer-imports/${importId}` })).json();
+        return view.status === 'COMPLETED' ? view : undefined;
+      }, 120_000));
+      await connection.close();
+
+      expect(done).toMatchObject({ totalRows: rows, doneRows: rows, imported: rows, merged: 0, rejected: 0, withConflicts: 0, byPlacement: { DEALER_OWNED: rows } });
+      const leads = await sys.db.lead.findMany({ where: { event: source }, select: { customerId: true, idempotencyKey: true, deliveredAt: true } });
+      expect(leads).toHaveLength(rows);
+      expect(new Set(leads.map((l) => l.idempotencyKey)).size).toBe(rows);
+      expect(new Set(leads.map((l) => l.customerId)).size).toBe(rows);
+      expect(leads.filter((l) => l.deliveredAt === null)).toEqual([]); // every row reached its journey
+      const outcomes = await sys.db.customerImportRow.findMany({ where: { importId }, select: { customerId: true } });
+      expect(new Set(outcomes.map((o) => o.customerId)).size).toBe(rows);
+      expect(new Set(leads.map((l) => l.customerId))).toEqual(new Set(outcomes.map((o) => o.customerId)));
+    } finally {
+      child.kill('SIGKILL');
+      await app.close();
+    }
+  }, 240_000);
+});
