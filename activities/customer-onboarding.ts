@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import pThrottle from 'p-throttle';
 import { companyIdentityOf, normalizeVatId } from '../domain/fleets.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
-import { placementOf, type CustomerRecord, type ImportPlacement, type RowOutcome } from '../domain/onboarding.js';
+import { placementOf, spreadSlot, type CustomerRecord, type ImportPlacement, type RowOutcome } from '../domain/onboarding.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import type { BatchLead, LeadIntake } from '../intake/lead-intake.js';
 import { columnOf } from '../intake/import-file.js';
@@ -50,7 +50,6 @@ export interface ChunkCounts {
   doneBefore: number;
 }
 
-const DAY_MS = 86_400_000;
 /** A hash of who the row's person is (e-mail, else phone; a company by its key): finds them in later rows, names no one. */
 const personKeyOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
@@ -191,7 +190,7 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
           dealerId, dealerActive: dealerId !== null && active.has(dealerId),
           lastServiceOn: facts.lastServiceOn, openInterest: facts.openInterest,
           // The row's place in the spread: row 1 at the import's start, the last row at its end.
-          notBefore: new Date(imp.createdAt.getTime() + Math.floor((imp.spreadDays * DAY_MS * (c.row - 1)) / Math.max(1, imp.totalRows))).toISOString(),
+          notBefore: spreadSlot(imp.createdAt.getTime(), imp.spreadDays, c.row, imp.totalRows),
         };
         const result: RowResult = {
           row: c.row, outcome: merged ? 'MERGED' : 'IMPORTED', placement: merged ? null : placementOf(record, at, policy),

@@ -53,6 +53,14 @@ export type ImportPlacement = (typeof IMPORT_PLACEMENTS)[number];
 /** The reason on the lead desk's task for an owner whose dealer we do not know. */
 export const DEALER_UNKNOWN = 'IMPORTED_DEALER_UNKNOWN';
 
+/**
+ * When the import's consequences for row `row` of `totalRows` may come (its `notBefore`): spread
+ * evenly over `spreadDays` from the import's start, in the file's order.
+ */
+export function spreadSlot(startMs: number, spreadDays: number, row: number, totalRows: number): string {
+  return new Date(startMs + Math.floor((spreadDays * 86_400_000 * (row - 1)) / Math.max(1, totalRows))).toISOString();
+}
+
 /** The customer's newest vehicle (the journey's `vehicle`). */
 export function latestVehicle(vehicles: readonly ImportedVehicle[]): ImportedVehicle | null {
   return vehicles.reduce<ImportedVehicle | null>((latest, v) => (!latest || v.soldOn > latest.soldOn ? v : latest), null);
