@@ -201,14 +201,17 @@ describe('roles', () => {
     { method: 'DELETE', url: `/v1/form-keys/${randomUUID()}` },
     // A dealer key could claim any customer by "reporting a sale" to them: the OEM's sales data only.
     { method: 'POST', url: '/v1/sales-reports', payload: `vin,model,saleDate,dealerId,email\nWVWZZZE1ZPP012399,ID.4,2026-11-01,${dealerA},x@example.com\n`, headers: { 'content-type': 'text/csv' } },
+    // The same for the customer base: a dealer would make any customer "its owner" by a file.
+    { method: 'POST', url: '/v1/customer-imports?source=CRM', payload: `email,vin,model,purchaseDate,sellingDealer\nx.${tag.toLowerCase()}@example.com,WVWZZZE1ZPP012398,ID.4,2026-11-01,${dealerA}\n`, headers: { 'content-type': 'text/csv' } },
+    { method: 'GET', url: `/v1/customer-imports/${randomUUID()}/report` },
   ] as const;
 
   async function counts() {
-    const [leads, dealers, apiKeys, dealerA_, policyVersions, salesReports, formKeys] = await Promise.all([
+    const [leads, dealers, apiKeys, dealerA_, policyVersions, salesReports, formKeys, customerImports] = await Promise.all([
       sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }), sys.db.journeyPolicyVersion.count(),
-      sys.db.salesReport.count(), sys.db.formKey.count(),
+      sys.db.salesReport.count(), sys.db.formKey.count(), sys.db.customerImport.count(),
     ]);
-    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys };
+    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys, customerImports };
   }
 
   it('OEM-only routes refuse dealer and ops keys (403) and callers without a valid key (401), changing nothing', async () => {

@@ -300,6 +300,21 @@ describe('onboarding the customer base', () => {
 });
 
 
+describe('no spread', () => {
+  it('an owner whose cycle is over is offered to his own dealer at once, the ledger saying why', async () => {
+    const res = await upload(csv([{ first: 'Olaf', email: mail('olaf'), vin: vin(40), model: 'Passat', bought: '2019-01-01', seller: dealerB, service: '2026-10-01' }]), 'source=CRM&spreadDays=0');
+    expect(res.statusCode, res.body).toBe(202);
+    await completed(res.json().import.importId);
+    const olaf = await eventually(async () => {
+      const state = await journeyOf(mail('olaf'));
+      return state.stage === 'HANDED_OFF' && state.handoff?.dealerId ? state : undefined;
+    });
+    expect(olaf).toMatchObject({ owner: 'OEM', preferredDealerId: dealerB, handoff: { dealerId: dealerB } });
+    const ledger = await sys.db.ownershipChange.findMany({ where: { customerId: olaf.customerId }, orderBy: { at: 'asc' } });
+    expect(ledger.map((l) => [l.reason, l.toOwner, l.toDealerId])).toEqual([['IMPORTED: CRM', 'DEALER', dealerB], ['BACK_IN_MARKET', 'OEM', null]]);
+  });
+});
+
 describe('a worker killed in the middle of a file', () => {
   it('resumes: every row exactly once, one customer and one delivered lead each', async () => {
     const taskQueue = `onboarding-kill-${randomUUID()}`;
