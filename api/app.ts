@@ -228,6 +228,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(workspaceRoutes({
     users, journeys, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
+    customerImports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
   await app.register(apiKeyRoutes({ db: deps.db, keys }));
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));

@@ -53,6 +53,9 @@ export type CustomerRowValues = Partial<Record<CustomerField, string>>;
 /** Rows per file: a whole network's customer base fits; larger bases are sent in several files. */
 export const MAX_CUSTOMER_ROWS = 2_000_000;
 
+/** A row longer than this is no customer's: the file is refused (and never held in memory whole). */
+const MAX_ROW_CHARACTERS = 64 * 1024;
+
 const fieldFor = columnMatcher(CUSTOMER_TEMPLATE);
 
 /** The file as a whole cannot be read (not a row: the file); `field` is "file". */
@@ -95,12 +98,22 @@ async function* csvRows(body: Readable, ignored: Set<string>): AsyncGenerator<{ 
     head += next.value;
     if (head.includes('\n') || head.length > 1_000_000) break;
   }
-  const parser = parse({ delimiter: detectDelimiter(head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? ''), bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
-  const feed = (async () => {
-    if (!parser.write(head)) await once(parser, 'drain');
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) if (!parser.write(next.value)) await once(parser, 'drain');
+  const parser = parse({
+    delimiter: detectDelimiter(head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? ''),
+    bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: MAX_ROW_CHARACTERS,
+  });
+  // Fed as the body arrives, no faster than the rows are taken (the parser's back-pressure); a
+  // file refused halfway stops the feeding at once.
+  const stop = new AbortController();
+  void (async () => {
+    if (!parser.write(head)) await once(parser, 'drain', { signal: stop.signal });
+    for (let next = await chunks.next(); !next.done && !stop.signal.aborted; next = await chunks.next()) {
+      if (!parser.write(next.value)) await once(parser, 'drain', { signal: stop.signal });
+    }
     parser.end();
-  })().catch((error: unknown) => parser.destroy(error as Error));
+  })().catch((error: unknown) => {
+    if (!stop.signal.aborted) parser.destroy(error as Error);
+  });
   let fields: (CustomerField | null)[] | null = null;
   let row = 0;
   try {
@@ -127,7 +140,7 @@ async function* csvRows(body: Readable, ignored: Set<string>): AsyncGenerator<{ 
     if (error instanceof TableRejected) throw error;
     throw new TableRejected(`not readable as CSV: ${(error as Error).message}`);
   } finally {
-    await feed;
+    stop.abort();
   }
   if (!fields) throw new TableRejected('the file has no header line');
   if (row === 0) throw new TableRejected('the file has no rows');
@@ -138,6 +151,7 @@ async function* jsonLineRows(body: Readable, ignored: Set<string>): AsyncGenerat
   let row = 0;
   for await (const text of createInterface({ input: body, crlfDelay: Infinity })) {
     line++;
+    if (text.length > MAX_ROW_CHARACTERS) throw new TableRejected(`line ${line} is longer than ${MAX_ROW_CHARACTERS} characters`);
     const trimmed = (line === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
     if (!trimmed) continue;
     let record: unknown;

@@ -11,6 +11,7 @@ import { IMPORT_PLACEMENTS, noPlacements, type ImportPlacement, type OnboardingC
 import type { CustomerImport } from '../generated/prisma/client.js';
 import { inTransaction, isUniqueViolation, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { taskQueuesOf } from '../platform/task-queues.js';
+import { writeCsv } from '../platform/csv.js';
 import { customerOnboardingIdFor, JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 import { readCustomerFile, type CustomerFileFormat } from './customer-file.js';
 import { startFileWorkflow } from '../intake/start-file-workflow.js';
@@ -181,6 +182,12 @@ export function createCustomerImports({ db, temporal, taskQueue = JOURNEY_TASK_Q
       });
     },
 
+    /** The latest imports, newest first, with their progress (the lead desk's page). */
+    async recent(limit = 10): Promise<CustomerImportView[]> {
+      const latest = await db.customerImport.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: limit, select: { id: true } });
+      return (await Promise.all(latest.map((i) => progress(i.id)))).filter((v): v is CustomerImportView => v !== null);
+    },
+
     /** Imports stored but never started (Temporal was down): the relay starts them. */
     async startStranded(minAgeMs: number, now = new Date()): Promise<number> {
       const stranded = await db.customerImport.findMany({
@@ -196,6 +203,14 @@ export function createCustomerImports({ db, temporal, taskQueue = JOURNEY_TASK_Q
 }
 
 export type CustomerImports = ReturnType<typeof createCustomerImports>;
+
+/** The report as CSV: one line per refused row or row with a conflict. */
+export function customerImportReportCsv(rows: Awaited<ReturnType<CustomerImports['report']>>): string {
+  return writeCsv(
+    rows.map((r) => [r.row, r.externalId ?? '', r.outcome ?? '', r.field ?? '', r.reason ?? '', r.conflicts.join(' | ')]),
+    ['row', 'externalId', 'outcome', 'column', 'reason', 'conflicts'],
+  );
+}
 
 /** The file was imported before with the same settings: that import is the answer (the transaction is undone). */
 class SameFile extends Error {

@@ -7,8 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IMPORT_PLACEMENTS } from '../../domain/onboarding.js';
 import { CUSTOMER_TEMPLATE, CustomerFileRejected, MAX_CUSTOMER_ROWS, type CustomerFileFormat } from '../../onboarding/customer-file.js';
-import { DEFAULT_SPREAD_DAYS, type CustomerImports } from '../../onboarding/customer-imports.js';
-import { writeCsv } from '../../platform/csv.js';
+import { customerImportReportCsv, DEFAULT_SPREAD_DAYS, type CustomerImports } from '../../onboarding/customer-imports.js';
 import { text } from '../../platform/validation.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
 
@@ -113,11 +112,7 @@ export const customerImportRoutes = (deps: { imports: CustomerImports }): Fastif
     },
   }, async (request, reply) => {
     if (!(await deps.imports.progress(request.params.id))) return sendNotFound(reply, 'customer import', request.params.id);
-    const rows = await deps.imports.report(request.params.id);
-    const csv = writeCsv(
-      rows.map((r) => [r.row, r.externalId ?? '', r.outcome ?? '', r.field ?? '', r.reason ?? '', r.conflicts.join(' | ')]),
-      ['row', 'externalId', 'outcome', 'column', 'reason', 'conflicts'],
-    );
+    const csv = customerImportReportCsv(await deps.imports.report(request.params.id));
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="customer-import-${request.params.id}-report.csv"`).send(csv);
   });
 

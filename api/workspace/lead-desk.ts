@@ -14,6 +14,7 @@ import { actorOf, type RouteAccess } from '../../domain/access.js';
 import type { Process } from '../../domain/processes.js';
 import { JOURNEY_ID_PATTERN } from '../../domain/journey.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
+import { customerImportReportCsv, type CustomerImports } from '../../onboarding/customer-imports.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
 import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
@@ -49,11 +50,13 @@ export interface LeadDeskDeps {
   sql: pg.Pool;
   desk: LeadDeskReadModel;
   imports: LeadImports;
+  /** The OEM's customer files (onboarding): followed on the same page as fair files. */
+  customerImports: CustomerImports;
   temporal: Client;
   captains?: Partial<Record<Process, string>>;
 }
 
-export const leadDeskPages = ({ db, sql, desk, imports, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
+export const leadDeskPages = ({ db, sql, desk, imports, customerImports, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
   app.get('/workspace/assets/chart.umd.min.js', { config: { access: { public: true } } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs));
   app.get('/workspace/assets/charts.js', { config: { access: { public: true } } }, async (_request, reply) =>
@@ -86,11 +89,22 @@ export const leadDeskPages = ({ db, sql, desk, imports, temporal, captains }: Le
   });
 
   app.get('/workspace/imports', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>
-    page(reply, 'imports', { imports: await desk.recentImports() }));
+    page(reply, 'imports', { imports: await desk.recentImports(), customerImports: await customerImports.recent() }));
 
-  // The list alone, for its refresh while imports run.
+  // The lists alone, for their refresh while imports run.
   app.get('/workspace/imports/list', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>
-    page(reply, 'import-list', { imports: await desk.recentImports() }));
+    page(reply, 'import-list', { imports: await desk.recentImports(), customerImports: await customerImports.recent() }));
+
+  app.get('/workspace/customer-imports/:id', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    const progress = await customerImports.progress(request.params.id);
+    if (!progress) throw new PageAccessDenied(404, 'not found');
+    return page(reply, 'customer-import', { progress, report: (await customerImports.report(progress.importId)).slice(0, 500) });
+  });
+
+  app.get('/workspace/customer-imports/:id/report.csv', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    const rows = await customerImports.report(request.params.id);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="customer-import-${request.params.id}-report.csv"`).send(customerImportReportCsv(rows));
+  });
 
   app.get('/workspace/imports/:id', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     const progress = await imports.progress(request.params.id);

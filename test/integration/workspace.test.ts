@@ -257,6 +257,21 @@ describe('the workspace in a browser', () => {
     const download = await page.request.get(`${baseUrl}/workspace/imports/${importId}/rejections.csv`);
     expect(await download.text()).toMatch(/^row,outcome,column,reason\n\d+,REJECTED,/);
     await shot(page, 'import');
+
+    // The customer base is followed on the same page: an owner, and a row with a car that is no VIN.
+    const base = `E-Mail;FIN;Modell;Kaufdatum;Verkaufshändler\nolga.${tag}@example.com;WVWZZZ1JZXW${tag.slice(0, 6).toUpperCase().replace(/[^0-9A-HJ-NPR-Z]/g, '7').padEnd(6, '7')};Golf;2025-01-02;${dealerA}\nnils.${tag}@example.com;NO-VIN;Golf;2025-01-02;${dealerA}\n`;
+    const sent = await sys.api({ method: 'POST', url: '/v1/customer-imports?source=CRM&fileName=owners.csv', headers: { 'content-type': 'text/csv' }, payload: base });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const customerImportId = sent.json().import.importId as string;
+    await page.goto(`${baseUrl}/workspace/imports`);
+    const customerRow = page.locator(`tr[data-customer-import="${customerImportId}"]`);
+    await expect.poll(() => customerRow.textContent(), { timeout: 30_000 }).toMatch(/2\/2\s*COMPLETED/);
+    await customerRow.getByRole('link', { name: 'CRM' }).click();
+    expect(await page.locator('#customer-import-imported').textContent()).toBe('1');
+    expect(await page.locator('#customer-import-rejected').textContent()).toBe('1');
+    expect(await page.locator('#customer-import-report').textContent()).toMatch(/2\s*REJECTED\s*vin/);
+    const report = await page.request.get(`${baseUrl}/workspace/customer-imports/${customerImportId}/report.csv`);
+    expect(await report.text()).toMatch(/^row,externalId,outcome,column,reason,conflicts\n2,,REJECTED,vin,/);
     await page.close();
   });
 

@@ -216,6 +216,20 @@ describe('readCustomerFile', () => {
     await expect(rows('{"email":"a@example.com"}\n[1]\n', 'JSONL')).rejects.toThrow('line 2 is not a JSON object');
   });
 
+  it('a file refused at its header stops reading there, however much follows', async () => {
+    async function* endless() {
+      yield Buffer.from('Vorname;Nachname\n');
+      for (;;) yield Buffer.from('Anna;Adler\n'.repeat(1000));
+    }
+    const reader = readCustomerFile(Readable.from(endless()), 'CSV');
+    await expect(reader.rows[Symbol.asyncIterator]().next()).rejects.toThrow(/no e-mail or phone column/);
+  });
+
+  it('refuses a row too long to be a customer', async () => {
+    await expect(rows(`email\n${'a'.repeat(70_000)}@example.com\n`, 'CSV', 5_000)).rejects.toThrow(/not readable as CSV/);
+    await expect(rows(`{"email":"${'a'.repeat(70_000)}"}\n`, 'JSONL', 5_000)).rejects.toThrow(/line 1 is longer than/);
+  });
+
   it('refuses a file without a way to reach anyone, or without rows', async () => {
     await expect(rows('Vorname;Nachname\nAnna;Adler\n')).rejects.toThrow(/no e-mail or phone column/);
     await expect(rows('email\n')).rejects.toThrow('the file has no rows');
