@@ -4,11 +4,13 @@ import { noPlacements, type ImportPlacement, type OnboardingProgress } from '../
 import { inChunks } from './chunks.js';
 import { onboardingProgressQuery, type CustomerOnboardingInput } from './definitions.js';
 
-// A progress bar that moves, and at the bulk pace (20 rows/s) a chunk is five seconds of work.
-const DEFAULT_CHUNK_SIZE = 100;
+// Large enough that a chunk's look-ups and the round trip between activities are a small part of
+// its time (rows one chunk after another); at the bulk pace (20 rows/s) a chunk is 25 s of work.
+const DEFAULT_CHUNK_SIZE = 500;
 
 const { onboardCustomerRows, finishCustomerImport } = proxyActivities<JourneyActivities>({
-  startToCloseTimeout: '10 minutes',
+  // A chunk at a slow pace takes long; a dead worker is found by its missing heartbeats instead.
+  startToCloseTimeout: '1 hour',
   // Heartbeats every few seconds: a worker killed mid-chunk is noticed within 20 s and the
   // chunk runs again; its done rows are skipped, the others find their leads by key.
   heartbeatTimeout: '20 seconds',
