@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { createWorkers } from '../../workers/journey-worker.js';
+import { recordHistoryFixture } from '../support/histories.js';
 import { DEFAULT_POLICY, DAY } from '../../domain/policy.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
@@ -198,6 +199,7 @@ describe('onboarding the customer base', () => {
       return state.leadCount === 2 ? state : undefined;
     });
     expect(kim).toMatchObject({ stage: 'DEALER_OWNED', vehicle: { vin: vin(11) } });
+    await recordHistoryFixture(sys.temporal.workflow.getHandle(kim.journeyId), 'journey-imported-two-rows');
     expect((await sys.db.sale.findMany({ where: { customerId: kim.customerId }, orderBy: { soldOn: 'asc' } })).map((s) => s.vin)).toEqual([vin(11), vin(12)]);
   });
 
@@ -312,6 +314,13 @@ describe('no spread', () => {
     expect(olaf).toMatchObject({ owner: 'OEM', preferredDealerId: dealerB, handoff: { dealerId: dealerB } });
     const ledger = await sys.db.ownershipChange.findMany({ where: { customerId: olaf.customerId }, orderBy: { at: 'asc' } });
     expect(ledger.map((l) => [l.reason, l.toOwner, l.toDealerId])).toEqual([['IMPORTED: CRM', 'DEALER', dealerB], ['BACK_IN_MARKET', 'OEM', null]]);
+    // The run the file started (back in market ends its chapter: the journey goes on in a new run).
+    if (process.env.RECORD_HISTORIES === '1') {
+      const runs = [];
+      for await (const run of sys.temporal.workflow.list({ query: `WorkflowId = '${olaf.journeyId}'` })) runs.push(run);
+      const first = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0]!;
+      await recordHistoryFixture(sys.temporal.workflow.getHandle(olaf.journeyId, first.runId), 'journey-imported-back-in-market');
+    }
   });
 });
 

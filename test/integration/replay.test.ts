@@ -57,6 +57,8 @@ describe('recorded journey histories', () => {
       'journey-erased.json', // opt-out and erasure mid-journey: the journey ends
       'journey-fell-back-to-oem.json', // the sales window ends, the chase, the fallback and its cool-down
       'journey-fleet-sale.json', // a company: fleet-desk hand-off, five cars with drivers
+      'journey-imported-back-in-market.json', // an owner from the OEM's file, the cycle over: offered to the own dealer
+      'journey-imported-two-rows.json', // an owner from the OEM's file, a second row adds a second car
       'journey-in-service.json', // owned, with service visits
       'journey-lapse-and-next-dealer.json', // an offer in business hours lapses; the next dealer is offered
       'journey-market-model-changed.json', // a market becomes partner-led mid-journey
