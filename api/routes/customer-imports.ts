@@ -78,6 +78,12 @@ export const customerImportRoutes = (deps: { imports: CustomerImports }): Fastif
       },
     },
   }, async (request, reply) => {
+    if (!request.body) {
+      return sendProblem(reply, {
+        type: 'validation', title: 'The file is missing', status: 400, detail: 'file: send the file as the body, as text/csv or application/x-ndjson',
+        errors: [{ field: 'file', message: 'send the file as the body, as text/csv or application/x-ndjson' }],
+      });
+    }
     const contentType = request.headers['content-type'] ?? '';
     const format: CustomerFileFormat = JSON_LINES_TYPES.some((t) => contentType.includes(t)) ? 'JSONL' : 'CSV';
     const { source, dryRun, spreadDays, fileName } = request.query;

@@ -279,6 +279,9 @@ describe('onboarding the customer base', () => {
     const empty = await upload(`${HEADER}\n`, 'source=CRM');
     expect(empty.statusCode).toBe(400);
     expect(empty.json().detail).toMatch(/no rows/);
+    const noFile = await sys.api({ method: 'POST', url: '/v1/customer-imports?source=CRM' });
+    expect(noFile.statusCode).toBe(400);
+    expect(noFile.json().detail).toMatch(/send the file as the body/);
     const noSource = await upload(csv([{ email: mail('w2') }]), 'spreadDays=3');
     expect(noSource.statusCode).toBe(400);
     expect(await sys.db.customerImport.count()).toBe(before);

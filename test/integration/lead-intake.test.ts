@@ -242,7 +242,8 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/consents/confirm', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
+      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/consents/confirm',
+      '/v1/customer-import-summaries', '/v1/customer-imports', '/v1/customer-imports/{id}', '/v1/customer-imports/{id}/report', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
       '/v1/customers/{id}/engagements', '/v1/customers/{id}/erasure', '/v1/customers/{id}/export',
       '/v1/customers/{id}/opt-out', '/v1/customers/{id}/ownership', '/v1/customers/{id}/people',
       '/v1/dealer/customers', '/v1/dealer/customers/{id}', '/v1/dealer/deliveries', '/v1/dealer/handoffs', '/v1/dealers', '/v1/dealers/{id}',
