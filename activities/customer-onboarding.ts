@@ -109,26 +109,32 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
         `SELECT id, vat_id, company_key FROM customer WHERE kind = 'COMPANY' AND (company_key = ANY($1::text[]) OR vat_id = ANY($2::text[]))`,
         [companies.map((c) => c.companyKey!), companies.flatMap((c) => (c.reading.lead.company?.vatId ? [normalizeVatId(c.reading.lead.company.vatId)] : []))],
       );
+      // The same rules as the lead store's: e-mail first, else phone; a company by VAT id, else its key.
+      const byEmail = new Map(known.flatMap((k) => (k.email_normalized ? [[k.email_normalized, k] as const] : [])));
+      const byPhone = new Map(known.flatMap((k) => (k.phone_e164 ? [[k.phone_e164, k] as const] : [])));
+      const byVat = new Map(knownCompanies.flatMap((k) => (k.vat_id ? [[k.vat_id, k] as const] : [])));
+      const byCompanyKey = new Map(knownCompanies.map((k) => [k.company_key, k] as const));
       const customerOf = (c: Candidate) => {
         if (c.companyKey) {
           const vat = c.reading.lead.company?.vatId ? normalizeVatId(c.reading.lead.company.vatId) : null;
-          return knownCompanies.find((k) => (vat && k.vat_id === vat) || k.company_key === c.companyKey) ?? null;
+          return (vat ? byVat.get(vat) : undefined) ?? byCompanyKey.get(c.companyKey) ?? null;
         }
-        return known.find((k) => c.email && k.email_normalized === c.email) ?? known.find((k) => c.phone && k.phone_e164 === c.phone) ?? null;
+        return (c.email ? byEmail.get(c.email) : undefined) ?? (c.phone ? byPhone.get(c.phone) : undefined) ?? null;
       };
       const keyOf = (c: Candidate) => personKeyOf(c.companyKey ?? (c.email ? `email:${c.email}` : `phone:${c.phone}`));
       // The same person in an earlier row of this file (done in an earlier chunk, or earlier in this one).
       const keys = candidates.map(keyOf);
-      const { rows: earlierRows } = await pool.query<{ person_key: string; row: number; customer_id: string | null }>(
-        `SELECT person_key, min(row) AS row, (array_agg(customer_id))[1] AS customer_id FROM customer_import_row
+      const { rows: earlierRows } = await pool.query<{ person_key: string; row: number }>(
+        `SELECT person_key, min(row) AS row FROM customer_import_row
          WHERE import_id = $1 AND person_key = ANY($2::text[]) AND row < $3 GROUP BY person_key`,
         [importId, keys, fromRow],
       );
       const earlierRow = new Map(earlierRows.map((e) => [e.person_key, e.row]));
       const existingIds = candidates.map((c) => customerOf(c)?.id).filter((id): id is string => !!id);
-      const { rows: journeys } = await pool.query<{ customer_id: string; dealer_id: string | null; stage: string }>(
+      const { rows: journeyRows } = await pool.query<{ customer_id: string; dealer_id: string | null; stage: string }>(
         'SELECT customer_id, dealer_id, stage FROM journey WHERE customer_id = ANY($1::uuid[])', [existingIds],
       );
+      const journeys = new Map(journeyRows.map((j) => [j.customer_id, j]));
       // Whose each VIN is already: a sale on record, or a row of an import (this one's earlier rows too).
       const vins = candidates.flatMap((c) => (c.reading.facts.vehicle ? [c.reading.facts.vehicle.vin] : []));
       const { rows: vinOwners } = await pool.query<{ vin: string; customer_id: string | null; person_key: string | null }>(
@@ -146,6 +152,9 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
         [candidates.map((c) => `customer-import:${importId}:${c.row}`)],
       );
       const triedBefore = new Map(ownLeads.map((l) => [l.idempotency_key, l.merged]));
+
+      const ownersOf = new Map<string, typeof vinOwners>();
+      for (const o of vinOwners) ownersOf.set(o.vin, [...(ownersOf.get(o.vin) ?? []), o]);
 
       // Each row's record, what conflicts in it, and where it lands.
       const firstInChunk = new Map<string, number>();
@@ -166,7 +175,7 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
         }
         let vehicle = facts.vehicle;
         if (vehicle) {
-          const owners = vinOwners.filter((o) => o.vin === vehicle!.vin);
+          const owners = ownersOf.get(vehicle.vin) ?? [];
           const othersOwn = owners.some((o) => (existing ? o.customer_id !== existing.id : true) && o.person_key !== personKey)
             || (vinInChunk.has(vehicle.vin) && vinInChunk.get(vehicle.vin) !== personKey);
           if (othersOwn) {
@@ -178,7 +187,7 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
         }
         // The customer's dealer: who services them, else who sold the car (not a car another customer owns).
         const dealerId = facts.servicingDealerId ?? vehicle?.sellingDealerId ?? null;
-        const journey = existing ? journeys.find((j) => j.customer_id === existing.id) : undefined;
+        const journey = existing ? journeys.get(existing.id) : undefined;
         if (journey?.dealer_id && dealerId && journey.dealer_id !== dealerId && (journey.stage === 'DEALER_OWNED' || journey.stage === 'IN_SALES')) {
           conflicts.push(`dealer: the customer is with dealer ${journey.dealer_id}; ${dealerId} is not taken`);
         }
