@@ -8,10 +8,14 @@ import { sendInvalid } from './problems.js';
 
 export function registerInputGuard(app: FastifyInstance) {
   app.addHook('preValidation', async (request, reply) => {
+    // A file read as a stream (customer imports) is checked row by row as it is read.
+    const body = isStream(request.body) ? undefined : request.body;
     const field =
-      findControlCharacter(request.params, 'params') ?? findControlCharacter(request.query, 'querystring') ?? findControlCharacter(request.body, 'body');
+      findControlCharacter(request.params, 'params') ?? findControlCharacter(request.query, 'querystring') ?? findControlCharacter(body, 'body');
     if (!field) return;
     const message = 'must not contain control characters';
     return sendInvalid(reply, field, message);
   });
 }
+
+const isStream = (body: unknown): boolean => typeof (body as { pipe?: unknown } | null)?.pipe === 'function';

@@ -7,13 +7,11 @@ import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiClient, failWith } from './api-client.js';
 
 const USAGE = 'usage: npm run import -- --customers <file.csv|file.jsonl> --source <system> [--dry-run] [--spread-days <days>] [--api <url>] [--key <api key>]';
 
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
+const fail: (message: string) => never = failWith(USAGE);
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +22,7 @@ const { values } = parseArgs({
 const file = values.customers;
 if (!file) fail('which file?');
 if (!values.source) fail('--source is required (the system the file comes from, e.g. CRM)');
-const api = (values.api ?? process.env.L2L_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
-const key = values.key ?? process.env.L2L_API_KEY ?? process.env.OEM_KEY;
-if (!key) fail('no API key: pass --key or set L2L_API_KEY (source .data/dev-keys.env for the dev stack)');
+const call = apiClient(values, fail);
 try {
   statSync(file);
 } catch (error) {
@@ -34,17 +30,6 @@ try {
 }
 const query = new URLSearchParams({ source: values.source, fileName: basename(file), dryRun: String(values['dry-run'] ?? false) });
 if (values['spread-days']) query.set('spreadDays', values['spread-days']);
-const headers = { authorization: `Bearer ${key}` };
-
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${api}${path}`, { ...init, headers: { ...headers, ...init.headers } });
-  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) {
-    const problem = body as { title?: string; detail?: string };
-    fail(`${res.status} ${problem.title ?? ''}${problem.detail ? `: ${problem.detail}` : ''}`);
-  }
-  return body as T;
-}
 
 interface View {
   importId: string; totalRows: number; doneRows: number; status: string; dryRun: boolean; imported: number; merged: number; rejected: number;

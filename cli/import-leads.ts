@@ -6,13 +6,11 @@ import { SingleBar, Presets } from 'cli-progress';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiClient, failWith } from './api-client.js';
 
 const USAGE = 'usage: npm run import -- <file.csv|file.json> --event <name> --date <YYYY-MM-DD> [--place <place>] [--source FAIR|ROADSHOW] [--api <url>] [--key <api key>]';
 
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
+const fail: (message: string) => never = failWith(USAGE);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,9 +22,7 @@ const { values, positionals } = parseArgs({
 const [file] = positionals;
 if (!file) fail('which file?');
 if (!values.event || !values.date) fail('--event and --date are required');
-const api = (values.api ?? process.env.L2L_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
-const key = values.key ?? process.env.L2L_API_KEY ?? process.env.OEM_KEY;
-if (!key) fail('no API key: pass --key or set L2L_API_KEY (source .data/dev-keys.env for the dev stack)');
+const call = apiClient(values, fail);
 
 let content: string;
 try {
@@ -37,18 +33,6 @@ try {
 const query = new URLSearchParams({ event: values.event, date: values.date, fileName: basename(file) });
 if (values.place) query.set('place', values.place);
 if (values.source) query.set('source', values.source.toUpperCase());
-const headers = { authorization: `Bearer ${key}` };
-
-/** The API's answer (its shape is the route's; the CLI trusts its own API). */
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${api}${path}`, { ...init, headers: { ...headers, ...init.headers } });
-  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) {
-    const problem = body as { title?: string; detail?: string };
-    fail(`${res.status} ${problem.title ?? ''}${problem.detail ? `: ${problem.detail}` : ''}`);
-  }
-  return body as T;
-}
 
 interface ImportView { importId: string; totalRows: number; doneRows: number; status: string; ok: number; rejected: number; duplicates: number }
 const uploaded = await call<{ import: ImportView; replayed: boolean; ignoredColumns: string[]; started: boolean }>(`/v1/imports?${query}`, {

@@ -12,6 +12,7 @@ import type { IncomingLead } from '../intake/lead-intake.js';
 import { checkLead } from '../intake/lead-schema.js';
 import { columnMatcher, TableRejected } from '../intake/table.js';
 import { columnOf } from '../intake/import-file.js';
+import { hasControlCharacter } from '../platform/validation.js';
 
 export type CustomerFileFormat = 'CSV' | 'JSONL';
 
@@ -212,6 +213,9 @@ export function dayOf(value: string, today: string): string | null {
  * and the facts of the customer's record; a rejection names the column. `today`: YYYY-MM-DD.
  */
 export function readCustomerRow(v: CustomerRowValues, { importSource, today }: { importSource: string; today: string }): CustomerRowReading {
+  // The API's input guard does not see a streamed file: each value is checked here.
+  const garbled = (Object.entries(v) as [CustomerField, string][]).find(([, value]) => hasControlCharacter(value));
+  if (garbled) return { field: garbled[0], reason: 'must not contain control characters' };
   const notes: string[] = [];
   const day = (field: 'purchaseDate' | 'lastServiceDate' | 'consentDate'): string | null | { field: string; reason: string } => {
     const value = v[field];

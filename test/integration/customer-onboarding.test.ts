@@ -3,6 +3,9 @@
 // each customer is; nothing is sent; each dealer gets one summary; a dry run writes nothing; a bad
 // file is a 400; the routes' access for each kind of key.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';
@@ -324,6 +327,31 @@ describe('no spread', () => {
       const first = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0]!;
       await recordHistoryFixture(sys.temporal.workflow.getHandle(olaf.journeyId, first.runId), 'journey-imported-back-in-market');
     }
+  });
+});
+
+describe('npm run import -- --customers', () => {
+  it('streams the file over HTTP, follows the import to its end and saves the report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2l-cli-'));
+    const file = join(dir, 'owners.csv');
+    writeFileSync(file, csv([
+      { id: 'C-1', email: mail('cli1'), vin: vin(50), model: 'Golf', bought: '2025-04-04', seller: dealerA, service: '2026-10-01' },
+      { id: 'C-2', email: mail('cli2'), vin: 'NOT-A-VIN', model: 'Golf', bought: '2025-04-04', seller: dealerA },
+    ]));
+    const address = await sys.app.listen({ port: 0, host: '127.0.0.1' });
+    const cli = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../cli/import.ts', import.meta.url)), '--customers', file, '--source', 'CLI', '--spread-days', '0'], {
+      env: { ...process.env, L2L_API_URL: address, L2L_API_KEY: sys.oemKey }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    cli.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    cli.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/uploaded: owners\.csv → customer import [0-9a-f-]{36} \(2 rows\)/);
+    expect(out).toMatch(/done: 1 new journeys \(DEALER_OWNED 1, BACK_IN_MARKET 0, QUALIFYING 0, ESCALATED 0\), 0 merged, 1 rejected, 0 with conflicts/);
+    const report = readdirSync(dir).find((f) => f.startsWith('owners.report-'));
+    expect(readFileSync(join(dir, report!), 'utf8')).toMatch(/^row,externalId,outcome,column,reason,conflicts\n2,C-2,REJECTED,vin,/);
+    expect(await journeyOf(mail('cli1'))).toMatchObject({ stage: 'DEALER_OWNED', dealerId: dealerA });
   });
 });
 

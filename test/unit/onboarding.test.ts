@@ -179,6 +179,7 @@ describe('a row of the customer file', () => {
     expect(read({ email: 'a@example.com', timeframe: 'someday' })).toMatchObject({ field: 'timeframe' });
     expect(read({ email: 'a@example.com', vatId: 'DE123456789' })).toMatchObject({ field: 'company' });
     expect(read({ email: 'a@example.com', emailMarketing: 'maybe' })).toMatchObject({ field: 'emailMarketing' });
+    expect(read({ ...car, model: 'Golf\u0007' })).toMatchObject({ field: 'model', reason: 'must not contain control characters' });
   });
 
   it('dayOf: YYYY-MM-DD or DD.MM.YYYY, a real past day', () => {
