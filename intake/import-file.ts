@@ -9,30 +9,51 @@ import { columnMatcher, readRows, TableRejected, type TableFormat, type TableRow
 
 export type ImportFormat = TableFormat;
 
-/** The documented template: our column name, then the header names also understood (any case, spacing or dashes). */
-export const IMPORT_TEMPLATE = {
+/** A person's columns, in every file of people (fair files, the OEM's customer base). */
+export const PERSON_COLUMNS = {
   firstName: ['first name', 'given name', 'vorname'],
   lastName: ['last name', 'surname', 'family name', 'nachname'],
   email: ['e-mail', 'mail', 'email address', 'e-mail-adresse'],
   phone: ['telephone', 'mobile', 'phone number', 'telefon', 'handy', 'mobil'],
   postalCode: ['postal code', 'zip', 'zip code', 'postcode', 'plz'],
   country: ['country code', 'land'],
-  model: ['interest', 'model of interest', 'modell'],
-  timeframe: ['purchase timeframe', 'kaufzeitraum'],
-  message: ['notes', 'comment', 'bemerkung', 'notiz'],
-  campaign: ['kampagne'],
-  preferredDealerId: ['dealer', 'dealer id', 'preferred dealer', 'händler', 'haendler'],
-  // A company's row (B2B): the company, told apart by VAT id or by name and postal code, and the person's role in it.
+} as const;
+
+/** A company's columns: the company, told apart by VAT id or by name and postal code, and the person's role in it. */
+export const COMPANY_COLUMNS = {
   company: ['company name', 'organisation', 'organization', 'firma', 'unternehmen'],
   vatId: ['vat', 'vat id', 'vat number', 'ust-idnr', 'ust id', 'ustid'],
-  fleetSize: ['fleet', 'fleet size', 'vehicles', 'flottengröße', 'flottengroesse', 'fuhrpark'],
   contactRole: ['role', 'contact role', 'rolle'],
-  // Consents ticked on the sign-up sheet (yes/no; empty: not asked), and the id of the wording printed on it.
+} as const;
+
+/** Marketing consents (yes/no; empty: not asked) and the id of the wording the person signed. */
+export const CONSENT_COLUMNS = {
   emailMarketing: ['e-mail marketing', 'newsletter', 'consent e-mail', 'einwilligung e-mail'],
   smsMarketing: ['sms marketing', 'consent sms', 'einwilligung sms'],
   phoneMarketing: ['phone marketing', 'consent phone', 'einwilligung telefon'],
   postMarketing: ['post marketing', 'consent post', 'einwilligung post'],
   consentWording: ['consent wording', 'wording id', 'einwilligungstext'],
+} as const;
+
+/** The channel each consent column is about. */
+export const CONSENT_CHANNEL_OF = { emailMarketing: 'EMAIL', smsMarketing: 'SMS', phoneMarketing: 'PHONE', postMarketing: 'POST' } as const;
+/** How a file says yes and no. */
+export const YES = new Set(['yes', 'y', 'ja', 'j', 'x', 'true', '1']);
+export const NO = new Set(['no', 'n', 'nein', 'false', '0']);
+
+/** The documented template: our column name, then the header names also understood (any case, spacing or dashes). */
+export const IMPORT_TEMPLATE = {
+  ...PERSON_COLUMNS,
+  model: ['interest', 'model of interest', 'modell'],
+  timeframe: ['purchase timeframe', 'kaufzeitraum'],
+  message: ['notes', 'comment', 'bemerkung', 'notiz'],
+  campaign: ['kampagne'],
+  preferredDealerId: ['dealer', 'dealer id', 'preferred dealer', 'händler', 'haendler'],
+  // A company's row (B2B), with the fleet size the sheet names.
+  ...COMPANY_COLUMNS,
+  fleetSize: ['fleet', 'fleet size', 'vehicles', 'flottengröße', 'flottengroesse', 'fuhrpark'],
+  // Consents ticked on the sign-up sheet, and the id of the wording printed on it.
+  ...CONSENT_COLUMNS,
 } as const;
 export type ImportField = keyof typeof IMPORT_TEMPLATE;
 
@@ -69,14 +90,11 @@ export function columnOf(path: string): string {
 
 export type RowOutcome = { lead: IncomingLead } | { field: string; reason: string };
 
-const CONSENT_COLUMNS = { emailMarketing: 'EMAIL', smsMarketing: 'SMS', phoneMarketing: 'PHONE', postMarketing: 'POST' } as const;
-const YES = new Set(['yes', 'y', 'ja', 'j', 'x', 'true', '1']);
-const NO = new Set(['no', 'n', 'nein', 'false', '0']);
 
 /** The consents ticked in a row; a column that is neither yes nor no, or one without the wording, is the row's fault. */
 function consentsOf(v: ImportRow['values']): { consents: object[] } | { field: string; reason: string } {
   const consents: object[] = [];
-  for (const [column, channel] of Object.entries(CONSENT_COLUMNS) as [keyof typeof CONSENT_COLUMNS, string][]) {
+  for (const [column, channel] of Object.entries(CONSENT_CHANNEL_OF) as [keyof typeof CONSENT_CHANNEL_OF, string][]) {
     const answer = v[column]?.toLowerCase();
     if (answer === undefined) continue;
     if (!YES.has(answer) && !NO.has(answer)) return { field: column, reason: `"${v[column]}" is neither yes nor no` };

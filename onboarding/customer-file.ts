@@ -11,7 +11,7 @@ import { PURCHASE_TIMEFRAMES, type PurchaseTimeframe } from '../domain/lead.js';
 import type { IncomingLead } from '../intake/lead-intake.js';
 import { checkLead } from '../intake/lead-schema.js';
 import { columnMatcher, TableRejected } from '../intake/table.js';
-import { columnOf } from '../intake/import-file.js';
+import { columnOf, COMPANY_COLUMNS, CONSENT_CHANNEL_OF, CONSENT_COLUMNS, NO, PERSON_COLUMNS, YES } from '../intake/import-file.js';
 import { hasControlCharacter } from '../platform/validation.js';
 
 export type CustomerFileFormat = 'CSV' | 'JSONL';
@@ -19,22 +19,11 @@ export type CustomerFileFormat = 'CSV' | 'JSONL';
 /** Our column name, then the header names also understood (any case, spacing or dashes). */
 export const CUSTOMER_TEMPLATE = {
   externalId: ['external id', 'customer id', 'customer number', 'kundennummer', 'kunden nr', 'kundennr'],
-  firstName: ['first name', 'given name', 'vorname'],
-  lastName: ['last name', 'surname', 'family name', 'nachname'],
-  email: ['e-mail', 'mail', 'email address', 'e-mail-adresse'],
-  phone: ['telephone', 'mobile', 'phone number', 'telefon', 'handy', 'mobil'],
-  postalCode: ['postal code', 'zip', 'zip code', 'postcode', 'plz'],
-  country: ['country code', 'land'],
-  // A company's row (its fleet): the company, told apart by VAT id or by name and postal code, and the person's role in it.
-  company: ['company name', 'organisation', 'organization', 'firma', 'unternehmen'],
-  vatId: ['vat', 'vat id', 'vat number', 'ust-idnr', 'ust id', 'ustid'],
-  contactRole: ['role', 'contact role', 'rolle'],
+  ...PERSON_COLUMNS,
+  // A company's row (its fleet): the company and the person's role in it.
+  ...COMPANY_COLUMNS,
   // Consents (yes/no; empty: not asked), each with its proof: where it was given, the wording, the day.
-  emailMarketing: ['e-mail marketing', 'newsletter', 'consent e-mail', 'einwilligung e-mail'],
-  smsMarketing: ['sms marketing', 'consent sms', 'einwilligung sms'],
-  phoneMarketing: ['phone marketing', 'consent phone', 'einwilligung telefon'],
-  postMarketing: ['post marketing', 'consent post', 'einwilligung post'],
-  consentWording: ['consent wording', 'wording id', 'einwilligungstext'],
+  ...CONSENT_COLUMNS,
   consentSource: ['consent source', 'consent proof', 'einwilligungsquelle', 'nachweis'],
   consentDate: ['consent date', 'consent given on', 'einwilligungsdatum'],
   // The customer's car.
@@ -191,9 +180,6 @@ export interface CustomerRowFacts {
 
 export type CustomerRowReading = { lead: IncomingLead; facts: CustomerRowFacts } | { field: string; reason: string };
 
-const YES = new Set(['yes', 'y', 'ja', 'j', 'x', 'true', '1']);
-const NO = new Set(['no', 'n', 'nein', 'false', '0']);
-const CONSENT_COLUMNS = { emailMarketing: 'EMAIL', smsMarketing: 'SMS', phoneMarketing: 'PHONE', postMarketing: 'POST' } as const satisfies Record<string, (typeof CONSENT_CHANNELS)[number]>;
 /** A VIN (ISO 3779): 17 letters and digits without I, O and Q. */
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
 const EARLIEST_DAY = '1950-01-01';
@@ -227,7 +213,7 @@ export function readCustomerRow(v: CustomerRowValues, { importSource, today }: {
   const consentDay = day('consentDate');
   if (consentDay && typeof consentDay === 'object') return consentDay;
   const consents: ConsentGiven[] = [];
-  for (const [column, channel] of Object.entries(CONSENT_COLUMNS) as [keyof typeof CONSENT_COLUMNS, (typeof CONSENT_CHANNELS)[number]][]) {
+  for (const [column, channel] of Object.entries(CONSENT_CHANNEL_OF) as [keyof typeof CONSENT_CHANNEL_OF, (typeof CONSENT_CHANNELS)[number]][]) {
     const answer = v[column]?.toLowerCase();
     if (answer === undefined) continue;
     if (!YES.has(answer) && !NO.has(answer)) return { field: column, reason: `"${v[column]}" is neither yes nor no` };

@@ -17,6 +17,7 @@ import { recordHistoryFixture } from '../support/histories.js';
 import { DEFAULT_POLICY, DAY } from '../../domain/policy.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
+import { startBulkWorkerProcess } from '../support/bulk-worker.js';
 import { apiCaller, createTestKey, eventually, sharedWorkflowBundle, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
@@ -366,15 +367,8 @@ describe('a worker killed in the middle of a file', () => {
     const file = csv(Array.from({ length: rows }, (_, i) => ({
       id: `KK-${i}`, email: mail(`owner${i}`), vin: vin(1000 + i), model: 'Golf', bought: '2025-03-03', seller: dealerA, service: '2026-10-01',
     })));
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/import-worker-process.ts', import.meta.url))], {
-      env: { ...process.env, DATABASE_URL: sys.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue, WORKFLOW_BUNDLE: inject('workflowBundle') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = await startBulkWorkerProcess({ databaseUrl: sys.databaseUrl, taskQueue, journeyQueue });
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('worker ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-      });
       const res = await api({ method: 'POST', url: `/v1/customer-imports?source=${encodeURIComponent(source)}`, payload: file, headers: { 'content-type': 'text/csv' } });
       expect(res.statusCode, res.body).toBe(202);
       const { importId } = res.json().import;

@@ -2,10 +2,8 @@
 // server, with real activities, intake and database; a worker killed halfway.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createLeadImports } from '../../intake/lead-imports.js';
@@ -14,6 +12,7 @@ import { journeyStateQuery } from '../../workflows/definitions.js';
 import { createWorkers } from '../../workers/journey-worker.js';
 import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { fairCsv } from '../support/fair-file.js';
+import { startBulkWorkerProcess } from '../support/bulk-worker.js';
 import { apiCaller, eventually, silentLog, startSystem, type System, sharedWorkflowBundle } from '../support/system.js';
 
 let sys: System;
@@ -194,15 +193,8 @@ describe.concurrent('at size, and a worker killed halfway', () => {
     const rows = 500; // the size is bench:import's (and the 10,000-row test below); here, a kill mid-chunk
     const event = `Killed fair ${randomUUID().slice(0, 6)}`;
     const tag = randomUUID().slice(0, 8);
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/import-worker-process.ts', import.meta.url))], {
-      env: { ...process.env, DATABASE_URL: sys.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue, WORKFLOW_BUNDLE: inject('workflowBundle') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = await startBulkWorkerProcess({ databaseUrl: sys.databaseUrl, taskQueue, journeyQueue });
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('worker ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-      });
       const res = await upload(fairCsv(rows, tag), `event=${encodeURIComponent(event)}&date=2026-04-04`, 'text/csv', api);
       const { importId } = res.json().import;
 
