@@ -226,8 +226,9 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
 
   app.get('/workspace/customers', { config: { access: DEALERS, page: true } }, async (request, reply) => {
     const dealerId = request.principal!.dealerId!;
-    const { rows } = await journeys.customersOf(dealerId, { limit: 200 });
-    return page(reply, 'customers', { customers: rows.map((r) => dealerCustomerSummary(r, dealerId)) });
+    const [{ rows }, imported] = await Promise.all([journeys.customersOf(dealerId, { limit: 200 }), deps.customerImports.summaries({ dealerId })]);
+    // The OEM's customer files: the dealer hears of what each brought it here, once, not per customer.
+    return page(reply, 'customers', { customers: rows.map((r) => dealerCustomerSummary(r, dealerId)), imported: imported.slice(0, 20) });
   });
 
   app.get('/workspace/customers/:id', {

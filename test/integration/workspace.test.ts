@@ -259,7 +259,8 @@ describe('the workspace in a browser', () => {
     await shot(page, 'import');
 
     // The customer base is followed on the same page: an owner, and a row with a car that is no VIN.
-    const base = `E-Mail;FIN;Modell;Kaufdatum;Verkaufshändler\nolga.${tag}@example.com;WVWZZZ1JZXW${tag.slice(0, 6).toUpperCase().replace(/[^0-9A-HJ-NPR-Z]/g, '7').padEnd(6, '7')};Golf;2025-01-02;${dealerA}\nnils.${tag}@example.com;NO-VIN;Golf;2025-01-02;${dealerA}\n`;
+    // (The owner is dealer B's: its sales manager finds the summary among its customers in the next test.)
+    const base = `E-Mail;FIN;Modell;Kaufdatum;Verkaufshändler\nolga.${tag}@example.com;WVWZZZ1JZXW${tag.slice(0, 6).toUpperCase().replace(/[^0-9A-HJ-NPR-Z]/g, '7').padEnd(6, '7')};Golf;2025-01-02;${dealerB}\nnils.${tag}@example.com;NO-VIN;Golf;2025-01-02;${dealerB}\n`;
     const sent = await sys.api({ method: 'POST', url: '/v1/customer-imports?source=CRM&fileName=owners.csv', headers: { 'content-type': 'text/csv' }, payload: base });
     expect(sent.statusCode, sent.body).toBe(202);
     const customerImportId = sent.json().import.importId as string;
@@ -279,6 +280,10 @@ describe('the workspace in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await logIn(page, people.other);
     await page.waitForURL(`${baseUrl}/workspace`);
+    // The OEM's customer file of the test before brought dealer B one owner: told once, among its customers.
+    await page.goto(`${baseUrl}/workspace/customers`);
+    expect(await page.locator('#imported-customers tbody tr').first().locator('td').nth(1).textContent()).toBe('1');
+    await page.goto(`${baseUrl}/workspace`);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
     await page.getByLabel('Webhook URL (empty: none)').fill('http://localhost:9/l2l-hook');
