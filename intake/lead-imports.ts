@@ -10,7 +10,7 @@ import type { ImportCounts, ImportProgress } from '../domain/lead-import.js';
 import { taskQueuesOf } from '../platform/task-queues.js';
 import { importProgressQuery, JOURNEY_TASK_QUEUE, leadImportIdFor } from '../workflows/definitions.js';
 import { parseImportFile, type ImportFormat } from './import-file.js';
-import { startFileWorkflow } from './start-file-workflow.js';
+import { startFileWorkflow, startStrandedFiles } from './start-file-workflow.js';
 
 const QUERY_TIMEOUT_MS = 3_000;
 
@@ -121,16 +121,8 @@ async function progress(importId: string, { live = true } = {}): Promise<ImportV
     progress,
 
     /** Imports stored but never started (Temporal was down): the relay starts them. */
-    async startStranded(minAgeMs: number, now = new Date()): Promise<number> {
-      const stranded = await db.leadImport.findMany({
-        where: { status: 'RECEIVED', createdAt: { lte: new Date(now.getTime() - minAgeMs) } },
-        select: { id: true, totalRows: true },
-        take: 20,
-      });
-      let started = 0;
-      for (const s of stranded) if (await start(s)) started++;
-      return started;
-    },
+    startStranded: (minAgeMs: number, now = new Date()) =>
+      startStrandedFiles(minAgeMs, now, (where, take) => db.leadImport.findMany({ where, take, select: { id: true, totalRows: true } }), start),
   };
 }
 

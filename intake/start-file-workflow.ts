@@ -21,3 +21,21 @@ export async function startFileWorkflow(
     return false;
   }
 }
+
+/** Files a relay round starts at most (the next round takes the rest). */
+const STRANDED_PER_ROUND = 20;
+
+/**
+ * Files stored at least `minAgeMs` ago whose workflow never started (Temporal was down): each
+ * started now through `start`; how many were. `find` reads them with the filter it is given.
+ */
+export async function startStrandedFiles<F>(
+  minAgeMs: number, now: Date,
+  find: (where: { status: 'RECEIVED'; createdAt: { lte: Date } }, take: number) => Promise<F[]>,
+  start: (file: F) => Promise<boolean>,
+): Promise<number> {
+  const stranded = await find({ status: 'RECEIVED', createdAt: { lte: new Date(now.getTime() - minAgeMs) } }, STRANDED_PER_ROUND);
+  let started = 0;
+  for (const file of stranded) if (await start(file)) started++;
+  return started;
+}

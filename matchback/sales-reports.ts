@@ -11,7 +11,7 @@ import type { TableFormat } from '../intake/table.js';
 import { taskQueuesOf } from '../platform/task-queues.js';
 import { JOURNEY_TASK_QUEUE, salesMatchBackIdFor, salesReportProgressQuery } from '../workflows/definitions.js';
 import { parseSalesFile } from './sales-file.js';
-import { startFileWorkflow } from '../intake/start-file-workflow.js';
+import { startFileWorkflow, startStrandedFiles } from '../intake/start-file-workflow.js';
 
 const QUERY_TIMEOUT_MS = 3_000;
 
@@ -90,14 +90,8 @@ export function createSalesReports({ db, temporal, taskQueue = JOURNEY_TASK_QUEU
     progress,
 
     /** Reports stored but never started (Temporal was down): the relay starts them. */
-    async startStranded(minAgeMs: number, now = new Date()): Promise<number> {
-      const stranded = await db.salesReport.findMany({
-        where: { status: 'RECEIVED', createdAt: { lte: new Date(now.getTime() - minAgeMs) } }, select: { id: true, totalRows: true }, take: 20,
-      });
-      let started = 0;
-      for (const s of stranded) if (await start(s)) started++;
-      return started;
-    },
+    startStranded: (minAgeMs: number, now = new Date()) =>
+      startStrandedFiles(minAgeMs, now, (where, take) => db.salesReport.findMany({ where, take, select: { id: true, totalRows: true } }), start),
   };
 }
 

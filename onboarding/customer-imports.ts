@@ -14,7 +14,7 @@ import { taskQueuesOf } from '../platform/task-queues.js';
 import { writeCsv } from '../platform/csv.js';
 import { customerOnboardingIdFor, JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 import { readCustomerFile, type CustomerFileFormat } from './customer-file.js';
-import { startFileWorkflow } from '../intake/start-file-workflow.js';
+import { startFileWorkflow, startStrandedFiles } from '../intake/start-file-workflow.js';
 
 /** Rows written per statement while the file streams in. */
 const ROWS_PER_WRITE = 1_000;
@@ -189,16 +189,8 @@ export function createCustomerImports({ db, temporal, taskQueue = JOURNEY_TASK_Q
     },
 
     /** Imports stored but never started (Temporal was down): the relay starts them. */
-    async startStranded(minAgeMs: number, now = new Date()): Promise<number> {
-      const stranded = await db.customerImport.findMany({
-        where: { status: 'RECEIVED', createdAt: { lte: new Date(now.getTime() - minAgeMs) } },
-        select: { id: true, totalRows: true },
-        take: 20,
-      });
-      let started = 0;
-      for (const s of stranded) if (await start(s)) started++;
-      return started;
-    },
+    startStranded: (minAgeMs: number, now = new Date()) =>
+      startStrandedFiles(minAgeMs, now, (where, take) => db.customerImport.findMany({ where, take, select: { id: true, totalRows: true } }), start),
   };
 }
 
