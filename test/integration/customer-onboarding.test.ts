@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
+import { createCustomerImports } from '../../onboarding/customer-imports.js';
+import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { createWorkers } from '../../workers/journey-worker.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { DEFAULT_POLICY, DAY } from '../../domain/policy.js';
@@ -327,6 +330,27 @@ describe('no spread', () => {
       for await (const run of sys.temporal.workflow.list({ query: `WorkflowId = '${olaf.journeyId}'` })) runs.push(run);
       const first = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0]!;
       await recordHistoryFixture(sys.temporal.workflow.getHandle(olaf.journeyId, first.runId), 'journey-imported-back-in-market');
+    }
+  });
+});
+
+describe('Temporal down when the file arrives', () => {
+  it('the file is stored RECEIVED, and the relay starts its import later', async () => {
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
+    const app = await buildApp({ db: sys.db, temporal: unreachable, log: silentLog, taskQueue: sys.taskQueue });
+    try {
+      const res = await apiCaller(app, sys.oemKey)({
+        method: 'POST', url: '/v1/customer-imports?source=CRM', headers: { 'content-type': 'text/csv' },
+        payload: csv([{ email: mail('outage'), vin: vin(60), model: 'Golf', bought: '2025-05-05', seller: dealerA, service: '2026-10-01' }]),
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      expect(res.json()).toMatchObject({ started: false, import: { status: 'RECEIVED', doneRows: 0 } });
+      const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
+      const customerImports = createCustomerImports({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, log: silentLog });
+      expect(await createLeadOutboxRelay({ db: sys.db, intake, customerImports, log: silentLog, minAgeMs: 0 }).relayOnce()).toBeGreaterThanOrEqual(1);
+      expect(await completed(res.json().import.importId)).toMatchObject({ imported: 1, byPlacement: { DEALER_OWNED: 1 } });
+    } finally {
+      await app.close();
     }
   });
 });

@@ -283,6 +283,9 @@ describe('the workspace in a browser', () => {
     // The OEM's customer file of the test before brought dealer B one owner: told once, among its customers.
     await page.goto(`${baseUrl}/workspace/customers`);
     expect(await page.locator('#imported-customers tbody tr').first().locator('td').nth(1).textContent()).toBe('1');
+    // The OEM's import pages are not a dealer's.
+    expect((await page.request.get(`${baseUrl}/workspace/customer-imports/${randomUUID()}`)).status()).toBe(403);
+    expect((await page.request.get(`${baseUrl}/workspace/imports`)).status()).toBe(403);
     await page.goto(`${baseUrl}/workspace`);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
