@@ -158,8 +158,9 @@ export const journeyRoutes = ({ temporal, db, defaultCountry }: { temporal: Clie
       },
     }, async (request, reply) => {
       const body = request.body as never;
-      const refused = await r.check?.(request, body, reply);
-      if (refused) return refused;
+      // A check that refused has sent its answer (the reply it returns is thenable, so its value cannot tell).
+      await r.check?.(request, body, reply);
+      if (reply.sent) return reply;
       let prepared: { arg: ActionArg<JourneyActionName>; afterwards?: () => Promise<void> };
       try {
         prepared = r.prepare ? await r.prepare(request, body) : { arg: r.arg!(request, body) };

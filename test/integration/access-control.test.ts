@@ -154,6 +154,8 @@ describe('dealer isolation', () => {
     const nowhere = await sys.api({ method: 'POST', url: `/v1/journeys/${journeyId}/reassign`, payload: { to: { dealerId: 'DLR-NOWHERE' }, reason: 'typo' } }, keys.opsKey);
     expect(nowhere.statusCode).toBe(400);
     expect(nowhere.json().errors[0].field).toBe('to.dealerId');
+    // Refused means not applied: the journey is still with B (a route's check once answered 400 and went on).
+    expect((await sys.api({ method: 'GET', url: `/v1/journeys/${journeyId}` }, keys.opsKey)).json()).toMatchObject({ owner: 'DEALER_SALES', dealerId: dealerB });
     const reassign = { method: 'POST', url: `/v1/journeys/${journeyId}/reassign`, payload: { to: { dealerId: dealerA }, reason: 'customer moved to A\'s area' } } as const;
     expect((await sys.api(reassign, keys.dealerB)).statusCode).toBe(403);
     const moved = await sys.api(reassign, keys.opsKey);
