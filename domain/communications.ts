@@ -194,7 +194,9 @@ export function decideCommunication(
     // The cap protects a person: in a company's journey each of its people has their own.
     const theirs = recipientId ? communications.sent.filter((m) => m.recipientId === recipientId) : communications.sent;
     if (CAPPED.includes(request.purpose)) moveTo(capFreeFrom(at, theirs, policy), 'FREQUENCY_CAP');
-    if (!essential) moveTo(endOfQuietHours(new Date(at), policy).getTime(), 'QUIET_HOURS');
+    // Quiet hours hold everything but what the customer is waiting for (a confirmation they just
+    // asked for): a safety recall waits for the morning, it is never dropped.
+    if (request.purpose !== 'TRANSACTIONAL') moveTo(endOfQuietHours(new Date(at), policy).getTime(), 'QUIET_HOURS');
     if (at === before) break;
   }
   if (reason) return { decision: 'DEFERRED', reason, until: new Date(at).toISOString() };

@@ -123,6 +123,9 @@ describe('timing: defer, never drop', () => {
       .toEqual({ decision: 'DEFERRED', reason: 'QUIET_HOURS', until: '2026-01-16T07:00:00.000Z' }); // 08:00 Berlin
     expect(decideCommunication(oemOwned, ask(OEM, 'PROMOTION'), lateEvening, { ...policy, customerTimeZone: 'America/New_York' }).decision).toBe('ALLOWED'); // 16:30 there
     expect(decideCommunication(oemOwned, ask(OEM, 'TRANSACTIONAL'), lateEvening, policy).decision).toBe('ALLOWED');
+    // A safety recall waits for the morning too; it is deferred, never dropped.
+    expect(decideCommunication(run(soldLongAgo, NOON, { type: 'OPTED_OUT' }), ask(OEM, 'LEGAL'), lateEvening, policy))
+      .toEqual({ decision: 'DEFERRED', reason: 'QUIET_HOURS', until: '2026-01-16T07:00:00.000Z' });
     expect(decideCommunication(soldLongAgo, ask(D1, 'SERVICE_REMINDER'), lateEvening, policy).decision).toBe('DEFERRED');
   });
 
