@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { CommunicationDecisionRecord } from '../domain/journey-records.js';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { renderMessage } from '../communications/templates.js';
+import { campaignTemplates, parseCampaignTemplateId, renderCampaignMessage } from '../campaigns/templates.js';
 import { logTransport, type MessageTransports } from '../communications/transports.js';
 
 export interface CommunicationDeps {
@@ -53,6 +54,7 @@ export function createCommunicationActivities({
 }: CommunicationDeps) {
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
   const pool = sqlPoolOf(db);
+  const templateOfCampaign = campaignTemplates(db);
 
   /**
    * Where the message goes, from the recipient's own records only: their e-mail address or phone
@@ -121,9 +123,12 @@ export function createCommunicationActivities({
       const dealerId = onBehalfOf ?? message.senderDealerId;
       const dealer = dealerId ? await db.dealer.findUnique({ where: { id: dealerId } }) : null;
       const senderName = dealer?.name ?? oemSender.name;
-      const { subject, text } = renderMessage(message.templateId, {
-        ...(message.variables as Record<string, string>), firstName: recipient.firstName ?? '', senderName,
-      });
+      // A campaign's message: its own template in the language chosen for the customer, its variables.
+      const ofCampaign = parseCampaignTemplateId(message.templateId);
+      const own = { firstName: recipient.firstName ?? '', senderName };
+      const { subject, text } = ofCampaign
+        ? await templateOfCampaign(ofCampaign.campaignId, ofCampaign.language).then(({ template, variables }) => renderCampaignMessage(template, { ...variables, ...own }))
+        : renderMessage(message.templateId, { ...(message.variables as Record<string, string>), ...own });
       const transport = message.channel === 'EMAIL' ? out.email : out.other;
       // Every message that rests on a consent (not transactional or legal ones) says how to withdraw it.
       const consentPurpose = consentPurposeOf(message.purpose as CommunicationRequest['purpose']);

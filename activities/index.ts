@@ -8,8 +8,9 @@ import { createDealerDeliveryActivities, type DealerDeliveryDeps } from './deale
 import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales-matchback.js';
 import { createMarketActivities } from './markets.js';
 import { createPolicyRolloutActivities } from './policy-rollouts.js';
+import { createCampaignActivities, type CampaignDeps } from './campaigns.js';
 
-export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps;
+export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps & CampaignDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSalesMatchBackActivities(deps),
     ...createMarketActivities(deps),
     ...createPolicyRolloutActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

@@ -30,6 +30,10 @@ import { dealerRoutes } from './routes/dealers.js';
 import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
 import { salesReportRoutes } from './routes/sales-reports.js';
 import { customerImportRoutes } from './routes/customer-imports.js';
+import { taskQueuesOf } from '../platform/task-queues.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { createCampaigns } from '../campaigns/campaigns.js';
+import { createSegments } from '../campaigns/segments.js';
 import { createCustomerImports } from '../onboarding/customer-imports.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { consentLinkRoutes } from './routes/consent-links.js';
@@ -234,6 +238,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(customerImportRoutes({ imports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
+  await app.register(campaignRoutes({
+    segments: createSegments(deps.db),
+    campaigns: createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log }),
+  }));
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
   const formKeys = createFormKeyStore(deps.db);
   await app.register(formKeyRoutes({ formKeys }));

@@ -42,6 +42,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'SERVICE_REMINDER_DUE' }
   | { type: 'SERVICE_VISIT_RECORDED'; dealerId: string; visitId: string }
   | { type: 'COMPLAINT_OPENED'; dealerId: string; complaintId: string }
+  /** The dealer repaired one of the customer's cars under a safety recall (`recallId`: the OEM's recall). */
+  | { type: 'RECALL_REPAIRED'; dealerId: string; recallId: string; vin: string }
   | { type: 'COMPLAINT_RESOLVED'; dealerId: string; complaintId: string }
   | { type: 'COMPLAINT_BACKSTOP_DUE' }
   | { type: 'OWNERSHIP_CYCLE_ENDED' }
@@ -99,7 +101,7 @@ export type JourneyEffect =
   | { type: 'CONSENT_CONFIRMATION_DUE'; key: ConsentKey; until: string; requestedAt: string }
   | CommunicationEffect;
 
-export type AftersalesKind = 'SERVICE_VISIT' | 'COMPLAINT_OPENED' | 'COMPLAINT_RESOLVED';
+export type AftersalesKind = 'SERVICE_VISIT' | 'COMPLAINT_OPENED' | 'COMPLAINT_RESOLVED' | 'RECALL_REPAIR';
 
 export interface Owner {
   kind: OwnerKind;

@@ -75,6 +75,8 @@ export interface JourneyState {
   serviceVisits: number;
   /** The latest service visits' ids (the dealer's own): a repeat is counted once. */
   serviceVisitIds: string[];
+  /** Recall repairs recorded (`<recallId>:<vin>`), so a repeated one is taken once. */
+  recallRepairs: string[];
   /** The latest complaints' ids, open or resolved: a repeat opens nothing. */
   complaintIds: string[];
   complaint: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;

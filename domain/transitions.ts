@@ -57,6 +57,7 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     serviceReminderDueAt: null,
     serviceVisits: 0,
     serviceVisitIds: [],
+    recallRepairs: [],
     complaintIds: [],
     complaint: null,
     ownershipCycleEndsAt: null,

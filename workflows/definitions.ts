@@ -13,6 +13,7 @@ import type { VehicleEvent } from '../domain/vehicles.js';
 import type { CustomerImported } from '../domain/onboarding.js';
 import type { OnboardingProgress } from '../domain/onboarding.js';
 import type { PendingEvent } from '../domain/transitions.js';
+import type { CampaignControl } from '../domain/campaigns.js';
 
 export const JOURNEY_TASK_QUEUE = 'journeys';
 
@@ -58,6 +59,7 @@ export const recordFleetSaleUpdate = defineUpdate<JourneyState, [{ dealerId: str
 export const recordLostUpdate = defineUpdate<JourneyState, [{ dealerId: string; reason: string }]>('recordLost');
 export const recordNoShowUpdate = defineUpdate<JourneyState, [{ dealerId: string }]>('recordNoShow');
 export const recordServiceVisitUpdate = defineUpdate<JourneyState, [{ dealerId: string; visitId: string }]>('recordServiceVisit');
+export const recordRecallRepairUpdate = defineUpdate<JourneyState, [{ dealerId: string; recallId: string; vin: string }]>('recordRecallRepair');
 export const openComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: string; complaintId: string }]>('openComplaint');
 export const resolveComplaintUpdate = defineUpdate<JourneyState, [{ dealerId: string; complaintId: string }]>('resolveComplaint');
 export const disqualifyUpdate = defineUpdate<JourneyState, [{ reason: string }]>('disqualify');
@@ -90,6 +92,7 @@ export const JOURNEY_ACTIONS = {
   lost: action(recordLostUpdate, ({ dealerId, reason }) => ({ type: 'LOST', dealerId, reason })),
   noShow: action(recordNoShowUpdate, ({ dealerId }) => ({ type: 'NO_SHOW', dealerId })),
   serviceVisit: action(recordServiceVisitUpdate, ({ dealerId, visitId }) => ({ type: 'SERVICE_VISIT_RECORDED', dealerId, visitId })),
+  recallRepair: action(recordRecallRepairUpdate, ({ dealerId, recallId, vin }) => ({ type: 'RECALL_REPAIRED', dealerId, recallId, vin })),
   openComplaint: action(openComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_OPENED', dealerId, complaintId })),
   resolveComplaint: action(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId })),
   disqualify: action(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason })),
@@ -208,3 +211,19 @@ export const customerOnboardingIdFor = (importId: string) => `customer-import-${
 
 /** Rows done and what became of them, live from the onboarding workflow. */
 export const onboardingProgressQuery = defineQuery<OnboardingProgress>('onboardingProgress');
+
+// ---- Campaigns and recalls (the OEM's messages to a segment or to a recall's owners) ----
+
+export const CAMPAIGN_WORKFLOW_TYPE = 'campaign';
+export const campaignWorkflowIdFor = (campaignId: string) => `campaign-${campaignId}`;
+
+export interface CampaignInput {
+  campaignId: string;
+  /** Targets a page decides (one activity; the run continues as new after each page); by default 5 s of the campaign's pace. */
+  pageSize?: number;
+  /** Carried to the next run (`followUpMs`: a recall's wait before it looks at its undelivered messages again). */
+  carried?: { phase: 'DECIDING' | 'FOLLOWING_UP'; control: 'RUNNING' | 'PAUSED' | 'CANCELLED'; followUpMs: number };
+}
+
+/** The OEM pauses, resumes or cancels the campaign; answered with its status then. */
+export const campaignControlUpdate = defineUpdate<{ status: 'RUNNING' | 'PAUSED' | 'CANCELLED' }, [{ action: CampaignControl }]>('campaignControl');

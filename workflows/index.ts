@@ -6,3 +6,4 @@ export { salesMatchBack } from './sales-matchback.js';
 export { marketModelRollout } from './market-rollout.js';
 export { policyRollouts } from './policy-rollouts.js';
 export { customerOnboarding } from './customer-onboarding.js';
+export { campaign } from './campaign.js';

@@ -53,6 +53,10 @@ const FleetSale = z
   .refine((b) => new Set(b.vehicles.map((v) => v.vin)).size === b.vehicles.length, { path: ['vehicles'], message: 'each VIN once' })
   .meta({ id: 'FleetSaleReport' });
 const Lost = z.strictObject({ reason }).meta({ id: 'LostReport' });
+const RecallRepair = z.strictObject({
+  recallId: z.uuid().describe('The recall (GET /v1/recall-tasks lists your open ones)'),
+  vin: z.string().trim().toUpperCase().pipe(z.string().regex(/^[A-HJ-NPR-Z0-9]{17}$/, 'a VIN: 17 letters and digits without I, O or Q')),
+}).meta({ id: 'RecallRepair' });
 const ServiceVisit = z.strictObject({ visitId: text(100).describe("The dealer's own id of the visit (repeats are ignored)") });
 const Complaint = z.strictObject({ complaintId: text(100) });
 const Reassign = z
@@ -114,6 +118,27 @@ const ACTION_ROUTES = (db: PrismaClient, defaultCountry: string) => [
   route({ action: 'lost', path: 'lost', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a lost sale; the customer falls back to the OEM after a cool-down', body: Lost, arg: (r, b) => ({ dealerId: dealerOf(r), reason: b.reason }) }),
   route({ action: 'noShow', path: 'no-show', access: DEALER_ACTION, tag: 'dealer actions', summary: 'The customer did not come; the journey falls back to the OEM', arg: (r) => ({ dealerId: dealerOf(r) }) }),
   route({ action: 'serviceVisit', path: 'service-visits', access: DEALER_ACTION, tag: 'dealer actions', summary: "Record a service visit of your customer's vehicle", body: ServiceVisit, arg: (r, b) => ({ dealerId: dealerOf(r), visitId: b.visitId }) }),
+  route({
+    action: 'recallRepair', path: 'recall-repairs', access: DEALER_ACTION, tag: 'dealer actions', body: RecallRepair,
+    summary: "Record the repair of your customer's car under a safety recall; its recall task closes",
+    // Only a car of this customer under this recall, whose task is this dealer's.
+    check: async (request, body, reply) => {
+      const task = await db.recallVehicle.findUnique({ where: { campaignId_vin: { campaignId: body.recallId, vin: body.vin } } });
+      if (!task || task.journeyId !== (request.params as { id: string }).id || task.dealerId !== dealerOf(request)) {
+        return sendNotFound(reply, 'recall task', `${body.recallId}/${body.vin}`);
+      }
+      return undefined;
+    },
+    prepare: async (request, body) => ({
+      arg: { dealerId: dealerOf(request), recallId: body.recallId, vin: body.vin },
+      afterwards: async () => {
+        await db.recallVehicle.updateMany({
+          where: { campaignId: body.recallId, vin: body.vin, status: 'OPEN' },
+          data: { status: 'REPAIRED', repairedAt: new Date(), repairedBy: request.principal!.name },
+        });
+      },
+    }),
+  }),
   route({ action: 'openComplaint', path: 'complaints', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a complaint; the OEM steps in if it is not resolved in time', body: Complaint, arg: (r, b) => ({ dealerId: dealerOf(r), complaintId: b.complaintId }) }),
   route({ action: 'resolveComplaint', path: 'complaints/:complaintId/resolution', params: ComplaintParams, access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record that the complaint is resolved', arg: (r) => ({ dealerId: dealerOf(r), complaintId: complaintIdOf(r) }) }),
   route({

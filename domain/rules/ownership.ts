@@ -44,6 +44,18 @@ export const OWNERSHIP_RULES = {
       .effect({ type: 'AFTERSALES_RECORDED', kind: 'SERVICE_VISIT', dealerId: event.dealerId, ref: event.visitId })
       .done();
   },
+  RECALL_REPAIRED: ({ t, state, event, requireStage, requireDealer }) => {
+    // The same repair sent again (a retry, a second click): recorded once. Whether the car is under
+    // the recall and this dealer's task is the recall's records' to say (api/routes/journeys.ts).
+    const ref = `${event.recallId}:${event.vin}`;
+    if (state.recallRepairs.includes(ref)) return t.unchanged();
+    requireStage('IN_SALES', 'DEALER_OWNED');
+    requireDealer(event.dealerId);
+    return t
+      .set({ recallRepairs: [...state.recallRepairs, ref].slice(-REMEMBERED_REFS) })
+      .effect({ type: 'AFTERSALES_RECORDED', kind: 'RECALL_REPAIR', dealerId: event.dealerId, ref })
+      .done();
+  },
   COMPLAINT_OPENED: ({ t, state, event, policy, refuse, requireStage, requireDealer }) => {
     // Opened again (a retry), or resolved already: nothing new.
     if (state.complaint?.complaintId === event.complaintId || state.complaintIds.includes(event.complaintId)) return t.unchanged();

@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
-export async function startBulkWorkerProcess({ databaseUrl, taskQueue, journeyQueue }: { databaseUrl: string; taskQueue: string; journeyQueue: string }): Promise<ChildProcess> {
+export async function startBulkWorkerProcess({ databaseUrl, taskQueue, journeyQueue, env = {} }: { databaseUrl: string; taskQueue: string; journeyQueue: string; env?: Record<string, string> }): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./import-worker-process.ts', import.meta.url))], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue, WORKFLOW_BUNDLE: inject('workflowBundle') },
+    env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, JOURNEY_QUEUE: journeyQueue, WORKFLOW_BUNDLE: inject('workflowBundle'), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

@@ -13,6 +13,8 @@ const temporal = new Client({ connection: await Connection.connect({ address: TE
 const intake = createLeadIntake({ db, temporal, taskQueue: JOURNEY_QUEUE, defaultCountry: 'DE', log: pino({ level: 'silent' }) });
 // The run's workflow bundle (bundling again would cost this process seconds of CPU before it is ready).
 const workflowBundle = process.env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } } : {};
-const worker = await createWorkers(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake }, { taskQueue: TASK_QUEUE, ...workflowBundle, kinds: ['bulk'] });
+// Campaigns ask journeys (temporal); CAMPAIGN_WINDOW narrows their window so a test can kill one mid-page.
+const campaignWindow = process.env.CAMPAIGN_WINDOW ? Number(process.env.CAMPAIGN_WINDOW) : undefined;
+const worker = await createWorkers(await NativeConnection.connect({ address: TEMPORAL_ADDRESS }), { db, intake, temporal, campaignWindow }, { taskQueue: TASK_QUEUE, ...workflowBundle, kinds: ['bulk'] });
 console.log('worker ready');
 await worker.run();
