@@ -37,7 +37,11 @@ export interface ProcessMetrics {
     /** Customers moved away from the dealer by ops. */
     reassignedAway: number;
   };
-  maintenance: { ownedCustomerYears: number; serviceVisits: number; serviceVisitsPerOwnedCustomerYear: number | null };
+  maintenance: {
+    ownedCustomerYears: number; serviceVisits: number; serviceVisitsPerOwnedCustomerYear: number | null;
+    /** Safety recalls started in the window: the dealer's repair tasks, those repaired by the window's end, and the share. */
+    recallTasks: number; recallRepairs: number; recallCompletion: number | null;
+  };
   newValue: { backInMarket: number; soldAgainSameDealer: number };
   feedback: { surveysSent: number; complaintsOpened: number; complaintsResolved: number; timeToResolutionDays: Quantiles };
 }
@@ -176,6 +180,15 @@ const QUERIES = {
   `count(*) FILTER (WHERE kind = 'SERVICE_VISIT') AS service_visits, count(*) FILTER (WHERE kind = 'COMPLAINT_OPENED') AS complaints_opened,
    count(*) FILTER (WHERE kind = 'COMPLAINT_RESOLVED') AS complaints_resolved, ${QUANTILES('resolution_days')}`),
 
+  // Recall repair tasks of the recalls started in the window, and those repaired by its end
+  // (attributed to the customer's latest lead before the recall, like any record).
+  recalls: (g: Grouping) => grouped(g, `
+    SELECT v.dealer_id, (SELECT l.id FROM lead l WHERE l.customer_id = v.customer_id AND l.received_at <= c.started_at ORDER BY l.received_at DESC LIMIT 1) AS lead_id,
+           c.started_at AS at, v.repaired_at IS NOT NULL AND v.repaired_at < $2 AS repaired
+    FROM recall_vehicle v JOIN campaign c ON c.id = v.campaign_id
+    WHERE v.dealer_id IS NOT NULL AND v.status <> 'OWNER_UNKNOWN' AND c.started_at >= $1 AND c.started_at < $2`,
+  'count(*) AS recall_tasks, count(*) FILTER (WHERE repaired) AS recall_repairs'),
+
   // Surveys that went out, from the dealer that sent them (the OEM's have no dealer).
   surveys: (g: Grouping) => grouped(g, `
     SELECT sender_dealer_id AS dealer_id, lead_id, sent_at AS at FROM communication
@@ -189,7 +202,7 @@ const SOURCES: Record<Process, QueryName[]> = {
   identification: ['leads'],
   acquisition: ['stages'],
   engagement: ['handoffs', 'accepts', 'sales', 'ledger'],
-  maintenance: ['owned', 'aftersales'],
+  maintenance: ['owned', 'aftersales', 'recalls'],
   newValue: ['ledger'],
   feedback: ['surveys', 'aftersales'],
 };
@@ -236,7 +249,12 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
     maintenance: (k) => {
       const years = Number(at('owned', k)?.owned_years ?? 0);
       const visits = count('aftersales', k, 'service_visits');
-      return { ownedCustomerYears: round(years, 2)!, serviceVisits: visits, serviceVisitsPerOwnedCustomerYear: years > 0 ? round(visits / years, 2) : null };
+      const tasks = count('recalls', k, 'recall_tasks');
+      const repairs = count('recalls', k, 'recall_repairs');
+      return {
+        ownedCustomerYears: round(years, 2)!, serviceVisits: visits, serviceVisitsPerOwnedCustomerYear: years > 0 ? round(visits / years, 2) : null,
+        recallTasks: tasks, recallRepairs: repairs, recallCompletion: tasks > 0 ? round(repairs / tasks, 3) : null,
+      };
     },
     newValue: (k) => ({ backInMarket: count('ledger', k, 'back_in_market'), soldAgainSameDealer: count('ledger', k, 'sold_again') }),
     feedback: (k) => ({

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CampaignConflict, CampaignNotFound, CampaignNotStarted, type CampaignSpec, type Campaigns } from '../../campaigns/campaigns.js';
 import type { Segments } from '../../campaigns/segments.js';
 import { reservedVariableNames, templateProblems } from '../../campaigns/templates.js';
-import { CAMPAIGN_CONTROLS, CAMPAIGN_PURPOSES, CAMPAIGN_SENDERS, CAMPAIGN_STATUSES } from '../../domain/campaigns.js';
+import { CAMPAIGN_PURPOSES, CAMPAIGN_SENDERS, CAMPAIGN_STATUSES, type CampaignControl } from '../../domain/campaigns.js';
 import { JOURNEY_STAGES, type JourneyStage } from '../../domain/journey.js';
 import { JOURNEY_LEAD_SOURCES } from '../../domain/lead.js';
 import { CHANNELS, CONSENT_PURPOSES } from '../../domain/messages.js';
@@ -224,26 +224,28 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
       .send(await campaigns.targetsCsv(request.params.id));
   });
 
-  app.post('/v1/campaigns/:id/:action', {
-    config: { access: OEM },
-    schema: {
-      tags: ['campaigns'], summary: 'Start, pause, resume or cancel a campaign (repeats are harmless)',
-      description: 'Start freezes the audience (a recall: the owners of its VINs, and each vehicle\'s repair task) and launches the campaign. Messages already with a journey stay with it.',
-      params: Params.extend({ action: z.enum(['start', ...CAMPAIGN_CONTROLS.map((c) => c.toLowerCase())] as [string, ...string[]]) }),
-      response: { 200: CampaignView, 400: Problem, 404: Problem, 409: Problem },
-    },
-  }, async (request, reply) => {
-    const { id, action } = request.params;
-    try {
-      const view = action === 'start' ? await campaigns.start(id) : await campaigns.control(id, action.toUpperCase() as (typeof CAMPAIGN_CONTROLS)[number]);
-      return reply.send(view);
-    } catch (error) {
-      if (error instanceof CampaignNotFound) return sendNotFound(reply, 'campaign', id);
-      if (error instanceof CampaignConflict) return sendProblem(reply, { type: 'campaign-state', title: 'Not in this state', status: 409, detail: error.message });
-      if (error instanceof CampaignNotStarted) return sendUnavailable(reply, 'Temporal');
-      throw error;
-    }
-  });
+  const SUMMARIES: Record<'start' | Lowercase<CampaignControl>, string> = {
+    start: "Launch the campaign: its audience is frozen (a recall's: the owners of its VINs and each vehicle's repair task) and it starts (a repeat is harmless)",
+    pause: 'Pause the campaign: nobody more is asked until it is resumed (messages already with a journey stay with it)',
+    resume: 'Resume a paused campaign',
+    cancel: 'Cancel the campaign: nobody more is asked (messages already with a journey stay with it)',
+  };
+  for (const [action, summary] of Object.entries(SUMMARIES)) {
+    app.post(`/v1/campaigns/:id/${action}`, {
+      config: { access: OEM },
+      schema: { tags: ['campaigns'], summary, params: Params, response: { 200: CampaignView, 400: Problem, 404: Problem, 409: Problem } },
+    }, async (request, reply) => {
+      const { id } = request.params;
+      try {
+        return reply.send(action === 'start' ? await campaigns.start(id) : await campaigns.control(id, action.toUpperCase() as CampaignControl));
+      } catch (error) {
+        if (error instanceof CampaignNotFound) return sendNotFound(reply, 'campaign', id);
+        if (error instanceof CampaignConflict) return sendProblem(reply, { type: 'campaign-state', title: 'Not in this state', status: 409, detail: error.message });
+        if (error instanceof CampaignNotStarted) return sendUnavailable(reply, 'Temporal');
+        throw error;
+      }
+    });
+  }
 
   app.get('/v1/campaigns/:id/vehicles', {
     config: { access: READ },

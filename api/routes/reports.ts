@@ -43,6 +43,8 @@ const METRICS = {
   maintenance: {
     ownedCustomerYears: z.number().describe('Years customers were owned by the dealer after a sale, within the window'),
     serviceVisits: int(), serviceVisitsPerOwnedCustomerYear: z.number().nullable(),
+    recallTasks: int().describe("Repair tasks of safety recalls started in the window (the dealer's customers' affected vehicles)"),
+    recallRepairs: int().describe('Of those, repaired by the end of the window'), recallCompletion: z.number().nullable().describe('Repaired per task, 0…1'),
   },
   newValue: {
     backInMarket: int().describe("Owned customers back in market (the ownership cycle's end)"),

@@ -26,7 +26,7 @@ export function metricColumns(network: Record<string, unknown>): MetricColumn[] 
         { label: `${words(key)} (p90)`, value: (row) => show((row[key] as Quantiles).p90) },
       ];
     }
-    if (key === 'acceptRate') return [{ label: 'accept rate', value: (row) => (row[key] === null ? '–' : `${Math.round((row[key] as number) * 100)} %`) }];
+    if (key === 'acceptRate' || key === 'recallCompletion') return [{ label: words(key), value: (row) => (row[key] === null ? '–' : `${Math.round((row[key] as number) * 100)} %`) }];
     return [{ label: words(key), value: (row) => show(row[key] as number | null) }];
   });
 }

@@ -207,13 +207,22 @@ describe('roles', () => {
     { method: 'POST', url: '/v1/customer-imports?source=CRM', payload: `email,vin,model,purchaseDate,sellingDealer\nx.${tag.toLowerCase()}@example.com,WVWZZZE1ZPP012398,ID.4,2026-11-01,${dealerA}\n`, headers: { 'content-type': 'text/csv' } },
     { method: 'GET', url: `/v1/customer-imports/${randomUUID()}/report` },
   ] as const;
+  /** Campaigns and recalls: a dealer would message every customer of the network, or its competitors'. */
+  const campaignRoutes = () => [
+    { method: 'POST', url: '/v1/segments/preview', payload: { filter: {} } },
+    { method: 'POST', url: '/v1/segments', payload: { name: 'everyone', filter: {} } },
+    { method: 'POST', url: '/v1/campaigns', payload: { name: 'x', purpose: 'PROMOTION', channels: ['EMAIL'], segmentId: randomUUID(), templates: { en: { subject: 's', text: 't' } }, defaultLanguage: 'en' } },
+    { method: 'POST', url: '/v1/recalls', payload: { recallCode: 'R-1', vins: ['WVWZZZE1ZPP012397'] } },
+    ...['start', 'pause', 'resume', 'cancel'].map((action) => ({ method: 'POST', url: `/v1/campaigns/${randomUUID()}/${action}` }) as const),
+  ] as const;
 
   async function counts() {
     const [leads, dealers, apiKeys, dealerA_, policyVersions, salesReports, formKeys, customerImports] = await Promise.all([
       sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }), sys.db.journeyPolicyVersion.count(),
       sys.db.salesReport.count(), sys.db.formKey.count(), sys.db.customerImport.count(),
     ]);
-    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys, customerImports };
+    const [segments, campaigns] = await Promise.all([sys.db.segment.count(), sys.db.campaign.count()]);
+    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys, customerImports, segments, campaigns };
   }
 
   it('OEM-only routes refuse dealer and ops keys (403) and callers without a valid key (401), changing nothing', async () => {
@@ -274,6 +283,19 @@ describe('roles', () => {
     // Sales reports: OEM and ops read them, dealers do not.
     expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.opsKey)).statusCode).toBe(404);
     expect((await sys.api({ method: 'GET', url: `/v1/sales-reports/${randomUUID()}` }, keys.dealerA)).statusCode).toBe(403);
+    // Campaigns: only the OEM makes and runs them (the 401s are the routes' shared hook, shown above).
+    const before = await counts();
+    for (const route of campaignRoutes()) {
+      expect((await sys.api(route, keys.dealerA)).statusCode, `${route.method} ${route.url}`).toBe(403);
+      expect((await sys.api(route, keys.opsKey)).statusCode, `${route.method} ${route.url}`).toBe(403);
+    }
+    expect(await counts()).toEqual(before);
+    // OEM and ops read them; a dealer sees neither campaigns nor segments (its recall tasks: its own).
+    for (const url of ['/v1/campaigns', '/v1/segments', `/v1/campaigns/${randomUUID()}`, `/v1/campaigns/${randomUUID()}/targets.csv`, `/v1/campaigns/${randomUUID()}/vehicles`, `/v1/segments/${randomUUID()}/preview`]) {
+      expect((await sys.api({ method: 'GET', url }, keys.dealerA)).statusCode, url).toBe(403);
+      expect([200, 404], url).toContain((await sys.api({ method: 'GET', url }, keys.opsKey)).statusCode);
+    }
+    expect((await sys.api({ method: 'GET', url: '/v1/recall-tasks' }, keys.dealerA)).json()).toEqual({ items: [] });
   });
 
   it('a key revoked by another process stops working within the cache TTL; revoked here, at once', async () => {

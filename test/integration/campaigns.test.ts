@@ -351,6 +351,13 @@ describe('a safety recall', () => {
     expect(await sys.db.recallVehicle.findUniqueOrThrow({ where: { campaignId_vin: { campaignId: recallId, vin: vin(3001) } } })).toMatchObject({ status: 'REPAIRED' });
     expect((await view(recallId)).vehicles).toEqual({ open: 1, repaired: 1, ownerUnknown: 1 });
     expect((await sys.api({ method: 'GET', url: '/v1/recall-tasks' }, dealerKey)).json().items.map((t: { vin: string }) => t.vin)).toEqual([vin(3002)]);
+
+    // The maintenance process's recall completion, per dealer, on the scorecard.
+    const day = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const card = (await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${day}&to=${tomorrow}` }, dealerKey)).json();
+    const maintenance = card.processes.find((p: { process: string }) => p.process === 'maintenance');
+    expect(maintenance.rows.find((r: { group: string }) => r.group === dealerR)).toMatchObject({ recallTasks: 2, recallRepairs: 1, recallCompletion: 0.5 });
   });
 
   it('an owner no channel can reach becomes a letter task for the OEM', async () => {

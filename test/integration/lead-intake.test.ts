@@ -242,7 +242,9 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/consents/confirm',
+      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}',
+      '/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/cancel', '/v1/campaigns/{id}/pause', '/v1/campaigns/{id}/resume', '/v1/campaigns/{id}/start',
+      '/v1/campaigns/{id}/targets.csv', '/v1/campaigns/{id}/vehicles', '/v1/consents/confirm',
       '/v1/customer-import-summaries', '/v1/customer-imports', '/v1/customer-imports/{id}', '/v1/customer-imports/{id}/report', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',
       '/v1/customers/{id}/engagements', '/v1/customers/{id}/erasure', '/v1/customers/{id}/export',
       '/v1/customers/{id}/opt-out', '/v1/customers/{id}/ownership', '/v1/customers/{id}/people',
@@ -253,10 +255,10 @@ describe('OpenAPI', () => {
       '/v1/journey-policy', '/v1/journey-policy/versions', '/v1/journey-policy/versions/{version}/rollout',
       '/v1/journeys/{id}', '/v1/journeys/{id}/accept', '/v1/journeys/{id}/complaints', '/v1/journeys/{id}/complaints/{complaintId}/resolution',
       '/v1/journeys/{id}/decline', '/v1/journeys/{id}/disqualify', '/v1/journeys/{id}/fleet-sale', '/v1/journeys/{id}/lost', '/v1/journeys/{id}/no-show',
-      '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
-      '/v1/markets', '/v1/markets/{market}',
+      '/v1/journeys/{id}/reassign', '/v1/journeys/{id}/recall-repairs', '/v1/journeys/{id}/sale', '/v1/journeys/{id}/service-visits', '/v1/leads', '/v1/leads/adf',
+      '/v1/markets', '/v1/markets/{market}', '/v1/recall-tasks', '/v1/recalls',
       '/v1/reports/scorecard', '/v1/reports/scorecard.csv',
-      '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows', '/v1/unsubscribe', '/v1/users', '/v1/users/{id}', '/v1/vehicles/{vin}/events',
+      '/v1/sales-reports', '/v1/sales-reports/{id}', '/v1/sales-reports/{id}/rows', '/v1/segments', '/v1/segments/preview', '/v1/segments/{id}/preview', '/v1/unsubscribe', '/v1/users', '/v1/users/{id}', '/v1/vehicles/{vin}/events',
     ]);
     // Public: the health probe, the links in customers' e-mails (the signed token is the credential)
     // and web forms (the publishable form key is). Every other route names its roles, needs a key

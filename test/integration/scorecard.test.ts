@@ -151,9 +151,10 @@ const engagement = {
 // from 25 March 09:10 (6.6181), c5 until it is back in market on 15 March (14) and again from 28
 // March (4) = 44.1806 days = 0.12096 years; 2 visits → 16.53 a year. B: j3 from 18 March 08:06 =
 // 13.6625 days = 0.03741 years; 1 visit → 26.73. The network: 0.15837 years, 3 visits → 18.94.
-const maintenanceA = { ownedCustomerYears: 0.12, serviceVisits: 2, serviceVisitsPerOwnedCustomerYear: 16.53 };
-const maintenanceB = { ownedCustomerYears: 0.04, serviceVisits: 1, serviceVisitsPerOwnedCustomerYear: 26.73 };
-const maintenance = { ownedCustomerYears: 0.16, serviceVisits: 3, serviceVisitsPerOwnedCustomerYear: 18.94 };
+// No recall in March: no recall tasks.
+const maintenanceA = { ownedCustomerYears: 0.12, serviceVisits: 2, serviceVisitsPerOwnedCustomerYear: 16.53, recallTasks: 0, recallRepairs: 0, recallCompletion: null };
+const maintenanceB = { ownedCustomerYears: 0.04, serviceVisits: 1, serviceVisitsPerOwnedCustomerYear: 26.73, recallTasks: 0, recallRepairs: 0, recallCompletion: null };
+const maintenance = { ownedCustomerYears: 0.16, serviceVisits: 3, serviceVisitsPerOwnedCustomerYear: 18.94, recallTasks: 0, recallRepairs: 0, recallCompletion: null };
 // New value: c5 back in market from A, and bought from A again.
 const newValue = { backInMarket: 1, soldAgainSameDealer: 1 };
 // Feedback. A: one survey sent, one complaint opened (K-1), two resolved (K-1 after 3 days, K-2
@@ -168,7 +169,7 @@ const ZERO = {
   engagement: {
     offered: 0, accepted: 0, declined: 0, slaBreaches: 0, acceptRate: null, timeToAcceptMinutes: NONE, sold: 0, timeToSaleDays: NONE, fellBack: 0, reassignedAway: 0,
   },
-  maintenance: { ownedCustomerYears: 0, serviceVisits: 0, serviceVisitsPerOwnedCustomerYear: null },
+  maintenance: { ownedCustomerYears: 0, serviceVisits: 0, serviceVisitsPerOwnedCustomerYear: null, recallTasks: 0, recallRepairs: 0, recallCompletion: null },
   newValue: { backInMarket: 0, soldAgainSameDealer: 0 },
   feedback: { surveysSent: 0, complaintsOpened: 0, complaintsResolved: 0, timeToResolutionDays: NONE },
 };
@@ -312,7 +313,7 @@ describe('scorecard', () => {
       `feedback,OEM_CUSTOMER_CARE,${B},timeToResolutionDays.median,`,
     ]));
     // identification 1 row + network, 3 figures each; … every line is one figure.
-    const figures = { identification: 3, acquisition: 3, engagement: 12, maintenance: 3, newValue: 2, feedback: 5 };
+    const figures = { identification: 3, acquisition: 3, engagement: 12, maintenance: 6, newValue: 2, feedback: 5 };
     const rows = { identification: 2, acquisition: 2, engagement: 3, maintenance: 3, newValue: 2, feedback: 4 };
     expect(lines).toHaveLength(1 + Object.entries(figures).reduce((sum, [p, f]) => sum + f * rows[p as ProcessName], 0));
   });
