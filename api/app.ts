@@ -229,8 +229,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule), targets }));
   await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(userRoutes({ users }));
+  const campaigns = createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log });
   await app.register(workspaceRoutes({
-    users, journeys, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
+    users, journeys, campaigns, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
     customerImports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
@@ -238,10 +239,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(customerImportRoutes({ imports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
-  await app.register(campaignRoutes({
-    segments: createSegments(deps.db),
-    campaigns: createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log }),
-  }));
+  await app.register(campaignRoutes({ segments: createSegments(deps.db), campaigns }));
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
   const formKeys = createFormKeyStore(deps.db);
   await app.register(formKeyRoutes({ formKeys }));

@@ -14,6 +14,8 @@ import { actorOf, type RouteAccess } from '../../domain/access.js';
 import type { Process } from '../../domain/processes.js';
 import { JOURNEY_ID_PATTERN } from '../../domain/journey.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
+import { CampaignConflict, CampaignNotFound, CampaignNotStarted, type Campaigns, type CampaignView } from '../../campaigns/campaigns.js';
+import type { CampaignControl } from '../../domain/campaigns.js';
 import { customerImportReportCsv, type CustomerImports } from '../../onboarding/customer-imports.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
@@ -32,6 +34,9 @@ const chartsScript = readFileSync(new URL('./assets/charts.js', import.meta.url)
 const DESK: RouteAccess = { roles: ['OEM', 'OPS'] };
 /** Imports are the OEM's, as `/v1/imports`. */
 const IMPORTS: RouteAccess = { roles: ['OEM'] };
+/** Campaigns, as `/v1/campaigns`: the OEM and ops read them, the OEM runs them. */
+const CAMPAIGNS: RouteAccess = { roles: ['OEM', 'OPS'] };
+const RUN_CAMPAIGNS: RouteAccess = { roles: ['OEM'] };
 /** The scorecard, as `/v1/reports/scorecard`: a dealer's people see their own rows and the network. */
 const SCORECARD: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'] };
 
@@ -52,11 +57,13 @@ export interface LeadDeskDeps {
   imports: LeadImports;
   /** The OEM's customer files (onboarding): followed on the same page as fair files. */
   customerImports: CustomerImports;
+  /** Campaigns and recalls: followed (ops too) and started, paused, resumed, cancelled (the OEM). */
+  campaigns: Campaigns;
   temporal: Client;
   captains?: Partial<Record<Process, string>>;
 }
 
-export const leadDeskPages = ({ db, sql, desk, imports, customerImports, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
+export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaigns, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
   app.get('/workspace/assets/chart.umd.min.js', { config: { access: { public: true } } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs));
   app.get('/workspace/assets/charts.js', { config: { access: { public: true } } }, async (_request, reply) =>
@@ -119,6 +126,35 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, tempora
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="import-${request.params.id}-rejections.csv"`).send(csv);
   });
 
+  app.get('/workspace/campaigns', { config: { access: CAMPAIGNS, page: true } }, async (_request, reply) =>
+    page(reply, 'campaigns', { campaigns: await campaigns.list() }));
+
+  app.get('/workspace/campaigns/:id', { config: { access: CAMPAIGNS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    const campaign = await campaigns.view(request.params.id);
+    if (!campaign) throw new PageAccessDenied(404, 'not found');
+    const unknownOwners = campaign.kind === 'RECALL' ? (await campaigns.vehicles(campaign.campaignId, 'OWNER_UNKNOWN')).slice(0, 500) : [];
+    return page(reply, 'campaign', { campaign, unknownOwners, charts: campaignCharts(campaign), withCharts: true, flash: (request.query as { done?: string }).done ?? null });
+  });
+
+  app.get('/workspace/campaigns/:id/targets.csv', { config: { access: CAMPAIGNS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) =>
+    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="campaign-${request.params.id}.csv"`).send(await campaigns.targetsCsv(request.params.id)));
+
+  app.post('/workspace/campaigns/:id/:action', {
+    config: { access: RUN_CAMPAIGNS, page: true }, preValidation: app.csrfProtection,
+    schema: { params: z.object({ id: z.uuid(), action: z.enum(['start', 'pause', 'resume', 'cancel']) }), body: z.object({ _csrf: Csrf }).optional() },
+  }, async (request, reply) => {
+    const { id, action } = request.params;
+    try {
+      const view = action === 'start' ? await campaigns.start(id) : await campaigns.control(id, action.toUpperCase() as CampaignControl);
+      return reply.redirect(withDone(`/workspace/campaigns/${id}`, `Campaign ${view.status.toLowerCase()}.`), 303);
+    } catch (error) {
+      if (error instanceof CampaignNotFound) throw new PageAccessDenied(404, 'not found');
+      if (error instanceof CampaignConflict) return message(reply, 'Not in this state', error.message, 409);
+      if (error instanceof CampaignNotStarted) return message(reply, 'Please try again in a moment', 'Temporal could not be reached; the campaign is kept, start it again.', 503);
+      throw error;
+    }
+  });
+
   app.get('/workspace/scorecard', { config: { access: SCORECARD, page: true }, schema: { querystring: ScorecardQuery } }, async (request, reply) => {
     const principal = request.principal!;
     const today = new Date(new Date().toISOString().slice(0, 10));
@@ -132,3 +168,23 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, tempora
     return page(reply, 'scorecard', { card, from, to, groupings: GROUPINGS, columns: metricColumns, processTitle, charts: chartsOf(card), withCharts: true });
   });
 };
+
+/** A campaign's pictures: what became of its customers, and treatment against control. */
+function campaignCharts(c: CampaignView) {
+  const r = c.results;
+  if (!r) return [];
+  const { treatment, control } = r.conversions;
+  const rate = (g: { customers: number; converted: number }) => (g.customers ? Math.round((g.converted / g.customers) * 1000) / 10 : null);
+  return [
+    {
+      type: 'bar', label: 'What became of the customers', groupLabel: 'outcome',
+      labels: ['held out', 'allowed', 'deferred', 'suppressed', ...(c.kind === 'RECALL' ? ['letter'] : []), 'window closed'],
+      datasets: [{ label: 'customers', data: [r.heldOut, r.allowed, r.deferred, r.suppressed, ...(c.kind === 'RECALL' ? [r.letters] : []), r.windowClosed] }],
+    },
+    // A recall holds nobody out: no control group to compare with.
+    ...(c.kind === 'RECALL' ? [] : [{
+      type: 'bar', label: 'Conversion rate, treatment against control (%)', groupLabel: 'group',
+      labels: ['treatment', 'control'], datasets: [{ label: 'converted (%)', data: [rate(treatment), rate(control)] }],
+    }]),
+  ];
+}

@@ -226,9 +226,12 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
 
   app.get('/workspace/customers', { config: { access: DEALERS, page: true } }, async (request, reply) => {
     const dealerId = request.principal!.dealerId!;
-    const [{ rows }, imported] = await Promise.all([journeys.customersOf(dealerId, { limit: 200 }), deps.customerImports.summaries({ dealerId })]);
+    const [{ rows }, imported, recallTasks] = await Promise.all([
+      journeys.customersOf(dealerId, { limit: 200 }), deps.customerImports.summaries({ dealerId }), deps.campaigns.recallTasks(dealerId),
+    ]);
     // The OEM's customer files: the dealer hears of what each brought it here, once, not per customer.
-    return page(reply, 'customers', { customers: rows.map((r) => dealerCustomerSummary(r, dealerId)), imported: imported.slice(0, 20) });
+    // Its open recall repairs: one per affected car of its customers (recorded from the customer's page).
+    return page(reply, 'customers', { customers: rows.map((r) => dealerCustomerSummary(r, dealerId)), imported: imported.slice(0, 20), recallTasks });
   });
 
   app.get('/workspace/customers/:id', {
@@ -244,7 +247,8 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
     const messages = customer.standing === 'CURRENT' ? await journeys.messagesOf(customerId) : [];
     const resolved = new Set(history.aftersales.filter((a) => a.kind === 'COMPLAINT_RESOLVED').map((a) => a.ref));
     const openComplaints = history.aftersales.filter((a) => a.kind === 'COMPLAINT_OPENED' && !resolved.has(a.ref)).map((a) => a.ref);
-    return page(reply, 'customer', { customer, history, messages, openComplaints, journeyId: journeyIdFor(customerId), flash, today: new Date().toISOString().slice(0, 10) });
+    const recallTasks = customer.standing === 'CURRENT' ? (await deps.campaigns.recallTasks(dealerId)).filter((t) => t.customerId === customerId) : [];
+    return page(reply, 'customer', { customer, history, messages, openComplaints, recallTasks, journeyId: journeyIdFor(customerId), flash, today: new Date().toISOString().slice(0, 10) });
   });
 
   // The forms that are one journey Update each, under the API's rule for the same action.
@@ -266,6 +270,21 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
       return act(request, reply, JOURNEY_ACTIONS[form.action].update as never, form.arg(input), form.done(input), form.to);
     });
   }
+
+  // A recall repair: only a car of this customer under a recall whose task is this dealer's (the API's check).
+  app.post('/workspace/journeys/:id/recall-repairs/:recallId/:vin', {
+    config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection,
+    schema: { params: JourneyParam.extend({ recallId: z.uuid(), vin: z.string().regex(/^[A-HJ-NPR-Z0-9]{17}$/) }), body: Csrf },
+  }, async (request, reply) => {
+    const { id, recallId, vin } = request.params;
+    const dealerId = request.principal!.dealerId!;
+    const task = await deps.db.recallVehicle.findUnique({ where: { campaignId_vin: { campaignId: recallId, vin } } });
+    if (!task || task.journeyId !== id || task.dealerId !== dealerId) throw new PageAccessDenied(404, 'not found');
+    const repaired = () => deps.db.recallVehicle.updateMany({ where: { campaignId: recallId, vin, status: 'OPEN' }, data: { status: 'REPAIRED', repairedAt: new Date(), repairedBy: request.principal!.name } });
+    const answer = await act(request, reply, JOURNEY_ACTIONS.recallRepair.update, { dealerId, recallId, vin }, `Recall repair of ${vin} recorded.`);
+    if (reply.statusCode === 303) await repaired();
+    return answer;
+  });
 
   app.post('/workspace/journeys/:id/sale', {
     config: { access: DEALER_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: SaleForm },

@@ -20,6 +20,8 @@ const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const dealerA = `DLR-WA-${tag}`;
 const dealerB = `DLR-WB-${tag}`;
 const territoryA = `WA${tag}`;
+/** The car of the owner the OEM's customer file brings dealer B (then recalled). */
+const olgasVin = `WVWZZZ1JZXW${tag.slice(0, 6).toUpperCase().replace(/[^0-9A-HJ-NPR-Z]/g, '7').padEnd(6, '7')}`;
 const PASSWORD = FIRST_PASSWORD;
 
 let sys: System;
@@ -260,7 +262,7 @@ describe('the workspace in a browser', () => {
 
     // The customer base is followed on the same page: an owner, and a row with a car that is no VIN.
     // (The owner is dealer B's: its sales manager finds the summary among its customers in the next test.)
-    const base = `E-Mail;FIN;Modell;Kaufdatum;Verkaufshändler\nolga.${tag}@example.com;WVWZZZ1JZXW${tag.slice(0, 6).toUpperCase().replace(/[^0-9A-HJ-NPR-Z]/g, '7').padEnd(6, '7')};Golf;2025-01-02;${dealerB}\nnils.${tag}@example.com;NO-VIN;Golf;2025-01-02;${dealerB}\n`;
+    const base = `E-Mail;FIN;Modell;Kaufdatum;Verkaufshändler\nolga.${tag}@example.com;${olgasVin};Golf;2025-01-02;${dealerB}\nnils.${tag}@example.com;NO-VIN;Golf;2025-01-02;${dealerB}\n`;
     const sent = await sys.api({ method: 'POST', url: '/v1/customer-imports?source=CRM&fileName=owners.csv', headers: { 'content-type': 'text/csv' }, payload: base });
     expect(sent.statusCode, sent.body).toBe(202);
     const customerImportId = sent.json().import.importId as string;
@@ -273,6 +275,22 @@ describe('the workspace in a browser', () => {
     expect(await page.locator('#customer-import-report').textContent()).toMatch(/2\s*REJECTED\s*vin/);
     const report = await page.request.get(`${baseUrl}/workspace/customer-imports/${customerImportId}/report.csv`);
     expect(await report.text()).toMatch(/^row,externalId,outcome,column,reason,conflicts\n2,,REJECTED,vin,/);
+
+    // A safety recall for Olga's car and a VIN nobody owns: started from its page, followed to its end.
+    await eventually(async () => ((await sys.db.journey.count({ where: { customer: { emailNormalized: `olga.${tag}@example.com`.toLowerCase() }, stage: 'DEALER_OWNED' } })) === 1 ? true : undefined));
+    const recall = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: `RC-${tag}`, vins: [olgasVin, 'WVWZZZ1JZXW999999'] } });
+    expect(recall.statusCode, recall.body).toBe(201);
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('link', { name: `Recall RC-${tag}` }).click();
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(async () => {
+      await page.reload();
+      return page.locator('#campaign-status').textContent();
+    }, { timeout: 30_000 }).toBe('COMPLETED');
+    expect(await page.locator('#campaign-sent').textContent()).toBe('1');
+    expect(await page.locator('#recall-owner-unknown').textContent()).toContain('WVWZZZ1JZXW999999');
+    expect(await page.locator('canvas[data-chart]').count()).toBe(1); // what became of the owners (a recall has no control group)
+    await shot(page, 'recall');
     await page.close();
   });
 
@@ -283,6 +301,14 @@ describe('the workspace in a browser', () => {
     // The OEM's customer file of the test before brought dealer B one owner: told once, among its customers.
     await page.goto(`${baseUrl}/workspace/customers`);
     expect(await page.locator('#imported-customers tbody tr').first().locator('td').nth(1).textContent()).toBe('1');
+    // The recall of the test before gave dealer B a repair task for Olga's car: recorded from her page, the task closes.
+    const task = page.locator('#recall-tasks tbody tr', { hasText: olgasVin });
+    await task.getByRole('link', { name: 'open' }).click();
+    await page.getByRole('button', { name: 'Record the repair' }).click();
+    expect(await page.getByRole('status').textContent()).toContain(`Recall repair of ${olgasVin} recorded.`);
+    await page.goto(`${baseUrl}/workspace/customers`);
+    expect(await page.locator('#recall-tasks').count()).toBe(0);
+    expect((await page.request.get(`${baseUrl}/workspace/campaigns`)).status()).toBe(403);
     // The OEM's import pages are not a dealer's.
     expect((await page.request.get(`${baseUrl}/workspace/customer-imports/${randomUUID()}`)).status()).toBe(403);
     expect((await page.request.get(`${baseUrl}/workspace/imports`)).status()).toBe(403);
