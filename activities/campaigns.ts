@@ -12,7 +12,8 @@ import {
   channelAfter, templateLanguageFor, tryNextChannel, withinDealerShare,
   type CampaignPurpose, type CampaignStatus, type TargetOutcome,
 } from '../domain/campaigns.js';
-import type { Channel, CommunicationDecision, Sender, SuppressionReason } from '../domain/messages.js';
+import type { Channel, CommunicationDecision, DeferralReason, Sender, SuppressionReason } from '../domain/messages.js';
+import type { BulkPace } from '../platform/bulk-pace.js';
 import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { isNotFound } from '../platform/temporal-errors.js';
 import { requestCommunicationUpdate } from '../workflows/definitions.js';
@@ -23,6 +24,8 @@ export interface CampaignDeps {
   temporal?: Client;
   /** Journeys' Updates a campaign keeps in flight at once (the sliding window). */
   campaignWindow?: number;
+  /** The pace of this process's bulk work towards the journeys (shared with imports and onboarding). */
+  bulkPace?: BulkPace;
 }
 
 interface Campaign {
@@ -76,7 +79,7 @@ export interface PageDone {
 /** Statuses a message's row holds after the journey's decision, as the decision. */
 const DECIDED_STATUS: Record<string, CommunicationDecision['decision']> = { ALLOWED: 'ALLOWED', SENT: 'ALLOWED', FAILED: 'ALLOWED', DEFERRED: 'DEFERRED', SUPPRESSED: 'SUPPRESSED' };
 
-export function createCampaignActivities({ db, temporal, campaignWindow = 16 }: CampaignDeps) {
+export function createCampaignActivities({ db, temporal, campaignWindow = 16, bulkPace }: CampaignDeps) {
   const pool = sqlPoolOf(db);
 
   async function load(campaignId: string): Promise<Campaign & { status: string }> {
@@ -95,16 +98,18 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16 }: 
    */
   async function ask(c: Campaign, t: Target, channel: Channel, sender: Sender): Promise<{ communicationId: string; decision: CommunicationDecision }> {
     const communicationId = campaignMessageId(c.id, t.customerId, channel);
-    const earlier = await db.communication.findUnique({ where: { id: communicationId }, select: { status: true, reason: true, deferredUntil: true } });
-    const known = earlier && DECIDED_STATUS[earlier.status];
-    if (known === 'SUPPRESSED') return { communicationId, decision: { decision: 'SUPPRESSED', reason: earlier!.reason as SuppressionReason } };
-    if (known === 'DEFERRED') return { communicationId, decision: { decision: 'DEFERRED', reason: 'NOT_BEFORE', until: earlier!.deferredUntil!.toISOString() } };
-    if (known === 'ALLOWED') return { communicationId, decision: { decision: 'ALLOWED' } };
     const language = templateLanguageFor(t.country, c.languages, c.defaultLanguage);
     const request = { communicationId, sender, purpose: c.purpose, channel, templateId: campaignTemplateId(c.id, language), notBefore: null };
-    if (!earlier) {
-      await storeCommunicationRequest(db, { ...request, customerId: t.customerId, journeyId: t.journeyId, requestedBy: `campaign:${c.id}`, variables: {} });
+    const stored = await storeCommunicationRequest(db, { ...request, customerId: t.customerId, journeyId: t.journeyId, requestedBy: `campaign:${c.id}`, variables: {} });
+    if (!stored.created) {
+      // Asked before (a page that runs again): its row knows the answer once the journey gave it.
+      const earlier = await db.communication.findUniqueOrThrow({ where: { id: communicationId }, select: { status: true, reason: true, deferredUntil: true } });
+      const known = DECIDED_STATUS[earlier.status];
+      if (known === 'SUPPRESSED') return { communicationId, decision: { decision: 'SUPPRESSED', reason: earlier.reason as SuppressionReason } };
+      if (known === 'DEFERRED') return { communicationId, decision: { decision: 'DEFERRED', reason: earlier.reason as DeferralReason, until: earlier.deferredUntil!.toISOString() } };
+      if (known === 'ALLOWED') return { communicationId, decision: { decision: 'ALLOWED' } };
     }
+    await bulkPace?.();
     try {
       const answer = await temporal!.workflow.getHandle(t.journeyId).executeUpdate(requestCommunicationUpdate, { args: [request], updateId: communicationId });
       return { communicationId, decision: answer };
@@ -124,7 +129,7 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16 }: 
       const { communicationId, decision } = await ask(c, t, channel, sender);
       last = {
         customerId: t.customerId, grp: 'TREATMENT', outcome: decision.decision, channel, communicationId,
-        reason: decision.decision === 'ALLOWED' ? (decision.onBehalfOf ? `ON_BEHALF_OF:${decision.onBehalfOf}` : null) : decision.reason,
+        reason: decision.decision === 'ALLOWED' ? null : decision.reason,
       };
       if (decision.decision !== 'SUPPRESSED' || !tryNextChannel(decision.reason)) return last;
     }

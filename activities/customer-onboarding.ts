@@ -5,7 +5,7 @@
 // a kill skips the rows done and finds the leads of the others by key (every row exactly once).
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import pThrottle from 'p-throttle';
+import type { BulkPace } from '../platform/bulk-pace.js';
 import { companyIdentityOf, normalizeVatId } from '../domain/fleets.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
 import { placementOf, spreadSlot, type CustomerRecord, type ImportPlacement, type RowOutcome } from '../domain/onboarding.js';
@@ -21,8 +21,8 @@ export interface CustomerOnboardingDeps {
   db: PrismaClient;
   intake?: LeadIntake;
   defaultCountry?: string;
-  /** Rows a second this process's bulk work hands to their journeys (shared with lead imports' setting). */
-  bulkLeadsPerSecond?: number;
+  /** The pace of this process's bulk work towards the journeys (activities/index.ts; shared with lead imports and campaigns). */
+  bulkPace?: BulkPace;
 }
 
 /** What became of one row. */
@@ -53,12 +53,9 @@ export interface ChunkCounts {
 /** A hash of who the row's person is (e-mail, else phone; a company by its key): finds them in later rows, names no one. */
 const personKeyOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
-export function createCustomerOnboardingActivities({ db, intake, defaultCountry = 'DE', bulkLeadsPerSecond }: CustomerOnboardingDeps) {
+export function createCustomerOnboardingActivities({ db, intake, defaultCountry = 'DE', bulkPace: pace }: CustomerOnboardingDeps) {
   const pool = sqlPoolOf(db);
   const policies = createJourneyPolicyStore(db);
-  const pace = bulkLeadsPerSecond
-    ? pThrottle({ limit: Math.max(1, Math.round(bulkLeadsPerSecond / 10)), interval: 100 })(async () => {})
-    : undefined;
 
   return {
     async onboardCustomerRows({ importId, fromRow, toRow }: { importId: string; fromRow: number; toRow: number }): Promise<ChunkCounts> {

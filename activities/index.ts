@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../platform/db.js';
+import { bulkPaceOf } from '../platform/bulk-pace.js';
 import { createRecordsActivities } from './journey-records.js';
 import { createTransitionActivities } from './journey-transition.js';
 import { createCommunicationActivities, type CommunicationDeps } from './communications.js';
@@ -13,7 +14,9 @@ import { createCampaignActivities, type CampaignDeps } from './campaigns.js';
 export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps & CampaignDeps;
 
 /** Every activity the journey worker registers, built from their dependencies. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  // One budget a second for all bulk work of this process (files, onboarding, campaigns).
+  const deps = { ...given, bulkPace: given.bulkPace ?? bulkPaceOf(given.bulkLeadsPerSecond) };
   return {
     ...createRecordsActivities(deps),
     ...createTransitionActivities(deps),

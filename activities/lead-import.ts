@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import pThrottle from 'p-throttle';
+import type { BulkPace } from '../platform/bulk-pace.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { LeadSource } from '../domain/lead.js';
 import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
@@ -13,11 +13,13 @@ export interface LeadImportDeps {
   intake?: LeadIntake;
   defaultCountry?: string;
   /**
-   * Leads a second this process's bulk work hands to their journeys (a file's rows become journeys
-   * at this pace, whatever the file's size), so the journeys' workers keep room for dealers' and
-   * customers' work; unset: as fast as the intake goes.
+   * Journeys a second this process's bulk work reaches (a file's rows become journeys at this
+   * pace, whatever the file's size; onboarding and campaigns share it), so the journeys' workers
+   * keep room for dealers' and customers' work; unset: as fast as the intake goes.
    */
   bulkLeadsPerSecond?: number;
+  /** The one pace made from it (activities/index.ts), shared by every kind of bulk work. */
+  bulkPace?: BulkPace;
 }
 
 /** Parsed files kept per worker, so 40 chunks of one file are parsed once. */
@@ -35,12 +37,8 @@ interface ParsedImport {
  * intake as the API. Each row's lead carries the key `import:<import id>:<row>`, so a
  * retried chunk (worker killed halfway) finds the leads it made and makes no new ones.
  */
-export function createLeadImportActivities({ db, intake, defaultCountry = 'DE', bulkLeadsPerSecond }: LeadImportDeps) {
+export function createLeadImportActivities({ db, intake, defaultCountry = 'DE', bulkPace: pace }: LeadImportDeps) {
   const parsed = new Map<string, ParsedImport>();
-  // One pace for every import this process runs; a tenth of a second's share at a time keeps it smooth.
-  const pace = bulkLeadsPerSecond
-    ? pThrottle({ limit: Math.max(1, Math.round(bulkLeadsPerSecond / 10)), interval: 100 })(async () => {})
-    : undefined;
 
   async function load(importId: string): Promise<ParsedImport> {
     const cached = parsed.get(importId);

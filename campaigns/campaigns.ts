@@ -3,7 +3,8 @@
 // then the campaign workflow on the bulk queue), paused, resumed and cancelled through the
 // workflow, and read back with their progress and results.
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { isNotFound } from '../platform/temporal-errors.js';
 import type { Logger } from 'pino';
 import { liftOf, type CampaignControl, type CampaignPurpose, type CampaignSender, type CampaignStatus, type GroupCount, type Lift, type SegmentFilter } from '../domain/campaigns.js';
 import type { Channel } from '../domain/messages.js';
@@ -263,8 +264,14 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
       }
       if (c.status === 'COMPLETED' || (c.status === 'CANCELLED' && action !== 'CANCEL')) throw new CampaignConflict(`the campaign is ${c.status.toLowerCase()}`);
       if (c.status !== 'CANCELLED') {
-        await temporal.withDeadline(Date.now() + 10_000, () =>
-          temporal.workflow.getHandle(campaignWorkflowIdFor(campaignId)).executeUpdate(campaignControlUpdate, { args: [{ action }] }));
+        try {
+          await temporal.withDeadline(Date.now() + 10_000, () =>
+            temporal.workflow.getHandle(campaignWorkflowIdFor(campaignId)).executeUpdate(campaignControlUpdate, { args: [{ action }] }));
+        } catch (error) {
+          // It ended meanwhile (its validator refuses, or the run is closed): say so, as for an ended one.
+          if (error instanceof WorkflowUpdateFailedError || isNotFound(error)) throw new CampaignConflict('the campaign is over');
+          throw error;
+        }
       }
       return (await view(campaignId))!;
     },

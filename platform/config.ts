@@ -95,7 +95,8 @@ const ConfigSchema = z.object({
     .transform((text) => text.split(',').map((kind) => kind.trim()).filter(Boolean))
     .pipe(z.array(z.enum(TASK_QUEUE_KINDS)).min(1).refine((kinds) => new Set(kinds).size === kinds.length, 'each kind once')),
   /**
-   * Leads a second this worker process's bulk work (fair imports) hands to their journeys; 0: as
+   * Journeys a second this worker process's bulk work reaches (fair imports' and onboarding's leads,
+   * campaigns' messages: one budget, platform/bulk-pace.ts); 0: as
    * fast as it goes. Each imported lead is a new journey on the journeys' workers: at 20 a second a
    * 2-core machine running everything still answers a dealer's accept as fast as when idle
    * (bench:actions:during-import; 30 a second: 2.5× slower, 50: 14×). Raise it with the journeys' workers.

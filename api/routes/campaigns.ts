@@ -3,6 +3,7 @@
 // campaign messages in its own customers' timelines (GET /v1/customers/:id/communications) and
 // its recall repair tasks here, never a segment or a campaign.
 import { randomUUID } from 'node:crypto';
+import { v5 as uuidV5 } from 'uuid';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,6 +16,10 @@ import { JOURNEY_LEAD_SOURCES } from '../../domain/lead.js';
 import { CHANNELS, CONSENT_PURPOSES } from '../../domain/messages.js';
 import { NO_CONTROL_CHARACTERS, text } from '../../platform/validation.js';
 import { Problem, sendNotFound, sendProblem, sendUnavailable } from '../problems.js';
+import { IdempotencyHeaders } from '../schemas.js';
+
+/** The namespace of campaign ids made from an Idempotency-Key. */
+const IDEMPOTENT_CAMPAIGNS = 'b7f0d3a2-5c1e-4e8f-9a6b-2d4c8e1f0a37';
 
 const day = z.iso.date('a day, YYYY-MM-DD');
 const VIN = z.string().trim().toUpperCase().pipe(z.string().regex(/^[A-HJ-NPR-Z0-9]{17}$/, 'a VIN: 17 letters and digits without I, O or Q'));
@@ -160,6 +165,8 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
     return reply.send({ ...(await segments.preview(segment.filter)), segment: segment as z.infer<typeof SegmentView> });
   });
 
+  /** The campaign's id: the caller's, or one made from its Idempotency-Key (a retry is the same campaign), or a new one. */
+  const idOf = (campaignId: string | undefined, key: string | undefined, caller: string) => campaignId ?? (key ? uuidV5(`${caller}:${key}`, IDEMPOTENT_CAMPAIGNS) : randomUUID());
   const created = async (reply: FastifyReply, campaignId: string, spec: CampaignSpec, by: string) => {
     try {
       const { created: isNew, campaign } = await campaigns.create(campaignId, spec, by);
@@ -175,10 +182,11 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
     schema: {
       tags: ['campaigns'], summary: 'Create a campaign to a saved segment (a draft: POST …/start launches it)',
       description: "Each targeted customer's message is asked of their journey when the campaign reaches them: ownership, consent, cool-downs, the contact cap and quiet hours decide as for any message.",
-      body: CampaignBody, response: { 200: CampaignView, 201: CampaignView, 400: Problem, 422: Problem },
+      headers: IdempotencyHeaders, body: CampaignBody, response: { 200: CampaignView, 201: CampaignView, 400: Problem, 422: Problem },
     },
   }, async (request, reply) => {
-    const { campaignId = randomUUID(), ...b } = request.body;
+    const { campaignId: given, ...b } = request.body;
+    const campaignId = idOf(given, request.headers['idempotency-key'], request.principal!.name);
     if (!(await segments.find(b.segmentId))) {
       return sendProblem(reply, { type: 'validation', title: 'The request is invalid', status: 400, detail: 'segmentId: no such segment', errors: [{ field: 'segmentId', message: 'no such segment' }] });
     }
@@ -191,10 +199,11 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
       tags: ['campaigns'], summary: 'Create a safety recall for a VIN list (a draft: POST /v1/campaigns/:id/start launches it)',
       description: 'Purpose LEGAL, from the OEM: every affected owner, whatever their marketing choices, on each channel with contact data until one carries it ' +
         '(then a letter task for the OEM); quiet hours defer, never drop. The owning dealer gets a repair task per vehicle; VINs without a known owner are listed.',
-      body: RecallBody, response: { 200: CampaignView, 201: CampaignView, 400: Problem, 422: Problem },
+      headers: IdempotencyHeaders, body: RecallBody, response: { 200: CampaignView, 201: CampaignView, 400: Problem, 422: Problem },
     },
   }, async (request, reply) => {
-    const { campaignId = randomUUID(), name, recallCode, vins, templates, ...b } = request.body;
+    const { campaignId: given, name, recallCode, vins, templates, ...b } = request.body;
+    const campaignId = idOf(given, request.headers['idempotency-key'], request.principal!.name);
     const spec: CampaignSpec = {
       kind: 'RECALL', ...b, name: name ?? `Recall ${recallCode}`, purpose: 'LEGAL', sender: 'OEM', recallCode, vins: [...new Set(vins)],
       templates: templates ?? { [b.defaultLanguage]: RECALL_TEMPLATE }, variables: { ...b.variables, recallCode }, holdoutPercent: 0, attributionDays: 30,

@@ -12,6 +12,7 @@ import { inHoldout } from '../../campaigns/ids.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { createWorkers } from '../../workers/journey-worker.js';
 import { startBulkWorkerProcess } from '../support/bulk-worker.js';
+import { recordHistoryFixture } from '../support/histories.js';
 import { startSmtpServer } from '../support/smtp.js';
 import { ANY_HOUR_POLICY, apiCaller, createTestKey, eventually, sharedWorkflowBundle, silentLog, startSystem, type System } from '../support/system.js';
 
@@ -113,10 +114,18 @@ describe('bad segments and campaigns', () => {
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json().errors.map((e: { field: string }) => e.field), res.body).toContainEqual(expect.stringMatching(field));
     }
+    // A create sent twice with one Idempotency-Key is one draft (then cancelled: a draft is, at once).
+    const once = { method: 'POST' as const, url: '/v1/campaigns', payload: base, headers: { 'idempotency-key': `create-${tag}` } };
+    const first = await sys.api(once);
+    const second = await sys.api(once);
+    expect([first.statusCode, second.statusCode]).toEqual([201, 200]);
+    expect(second.json().campaignId).toBe(first.json().campaignId);
+    expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${first.json().campaignId}/cancel` })).json().status).toBe('CANCELLED');
+    expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${first.json().campaignId}/start` })).json().status).toBe('CANCELLED');
     const badVin = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: 'R-1', vins: ['NOT-A-VIN'] } });
     expect(badVin.statusCode).toBe(400);
     expect(badVin.json().errors[0].field).toBe('vins.0');
-    expect(await sys.db.campaign.count()).toBe(before);
+    expect(await sys.db.campaign.count()).toBe(before + 1); // the one draft above
     expect(await sys.db.campaignTarget.count()).toBe(0);
   });
 });
@@ -348,6 +357,7 @@ describe('a safety recall', () => {
     expect((await sys.api({ ...repair, payload: { recallId, vin: vin(3002) } }, dealerKey)).statusCode).toBe(404);
     for (let i = 0; i < 2; i++) expect((await sys.api(repair, dealerKey)).statusCode).toBe(200);
     expect(await sys.db.aftersalesEvent.count({ where: { journeyId, kind: 'RECALL_REPAIR' } })).toBe(1);
+    await recordHistoryFixture(sys.temporal.workflow.getHandle(journeyId), 'journey-recall');
     expect(await sys.db.recallVehicle.findUniqueOrThrow({ where: { campaignId_vin: { campaignId: recallId, vin: vin(3001) } } })).toMatchObject({ status: 'REPAIRED' });
     expect((await view(recallId)).vehicles).toEqual({ open: 1, repaired: 1, ownerUnknown: 1 });
     expect((await sys.api({ method: 'GET', url: '/v1/recall-tasks' }, dealerKey)).json().items.map((t: { vin: string }) => t.vin)).toEqual([vin(3002)]);

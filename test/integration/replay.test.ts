@@ -65,6 +65,7 @@ describe('recorded journey histories', () => {
       'journey-message-deferred.json', // quiet hours and the frequency cap defer, the deadline sends
       'journey-own-messages.json', // the journey's own surveys and reminders through arbitration
       'journey-qualifying-two-leads.json', // two leads of one person: qualifying
+      'journey-recall.json', // an imported owner who opted out: a safety recall reaches her, her dealer records the repair
       'journey-send-across-continue-as-new.json', // a send finishes before the run continues as new
       'journey-sold.json', // a hot lead, a lapse, the second dealer accepts and sells
       'journey-vehicle-events.json', // the connected car's events
