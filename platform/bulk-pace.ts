@@ -3,9 +3,18 @@
 // budget a second, so the journeys' workers keep room for dealers' and customers' work.
 import pThrottle from 'p-throttle';
 
-/** Waits for the next slot of `perSecond` (a tenth of a second's share at a time keeps it smooth); none: unpaced. */
-export type BulkPace = () => Promise<void>;
+/**
+ * Waits for `units` slots of `perSecond` (a tenth of a second's share at a time keeps it smooth);
+ * none: unpaced. A new journey from a file is one unit; heavier work takes more (CAMPAIGN_MESSAGE_UNITS).
+ */
+export type BulkPace = (units?: number) => Promise<void>;
 
 export function bulkPaceOf(perSecond: number | undefined): BulkPace | undefined {
-  return perSecond ? pThrottle({ limit: Math.max(1, Math.round(perSecond / 10)), interval: 100 })(async () => {}) : undefined;
+  if (!perSecond) return undefined;
+  // Below 10 a second a tenth of a second has no whole share: one at a time, spaced.
+  const slots = perSecond >= 10 ? { limit: Math.round(perSecond / 10), interval: 100 } : { limit: 1, interval: Math.round(1000 / perSecond) };
+  const slot = pThrottle(slots)(async () => {});
+  return async (units = 1) => {
+    for (let i = 0; i < units; i++) await slot();
+  };
 }
