@@ -8,27 +8,23 @@
 //   npm run bench:actions                  # 30 of each
 //   npm run bench:actions:during-import    # and an accept a second during a 10,000-row import
 //   BENCH_IMPORT_ROWS=2000 BENCH_BULK_LEADS_PER_SECOND=50 npx tsx bench/actions.ts   # another size and pace
-import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
-import { createLeadIntake, type IncomingLead } from '../intake/lead-intake.js';
+import type { IncomingLead } from '../intake/lead-intake.js';
 import { createApiKeyStore } from '../platform/api-keys.js';
 import { DEFAULT_BULK_LEADS_PER_SECOND } from '../platform/config.js';
-import { createDb } from '../platform/db.js';
 import { fairCsv } from '../test/support/fair-file.js';
-import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
 import { createWorkers } from '../workers/journey-worker.js';
 import { pingUpdate } from './support/no-op-workflow.js';
 import { customerCsv } from './support/customer-file.js';
+import { median, startBenchStack, timed } from './support/stack.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
 const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 0);
 /** BENCH_IMPORT_KIND=customers: the import is an onboarding of the OEM's customer base (issue 32), not a fair file. */
 const customerFile = process.env.BENCH_IMPORT_KIND === 'customers';
-const log = pino({ level: 'silent' });
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const freshTerritory = () => `9${Math.floor(1000 + Math.random() * 8999)}`;
@@ -37,20 +33,7 @@ const hotLead = (territory: string): IncomingLead => ({
   source: 'WEB_FORM', interest: { model: 'ID.7', timeframe: 'NOW' },
   contact: { email: `buyer.${randomUUID().slice(0, 8)}@example.com`, postalCode: `${territory}1` },
 });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function timed(call: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await call();
-  return performance.now() - t;
-}
-
-const database = await createFreshDatabase('l2l_bench_actions');
-const env = await startTemporalDevServer();
-const db = createDb(database.databaseUrl);
-const temporal = env.client as Client;
-const taskQueue = `bench-actions-${randomUUID()}`;
-const connection = await NativeConnection.connect({ address: env.address });
-const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log });
+const { log, db, temporal, taskQueue, connection, intake, teardown } = await startBenchStack('actions');
 // The worker process's default pace for bulk work unless the run names another (0: unpaced).
 const bulkLeadsPerSecond = Number(process.env.BENCH_BULK_LEADS_PER_SECOND ?? DEFAULT_BULK_LEADS_PER_SECOND) || undefined;
 const worker = await createWorkers(connection, { db, intake, temporal, taskQueue, bulkLeadsPerSecond }, { taskQueue });
@@ -147,8 +130,5 @@ try {
   }).finally(() => floorWorker.shutdown())]);
 } finally {
   await app.close();
-  await connection.close();
-  await db.$disconnect();
-  await env.teardown();
-  await database.drop();
+  await teardown();
 }

@@ -8,44 +8,28 @@
 //   BENCH_CUSTOMERS=5000 npm run bench:campaign
 // The audience is made the way an OEM makes it: its customer file through onboarding (owners with a
 // dealer and an e-mail consent, one in ten a prospect), then a segment of the owners.
-import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
 import { logTransport } from '../communications/transports.js';
-import { createLeadIntake, type IncomingLead } from '../intake/lead-intake.js';
+import type { IncomingLead } from '../intake/lead-intake.js';
 import { createApiKeyStore } from '../platform/api-keys.js';
 import { DEFAULT_BULK_LEADS_PER_SECOND } from '../platform/config.js';
-import { createDb } from '../platform/db.js';
-import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
 import { createWorkers } from '../workers/journey-worker.js';
 import { customerCsv } from './support/customer-file.js';
 import { pingUpdate } from './support/no-op-workflow.js';
+import { median, startBenchStack, timed } from './support/stack.js';
 
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 /** The campaign's sliding window (CampaignDeps.campaignWindow's default): the floor's concurrency too. */
 const WINDOW = 16;
 const DEALERS = 50;
-const log = pino({ level: 'silent' });
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function timed(call: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await call();
-  return performance.now() - t;
-}
 
-const database = await createFreshDatabase('l2l_bench_campaign');
-const env = await startTemporalDevServer();
-const db = createDb(database.databaseUrl);
-const temporal = env.client as Client;
-const taskQueue = `bench-campaign-${randomUUID()}`;
-const connection = await NativeConnection.connect({ address: env.address });
-const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log });
+const { log, db, temporal, taskQueue, connection, intake, teardown } = await startBenchStack('campaign');
 const workerDeps = { db, intake, temporal, taskQueue, campaignWindow: WINDOW, transports: { email: logTransport(log), other: logTransport(log) } };
 /** The process's workers (journeys, bulk, deliveries) for one phase, at a bulk pace (none: unpaced). */
 const withWorkers = async <T>(bulkLeadsPerSecond: number | undefined, work: () => Promise<T>) =>
@@ -159,8 +143,5 @@ try {
   });
 } finally {
   await app.close();
-  await connection.close();
-  await db.$disconnect();
-  await env.teardown();
-  await database.drop();
+  await teardown();
 }

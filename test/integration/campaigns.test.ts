@@ -62,6 +62,14 @@ const TEMPLATES = {
   de: { subject: 'Der neue {{model}} ({{campaignTag}})', text: 'Hallo {{firstName}}, der neue {{model}} ist da. {{senderName}}' },
 };
 
+/** A dealer of its own with `count` owners who gave their newsletter consent, and the segment of them. */
+async function ownersOfNewDealer(name: string, count: number, firstVin: number) {
+  const dealerId = dealer(name);
+  await addDealer(dealerId);
+  await importOwners(Array.from({ length: count }, (_, i) => ({ id: `${name}-${i}`, email: mail(`${name.toLowerCase()}${i}`), newsletter: true, vin: vin(firstVin + i), dealerId })));
+  return { dealerId, segmentId: await segmentOf(`${name}-${tag}`, { dealerIds: [dealerId] }) };
+}
+
 async function segmentOf(name: string, filter: object): Promise<string> {
   const res = await sys.api({ method: 'POST', url: '/v1/segments', payload: { name, filter } });
   expect(res.statusCode, res.body).toBe(201);
@@ -232,14 +240,10 @@ describe('a campaign to a 200-customer segment with a 10 % holdout', () => {
 
 describe('pause and resume', () => {
   it('a paused campaign decides nobody more until it is resumed, then finishes', async () => {
-    const dealerP = dealer('P');
-    await addDealer(dealerP);
-    const owners: Owner[] = Array.from({ length: 40 }, (_, i) => ({ id: `P-${i}`, email: mail(`p${i}`), newsletter: true, vin: vin(1000 + i), dealerId: dealerP }));
-    await importOwners(owners);
-    const segmentId = await segmentOf(`paused-${tag}`, { dealerIds: [dealerP] });
-    // 7,200 an hour: a page of 10 every 5 s.
+    const { dealerId: dealerP, segmentId } = await ownersOfNewDealer('P', 40, 1000);
+    // 14,400 an hour: a page of 20 every 5 s.
     const campaignId = await launch({
-      name: 'Winter service', purpose: 'SERVICE_REMINDER', sender: 'OWNING_DEALER', channels: ['EMAIL'], segmentId, perHour: 7_200, holdoutPercent: 0,
+      name: 'Winter service', purpose: 'SERVICE_REMINDER', sender: 'OWNING_DEALER', channels: ['EMAIL'], segmentId, perHour: 14_400, holdoutPercent: 0,
       templates: { en: { subject: `Winter check ${tag}`, text: 'Hello {{firstName}}, book your winter check. {{senderName}}' } }, defaultLanguage: 'en',
     });
     await eventually(async () => ((await view(campaignId)).results?.decided >= 10 ? true : undefined), 30_000);
@@ -249,7 +253,7 @@ describe('pause and resume', () => {
     expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${campaignId}/pause` })).json().status).toBe('PAUSED'); // repeats are harmless
     const atPause = (await view(campaignId)).results.decided;
     expect(atPause).toBeLessThan(40);
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    await new Promise((resolve) => setTimeout(resolve, 6_000)); // more than a page's time
     expect((await view(campaignId)).results.decided).toBe(atPause);
 
     expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${campaignId}/resume` })).json().status).toBe('RUNNING');
@@ -263,11 +267,7 @@ describe('pause and resume', () => {
 
 describe('a bulk worker killed in the middle of a campaign', () => {
   it('resumes: every target decided once, nobody messaged twice', async () => {
-    const dealerK = dealer('K');
-    await addDealer(dealerK);
-    const owners: Owner[] = Array.from({ length: 200 }, (_, i) => ({ id: `K-${i}`, email: mail(`k${i}`), newsletter: true, vin: vin(2000 + i), dealerId: dealerK }));
-    await importOwners(owners);
-    const segmentId = await segmentOf(`kill-${tag}`, { dealerIds: [dealerK] });
+    const { segmentId } = await ownersOfNewDealer('K', 120, 2000);
     // The campaign's own app and bulk queue (the journeys stay with the file's worker).
     const taskQueue = `campaign-kill-${randomUUID()}`;
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue });
@@ -282,21 +282,21 @@ describe('a bulk worker killed in the middle of a campaign', () => {
       });
       const { campaignId } = created.json();
       expect((await api({ method: 'POST', url: `/v1/campaigns/${campaignId}/start` })).statusCode).toBe(200);
-      await eventually(async () => ((await sys.db.communication.count({ where: { requestedBy: `campaign:${campaignId}` } })) >= 30 ? true : undefined), 60_000);
+      await eventually(async () => ((await sys.db.communication.count({ where: { requestedBy: `campaign:${campaignId}` } })) >= 20 ? true : undefined), 60_000);
       child.kill('SIGKILL');
-      expect(await sys.db.campaignTarget.count({ where: { campaignId, outcome: { not: null } } })).toBeLessThan(200);
+      expect(await sys.db.campaignTarget.count({ where: { campaignId, outcome: { not: null } } })).toBeLessThan(120);
 
       const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
       const worker = await createWorkers(connection, { db: sys.db, temporal: sys.temporal }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['bulk'] });
       const done = await worker.runUntil(completed(campaignId, 120_000, api));
       await connection.close();
-      expect(done.results).toMatchObject({ targeted: 200, decided: 200, allowed: 200 });
-      expect(await sys.db.communication.count({ where: { requestedBy: `campaign:${campaignId}` } })).toBe(200);
-      await eventually(async () => (smtp.inbox.filter((m) => m.subject === subject).length >= 200 ? true : undefined), 60_000);
+      expect(done.results).toMatchObject({ targeted: 120, decided: 120, allowed: 120 });
+      expect(await sys.db.communication.count({ where: { requestedBy: `campaign:${campaignId}` } })).toBe(120);
+      await eventually(async () => (smtp.inbox.filter((m) => m.subject === subject).length >= 120 ? true : undefined), 60_000);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const to = smtp.inbox.filter((m) => m.subject === subject).map((m) => m.to);
-      expect(to).toHaveLength(200);
-      expect(new Set(to).size).toBe(200);
+      expect(to).toHaveLength(120);
+      expect(new Set(to).size).toBe(120);
     } finally {
       child.kill('SIGKILL');
       await app.close();

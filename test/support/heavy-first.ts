@@ -7,6 +7,8 @@ const LONGEST_FIRST = [
   'test/integration/api-fuzz.test.ts',
   'test/integration/lead-import.test.ts',
   'test/integration/workspace.test.ts',
+  'test/integration/campaigns.test.ts',
+  'test/integration/customer-onboarding.test.ts',
   'test/cluster/cluster-fault.test.ts',
   'test/integration/metrics.test.ts',
   'test/integration/dealer-isolation.test.ts',
