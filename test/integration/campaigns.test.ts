@@ -200,7 +200,14 @@ describe('a campaign to a 200-customer segment with a 10 % holdout', () => {
     if (toBritish) expect(toBritish.subject).toBe(`The new ID.2 (${tag})`);
     expect(mine().find((m) => m.to === expected.find((o) => o.country === 'DE')!.email)!.subject).toBe(`Der neue ID.2 (${tag})`);
     expect(mine().every((m) => m.listUnsubscribe !== null)).toBe(true);
-    expect((await view(campaignId)).results).toMatchObject({ sent: expected.length, failed: 0 });
+    expect((await view(campaignId)).results).toMatchObject({ sent: expected.length, failed: 0, unsubscribed: 0 });
+    // One recipient unsubscribes with the message's one-click link: counted for the campaign.
+    const link = new URL(mine()[0]!.listUnsubscribe!.match(/^<(.+)>$/)![1]!);
+    const unsubscribe = await sys.app.inject({
+      method: 'POST', url: `${link.pathname}${link.search}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(unsubscribe.statusCode, unsubscribe.body).toBe(200);
+    await eventually(async () => ((await view(campaignId)).results.unsubscribed === 1 ? true : undefined));
 
     // Conversions in the attribution window: a service visit of one treated and one held-out customer.
     const dealerKey = await createTestKey(sys.db, 'DEALER', dealerA);
@@ -262,6 +269,18 @@ describe('pause and resume', () => {
     expect(done.results).toMatchObject({ targeted: 40, decided: 40, allowed: 40, heldOut: 0 });
     await eventually(async () => (smtp.inbox.filter((m) => m.subject === `Winter check ${tag}`).length === 40 ? true : undefined), 30_000);
     expect(smtp.inbox.find((m) => m.subject === `Winter check ${tag}`)!.text).toContain(`Autohaus ${dealerP}`);
+
+    // Each dealer's hourly share: 5 of its 40 customers, then the campaign waits for the hour to free up.
+    const shared = await launch({
+      name: 'Dealer share', purpose: 'SERVICE_REMINDER', sender: 'OWNING_DEALER', channels: ['EMAIL'], segmentId, perHour: 100_000, perDealerPerHour: 5, holdoutPercent: 0,
+      templates: { en: { subject: `Share ${tag}`, text: 'Hello {{firstName}}' } }, defaultLanguage: 'en',
+    });
+    await eventually(async () => ((await view(shared)).results?.decided === 5 ? true : undefined), 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await view(shared)).results.decided).toBe(5);
+    expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${shared}/cancel` })).json().status).toBe('CANCELLED');
+    await eventually(async () => ((await view(shared)).completedAt ? true : undefined));
+    expect((await view(shared)).results.decided).toBe(5);
   }, 120_000);
 });
 
