@@ -11,6 +11,8 @@ import { logTransport, smtpTransport } from '../../communications/transports.js'
 import { inHoldout } from '../../campaigns/ids.js';
 import { journeyIdFor } from '../../domain/journey.js';
 import { createWorkers } from '../../workers/journey-worker.js';
+import { createCampaignActivities } from '../../activities/campaigns.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { startBulkWorkerProcess } from '../support/bulk-worker.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { startSmtpServer } from '../support/smtp.js';
@@ -388,6 +390,29 @@ describe('a safety recall', () => {
     const maintenance = card.processes.find((p: { process: string }) => p.process === 'maintenance');
     expect(maintenance.rows.find((r: { group: string }) => r.group === dealerR)).toMatchObject({ recallTasks: 2, recallRepairs: 1, recallCompletion: 0.5 });
   });
+
+  it('a message the transport finally failed is followed up on the next channel, then by letter', async () => {
+    // The send activity gives up after its last attempt (about ten minutes of retries) and marks the
+    // message FAILED; here its row is marked so by hand, and the follow-up the recall's workflow runs
+    // every few seconds is run once on it (the activity itself, on the real journeys and database).
+    const both = (await importOwners([{ id: 'R-3', email: mail('both'), phone: '+4915112345679', vin: vin(3003), dealerId: dealerR }])).get('R-3')!;
+    const created = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: `RF-${tag}`, vins: [vin(3001), vin(3003)] } });
+    const id = created.json().campaignId;
+    expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${id}/start` })).statusCode).toBe(200);
+    expect((await completed(id)).results).toMatchObject({ targeted: 2, allowed: 2, sent: 2 });
+    await sys.db.communication.updateMany({ where: { requestedBy: `campaign:${id}`, channel: 'EMAIL' }, data: { status: 'FAILED', reason: 'TRANSPORT_FAILED' } });
+
+    const followUp = () => new MockActivityEnvironment().run(createCampaignActivities({ db: sys.db, temporal: sys.temporal }).followUpRecall, { campaignId: id });
+    // R-3 has a phone: the recall goes by text message now; R-1 has none: a letter.
+    expect(await followUp()).toEqual({ pending: 1, rerouted: 2 });
+    const targets = await sys.db.campaignTarget.findMany({ where: { campaignId: id } });
+    expect(targets.find((t) => t.customerId === both)).toMatchObject({ outcome: 'ALLOWED', channel: 'SMS' });
+    expect(targets.find((t) => t.customerId === customers.get('R-1'))).toMatchObject({ outcome: 'LETTER' });
+    expect(await sys.db.journeyTask.count({ where: { journeyId: journeyIdFor(customers.get('R-1')!), kind: 'RECALL_LETTER', detail: { contains: `RF-${tag}` } } })).toBe(1);
+    // Once the text message is sent, nothing is left to follow.
+    await eventually(async () => ((await sys.db.communication.findFirst({ where: { requestedBy: `campaign:${id}`, channel: 'SMS', status: 'SENT' } })) ? true : undefined));
+    expect(await followUp()).toEqual({ pending: 0, rerouted: 0 });
+  }, 60_000);
 
   it('an owner no channel can reach becomes a letter task for the OEM', async () => {
     const created = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: `RL-${tag}`, vins: [vin(3002)], channels: ['EMAIL'] } });
