@@ -47,6 +47,7 @@ interface Target {
   journeyId: string;
   dealerId: string | null;
   country: string | null;
+  language: string | null;
 }
 
 /** What became of one target. */
@@ -106,7 +107,7 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16, bu
    */
   async function ask(c: Campaign, t: Target, channel: Channel, sender: Sender): Promise<{ communicationId: string; decision: CommunicationDecision }> {
     const communicationId = campaignMessageId(c.id, t.customerId, channel);
-    const language = templateLanguageFor(t.country, c.languages, c.defaultLanguage);
+    const language = templateLanguageFor(t, c.languages, c.defaultLanguage);
     const request = { communicationId, sender, purpose: c.purpose, channel, templateId: campaignTemplateId(c.id, language), notBefore: null };
     const stored = await storeCommunicationRequest(db, { ...request, customerId: t.customerId, journeyId: t.journeyId, requestedBy: `campaign:${c.id}`, variables: {} });
     if (!stored.created) {
@@ -214,11 +215,11 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16, bu
         for (const r of rows) used.set(r.dealer_id, r.n);
       }
       const full = [...used].filter(([, n]) => n >= c.perDealerPerHour!).map(([d]) => d);
-      const { rows } = await pool.query<{ customer_id: string; journey_id: string; dealer_id: string | null; country: string | null }>(
-        `SELECT customer_id, journey_id, dealer_id, country FROM campaign_target
+      const { rows } = await pool.query<{ customer_id: string; journey_id: string; dealer_id: string | null; country: string | null; language: string | null }>(
+        `SELECT customer_id, journey_id, dealer_id, country, language FROM campaign_target
          WHERE campaign_id = $1 AND outcome IS NULL AND (dealer_id IS NULL OR NOT (dealer_id = ANY($2::text[])))
          ORDER BY customer_id LIMIT $3`, [campaignId, full, limit]);
-      const targets = withinDealerShare(rows.map((r) => ({ customerId: r.customer_id, journeyId: r.journey_id, dealerId: r.dealer_id, country: r.country })), used, c.perDealerPerHour);
+      const targets = withinDealerShare(rows.map((r) => ({ customerId: r.customer_id, journeyId: r.journey_id, dealerId: r.dealer_id, country: r.country, language: r.language })), used, c.perDealerPerHour);
       if (targets.length === 0) {
         const remaining = await remainingOf(campaignId);
         return { decided: 0, remaining, stopped: false, retryInMs: remaining > 0 ? 60_000 : 0 };
@@ -259,15 +260,15 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16, bu
      */
     async followUpRecall({ campaignId }: { campaignId: string }): Promise<{ pending: number; rerouted: number }> {
       const c = await load(campaignId);
-      const { rows } = await pool.query<{ customer_id: string; journey_id: string; dealer_id: string | null; country: string | null; channel: Channel; status: string; reason: string | null }>(
-        `SELECT t.customer_id, t.journey_id, t.dealer_id, t.country, t.channel, m.status, m.reason
+      const { rows } = await pool.query<{ customer_id: string; journey_id: string; dealer_id: string | null; country: string | null; language: string | null; channel: Channel; status: string; reason: string | null }>(
+        `SELECT t.customer_id, t.journey_id, t.dealer_id, t.country, t.language, t.channel, m.status, m.reason
          FROM campaign_target t JOIN communication m ON m.id = t.communication_id
          WHERE t.campaign_id = $1 AND t.outcome IN ('ALLOWED', 'DEFERRED') AND m.status NOT IN ('SENT')`, [campaignId]);
       let pending = 0;
       let rerouted = 0;
       const inFlight = pLimit(campaignWindow);
       await Promise.all(rows.map((r) => inFlight(async () => {
-        const t: Target = { customerId: r.customer_id, journeyId: r.journey_id, dealerId: r.dealer_id, country: r.country };
+        const t: Target = { customerId: r.customer_id, journeyId: r.journey_id, dealerId: r.dealer_id, country: r.country, language: r.language };
         if (r.status !== 'FAILED' && r.status !== 'SUPPRESSED') {
           pending++;
           return;

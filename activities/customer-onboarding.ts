@@ -157,6 +157,7 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
       const firstInChunk = new Map<string, number>();
       const vinInChunk = new Map<string, string>();
       const batch: (BatchLead & { result: RowResult })[] = [];
+      const languageOf = new Map<RowResult, string>();
       candidates.forEach((c, i) => {
         const { lead, facts } = c.reading;
         const personKey = keys[i]!;
@@ -203,6 +204,7 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
           customerId: existing?.id ?? null, dealerId, vins: record.vehicles.map((v) => v.vin), field: null, reason: null, conflicts, personKey,
         };
         batch.push({ lead, idempotencyKey: `customer-import:${importId}:${c.row}`, record, result });
+        if (facts.language) languageOf.set(result, facts.language);
       });
 
       if (!imp.dryRun && batch.length > 0) {
@@ -233,6 +235,16 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
               result.customerId = answer.customerId;
             }
           });
+          // The language each customer is written to in, where the file names one (the first kept, as the rest of the record).
+          const languages = batch.filter((b) => b.result.customerId && languageOf.has(b.result));
+          if (languages.length > 0) {
+            await pool.query({
+              name: 'l2l-onboarding-languages',
+              text: `UPDATE customer c SET language = u.language FROM unnest($1::uuid[], $2::text[]) AS u(id, language)
+                     WHERE c.id = u.id AND c.language IS NULL`,
+              values: [languages.map((b) => b.result.customerId), languages.map((b) => languageOf.get(b.result))],
+            });
+          }
         } finally {
           clearInterval(heartbeat);
         }

@@ -182,8 +182,8 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
         const { rows: [segment] } = await sql.query<{ filter: SegmentFilter }>('SELECT filter FROM segment WHERE id = $1', [c.segment_id]);
         const { where, values } = segmentQuery(segment!.filter, 2);
         await sql.query(
-          `INSERT INTO campaign_target (campaign_id, customer_id, journey_id, dealer_id, country)
-           SELECT $1, j.customer_id, j.id, CASE WHEN j.owner <> 'OEM' THEN j.dealer_id END, c.country
+          `INSERT INTO campaign_target (campaign_id, customer_id, journey_id, dealer_id, country, language)
+           SELECT $1, j.customer_id, j.id, CASE WHEN j.owner <> 'OEM' THEN j.dealer_id END, c.country, c.language
            FROM journey j JOIN customer c ON c.id = j.customer_id WHERE ${where} ON CONFLICT DO NOTHING`, [campaignId, ...values]);
       } else {
         // Each VIN's owner is the customer of its latest sale; the task goes to the dealer the customer
@@ -199,8 +199,8 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
            FROM affected a LEFT JOIN owners o USING (vin) LEFT JOIN journey j ON j.id = o.journey_id
            ON CONFLICT DO NOTHING`, [campaignId, c.vins]);
         await sql.query(
-          `INSERT INTO campaign_target (campaign_id, customer_id, journey_id, dealer_id, country)
-           SELECT DISTINCT ON (v.customer_id) $1::uuid, v.customer_id, v.journey_id, v.dealer_id, cu.country
+          `INSERT INTO campaign_target (campaign_id, customer_id, journey_id, dealer_id, country, language)
+           SELECT DISTINCT ON (v.customer_id) $1::uuid, v.customer_id, v.journey_id, v.dealer_id, cu.country, cu.language
            FROM recall_vehicle v JOIN customer cu ON cu.id = v.customer_id
            WHERE v.campaign_id = $1 AND v.status = 'OPEN' ORDER BY v.customer_id ON CONFLICT DO NOTHING`, [campaignId]);
         // The owning dealer's service task per vehicle (also in the customer's timeline).

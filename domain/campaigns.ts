@@ -71,10 +71,13 @@ const LANGUAGE_OF_COUNTRY: Record<string, string> = {
   PT: 'pt', GB: 'en', IE: 'en', US: 'en', CA: 'en', AU: 'en', SE: 'sv', DK: 'da', NO: 'nb', FI: 'fi', PL: 'pl', CZ: 'cs',
 };
 
-/** The template language for a customer of `country`: their country's language if the campaign has it, else its default. */
-export function templateLanguageFor(country: string | null, languages: readonly string[], defaultLanguage: string): string {
-  const own = country ? LANGUAGE_OF_COUNTRY[country.toUpperCase()] : undefined;
-  return own && languages.includes(own) ? own : defaultLanguage;
+/**
+ * The template language for a customer: their own (from the OEM's records) if the campaign has it,
+ * else their country's, else the campaign's default.
+ */
+export function templateLanguageFor(customer: { language: string | null; country: string | null }, languages: readonly string[], defaultLanguage: string): string {
+  const ofCountry = customer.country ? LANGUAGE_OF_COUNTRY[customer.country.toUpperCase()] : undefined;
+  return [customer.language, ofCountry].find((l): l is string => !!l && languages.includes(l)) ?? defaultLanguage;
 }
 
 /**

@@ -33,6 +33,8 @@ export const CUSTOMER_TEMPLATE = {
   sellingDealer: ['selling dealer', 'sold by', 'verkaufender händler', 'verkaufshändler', 'verkaufshaendler'],
   servicingDealer: ['servicing dealer', 'service dealer', 'dealer', 'händler', 'haendler', 'servicehändler', 'servicehaendler', 'werkstatt'],
   lastServiceDate: ['last service', 'last service date', 'letzter service', 'letzte inspektion'],
+  // The language the customer is written to in (ISO 639-1: de, en, fr…).
+  language: ['preferred language', 'correspondence language', 'sprache', 'korrespondenzsprache'],
   // A prospect's open interest.
   interestModel: ['interest', 'model of interest', 'interesse', 'wunschmodell'],
   timeframe: ['purchase timeframe', 'kaufzeitraum'],
@@ -174,6 +176,8 @@ export interface CustomerRowFacts {
   servicingDealerId: string | null;
   lastServiceOn: string | null;
   openInterest: boolean;
+  /** ISO 639-1, lower case. */
+  language: string | null;
   /** What the row said and the import did not take (a consent without proof). */
   notes: string[];
 }
@@ -252,6 +256,9 @@ export function readCustomerRow(v: CustomerRowValues, { importSource, today }: {
     timeframe = t as PurchaseTimeframe;
   }
 
+  const language = v.language ? v.language.toLowerCase() : null;
+  if (language && !/^[a-z]{2}$/.test(language)) return { field: 'language', reason: `"${v.language}" is not a language code (ISO 639-1: de, en, fr…)` };
+
   // Contact and company by the API's rules (the source here is a stand-in: an import's is its own).
   const checked = checkLead({
     source: 'FAIR',
@@ -278,7 +285,7 @@ export function readCustomerRow(v: CustomerRowValues, { importSource, today }: {
     lead,
     facts: {
       externalId: v.externalId ?? null, vehicle, servicingDealerId: v.servicingDealer ?? null,
-      lastServiceOn: typeof lastService === 'string' ? lastService : null, openInterest, notes,
+      lastServiceOn: typeof lastService === 'string' ? lastService : null, openInterest, language, notes,
     },
   };
 }

@@ -34,10 +34,10 @@ const dealer = (name: string) => `DLR-CMP-${tag}-${name}`;
 const vin = (n: number) => `WVW${tag}${String(n).padStart(17 - 3 - tag.length, '0')}`.replace(/[IOQ]/g, 'X');
 const mail = (name: string) => `${name}.${tag.toLowerCase()}@example.com`;
 
-const HEADER = 'Kundennummer;Vorname;Nachname;E-Mail;Telefon;Land;Newsletter;Einwilligungstext;Einwilligungsquelle;Einwilligungsdatum;FIN;Modell;Kaufdatum;Verkaufshändler;Letzter Service';
-interface Owner { id: string; email?: string; phone?: string; newsletter?: boolean; vin: string; dealerId: string; country?: string }
+const HEADER = 'Kundennummer;Vorname;Nachname;E-Mail;Telefon;Land;Sprache;Newsletter;Einwilligungstext;Einwilligungsquelle;Einwilligungsdatum;FIN;Modell;Kaufdatum;Verkaufshändler;Letzter Service';
+interface Owner { id: string; email?: string; phone?: string; newsletter?: boolean; vin: string; dealerId: string; country?: string; language?: string }
 const csv = (owners: Owner[]) => [HEADER, ...owners.map((o) => [
-  o.id, 'Kim', `Owner ${o.id}`, o.email ?? '', o.phone ?? '', o.country ?? 'DE', o.newsletter ? 'ja' : '', o.newsletter ? 'crm-2024' : '', o.newsletter ? 'Kaufvertrag' : '',
+  o.id, 'Kim', `Owner ${o.id}`, o.email ?? '', o.phone ?? '', o.country ?? 'DE', o.language ?? '', o.newsletter ? 'ja' : '', o.newsletter ? 'crm-2024' : '', o.newsletter ? 'Kaufvertrag' : '',
   o.newsletter ? '2024-06-01' : '', o.vin, 'Golf', '2024-06-01', o.dealerId, '2026-10-01',
 ].join(';'))].join('\n');
 
@@ -145,6 +145,8 @@ describe('a campaign to a 200-customer segment with a 10 % holdout', () => {
   const owners: Owner[] = Array.from({ length: 200 }, (_, i) => ({
     // Every seventh has given no newsletter consent: their journeys suppress the promotion.
     id: `A-${i}`, email: mail(`a${i}`), newsletter: i % 7 !== 0, vin: vin(i), dealerId: dealerA, country: i % 10 === 0 ? 'GB' : 'DE',
+    // Every eleventh (not British) writes in English though living in Germany: the customer's own language first.
+    ...(i % 11 === 0 && i % 10 !== 0 ? { language: 'en' } : {}),
   }));
   let customers: Map<string, string>;
   let campaignId: string;
@@ -197,10 +199,10 @@ describe('a campaign to a 200-customer segment with a 10 % holdout', () => {
     await eventually(async () => (mine().length >= expected.length ? true : undefined), 60_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // anything more would have arrived by now
     expect(mine().map((m) => m.to).sort()).toEqual(expected.map((o) => o.email!).sort());
-    // Each in the language of the customer's country (GB: English, DE: German), with the unsubscribe link.
-    const toBritish = mine().find((m) => m.to === owners[10]!.email);
-    if (toBritish) expect(toBritish.subject).toBe(`The new ID.2 (${tag})`);
-    expect(mine().find((m) => m.to === expected.find((o) => o.country === 'DE')!.email)!.subject).toBe(`Der neue ID.2 (${tag})`);
+    // Each in the customer's own language, else their country's (GB: English, DE: German), with the unsubscribe link.
+    const english = (o: Owner) => o.language === 'en' || o.country === 'GB';
+    for (const o of expected) expect(mine().find((m) => m.to === o.email)!.subject, o.id).toBe(english(o) ? `The new ID.2 (${tag})` : `Der neue ID.2 (${tag})`);
+    expect(expected.filter((o) => o.language === 'en').length).toBeGreaterThan(5);
     expect(mine().every((m) => m.listUnsubscribe !== null)).toBe(true);
     expect((await view(campaignId)).results).toMatchObject({ sent: expected.length, failed: 0, unsubscribed: 0 });
     // One recipient unsubscribes with the message's one-click link: counted for the campaign.

@@ -41,10 +41,12 @@ describe('channels, languages, pace', () => {
     expect(channelAfter(['EMAIL', 'SMS'], 'SMS')).toBeNull();
   });
 
-  it("picks the customer's country's language when the campaign has it, else its default", () => {
-    expect(templateLanguageFor('AT', ['de', 'en'], 'en')).toBe('de');
-    expect(templateLanguageFor('FR', ['de', 'en'], 'en')).toBe('en');
-    expect(templateLanguageFor(null, ['de', 'en'], 'de')).toBe('de');
+  it("picks the customer's own language, else their country's, when the campaign has it; else its default", () => {
+    expect(templateLanguageFor({ language: null, country: 'AT' }, ['de', 'en'], 'en')).toBe('de');
+    expect(templateLanguageFor({ language: 'en', country: 'AT' }, ['de', 'en'], 'de')).toBe('en');
+    expect(templateLanguageFor({ language: 'fr', country: 'AT' }, ['de', 'en'], 'en')).toBe('de');
+    expect(templateLanguageFor({ language: null, country: 'FR' }, ['de', 'en'], 'en')).toBe('en');
+    expect(templateLanguageFor({ language: null, country: null }, ['de', 'en'], 'de')).toBe('de');
   });
 
   it('waits after a page for the time its messages are worth at the pace, less what it took', () => {

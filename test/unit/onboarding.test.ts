@@ -141,7 +141,7 @@ describe('a row of the customer file', () => {
     const reading = read({
       externalId: 'K-1', firstName: 'Anna', lastName: 'Adler', email: 'anna@example.com', country: 'de', emailMarketing: 'ja',
       consentWording: 'crm-2023', consentSource: 'contract', consentDate: '10.05.2024', vin: 'wvwzzz1jzxw000001', model: 'ID.4',
-      purchaseDate: '2024-05-10', sellingDealer: 'd1', lastServiceDate: '01.06.2026',
+      purchaseDate: '2024-05-10', sellingDealer: 'd1', lastServiceDate: '01.06.2026', language: 'DE',
     });
     expect(reading).toMatchObject({
       lead: {
@@ -150,7 +150,7 @@ describe('a row of the customer file', () => {
       },
       facts: {
         externalId: 'K-1', vehicle: { vin: 'WVWZZZ1JZXW000001', model: 'ID.4', soldOn: '2024-05-10', sellingDealerId: 'd1' },
-        servicingDealerId: null, lastServiceOn: '2026-06-01', openInterest: false, notes: [],
+        servicingDealerId: null, lastServiceOn: '2026-06-01', openInterest: false, language: 'de', notes: [],
       },
     });
   });
@@ -179,6 +179,7 @@ describe('a row of the customer file', () => {
     expect(read({ email: 'a@example.com', timeframe: 'someday' })).toMatchObject({ field: 'timeframe' });
     expect(read({ email: 'a@example.com', vatId: 'DE123456789' })).toMatchObject({ field: 'company' });
     expect(read({ email: 'a@example.com', emailMarketing: 'maybe' })).toMatchObject({ field: 'emailMarketing' });
+    expect(read({ email: 'a@example.com', language: 'Deutsch' })).toMatchObject({ field: 'language', reason: '"Deutsch" is not a language code (ISO 639-1: de, en, fr…)' });
     expect(read({ ...car, model: 'Golf\u0007' })).toMatchObject({ field: 'model', reason: 'must not contain control characters' });
   });
 
