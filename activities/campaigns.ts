@@ -92,7 +92,7 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16, bu
   const pool = sqlPoolOf(db);
 
   async function load(campaignId: string): Promise<Campaign & { status: string }> {
-    const c = await db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    const c = await db.campaign.findUniqueOrThrow({ where: { id: campaignId }, omit: { vins: true } });
     return {
       id: c.id, kind: c.kind as Campaign['kind'], purpose: c.purpose as CampaignPurpose, channels: c.channels as Channel[],
       languages: Object.keys(c.templates as object), defaultLanguage: c.defaultLanguage, sender: c.sender as Campaign['sender'],
@@ -181,7 +181,7 @@ export function createCampaignActivities({ db, temporal, campaignWindow = 16, bu
 
   return {
     async campaignPlan({ campaignId }: { campaignId: string }): Promise<CampaignPlan> {
-      const c = await db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+      const c = await db.campaign.findUniqueOrThrow({ where: { id: campaignId }, omit: { vins: true } });
       return { kind: c.kind as CampaignPlan['kind'], status: c.status as CampaignPlan['status'], perHour: c.perHour, windowStartsAt: c.windowStartsAt?.toISOString() ?? null };
     },
 

@@ -101,7 +101,7 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
   const pool = sqlPoolOf(db);
 
   async function view(campaignId: string): Promise<CampaignView | null> {
-    const c = await db.campaign.findUnique({ where: { id: campaignId } });
+    const c = await db.campaign.findUnique({ where: { id: campaignId }, omit: { vins: true } }) // a recall's VINs: up to 100,000;
     if (!c) return null;
     const started = c.targeted !== null;
     return {
@@ -290,9 +290,11 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
         ['journeyId', 'dealerId', 'group', 'outcome', 'reason', 'channel', 'messageStatus', 'decidedAt', 'sentAt']);
     },
 
-    /** A recall's vehicles (all, or those of one status: OWNER_UNKNOWN is the OEM's list to chase). */
-    async vehicles(campaignId: string, status?: string) {
-      return db.recallVehicle.findMany({ where: { campaignId, ...(status ? { status } : {}) }, orderBy: { vin: 'asc' }, take: 10_000 });
+    /** A recall's vehicles by VIN, a page after `after` (all, or those of one status: OWNER_UNKNOWN is the OEM's list to chase). */
+    async vehicles(campaignId: string, status?: string, page: { after?: string; limit?: number } = {}) {
+      return db.recallVehicle.findMany({
+        where: { campaignId, ...(status ? { status } : {}), ...(page.after ? { vin: { gt: page.after } } : {}) }, orderBy: { vin: 'asc' }, take: page.limit ?? 1_000,
+      });
     },
 
     /** Recall repair tasks: one dealer's, or all (the OEM); open ones unless `all`. */

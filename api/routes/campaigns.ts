@@ -137,11 +137,13 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
 
   app.post('/v1/segments/preview', {
     config: { access: OEM },
+    bodyLimit: 256 * 1024,
     schema: { tags: ['campaigns'], summary: 'How many journeys a filter selects now, and a sample of them', body: z.strictObject({ filter: SegmentFilterSchema }), response: { 200: Preview, 400: Problem } },
   }, async (request, reply) => reply.send(await segments.preview(request.body.filter)));
 
   app.post('/v1/segments', {
     config: { access: OEM },
+    bodyLimit: 256 * 1024,
     schema: {
       tags: ['campaigns'], summary: "Save a segment by name: a changed filter is the name's next version; the same filter again is the same version (200)",
       body: z.strictObject({ name: text(200), filter: SegmentFilterSchema }), response: { 200: SegmentView, 201: SegmentView, 400: Problem },
@@ -195,6 +197,8 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
 
   app.post('/v1/recalls', {
     config: { access: OEM },
+    // 100,000 VINs are about 2 MB of JSON.
+    bodyLimit: 3 * 1024 * 1024,
     schema: {
       tags: ['campaigns'], summary: 'Create a safety recall for a VIN list (a draft: POST /v1/campaigns/:id/start launches it)',
       description: 'Purpose LEGAL, from the OEM: every affected owner, whatever their marketing choices, on each channel with contact data until one carries it ' +
@@ -260,13 +264,28 @@ export const campaignRoutes = (deps: { segments: Segments; campaigns: Campaigns 
     config: { access: READ },
     schema: {
       tags: ['campaigns'], summary: "A recall's vehicles: owner, dealer and repair status (status=OWNER_UNKNOWN: the VINs whose owner the OEM must find)",
-      params: Params, querystring: z.strictObject({ status: z.enum(['OPEN', 'REPAIRED', 'OWNER_UNKNOWN']).optional() }),
-      response: { 200: z.object({ items: z.array(z.object({ vin: z.string(), journeyId: z.string().nullable(), dealerId: z.string().nullable(), model: z.string().nullable(), status: z.string(), repairedAt: z.string().nullable() })) }), 400: Problem, 404: Problem },
+      params: Params,
+      querystring: z.strictObject({
+        status: z.enum(['OPEN', 'REPAIRED', 'OWNER_UNKNOWN']).optional(),
+        after: VIN.optional().describe('The last VIN of the page before (its `next`)'),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+      }),
+      response: {
+        200: z.object({
+          items: z.array(z.object({ vin: z.string(), journeyId: z.string().nullable(), dealerId: z.string().nullable(), model: z.string().nullable(), status: z.string(), repairedAt: z.string().nullable() })),
+          next: z.string().nullable().describe('Pass as `after` for the next page; null: this was the last'),
+        }),
+        400: Problem, 404: Problem,
+      },
     },
   }, async (request, reply) => {
     if (!(await campaigns.view(request.params.id))) return sendNotFound(reply, 'campaign', request.params.id);
-    const rows = await campaigns.vehicles(request.params.id, request.query.status);
-    return reply.send({ items: rows.map((v) => ({ vin: v.vin, journeyId: v.journeyId, dealerId: v.dealerId, model: v.model, status: v.status, repairedAt: v.repairedAt?.toISOString() ?? null })) });
+    const { status, after, limit } = request.query;
+    const rows = await campaigns.vehicles(request.params.id, status, { ...(after ? { after } : {}), limit });
+    return reply.send({
+      items: rows.map((v) => ({ vin: v.vin, journeyId: v.journeyId, dealerId: v.dealerId, model: v.model, status: v.status, repairedAt: v.repairedAt?.toISOString() ?? null })),
+      next: rows.length === limit ? rows.at(-1)!.vin : null,
+    });
   });
 
   app.get('/v1/recall-tasks', {

@@ -132,7 +132,7 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
   app.get('/workspace/campaigns/:id', { config: { access: CAMPAIGNS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     const campaign = await campaigns.view(request.params.id);
     if (!campaign) throw new PageAccessDenied(404, 'not found');
-    const unknownOwners = campaign.kind === 'RECALL' ? (await campaigns.vehicles(campaign.campaignId, 'OWNER_UNKNOWN')).slice(0, 500) : [];
+    const unknownOwners = campaign.kind === 'RECALL' ? await campaigns.vehicles(campaign.campaignId, 'OWNER_UNKNOWN', { limit: 500 }) : [];
     return page(reply, 'campaign', { campaign, unknownOwners, charts: campaignCharts(campaign), withCharts: true, flash: (request.query as { done?: string }).done ?? null });
   });
 

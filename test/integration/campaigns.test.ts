@@ -416,6 +416,22 @@ describe('a safety recall', () => {
     expect(await followUp()).toEqual({ pending: 0, rerouted: 0 });
   }, 60_000);
 
+  it('takes a recall of 100,000 VINs in one request; those nobody owns are the OEM\'s list', async () => {
+    const vins = Array.from({ length: 99_999 }, (_, i) => `WVWZZZ${tag}${String(i).padStart(11 - tag.length, '0')}`.replace(/[IOQ]/g, 'X'));
+    const created = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: `RB-${tag}`, vins: [...vins, vin(3002)] } });
+    expect(created.statusCode, created.body.slice(0, 300)).toBe(201);
+    const id = created.json().campaignId;
+    expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${id}/start` })).statusCode).toBe(200);
+    const done = await completed(id);
+    expect(done.vehicles).toEqual({ open: 1, repaired: 0, ownerUnknown: 99_999 });
+    expect(done.results).toMatchObject({ targeted: 1, allowed: 1 });
+    // The list of unknown owners in pages.
+    const first = (await sys.api({ method: 'GET', url: `/v1/campaigns/${id}/vehicles?status=OWNER_UNKNOWN&limit=10000` })).json();
+    expect(first.items).toHaveLength(10_000);
+    const last = (await sys.api({ method: 'GET', url: `/v1/campaigns/${id}/vehicles?status=OWNER_UNKNOWN&limit=10000&after=${vins.sort().at(-2)}` })).json();
+    expect(last).toEqual({ items: [expect.objectContaining({ vin: vins.at(-1), status: 'OWNER_UNKNOWN' })], next: null });
+  }, 60_000);
+
   it('an owner no channel can reach becomes a letter task for the OEM', async () => {
     const created = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: `RL-${tag}`, vins: [vin(3002)], channels: ['EMAIL'] } });
     const id = created.json().campaignId;
