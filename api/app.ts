@@ -229,9 +229,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dealerDeliveryRoutes({ db: deps.db, startDelivery: deliveryStarter(deps.temporal, deps.taskQueue, deps.deliverySchedule), targets }));
   await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(userRoutes({ users }));
+  const segments = createSegments(deps.db);
   const campaigns = createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log });
   await app.register(workspaceRoutes({
-    users, journeys, campaigns, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
+    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
     customerImports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
@@ -239,7 +240,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(importRoutes({ db: deps.db, imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(salesReportRoutes({ db: deps.db, reports: createSalesReports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
   await app.register(customerImportRoutes({ imports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }) }));
-  await app.register(campaignRoutes({ segments: createSegments(deps.db), campaigns }));
+  await app.register(campaignRoutes({ segments, campaigns }));
   await app.register(privacyRoutes({ db: deps.db, temporal: deps.temporal }));
   const formKeys = createFormKeyStore(deps.db);
   await app.register(formKeyRoutes({ formKeys }));

@@ -8,7 +8,7 @@ const MAX_PAGE_SIZE = 500;
 /** A page is about this long's worth of messages at the campaign's pace: pause and resume act within it. */
 const PAGE_MS = 5_000;
 /** A recall looks again at messages not delivered yet: soon at first, then less often. */
-const FIRST_FOLLOW_UP_MS = 5_000;
+const FIRST_FOLLOW_UP_MS = 1_000;
 const LAST_FOLLOW_UP_MS = 10 * 60_000;
 
 const campaignWork = proxyActivities<JourneyActivities>({

@@ -74,7 +74,7 @@ function checkTemplates(body: { templates: Record<string, { subject: string; tex
   }
 }
 
-const CampaignBody = z.strictObject({
+export const CampaignBody = z.strictObject({
   ...common,
   purpose: z.enum(CAMPAIGN_PURPOSES.filter((p) => p !== 'LEGAL') as ['PROMOTION', 'SERVICE_REMINDER', 'SURVEY']).describe('Safety recalls: POST /v1/recalls'),
   segmentId: z.uuid(),

@@ -15,7 +15,11 @@ import type { Process } from '../../domain/processes.js';
 import { JOURNEY_ID_PATTERN } from '../../domain/journey.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
 import { CampaignConflict, CampaignNotFound, CampaignNotStarted, type Campaigns, type CampaignView } from '../../campaigns/campaigns.js';
-import type { CampaignControl } from '../../domain/campaigns.js';
+import { CAMPAIGN_PURPOSES, type CampaignControl } from '../../domain/campaigns.js';
+import { CHANNELS } from '../../domain/messages.js';
+import type { Segments } from '../../campaigns/segments.js';
+import { CampaignBody } from '../routes/campaigns.js';
+import { randomUUID } from 'node:crypto';
 import { customerImportReportCsv, type CustomerImports } from '../../onboarding/customer-imports.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
@@ -57,13 +61,14 @@ export interface LeadDeskDeps {
   imports: LeadImports;
   /** The OEM's customer files (onboarding): followed on the same page as fair files. */
   customerImports: CustomerImports;
-  /** Campaigns and recalls: followed (ops too) and started, paused, resumed, cancelled (the OEM). */
+  /** Campaigns and recalls: followed (ops too) and created, started, paused, resumed, cancelled (the OEM). */
   campaigns: Campaigns;
+  segments: Segments;
   temporal: Client;
   captains?: Partial<Record<Process, string>>;
 }
 
-export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaigns, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
+export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaigns, segments, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
   app.get('/workspace/assets/chart.umd.min.js', { config: { access: { public: true } } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs));
   app.get('/workspace/assets/charts.js', { config: { access: { public: true } } }, async (_request, reply) =>
@@ -126,8 +131,43 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="import-${request.params.id}-rejections.csv"`).send(csv);
   });
 
-  app.get('/workspace/campaigns', { config: { access: CAMPAIGNS, page: true } }, async (_request, reply) =>
-    page(reply, 'campaigns', { campaigns: await campaigns.list() }));
+  app.get('/workspace/campaigns', { config: { access: CAMPAIGNS, page: true } }, async (request, reply) =>
+    page(reply, 'campaigns', {
+      campaigns: await campaigns.list(), segments: request.principal!.role === 'OEM' ? await segments.list() : [],
+      purposes: CAMPAIGN_PURPOSES.filter((p) => p !== 'LEGAL'), channels: CHANNELS,
+    }));
+
+  // A campaign from the lead desk's form: one language and the system's names only (the API takes
+  // more); checked by the API's own schema, a draft the page then starts. The form's id is the
+  // campaign's: a form sent twice is one campaign.
+  app.post('/workspace/campaigns', {
+    config: { access: RUN_CAMPAIGNS, page: true }, preValidation: app.csrfProtection,
+    schema: { body: z.record(z.string(), z.union([z.string(), z.array(z.string())])) },
+  }, async (request, reply) => {
+    const form = request.body;
+    const one = (name: string) => (Array.isArray(form[name]) ? form[name][0] : form[name]) ?? '';
+    const language = one('language').trim() || 'en';
+    const body = {
+      name: one('name'), purpose: one('purpose'), segmentId: one('segmentId'), sender: one('sender') || 'OEM',
+      channels: [form.channels ?? []].flat(), templates: { [language]: { subject: one('subject'), text: one('text') } }, defaultLanguage: language,
+      holdoutPercent: Number(one('holdoutPercent') || 10), perHour: Number(one('perHour') || 10_000),
+    };
+    const checked = CampaignBody.safeParse(body);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      return message(reply, 'Please check the campaign', `${issue.path.join('.')}: ${issue.message}`, 400);
+    }
+    if (!(await segments.find(checked.data.segmentId))) return message(reply, 'Please check the campaign', 'segmentId: no such segment', 400);
+    const submitted = one('_submission');
+    const campaignId = /^[0-9a-f-]{36}$/.test(submitted) ? submitted : randomUUID();
+    try {
+      await campaigns.create(campaignId, { kind: 'CAMPAIGN', ...checked.data }, request.principal!.name);
+    } catch (error) {
+      if (error instanceof CampaignConflict) return message(reply, 'Already sent', 'This form was sent before with other content; open the campaigns page again.', 409);
+      throw error;
+    }
+    return reply.redirect(withDone(`/workspace/campaigns/${campaignId}`, 'Draft saved: check it, then start it.'), 303);
+  });
 
   app.get('/workspace/campaigns/:id', { config: { access: CAMPAIGNS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     const campaign = await campaigns.view(request.params.id);

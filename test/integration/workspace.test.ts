@@ -291,6 +291,28 @@ describe('the workspace in a browser', () => {
     expect(await page.locator('#recall-owner-unknown').textContent()).toContain('WVWZZZ1JZXW999999');
     expect(await page.locator('canvas[data-chart]').count()).toBe(1); // what became of the owners (a recall has no control group)
     await shot(page, 'recall');
+
+    // A promotion to dealer B's owners from the lead desk's form: a draft, started, followed to its end.
+    // Olga gave no e-mail consent (a German owner): her journey suppresses it.
+    const segment = await sys.api({ method: 'POST', url: '/v1/segments', payload: { name: `B owners ${tag}`, filter: { dealerIds: [dealerB] } } });
+    expect(segment.statusCode, segment.body).toBe(201);
+    await page.getByRole('link', { name: 'All campaigns' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(`Winter tyres ${tag}`);
+    await page.getByLabel('Segment').selectOption({ label: `B owners ${tag} (version 1)` });
+    await page.getByLabel('Subject').fill('Winter tyres');
+    await page.getByLabel(/^Text/).fill('Hello {{firstName}}, your winter tyres are waiting. {{senderName}}');
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('Draft saved');
+    expect(await page.locator('#campaign-status').textContent()).toBe('DRAFT');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(async () => {
+      await page.reload();
+      return page.locator('#campaign-status').textContent();
+    }, { timeout: 30_000 }).toBe('COMPLETED');
+    expect(await page.locator('#campaign-outcomes').textContent()).toMatch(/\d/);
+    expect(await page.locator('main, body').first().textContent()).toMatch(/By reason: no consent 1/);
+    expect(await page.locator('canvas[data-chart]').count()).toBe(2);
+    await shot(page, 'campaign');
     await page.close();
   });
 
