@@ -10,7 +10,7 @@ import { liftOf, type CampaignControl, type CampaignPurpose, type CampaignSender
 import type { Channel } from '../domain/messages.js';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { writeCsv } from '../platform/csv.js';
-import { startFileWorkflow } from '../intake/start-file-workflow.js';
+import { startFileWorkflow, startStrandedFiles } from '../intake/start-file-workflow.js';
 import { campaignControlUpdate, campaignWorkflowIdFor, CAMPAIGN_WORKFLOW_TYPE } from '../workflows/definitions.js';
 import { canonical, segmentQuery } from './segments.js';
 import type { CampaignTemplate } from './templates.js';
@@ -216,8 +216,21 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
     });
   }
 
+  const startWorkflow = (campaignId: string) => startFileWorkflow(temporal, log, {
+    workflowType: CAMPAIGN_WORKFLOW_TYPE, workflowId: campaignWorkflowIdFor(campaignId), taskQueue: deps.bulkTaskQueue, args: [{ campaignId }],
+  });
+
   return {
     view,
+
+    /**
+     * Campaigns whose audience was frozen but whose workflow could not be started (Temporal was
+     * down when the OEM started them): started now, by the worker's relay; how many were.
+     */
+    startStranded: (minAgeMs: number, now = new Date()) =>
+      startStrandedFiles(minAgeMs, now, (where, take) => db.campaign.findMany({
+        where: { status: 'STARTING', startedAt: where.createdAt }, take, select: { id: true },
+      }), ({ id }) => startWorkflow(id)),
 
     /**
      * A new draft under the caller's id; the same id with the same content again is the same
@@ -246,10 +259,8 @@ export function createCampaigns(deps: { db: PrismaClient; temporal: Client; bulk
       if (!c) throw new CampaignNotFound(campaignId);
       if (c.status === 'CANCELLED' || c.status === 'COMPLETED') return (await view(campaignId))!;
       await snapshot(campaignId);
-      const started = await startFileWorkflow(temporal, log, {
-        workflowType: CAMPAIGN_WORKFLOW_TYPE, workflowId: campaignWorkflowIdFor(campaignId), taskQueue: deps.bulkTaskQueue, args: [{ campaignId }],
-      });
-      if (!started) throw new CampaignNotStarted(campaignId);
+      // Temporal out of reach: a 503 (start it again), and the worker's relay starts it meanwhile.
+      if (!(await startWorkflow(campaignId))) throw new CampaignNotStarted(campaignId);
       return (await view(campaignId))!;
     },
 

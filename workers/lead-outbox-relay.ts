@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LeadImports } from '../intake/lead-imports.js';
 import type { SalesReports } from '../matchback/sales-reports.js';
 import type { CustomerImports } from '../onboarding/customer-imports.js';
+import type { Campaigns } from '../campaigns/campaigns.js';
 import type { LeadIntake } from '../intake/lead-intake.js';
 import type { PrismaClient } from '../platform/db.js';
 
@@ -14,6 +15,8 @@ export interface OutboxRelayOptions {
   salesReports?: Pick<SalesReports, 'startStranded'>;
   /** And customer imports (onboarding). */
   customerImports?: Pick<CustomerImports, 'startStranded'>;
+  /** And campaigns started while Temporal was down. */
+  campaigns?: Pick<Campaigns, 'startStranded'>;
   log: Logger;
   /** How often to look for stranded leads. */
   intervalMs?: number;
@@ -27,7 +30,7 @@ export interface OutboxRelayOptions {
  * down, or the API died between the two steps). Delivery is idempotent: the
  * journey ignores a lead id it has seen, so a double delivery is harmless.
  */
-export function createLeadOutboxRelay({ db, intake, imports, salesReports, customerImports, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
+export function createLeadOutboxRelay({ db, intake, imports, salesReports, customerImports, campaigns, log, intervalMs = 5_000, minAgeMs = 10_000, batchSize = 100 }: OutboxRelayOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
@@ -51,7 +54,9 @@ export function createLeadOutboxRelay({ db, intake, imports, salesReports, custo
     if (reportsStarted > 0) log.info({ reportsStarted }, 'stranded sales reports started');
     const onboardingsStarted = customerImports ? await customerImports.startStranded(minAgeMs, now) : 0;
     if (onboardingsStarted > 0) log.info({ onboardingsStarted }, 'stranded customer imports started');
-    return delivered + importsStarted + reportsStarted + onboardingsStarted;
+    const campaignsStarted = campaigns ? await campaigns.startStranded(minAgeMs, now) : 0;
+    if (campaignsStarted > 0) log.info({ campaignsStarted }, 'stranded campaigns started');
+    return delivered + importsStarted + reportsStarted + onboardingsStarted + campaignsStarted;
   }
 
   function tick() {

@@ -7,6 +7,8 @@ import { transportsFromEnv } from '../communications/transports.js';
 import { consentLinks } from '../consent/links.js';
 import { createLeadImports } from '../intake/lead-imports.js';
 import { createCustomerImports } from '../onboarding/customer-imports.js';
+import { createCampaigns } from '../campaigns/campaigns.js';
+import { taskQueuesOf } from '../platform/task-queues.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createSalesReports } from '../matchback/sales-reports.js';
 import { loadConfig } from '../platform/config.js';
@@ -88,6 +90,7 @@ const relay = createLeadOutboxRelay({
   imports: createLeadImports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
   salesReports: createSalesReports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
   customerImports: createCustomerImports({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }),
+  campaigns: createCampaigns({ db, temporal, bulkTaskQueue: taskQueuesOf(config.TEMPORAL_TASK_QUEUE).bulk, log }),
 });
 
 relay.start();

@@ -5,6 +5,11 @@
 // repair task, bad segments and templates refused.
 import { randomUUID } from 'node:crypto';
 import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { createCampaigns } from '../../campaigns/campaigns.js';
+import { createLeadIntake } from '../../intake/lead-intake.js';
+import { taskQueuesOf } from '../../platform/task-queues.js';
+import { createLeadOutboxRelay } from '../../workers/lead-outbox-relay.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { logTransport, smtpTransport } from '../../communications/transports.js';
@@ -286,6 +291,32 @@ describe('pause and resume', () => {
     await eventually(async () => ((await view(shared)).completedAt ? true : undefined));
     expect((await view(shared)).results.decided).toBe(5);
   }, 120_000);
+});
+
+describe('Temporal down when the OEM starts a campaign', () => {
+  it('is a 503 with Retry-After; the audience is frozen, and the relay starts the campaign later', async () => {
+    const segmentId = await segmentOf(`outage-${tag}`, { dealerIds: [dealer('P')] });
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
+    const app = await buildApp({ db: sys.db, temporal: unreachable, log: silentLog, taskQueue: sys.taskQueue });
+    try {
+      const api = apiCaller(app, sys.oemKey);
+      const created = await api({
+        method: 'POST', url: '/v1/campaigns',
+        payload: { name: 'Outage', purpose: 'SERVICE_REMINDER', sender: 'OWNING_DEALER', channels: ['EMAIL'], segmentId, holdoutPercent: 0, perHour: 100_000, templates: { en: { subject: `Outage ${tag}`, text: 'Hello {{firstName}}' } }, defaultLanguage: 'en' },
+      });
+      const { campaignId } = created.json();
+      const start = await api({ method: 'POST', url: `/v1/campaigns/${campaignId}/start` });
+      expect(start.statusCode, start.body).toBe(503);
+      expect(start.headers['retry-after']).toBeDefined();
+      expect(await sys.db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).toMatchObject({ status: 'STARTING', targeted: 40 });
+      const campaigns = createCampaigns({ db: sys.db, temporal: sys.temporal, bulkTaskQueue: taskQueuesOf(sys.taskQueue).bulk, log: silentLog });
+      const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
+      expect(await createLeadOutboxRelay({ db: sys.db, intake, campaigns, log: silentLog, minAgeMs: 0 }).relayOnce()).toBeGreaterThanOrEqual(1);
+      expect((await completed(campaignId)).results).toMatchObject({ targeted: 40, decided: 40, allowed: 40 });
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
 });
 
 describe('a bulk worker killed in the middle of a campaign', () => {
