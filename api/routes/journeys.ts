@@ -10,6 +10,7 @@ import { MAX_FLEET_SALE_VEHICLES } from '../../domain/fleets.js';
 import { customerIdOfJourney } from '../../domain/journey.js';
 import { asDrivers, linkDrivers, resolvePeople } from '../../intake/company-people.js';
 import { IntakeRejected } from '../../intake/lead-intake.js';
+import { recallTaskRules } from '../../campaigns/recall-tasks.js';
 import { actorOf, journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
@@ -123,20 +124,12 @@ const ACTION_ROUTES = (db: PrismaClient, defaultCountry: string) => [
     summary: "Record the repair of your customer's car under a safety recall; its recall task closes",
     // Only a car of this customer under this recall, whose task is this dealer's.
     check: async (request, body, reply) => {
-      const task = await db.recallVehicle.findUnique({ where: { campaignId_vin: { campaignId: body.recallId, vin: body.vin } } });
-      if (!task || task.journeyId !== (request.params as { id: string }).id || task.dealerId !== dealerOf(request)) {
-        return sendNotFound(reply, 'recall task', `${body.recallId}/${body.vin}`);
-      }
-      return undefined;
+      if (await recallTaskRules(db).isDealersTask(body, (request.params as { id: string }).id, dealerOf(request))) return undefined;
+      return sendNotFound(reply, 'recall task', `${body.recallId}/${body.vin}`);
     },
     prepare: async (request, body) => ({
       arg: { dealerId: dealerOf(request), recallId: body.recallId, vin: body.vin },
-      afterwards: async () => {
-        await db.recallVehicle.updateMany({
-          where: { campaignId: body.recallId, vin: body.vin, status: 'OPEN' },
-          data: { status: 'REPAIRED', repairedAt: new Date(), repairedBy: request.principal!.name },
-        });
-      },
+      afterwards: () => recallTaskRules(db).close(body, request.principal!.name),
     }),
   }),
   route({ action: 'openComplaint', path: 'complaints', access: DEALER_ACTION, tag: 'dealer actions', summary: 'Record a complaint; the OEM steps in if it is not resolved in time', body: Complaint, arg: (r, b) => ({ dealerId: dealerOf(r), complaintId: b.complaintId }) }),

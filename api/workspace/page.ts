@@ -17,18 +17,22 @@ const submission = () => randomUUID();
 export const message = (reply: FastifyReply, title: string, text: string, status: number) => page(reply, 'message', { title, message: text }, status);
 
 /**
- * Runs the journey's Update named by the route's `:id` and goes to `to` with its answer,
- * or shows the journey's refusal (409), a 404 page, or a 503 page when it did not answer.
+ * Runs the journey's Update named by the route's `:id` and goes to `to` with its answer (after
+ * `afterwards`, what the page writes once the journey has taken the action), or shows the
+ * journey's refusal (409), a 404 page, or a 503 page when it did not answer.
  */
 export async function runPageAction<R, A>(
   temporal: Client, request: FastifyRequest, reply: FastifyReply,
-  update: Parameters<typeof callJourneyUpdate<R, A>>[2], arg: A, to: string,
+  update: Parameters<typeof callJourneyUpdate<R, A>>[2], arg: A, to: string, afterwards?: () => Promise<void>,
 ) {
   const journeyId = (request.params as { id: string }).id;
   const submitted = (request.body as { _submission?: unknown } | undefined)?._submission;
   const key = typeof submitted === 'string' && /^[0-9a-f-]{36}$/.test(submitted) ? submitted : undefined;
   const outcome = await callJourneyUpdate<R, A>(temporal, journeyId, update, arg, updateIdOf(request, `${update.name}:${journeyId}`, key));
-  if (outcome.kind === 'answered') return reply.redirect(to, 303);
+  if (outcome.kind === 'answered') {
+    await afterwards?.();
+    return reply.redirect(to, 303);
+  }
   if (outcome.kind === 'refused') return message(reply, 'The journey refused', outcome.reason, 409);
   if (outcome.kind === 'not-found') throw new PageAccessDenied(404, 'not found');
   reply.header('retry-after', '30');

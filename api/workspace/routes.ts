@@ -21,6 +21,7 @@ import { PageAccessDenied } from '../access.js';
 import { administrationPages, type AdministrationDeps } from './administration.js';
 import { leadDeskPages, type LeadDeskDeps } from './lead-desk.js';
 import { page, runPageAction, withDone } from './page.js';
+import { recallTaskRules } from '../../campaigns/recall-tasks.js';
 import { createLeadDeskReadModel } from '../../read-model/lead-desk.js';
 import { dealerCustomerSummary, OWN_HISTORY } from '../routes/dealer-workspace.js';
 import { DEALER_ACTION, OFFER_ANSWER, reason as reasonText, SoldVehicle } from '../routes/journeys.js';
@@ -278,12 +279,10 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
   }, async (request, reply) => {
     const { id, recallId, vin } = request.params;
     const dealerId = request.principal!.dealerId!;
-    const task = await deps.db.recallVehicle.findUnique({ where: { campaignId_vin: { campaignId: recallId, vin } } });
-    if (!task || task.journeyId !== id || task.dealerId !== dealerId) throw new PageAccessDenied(404, 'not found');
-    const repaired = () => deps.db.recallVehicle.updateMany({ where: { campaignId: recallId, vin, status: 'OPEN' }, data: { status: 'REPAIRED', repairedAt: new Date(), repairedBy: request.principal!.name } });
-    const answer = await act(request, reply, JOURNEY_ACTIONS.recallRepair.update, { dealerId, recallId, vin }, `Recall repair of ${vin} recorded.`);
-    if (reply.statusCode === 303) await repaired();
-    return answer;
+    const tasks = recallTaskRules(deps.db);
+    if (!(await tasks.isDealersTask({ recallId, vin }, id, dealerId))) throw new PageAccessDenied(404, 'not found');
+    return act(request, reply, JOURNEY_ACTIONS.recallRepair.update, { dealerId, recallId, vin }, `Recall repair of ${vin} recorded.`, undefined,
+      () => tasks.close({ recallId, vin }, request.principal!.name));
   });
 
   app.post('/workspace/journeys/:id/sale', {
@@ -308,9 +307,9 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
   }
 
   /** Runs the journey's Update and goes back to the customer's page (or `to`) with its answer. */
-  function act<R, A>(request: FastifyRequest, reply: FastifyReply, update: Parameters<typeof runPageAction<R, A>>[3], arg: A, done: string, to?: string) {
+  function act<R, A>(request: FastifyRequest, reply: FastifyReply, update: Parameters<typeof runPageAction<R, A>>[3], arg: A, done: string, to?: string, afterwards?: () => Promise<void>) {
     const journeyId = (request.params as { id: string }).id;
-    return runPageAction<R, A>(temporal, request, reply, update, arg, to ?? withDone(`/workspace/customers/${customerIdOfJourney(journeyId)}`, done));
+    return runPageAction<R, A>(temporal, request, reply, update, arg, to ?? withDone(`/workspace/customers/${customerIdOfJourney(journeyId)}`, done), afterwards);
   }
 };
 
