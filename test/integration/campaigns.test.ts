@@ -140,6 +140,11 @@ describe('bad segments and campaigns', () => {
     const badVin = await sys.api({ method: 'POST', url: '/v1/recalls', payload: { recallCode: 'R-1', vins: ['NOT-A-VIN'] } });
     expect(badVin.statusCode).toBe(400);
     expect(badVin.json().errors[0].field).toBe('vins.0');
+    // Unknown campaigns are 404s, malformed ids and cursors 400s naming the parameter.
+    for (const action of ['start', 'pause', 'resume', 'cancel']) expect((await sys.api({ method: 'POST', url: `/v1/campaigns/${randomUUID()}/${action}` })).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: `/v1/campaigns/${randomUUID()}` })).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: '/v1/campaigns/not-a-uuid' })).json().errors[0].field).toBe('params.id');
+    expect((await sys.api({ method: 'GET', url: `/v1/campaigns/${first.json().campaignId}/vehicles?after=x` })).json().errors[0].field).toBe('querystring.after');
     expect(await sys.db.campaign.count()).toBe(before + 1); // the one draft above
     expect(await sys.db.campaignTarget.count()).toBe(0);
   });
