@@ -25,6 +25,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { communicationRoutes } from './routes/communications.js';
 import { importRoutes } from './routes/imports.js';
 import { customerRoutes } from './routes/customers.js';
+import { customerCareRoutes } from './routes/customer-care.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
 import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
@@ -232,7 +233,7 @@ export async function buildApp(deps: AppDeps) {
   const segments = createSegments(deps.db);
   const campaigns = createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log });
   await app.register(workspaceRoutes({
-    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets,
+    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets, defaultCountry: deps.defaultCountry,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
     customerImports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
@@ -247,6 +248,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(webFormRoutes({ intake, formKeys, temporal: deps.temporal, log: deps.log, ...deps.webForms }));
   await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
+  await app.register(customerCareRoutes({ sql: sqlPoolOf(deps.db) }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(vehicleRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(marketRoutes({ markets, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE, defaultCountry: deps.defaultCountry ?? 'DE' }));

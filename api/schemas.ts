@@ -1,3 +1,4 @@
+import { LEGAL_REGIMES } from '../domain/consent.js';
 import { z } from 'zod';
 import { JOURNEY_LEAD_SOURCES, PURCHASE_TIMEFRAMES } from '../domain/lead.js';
 import { JOURNEY_ID_PATTERN, JOURNEY_STAGES, OWNER_KINDS } from '../domain/journey.js';
@@ -59,6 +60,12 @@ export const JourneyView = z
     complaint: z.object({ complaintId: z.string(), openedAt: z.string(), backstopAt: z.string(), escalated: z.boolean() }).nullable().optional(),
     ownershipCycleEndsAt: z.string().nullable().optional(),
     optedOut: z.boolean().optional(),
+    consent: z
+      .object({
+        regime: z.enum(LEGAL_REGIMES), granted: z.array(z.string()).describe('In force, e.g. EMAIL:MARKETING'), refused: z.array(z.string()),
+        awaitingConfirmation: z.array(z.object({ key: z.string(), until: z.string(), requestedAt: z.string() })).describe("Given, waiting for the person's confirmation click"),
+      })
+      .nullable().optional().describe('Consents as the journey decides on them (their proof is in the consent records)'),
     contact: z.object({ hasEmail: z.boolean(), hasPhone: z.boolean(), hasPostalCode: z.boolean() }).nullable().optional(),
     disqualifiedReason: z.string().nullable().optional(),
     escalation: z.object({ reason: z.string(), at: z.string() }).nullable().optional(),

@@ -2,7 +2,7 @@
 // vocabulary every rule of domain/rules/ speaks. Types only, and the refusal.
 import type { BusinessHours } from './business-hours.js';
 import type { CommunicationEffect } from './communications.js';
-import type { ConsentKey } from './consent.js';
+import type { ConsentKey, ConsentStatement, LegalRegime } from './consent.js';
 import type { Channel, CommunicationRequest, ConsentPurpose } from './messages.js';
 import type { LeadCaptured } from './lead.js';
 import type { ContactCompleteness, ErasureGround, EngagementKind, JourneyStage, JourneyState, OwnerKind, Vehicle } from './journey.js';
@@ -70,6 +70,11 @@ export type JourneyEvent = { at: string } & (
   | ({ type: 'CUSTOMER_IMPORTED' } & CustomerImported)
   /** The person clicked the confirmation link (double opt-in). */
   | { type: 'CONSENT_CONFIRMED'; channel: Channel; purpose: ConsentPurpose; requestedAt: string }
+  /**
+   * The person told customer care (on a call, in person) or their own page which consents they
+   * give or withdraw; the proof is in consent_record. `regime`: their country's law, as with a lead.
+   */
+  | { type: 'CONSENTS_STATED'; regime: LegalRegime; statements: ConsentStatement[] }
 );
 export type JourneyEventType = JourneyEvent['type'];
 /** An event before the workflow stamps it with the time it applies it. */

@@ -11,6 +11,8 @@ import { customerIdOfJourney } from '../../domain/journey.js';
 import { asDrivers, linkDrivers, resolvePeople } from '../../intake/company-people.js';
 import { IntakeRejected } from '../../intake/lead-intake.js';
 import { recallTaskRules } from '../../campaigns/recall-tasks.js';
+import { ConsentStatementsBody, recordConsentProof, statementsOf } from '../../consent/statements.js';
+import { legalRegimeOf } from '../../domain/consent.js';
 import { actorOf, journeyAsSeenByDealer, type RouteAccess } from '../../domain/access.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { JOURNEY_ACTIONS, journeyStateQuery, type ActionArg, type JourneyActionName } from '../../workflows/definitions.js';
@@ -24,6 +26,9 @@ const READERS: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'], customer: { ...j
 /** The dealer's rules for answering an offer and acting on a customer (the workspace's forms take the same). */
 export const OFFER_ANSWER: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'answer-offer' } };
 export const DEALER_ACTION: RouteAccess = { roles: ['DEALER'], customer: { ...journeyScope, use: 'act' } };
+
+/** Customer care acting for the customer it has on the line: the OEM's people and keys. */
+export const CARE_ACTION: RouteAccess = { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } };
 
 /** Reassigning a customer: the OEM lead desk (its escalations) and ops. */
 export const REASSIGN: RouteAccess = { roles: ['OEM', 'OPS'], customer: { ...journeyScope, use: 'act' } };
@@ -142,6 +147,20 @@ const ACTION_ROUTES = (db: PrismaClient, defaultCountry: string) => [
       const problem = await reassignTargetProblem(db, to);
       if (!problem) return undefined;
       return sendInvalid(reply, 'to.dealerId', problem);
+    },
+  }),
+  route({
+    action: 'recordConsents', path: 'consents', access: CARE_ACTION, tag: 'journeys', body: ConsentStatementsBody,
+    summary: "Customer care takes down consents the customer gives or withdraws on a call or in person, with the wording read to them (e-mail marketing under opt-in still waits for their confirmation click)",
+    prepare: async (request, body) => {
+      const customerId = customerIdOfJourney((request.params as { id: string }).id);
+      const customer = await db.customer.findUnique({ where: { id: customerId }, select: { country: true } });
+      const requestId = updateIdOf(request, `recordConsents:${(request.params as { id: string }).id}`, request.headers['idempotency-key'] as string | undefined);
+      return {
+        arg: { regime: legalRegimeOf(customer?.country ?? defaultCountry), statements: statementsOf(body) },
+        // The proof once the journey took the statements (a refused one leaves none); a retry writes the same rows.
+        afterwards: () => recordConsentProof(db, customerId, body, actorOf(request.principal!), requestId),
+      };
     },
   }),
   route({ action: 'disqualify', path: 'disqualify', access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } }, tag: 'journeys', summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', body: Disqualify, arg: (_r, b) => ({ reason: b.reason }) }),

@@ -9,8 +9,9 @@ import { LEGAL_REGIMES } from '../../domain/consent.js';
 import { ENGAGEMENT_KINDS, ERASURE_GROUNDS, journeyIdFor, type JourneyState } from '../../domain/journey.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { isNotFound } from '../../platform/temporal-errors.js';
-import { engagementRecordedSignal, journeyStateQuery, requestErasureUpdate } from '../../workflows/definitions.js';
+import { engagementRecordedSignal, requestErasureUpdate } from '../../workflows/definitions.js';
 import { Problem, sendNotFound, sendProblem } from '../problems.js';
+import { customerRecords, journeyStateOf, type CustomerRecords } from '../../care/customer-records.js';
 
 const CustomerParams = z.object({ id: z.uuid() });
 const TEMPORAL_DEADLINE_MS = 10_000;
@@ -112,61 +113,17 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    const customer = await db.customer.findUnique({ where: { id } });
-    if (!customer) return sendNotFound(reply, 'customer', id);
-    const journeyId = journeyIdFor(id);
-    const [journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents] = await Promise.all([
-      db.journey.findUnique({ where: { customerId: id } }),
-      db.lead.findMany({ where: { customerId: id }, orderBy: { receivedAt: 'asc' } }),
-      db.communication.findMany({ where: { customerId: id }, orderBy: { createdAt: 'asc' }, include: { log: { orderBy: { at: 'asc' } } } }),
-      db.ownershipChange.findMany({ where: { customerId: id }, orderBy: [{ at: 'asc' }, { key: 'asc' }] }),
-      db.handoffEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } }),
-      db.dealerNotice.findMany({ where: { journeyId }, orderBy: { occurredAt: 'asc' } }),
-      db.sale.findMany({ where: { customerId: id }, orderBy: { at: 'asc' } }),
-      db.journeyTask.findMany({ where: { journeyId }, orderBy: { dueAt: 'asc' } }),
-      db.consentRecord.findMany({ where: { customerId: id }, orderBy: [{ capturedAt: 'asc' }, { recordedAt: 'asc' }] }),
-    ]);
+    const records = await customerRecords(db, id);
+    if (!records) return sendNotFound(reply, 'customer', id);
+    const { journeyId, journey } = records;
     // Consent and service as the journey knows them (it is the authority); none once it has ended.
     let state: JourneyState | null = null;
     try {
-      state = await temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => temporal.workflow.getHandle(journeyId).query(journeyStateQuery));
+      state = await journeyStateOf(temporal, journeyId);
     } catch (error) {
-      if (!isNotFound(error) && journey?.stage !== 'ERASED') throw error;
+      if (journey?.stage !== 'ERASED') throw error;
     }
-    return reply.send({
-      customerId: id,
-      exportedAt: new Date().toISOString(),
-      erased: journey?.stage === 'ERASED',
-      contact: {
-        firstName: customer.firstName, lastName: customer.lastName, email: customer.emailNormalized, phone: customer.phoneE164,
-        postalCode: customer.postalCode, country: customer.country, since: customer.createdAt.toISOString(),
-      },
-      leads: leads.map((l) => ({
-        leadId: l.id, source: l.source, campaign: l.campaign, event: l.event, interestModel: l.interestModel, timeframe: l.timeframe,
-        message: l.message, preferredDealerId: l.preferredDealerId, receivedAt: l.receivedAt.toISOString(),
-      })),
-      journey: journey ? { journeyId, stage: journey.stage, owner: journey.owner, dealerId: journey.dealerId, startedAt: journey.startedAt.toISOString(), stageChangedAt: journey.stageChangedAt.toISOString() } : null,
-      consent: state ? {
-        optedOut: state.optedOut, withdrawnChannels: state.communications.withdrawn,
-        regime: state.consent.regime, granted: state.consent.granted, refused: state.consent.refused,
-        awaitingConfirmation: state.consent.awaitingConfirmation.map((a) => ({ consent: a.key, until: a.until })),
-      } : null,
-      consentRecords: consents.map((r) => ({
-        channel: r.channel, purpose: r.purpose, granted: r.granted, wordingId: r.wordingId, method: r.method, capturedAt: r.capturedAt.toISOString(),
-        ip: r.ip, userAgent: r.userAgent, leadId: r.leadId, communicationId: r.communicationId, recordedAt: r.recordedAt.toISOString(),
-      })),
-      serviceVisits: state?.serviceVisits ?? null,
-      communications: communications.map((c) => ({
-        communicationId: c.id, sender: { kind: c.senderKind, dealerId: c.senderDealerId }, purpose: c.purpose, channel: c.channel, templateId: c.templateId,
-        variables: c.variables, status: c.status, reason: c.reason, sentAt: iso(c.sentAt), createdAt: c.createdAt.toISOString(),
-        log: c.log.map((l) => ({ kind: l.kind, decision: l.decision, reason: l.reason, outcome: l.outcome, transport: l.transport, at: l.at.toISOString() })),
-      })),
-      ownership: ownership.map((o) => ({ from: o.fromOwner ? { owner: o.fromOwner, dealerId: o.fromDealerId } : null, to: { owner: o.toOwner, dealerId: o.toDealerId }, reason: o.reason, actor: o.actor, at: o.at.toISOString() })),
-      handoffs: handoffs.map((h) => ({ dealerId: h.dealerId, kind: h.kind, reason: h.reason, at: h.at.toISOString() })),
-      dealerNotices: notices.map((n) => ({ dealerId: n.dealerId, kind: n.kind, reason: n.reason, occurredAt: n.occurredAt.toISOString() })),
-      sales: sales.map((s) => ({ dealerId: s.dealerId, vin: s.vin, model: s.model, soldOn: s.soldOn.toISOString().slice(0, 10), price: s.price === null ? null : Number(s.price), at: s.at.toISOString() })),
-      tasks: tasks.map((t) => ({ assignee: t.assignee, kind: t.kind, detail: t.detail, status: t.status, dueAt: t.dueAt.toISOString() })),
-    });
+    return reply.send(customerExport(records, state));
   });
 
   app.post('/v1/customers/:id/engagements', {
@@ -190,3 +147,43 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     return reply.status(202).send({ customerId: id });
   });
 };
+
+/** Everything held about the person (GDPR Art. 15), from their records and the journey's state (null: it cannot be asked). */
+export function customerExport(records: CustomerRecords, state: JourneyState | null): z.infer<typeof CustomerExport> {
+  const { customer, journeyId, journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents } = records;
+  const id = customer.id;
+  return {
+    customerId: id,
+    exportedAt: new Date().toISOString(),
+    erased: journey?.stage === 'ERASED',
+    contact: {
+      firstName: customer.firstName, lastName: customer.lastName, email: customer.emailNormalized, phone: customer.phoneE164,
+      postalCode: customer.postalCode, country: customer.country, since: customer.createdAt.toISOString(),
+    },
+    leads: leads.map((l) => ({
+      leadId: l.id, source: l.source, campaign: l.campaign, event: l.event, interestModel: l.interestModel, timeframe: l.timeframe,
+      message: l.message, preferredDealerId: l.preferredDealerId, receivedAt: l.receivedAt.toISOString(),
+    })),
+    journey: journey ? { journeyId, stage: journey.stage, owner: journey.owner, dealerId: journey.dealerId, startedAt: journey.startedAt.toISOString(), stageChangedAt: journey.stageChangedAt.toISOString() } : null,
+    consent: state ? {
+      optedOut: state.optedOut, withdrawnChannels: state.communications.withdrawn,
+      regime: state.consent.regime, granted: state.consent.granted, refused: state.consent.refused,
+      awaitingConfirmation: state.consent.awaitingConfirmation.map((a) => ({ consent: a.key, until: a.until })),
+    } : null,
+    consentRecords: consents.map((r) => ({
+      channel: r.channel, purpose: r.purpose, granted: r.granted, wordingId: r.wordingId, method: r.method, capturedAt: r.capturedAt.toISOString(),
+      ip: r.ip, userAgent: r.userAgent, leadId: r.leadId, communicationId: r.communicationId, recordedAt: r.recordedAt.toISOString(),
+    })),
+    serviceVisits: state?.serviceVisits ?? null,
+    communications: communications.map((c) => ({
+      communicationId: c.id, sender: { kind: c.senderKind, dealerId: c.senderDealerId }, purpose: c.purpose, channel: c.channel, templateId: c.templateId,
+      variables: c.variables, status: c.status, reason: c.reason, sentAt: iso(c.sentAt), createdAt: c.createdAt.toISOString(),
+      log: c.log.map((l) => ({ kind: l.kind, decision: l.decision, reason: l.reason, outcome: l.outcome, transport: l.transport, at: l.at.toISOString() })),
+    })),
+    ownership: ownership.map((o) => ({ from: o.fromOwner ? { owner: o.fromOwner, dealerId: o.fromDealerId } : null, to: { owner: o.toOwner, dealerId: o.toDealerId }, reason: o.reason, actor: o.actor, at: o.at.toISOString() })),
+    handoffs: handoffs.map((h) => ({ dealerId: h.dealerId, kind: h.kind, reason: h.reason, at: h.at.toISOString() })),
+    dealerNotices: notices.map((n) => ({ dealerId: n.dealerId, kind: n.kind, reason: n.reason, occurredAt: n.occurredAt.toISOString() })),
+    sales: sales.map((s) => ({ dealerId: s.dealerId, vin: s.vin, model: s.model, soldOn: s.soldOn.toISOString().slice(0, 10), price: s.price === null ? null : Number(s.price), at: s.at.toISOString() })),
+    tasks: tasks.map((t) => ({ assignee: t.assignee, kind: t.kind, detail: t.detail, status: t.status, dueAt: t.dueAt.toISOString() })),
+  };
+}

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { actorOf, type RouteAccess } from '../../domain/access.js';
 import type { Process } from '../../domain/processes.js';
-import { JOURNEY_ID_PATTERN } from '../../domain/journey.js';
+import { customerIdOfJourney, JOURNEY_ID_PATTERN } from '../../domain/journey.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
 import { CampaignConflict, CampaignNotFound, CampaignNotStarted, type Campaigns, type CampaignView } from '../../campaigns/campaigns.js';
 import { CAMPAIGN_PURPOSES, type CampaignControl } from '../../domain/campaigns.js';
@@ -47,7 +47,7 @@ const SCORECARD: RouteAccess = { roles: ['OEM', 'OPS', 'DEALER'] };
 const DAY = 86_400_000;
 const MAX_DAYS = 366;
 const Csrf = z.string().optional();
-const ReassignForm = z.object({ to: z.string().trim().min(1, 'choose where the customer goes').max(64), reason: reasonText, _csrf: Csrf });
+const ReassignForm = z.object({ to: z.string().trim().min(1, 'choose where the customer goes').max(64), reason: reasonText, returnTo: z.enum(['desk', 'care']).optional(), _csrf: Csrf });
 const ScorecardQuery = z.object({
   from: z.iso.date('YYYY-MM-DD').optional(),
   to: z.iso.date('YYYY-MM-DD').optional(),
@@ -92,12 +92,14 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
     config: { access: REASSIGN, page: true }, preValidation: app.csrfProtection,
     schema: { params: z.object({ id: z.string().regex(JOURNEY_ID_PATTERN, 'a journey id') }), body: ReassignForm },
   }, async (request, reply) => {
-    const { to: target, reason } = request.body;
+    const { to: target, reason, returnTo } = request.body;
     const to = target === 'OEM' ? 'OEM' as const : { dealerId: target };
     const problem = await reassignTargetProblem(db, to);
     if (problem) return message(reply, 'Please check the form', `to: ${problem}`, 400);
     const done = `Reassigned to ${target === 'OEM' ? 'the OEM (qualifying again)' : target}.`;
-    return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.reassign.update, { to, reason, actor: actorOf(request.principal!) }, withDone('/workspace/desk', done));
+    // From customer care's page back to it; from the desk's escalations back to the desk.
+    const back = returnTo === 'care' ? `/workspace/care/${customerIdOfJourney(request.params.id)}` : '/workspace/desk';
+    return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.reassign.update, { to, reason, actor: actorOf(request.principal!) }, withDone(back, done));
   });
 
   app.get('/workspace/imports', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>

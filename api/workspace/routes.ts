@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { PageAccessDenied } from '../access.js';
 import { administrationPages, type AdministrationDeps } from './administration.js';
 import { leadDeskPages, type LeadDeskDeps } from './lead-desk.js';
+import { carePages } from './care.js';
 import { page, runPageAction, withDone } from './page.js';
 import { recallTaskRules } from '../../campaigns/recall-tasks.js';
 import { createLeadDeskReadModel } from '../../read-model/lead-desk.js';
@@ -70,6 +71,8 @@ const form = <N extends JourneyActionName, B extends z.ZodType>(f: PageForm<N, B
 export interface WorkspaceDeps extends Omit<LeadDeskDeps, 'desk'>, Omit<AdministrationDeps, 'users'> {
   users: UserStore;
   journeys: JourneyReadModel;
+  /** The country of a customer whose records name none (their consent law). */
+  defaultCountry?: string;
 }
 
 export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => async (app) => {
@@ -301,6 +304,7 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
   // The OEM lead desk's pages, and the settings and people a manager looks after.
   await app.register(leadDeskPages({ ...deps, desk: createLeadDeskReadModel(deps.db) }));
   await app.register(administrationPages({ ...deps }));
+  await app.register(carePages({ db: deps.db, sql: deps.sql, temporal: deps.temporal, defaultCountry: deps.defaultCountry }));
 
   async function offersOf(dealerId: string) {
     return (await journeys.openOffersTo(dealerId)).map((r) => dealerCustomerSummary(r, dealerId));

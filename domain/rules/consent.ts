@@ -1,11 +1,19 @@
 // Consent and privacy: withdrawals, confirmations of the request a link was made for, opt-out, erasure.
-import { type ConsentState, confirmed, consentKey, withdrawn as consentWithdrawn } from '../consent.js';
+import { type ConsentState, confirmed, consentKey, withdrawn as consentWithdrawn, withStatements } from '../consent.js';
 import { CHANNELS, type Channel } from '../messages.js';
 import type { RuleBook } from './builder.js';
 
 /** The rules of this phase, by event (domain/transitions.ts dispatches to them). */
 export const CONSENT_RULES = {
-  // Consents are given with their proof (a lead, a web form, a confirmed link), never by an event of their own.
+  // Consents are given with their proof (a lead, a web form, a confirmed link, a statement to care), never without.
+  CONSENTS_STATED: ({ t, state, event, policy }) => {
+    // As a lead's: a grant that needs the person's confirmation (e-mail marketing under opt-in) waits for the click.
+    const { consent, confirmationDue } = withStatements(state.consent, event.regime, event.statements, event.at, policy.consentConfirmationWindowMs);
+    if (sameConsent(consent, state.consent) && confirmationDue.length === 0) return t.unchanged();
+    t.set({ consent });
+    for (const due of confirmationDue) t.effect({ type: 'CONSENT_CONFIRMATION_DUE', ...due });
+    return t.done();
+  },
   CONSENT_WITHDRAWN: ({ t, state, event }) => {
     let consent: ConsentState = state.consent;
     for (const ch of channelsOf(event.channel)) consent = consentWithdrawn(consent, consentKey(ch, event.purpose));

@@ -296,6 +296,12 @@ describe('roles', () => {
       expect([200, 404], url).toContain((await sys.api({ method: 'GET', url }, keys.opsKey)).statusCode);
     }
     expect((await sys.api({ method: 'GET', url: '/v1/recall-tasks' }, keys.dealerA)).json()).toEqual({ items: [] });
+    // Customer care: every role searches (a dealer its current customers only: the isolation matrix); consents
+    // taken down on a call are the OEM's (ops read, dealers never).
+    for (const key of [keys.oem, keys.opsKey, keys.dealerA]) expect((await sys.api({ method: 'GET', url: '/v1/customers?query=nobody.here%40example.com' }, key)).json()).toEqual({ items: [], more: false });
+    const statement = { method: 'POST', url: `/v1/journeys/journey-${randomUUID()}/consents`, payload: { consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'script-1' } } as const;
+    for (const key of [keys.dealerA, keys.opsKey]) expect((await sys.api(statement, key)).statusCode).toBe(403);
+    expect((await sys.api(statement, keys.oem)).statusCode).toBe(404);
   });
 
   it('a key revoked by another process stops working within the cache TTL; revoked here, at once', async () => {

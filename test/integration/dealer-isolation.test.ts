@@ -57,6 +57,8 @@ function customerRoutes(journeyId: string, customerId: string): Record<string, C
     'complaint resolved': { method: 'POST', url: `/v1/journeys/${journeyId}/complaints/C-9/resolution` },
     'recall repair': { method: 'POST', url: `/v1/journeys/${journeyId}/recall-repairs`, payload: { recallId: '00000000-0000-4000-8000-000000000001', vin: 'WVWZZZ1JZXW000001' } },
     'own history': { method: 'GET', url: `/v1/dealer/customers/${customerId}` },
+    // Customer care's (issue 34): the OEM's only, whatever the dealer's standing.
+    'record consents': { method: 'POST', url: `/v1/journeys/${journeyId}/consents`, payload: { consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'script-1' } },
   };
 }
 
@@ -65,20 +67,32 @@ const EXPECTED: Record<Exclude<DealerStanding, 'CURRENT'>, Record<string, number
   NONE: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
     'send message': 404, accept: 404, decline: 404, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
-    'complaint resolved': 404, 'own history': 404, 'read people': 404, 'recall repair': 404,
+    'complaint resolved': 404, 'own history': 404, 'read people': 404, 'recall repair': 404, 'record consents': 403,
   },
   OFFERED: {
     'view journey': 200, 'read ownership': 403, 'read communications': 403, 'change contact': 403, 'opt out': 403, 'change consent': 403,
     'send message': 403, sale: 403, 'fleet sale': 403, lost: 403, 'no-show': 403, 'service visit': 403, complaint: 403, 'complaint resolved': 403, 'own history': 200,
-    'read people': 403, 'recall repair': 403,
+    'read people': 403, 'recall repair': 403, 'record consents': 403,
   },
   FORMER: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
     'send message': 404, accept: 409, decline: 409, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
-    'complaint resolved': 404, 'own history': 200, 'read people': 404, 'recall repair': 404,
+    'complaint resolved': 404, 'own history': 200, 'read people': 404, 'recall repair': 404, 'record consents': 403,
   },
 };
 const PROBLEM_TYPE: Record<number, RegExp> = { 403: /forbidden$/, 404: /not-found$/, 409: /offer-closed$/ };
+
+/** The customers dealer A's key finds by the customer's e-mail address and by their name (care's search). */
+async function foundByA(customerId: string): Promise<boolean> {
+  const c = await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } });
+  const found: string[] = [];
+  for (const query of [c.emailNormalized!, `${c.firstName} ${c.emailNormalized!.slice(0, 10)}`]) {
+    const res = await sys.api({ method: 'GET', url: `/v1/customers?query=${encodeURIComponent(query)}` }, keys.a);
+    expect(res.statusCode, res.body).toBe(200);
+    found.push(...res.json().items.map((h: { customerId: string }) => h.customerId));
+  }
+  return found.includes(customerId);
+}
 
 const snapshot = (journeyId: string, customerId: string) => customerSnapshot(sys, journeyId, customerId);
 
@@ -97,6 +111,8 @@ async function expectMatrixRow(standing: Exclude<DealerStanding, 'CURRENT'>, jou
     expect(res.body, name).not.toContain(dealerB);
   }
   expect(seen).toEqual(EXPECTED[standing]);
+  // Care's search: a dealer finds only the customers it serves now.
+  expect(await foundByA(customerId)).toBe(false);
   expect(await snapshot(journeyId, customerId)).toEqual(before);
   // The database still holds the customer's own e-mail, never the one a foreign dealer tried to set.
   expect((await sys.db.customer.findUniqueOrThrow({ where: { id: customerId } })).emailNormalized).not.toMatch(/^hijack/);
@@ -262,7 +278,9 @@ describe('dealer isolation matrix (dealer A’s key)', () => {
     const { journeyId, customerId } = await leadChoosingA(sys.api);
     await until(journeyId, offeredTo(dealerA));
     const routes = customerRoutes(journeyId, customerId);
+    expect(await foundByA(customerId)).toBe(false);
     await act(keys.a, routes.accept!);
+    expect(await foundByA(customerId)).toBe(true);
     for (const name of ['view journey', 'read ownership', 'read communications', 'own history', 'read people'] as const) {
       expect((await sys.api({ ...routes[name]! }, keys.a)).statusCode, name).toBe(200);
     }

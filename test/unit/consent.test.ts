@@ -123,6 +123,22 @@ describe('a promotion to an EU lead in the journey', () => {
     expect(decideCommunication(confirmedState, { ...promotion, channel: 'SMS' }, later(1), policy)).toMatchObject({ missingConsent: { channel: 'SMS', purpose: 'MARKETING' } });
   });
 
+  it('consents stated to customer care: a withdrawal holds at once, e-mail marketing given on the phone still waits for the click (issue 34)', () => {
+    const confirmedState = run(qualifying, later(1), { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T });
+    const onThePhone = applyJourneyEvent(confirmedState, { type: 'CONSENTS_STATED', regime: 'OPT_IN', statements: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], at: later(2) }, policy);
+    expect(decideCommunication(onThePhone.state, promotion, later(2), policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    expect(onThePhone.effects.some((e) => e.type === 'CONSENT_CONFIRMATION_DUE')).toBe(false);
+    // The same statement again changes nothing.
+    expect(applyJourneyEvent(onThePhone.state, { type: 'CONSENTS_STATED', regime: 'OPT_IN', statements: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], at: later(3) }, policy).state).toBe(onThePhone.state);
+    // Given again on a later call: asked for by a link, not in force before the click.
+    const again = applyJourneyEvent(onThePhone.state, { type: 'CONSENTS_STATED', regime: 'OPT_IN', statements: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true }], at: later(3) }, policy);
+    expect(again.effects).toContainEqual({ type: 'CONSENT_CONFIRMATION_DUE', key: 'EMAIL:MARKETING', until: later(10), requestedAt: later(3) });
+    expect(decideCommunication(again.state, promotion, later(3), policy)).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    // Post marketing needs no click: in force at once.
+    const post = applyJourneyEvent(again.state, { type: 'CONSENTS_STATED', regime: 'OPT_IN', statements: [{ channel: 'POST', purpose: 'MARKETING', granted: true }], at: later(3) }, policy);
+    expect(post.state.consent!.granted).toContain('POST:MARKETING');
+  });
+
   it('a click after the request expired changes nothing (refused)', () => {
     expect(() => applyJourneyEvent(qualifying, { type: 'CONSENT_CONFIRMED', channel: 'EMAIL', purpose: 'MARKETING', requestedAt: T, at: later(8) }, policy)).toThrow(TransitionRefused);
   });

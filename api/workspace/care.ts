@@ -1,0 +1,162 @@
+// Customer care's pages (the OEM's people; ops read and reassign): find a customer, see their 360
+// (care/customer-360.ts), and act for the customer on the line under the API's own rules —
+// consents they state on the phone (POST /v1/journeys/:id/consents), opt-out, a complaint opened
+// with their dealer, reassignment, their data, erasure after a confirmation step.
+import type { Client } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { z } from 'zod';
+import { customer360 } from '../../care/customer-360.js';
+import { customerRecords, journeyStateOf } from '../../care/customer-records.js';
+import { searchCustomers } from '../../care/customer-search.js';
+import { recordConsentProof, statementsOf, STATEMENT_METHODS, type ConsentStatements } from '../../consent/statements.js';
+import { actorOf, type RouteAccess } from '../../domain/access.js';
+import { CONSENT_CHANNELS, legalRegimeOf } from '../../domain/consent.js';
+import { parseCustomerQuery } from '../../domain/customer-search.js';
+import { customerIdOfJourney, ERASURE_GROUNDS, JOURNEY_ID_PATTERN, journeyIdFor } from '../../domain/journey.js';
+import { CONSENT_PURPOSES } from '../../domain/messages.js';
+import type { PrismaClient } from '../../platform/db.js';
+import { text } from '../../platform/validation.js';
+import { JOURNEY_ACTIONS, optedOutSignal, requestErasureUpdate } from '../../workflows/definitions.js';
+import { PageAccessDenied } from '../access.js';
+import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
+import { CARE_ACTION } from '../routes/journeys.js';
+import { customerExport } from '../routes/privacy.js';
+import { message, page, runPageAction, withDone } from './page.js';
+
+/** Searching and reading a customer: the OEM's and ops' people (as `GET /v1/customers` and the export). */
+const CARE: RouteAccess = { roles: ['OEM', 'OPS'] };
+/** Erasure, as `POST /v1/customers/:id/erasure`. */
+const ERASE: RouteAccess = { roles: ['OEM', 'OPS'] };
+const JourneyParam = z.object({ id: z.string().regex(JOURNEY_ID_PATTERN, 'a journey id') });
+const CustomerParam = z.object({ customerId: z.uuid('a customer id') });
+const Csrf = z.string().optional();
+const Submission = z.string().optional();
+/** The wording the form proposes: the care team's consent script (the agent names another if they read another). */
+const DEFAULT_WORDING = 'care-call-script-v1';
+const SIGNAL_DEADLINE_MS = 5_000;
+
+const ConsentForm = z.object({
+  channel: z.enum(CONSENT_CHANNELS), purpose: z.enum(CONSENT_PURPOSES), granted: z.enum(['true', 'false']),
+  method: z.enum(STATEMENT_METHODS).default('PHONE'), wordingId: text(100), _csrf: Csrf, _submission: Submission,
+});
+const ErasureForm = z.object({
+  ground: z.enum(ERASURE_GROUNDS), reference: z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the privacy desk's ticket: letters, digits, . _ -")]).optional(),
+  confirm: z.string(), _csrf: Csrf,
+});
+
+export interface CarePageDeps {
+  db: PrismaClient;
+  sql: pg.Pool;
+  temporal: Client;
+  defaultCountry?: string;
+}
+
+export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePageDeps): FastifyPluginAsyncZod => async (app) => {
+  const carePage = (customerId: string) => `/workspace/care/${customerId}`;
+
+  app.get('/workspace/care', { config: { access: CARE, page: true }, schema: { querystring: z.object({ query: z.string().max(200).optional() }) } }, async (request, reply) => {
+    const typed = request.query.query;
+    if (typed === undefined || typed.trim() === '') return page(reply, 'care', { query: typed ?? '', result: null, problem: null });
+    const query = parseCustomerQuery(typed);
+    if ('problem' in query) return page(reply, 'care', { query: typed, result: null, problem: query.problem }, 400);
+    return page(reply, 'care', { query: typed, result: await searchCustomers(sql, query, 'NETWORK'), problem: null });
+  });
+
+  app.get('/workspace/care/:customerId', { config: { access: CARE, page: true }, schema: { params: CustomerParam } }, async (request, reply) => {
+    const records = await customerRecords(db, request.params.customerId);
+    if (!records) throw new PageAccessDenied(404, 'not found');
+    // The records are the page; the journey's live word is added when it answers (a Temporal outage shows the rest).
+    const state = records.journey && records.journey.stage !== 'ERASED' ? await journeyStateOf(temporal, records.journeyId, true) : null;
+    const dealers = await db.dealer.findMany({ where: { active: true }, orderBy: { id: 'asc' }, select: { id: true, name: true } });
+    return page(reply, 'care-customer', {
+      customer: customer360(records, state), dealers, consentChannels: CONSENT_CHANNELS, consentPurposes: CONSENT_PURPOSES, defaultWording: DEFAULT_WORDING,
+      flash: (request.query as { done?: string }).done ?? null,
+    });
+  });
+
+  app.get('/workspace/care/:customerId/export.json', { config: { access: CARE, page: true }, schema: { params: CustomerParam } }, async (request, reply) => {
+    const records = await customerRecords(db, request.params.customerId);
+    if (!records) throw new PageAccessDenied(404, 'not found');
+    let state = null;
+    try {
+      state = await journeyStateOf(temporal, records.journeyId);
+    } catch (error) {
+      if (records.journey?.stage !== 'ERASED') throw error;
+    }
+    return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="customer-${records.customer.id}.json"`)
+      .send(JSON.stringify(customerExport(records, state), null, 2));
+  });
+
+  // What the customer says on the line, taken down with the wording read to them; the journey decides on it at once.
+  app.post('/workspace/journeys/:id/consents', {
+    config: { access: CARE_ACTION, page: true }, preValidation: app.csrfProtection, schema: { params: JourneyParam, body: ConsentForm },
+  }, async (request, reply) => {
+    const form = request.body;
+    const customerId = customerIdOfJourney(request.params.id);
+    const customer = await db.customer.findUnique({ where: { id: customerId }, select: { country: true } });
+    const statement: ConsentStatements = { consents: [{ channel: form.channel, purpose: form.purpose, granted: form.granted === 'true' }], method: form.method, wordingId: form.wordingId };
+    const key = form._submission && /^[0-9a-f-]{36}$/.test(form._submission) ? form._submission : undefined;
+    const requestId = updateIdOf(request, `${JOURNEY_ACTIONS.recordConsents.update.name}:${request.params.id}`, key);
+    const done = `${form.channel.toLowerCase()} ${form.purpose.toLowerCase().replace('_', ' ')} ${form.granted === 'true' ? 'given' : 'withdrawn'}: recorded.`;
+    return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.recordConsents.update,
+      { regime: legalRegimeOf(customer?.country ?? defaultCountry), statements: statementsOf(statement) }, withDone(carePage(customerId), done),
+      () => recordConsentProof(db, customerId, statement, actorOf(request.principal!), requestId));
+  });
+
+  // As POST /v1/customers/:id/opt-out: a signal (the same twice is the same state).
+  app.post('/workspace/journeys/:id/opt-out', {
+    config: { access: { roles: ['OEM'], customer: { param: 'id', kind: 'journeyId', use: 'act' } }, page: true }, preValidation: app.csrfProtection,
+    schema: { params: JourneyParam, body: z.object({ _csrf: Csrf }) },
+  }, async (request, reply) => {
+    try {
+      await temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => temporal.workflow.getHandle(request.params.id).signal(optedOutSignal));
+    } catch {
+      reply.header('retry-after', '30');
+      return message(reply, 'Not answered in time', 'The journey could not be told; send the form again in a moment.', 503);
+    }
+    return reply.redirect(withDone(carePage(customerIdOfJourney(request.params.id)), 'Opted out: only transactional and legal messages from now on.'), 303);
+  });
+
+  // The customer complains to the OEM about their dealer: the dealer's complaint, with its follow-up task and the OEM's backstop.
+  app.post('/workspace/journeys/:id/care-complaints', {
+    config: { access: CARE_ACTION, page: true }, preValidation: app.csrfProtection,
+    schema: { params: JourneyParam, body: z.object({ _csrf: Csrf, _submission: Submission }) },
+  }, async (request, reply) => {
+    const journey = await db.journey.findUnique({ where: { id: request.params.id }, select: { dealerId: true } });
+    if (!journey?.dealerId) return message(reply, 'No dealer to complain to', 'The customer has no dealer now; the OEM handles it directly.', 409);
+    const submitted = request.body._submission;
+    // The form's id names the complaint: sent twice, it is one complaint.
+    const complaintId = `care-${submitted && /^[0-9a-f-]{36}$/.test(submitted) ? submitted.slice(0, 8) + submitted.slice(-4) : Date.now().toString(36)}`;
+    return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.openComplaint.update, { dealerId: journey.dealerId, complaintId },
+      withDone(carePage(customerIdOfJourney(request.params.id)), `Complaint ${complaintId} opened with ${journey.dealerId}.`));
+  });
+
+  app.get('/workspace/care/:customerId/erasure', { config: { access: ERASE, page: true }, schema: { params: CustomerParam } }, async (request, reply) => {
+    const records = await customerRecords(db, request.params.customerId);
+    if (!records) throw new PageAccessDenied(404, 'not found');
+    return page(reply, 'care-erasure', { customerId: records.customer.id, name: customer360(records, null).name, grounds: ERASURE_GROUNDS });
+  });
+
+  // The second step: the ground named and ERASE typed; then the journey's own erasure, as the API's.
+  app.post('/workspace/care/:customerId/erasure', {
+    config: { access: ERASE, page: true }, preValidation: app.csrfProtection, schema: { params: CustomerParam, body: ErasureForm },
+  }, async (request, reply) => {
+    const { customerId } = request.params;
+    const { ground, reference, confirm } = request.body;
+    if (confirm.trim() !== 'ERASE') return message(reply, 'Not erased', 'confirm: type ERASE to confirm the erasure', 400);
+    const journey = await db.journey.findUnique({ where: { customerId }, select: { stage: true } });
+    if (!journey) throw new PageAccessDenied(404, 'not found');
+    if (journey.stage !== 'ERASED') {
+      const outcome = await callJourneyUpdate(temporal, journeyIdFor(customerId), requestErasureUpdate,
+        { ground, ...(reference ? { reference } : {}), actor: actorOf(request.principal!) });
+      if (outcome.kind === 'refused') return message(reply, 'The journey refused', outcome.reason, 409);
+      if (outcome.kind === 'unavailable') {
+        reply.header('retry-after', '30');
+        return message(reply, 'Not answered in time', 'The journey did not answer in time; send the form again in a moment.', 503);
+      }
+      if (outcome.kind === 'not-found') throw new PageAccessDenied(404, 'not found');
+    }
+    return reply.redirect(withDone(carePage(customerId), 'Personal data erased.'), 303);
+  });
+};

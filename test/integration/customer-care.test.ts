@@ -1,0 +1,224 @@
+// Customer care (issue 34) on the real stack: the search over the read model by whatever an agent
+// types, consents the customer states on the phone (recorded with proof once, however often the
+// request is sent; the journey decides on them at once), and the care pages in Chromium — search →
+// 360 → a consent withdrawn on the call → the next promotion suppressed; a complaint opened with
+// the customer's dealer; erasure behind its confirmation step — with axe-core on every page.
+import { AxeBuilder } from '@axe-core/playwright';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journeyStateQuery } from '../../workflows/definitions.js';
+import { ANY_HOUR_POLICY, createTestKey, eventually, startSystem, type System } from '../support/system.js';
+import { FIRST_PASSWORD, httpLogIn, logIn } from '../support/workspace-login.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
+const low = tag.toLowerCase();
+const dealerA = `DLR-CA-${tag}`;
+const territory = `CA${tag}`;
+const VIN = 'WVWZZZE1ZPP0CARE1'.slice(0, 17);
+const keys = { dealerA: '', ops: '' };
+const people = { care: '', sales: '' };
+
+let sys: System;
+let browser: Browser;
+let baseUrl = '';
+
+type Lead = { journeyId: string; customerId: string };
+async function lead(payload: object): Promise<Lead> {
+  const res = await sys.api({ method: 'POST', url: '/v1/leads', payload });
+  expect(res.statusCode, res.body).toBe(202);
+  return res.json();
+}
+const stateOf = (journeyId: string) => sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
+const search = async (query: string, key?: string) => {
+  const res = await sys.api({ method: 'GET', url: `/v1/customers?query=${encodeURIComponent(query)}` }, key);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as { items: { customerId: string; name: string; via: { name: string; role: string } | null; stage: string | null }[]; more: boolean };
+};
+const promotion = (customerId: string) => sys.api({
+  method: 'POST', url: `/v1/customers/${customerId}/communications`,
+  payload: { purpose: 'PROMOTION', channel: 'EMAIL', templateId: 'model-launch', variables: { model: 'ID.7', offer: 'winter tyres' } },
+});
+/** Serious and critical findings of axe-core on the page as it is now. */
+async function accessibilityProblems(page: Page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Anna: a customer of dealer A who bought a car (the search's and the browser's customer). */
+let anna: Lead;
+/** Uma: a prospect in the US (opt-out law: the OEM's promotions go to her until she objects). */
+let uma: Lead;
+/** Vera: another US prospect, whom the browser's agent has on the line. */
+let vera: Lead;
+/** A company with its decision-maker, Carl. */
+let company: Lead;
+const vatId = `DE9${String(Date.now()).slice(-8)}`;
+
+beforeAll(async () => {
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy: ANY_HOUR_POLICY });
+  baseUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
+  const dealer = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerA, name: `Autohaus ${tag}`, territory: [territory], brands: ['VW'] } });
+  expect(dealer.statusCode, dealer.body).toBe(201);
+  keys.dealerA = await createTestKey(sys.db, 'DEALER', dealerA);
+  keys.ops = await createTestKey(sys.db, 'OPS');
+  for (const [who, body] of [
+    ['care', { email: `care.${low}@oem.example`, name: 'Cora Care', role: 'OEM_LEAD_DESK' }],
+    ['sales', { email: `sales.${low}@a.example`, name: 'Sam Sales', role: 'SALESPERSON', dealerId: dealerA }],
+  ] as const) {
+    const res = await sys.api({ method: 'POST', url: '/v1/users', payload: { password: FIRST_PASSWORD, ...body } });
+    expect(res.statusCode, res.body).toBe(201);
+    people[who] = body.email;
+  }
+  anna = await lead({
+    source: 'WEB_FORM', preferredDealerId: dealerA, interest: { model: 'ID.7', timeframe: 'NOW' },
+    contact: { firstName: 'Anna', lastName: `Schmidt${tag}`, email: `anna.${low}@example.com`, phone: '+49 170 5551234', postalCode: `${territory}1` },
+  });
+  uma = await lead({ source: 'WEB_FORM', contact: { firstName: 'Uma', lastName: `Usher${tag}`, email: `uma.${low}@example.com`, country: 'US' } });
+  vera = await lead({ source: 'WEB_FORM', contact: { firstName: 'Vera', lastName: `Vance${tag}`, email: `vera.${low}@example.com`, country: 'US' } });
+  company = await lead({
+    source: 'FAIR', event: 'IAA Transportation', contact: { firstName: 'Carl', lastName: `Contact${tag}`, email: `carl.${low}@example.com`, country: 'DE' },
+    company: { name: `Kurier${tag} Logistik GmbH`, vatId, fleetSize: 12 },
+  });
+  // Anna is offered to her dealer, who accepts and sells her the car.
+  await eventually(async () => ((await stateOf(anna.journeyId)).stage === 'HANDED_OFF' ? true : undefined), 20_000);
+  expect((await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
+  const sale = await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/sale`, payload: { vehicle: { vin: VIN, model: 'ID.7', soldOn: '2026-11-02' } } }, keys.dealerA);
+  expect(sale.statusCode, sale.body).toBe(200);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await sys?.stop();
+});
+
+describe('customer care', () => {
+  it('finds a customer by what an agent types: e-mail or its part, phone in any form, name words in any order, postal code, company, VAT id, a company\'s person, a VIN', async () => {
+    const only = async (query: string) => (await search(query)).items.map((h) => h.customerId);
+    expect(await only(`anna.${low}@example.com`)).toEqual([anna.customerId]);
+    expect(await only(`anna.${low}@`)).toEqual([anna.customerId]);
+    for (const phone of ['0170 5551234', '+49 170 555 1234', '0049-170-5551234', '5551234']) expect(await only(phone), phone).toContain(anna.customerId);
+    expect(await only(`schmidt${low} anna`)).toEqual([anna.customerId]);
+    expect(await only(`Schmidt${tag} ${territory}1`)).toEqual([anna.customerId]);
+    expect(await only(`Schmidt${tag} ZZ999`)).toEqual([]);
+    expect(await only(VIN.toLowerCase())).toEqual([anna.customerId]);
+    expect(await only(`kurier${low}`)).toEqual([company.customerId]);
+    expect(await only(`${vatId.slice(0, 2)} ${vatId.slice(2)}`)).toEqual([company.customerId]);
+    // The company's person leads to the company, whose journey it is.
+    const carl = await search(`contact${low}`);
+    expect(carl.items).toEqual([expect.objectContaining({ customerId: company.customerId, via: { customerId: expect.any(String), name: `Carl Contact${tag}`, role: 'DECISION_MAKER' } })]);
+    expect(carl.more).toBe(false);
+    // A limit below the matches: `more` says there are others.
+    expect(await search(tag.slice(0, 6), undefined)).toMatchObject({ more: false });
+    const limited = await sys.api({ method: 'GET', url: `/v1/customers?query=${encodeURIComponent(`example.com ${low}`)}&limit=1` });
+    expect(limited.json()).toMatchObject({ items: [expect.anything()], more: true });
+    // Bad queries are 400s naming `query`.
+    for (const bad of ['a', ' x ', 'ab cd', '%%']) {
+      const res = await sys.api({ method: 'GET', url: `/v1/customers?query=${encodeURIComponent(bad)}` });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().errors[0].field, bad).toBe('query');
+    }
+    expect((await sys.api({ method: 'GET', url: '/v1/customers' })).statusCode).toBe(400);
+    // Ops search the network; the customer's current dealer finds her, not the others.
+    expect((await search(`anna.${low}@`, keys.ops)).items.map((h) => h.customerId)).toEqual([anna.customerId]);
+    expect((await search(`anna.${low}@`, keys.dealerA)).items.map((h) => h.customerId)).toEqual([anna.customerId]);
+    expect((await search(`uma.${low}@`, keys.dealerA)).items).toEqual([]);
+  });
+
+  it('a consent the customer withdraws on the phone: its proof recorded once however often the request is sent, the next promotion suppressed; one given there waits for the click', async () => {
+    const body = { consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'care-call-script-v3' };
+    expect((await promotion(uma.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
+    // Refused before anything is written: a method a call cannot be, a consent twice, no such journey.
+    for (const [bad, field] of [[{ ...body, method: 'EMAIL' }, 'method'], [{ ...body, consents: [body.consents[0], body.consents[0]] }, 'consents'], [{ ...body, wordingId: '' }, 'wordingId']] as const) {
+      const res = await sys.api({ method: 'POST', url: `/v1/journeys/${uma.journeyId}/consents`, payload: bad });
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.body).toContain(field);
+    }
+    expect((await sys.api({ method: 'POST', url: `/v1/journeys/journey-${randomUUID()}/consents`, payload: body })).statusCode).toBe(404);
+    expect(await sys.db.consentRecord.count({ where: { customerId: uma.customerId, method: 'PHONE' } })).toBe(0);
+    // The same request three times (a timeout, a retry): one statement, the same answer.
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await sys.api({ method: 'POST', url: `/v1/journeys/${uma.journeyId}/consents`, payload: body, headers: { 'idempotency-key': `call-${tag}` } });
+      expect(res.statusCode, res.body).toBe(200);
+      answers.push(res.json());
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    expect(answers[0].consent.refused).toContain('EMAIL:MARKETING');
+    const records = await sys.db.consentRecord.findMany({ where: { customerId: uma.customerId, method: 'PHONE' } });
+    expect(records).toEqual([expect.objectContaining({ channel: 'EMAIL', purpose: 'MARKETING', granted: false, wordingId: 'care-call-script-v3', recordedBy: expect.stringMatching(/^oem:/) })]);
+    expect((await promotion(uma.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    // Under German law e-mail marketing given on the phone is asked for by a link: not in force before the click.
+    const given = await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/consents`, payload: { ...body, consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true }, { channel: 'POST', purpose: 'MARKETING', granted: true }] } });
+    expect(given.statusCode, given.body).toBe(200);
+    expect(given.json().consent).toMatchObject({ granted: expect.arrayContaining(['POST:MARKETING']), awaitingConfirmation: [expect.objectContaining({ key: 'EMAIL:MARKETING' })] });
+    expect(given.json().consent.granted).not.toContain('EMAIL:MARKETING');
+  });
+
+  it('in Chromium: search → 360 → a consent withdrawn on the call → the next promotion suppressed; a complaint with her dealer; erasure only after its confirmation; axe finds nothing serious', async () => {
+    const context = await browser.newContext(); // axe-core asks for a page of a context of its own
+    const page = await context.newPage();
+    await logIn(page, baseUrl, people.care);
+    await page.goto(`${baseUrl}/workspace/care`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    // Vera had the OEM's promotion (opt-out law); she calls: no more offers by e-mail.
+    expect((await promotion(vera.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
+    await page.getByLabel(/Find a customer/).fill(`vance${low} vera`);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: `Vera Vance${tag}` }).click();
+    await page.waitForURL(new RegExp(`/workspace/care/${vera.customerId}`));
+    expect(await page.locator('#stage').textContent()).toMatch(/QUALIFYING|CAPTURED/);
+    const timeline = await page.locator('#timeline-entries').textContent();
+    expect(timeline).toContain('Lead from web form');
+    expect(timeline).toMatch(/promotion by email from the OEM: (allowed|sent)/);
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.getByLabel('Channel').selectOption('EMAIL');
+    await page.getByLabel('Purpose').selectOption('MARKETING');
+    await page.getByLabel('withdrawn').check();
+    await page.getByRole('button', { name: 'Record it' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('email marketing withdrawn: recorded.');
+    expect(await page.locator('#consent-refused').textContent()).toContain('email marketing');
+    expect(await page.locator('#consent-records').textContent()).toContain(`email marketingwithdrawnphonecare-call-script-v1by oem:care.${low}@oem.example`);
+    expect((await promotion(vera.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    expect(await sys.db.consentRecord.count({ where: { customerId: vera.customerId, method: 'PHONE' } })).toBe(1);
+
+    // Anna, found by her car: she complains about her dealer.
+    await page.goto(`${baseUrl}/workspace/care?query=${VIN}`);
+    await page.getByRole('link', { name: `Anna Schmidt${tag}` }).click();
+    expect(await page.locator('#stage').textContent()).toBe('DEALER_OWNED');
+    expect(await page.locator('#vehicle-list').textContent()).toContain(VIN);
+    await page.getByRole('button', { name: `Open a complaint with ${dealerA}` }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Complaint care-.* opened/);
+    const complaint = (await stateOf(anna.journeyId)).complaint;
+    expect(complaint).toMatchObject({ complaintId: expect.stringMatching(/^care-/) });
+    expect(await sys.db.journeyTask.count({ where: { journeyId: anna.journeyId, assignee: dealerA, kind: 'COMPLAINT_FOLLOW_UP' } })).toBe(1);
+
+    // Erasure: its own page, and only with ERASE typed.
+    await page.getByRole('link', { name: /Erase their personal data/ }).click();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByLabel('Type ERASE to confirm').fill('erase');
+    await page.getByRole('button', { name: 'Erase for good' }).click();
+    expect(await page.locator('main').textContent()).toContain('type ERASE to confirm');
+    expect((await stateOf(anna.journeyId)).stage).toBe('DEALER_OWNED');
+    await page.goBack();
+    await page.getByLabel('Type ERASE to confirm').fill('ERASE');
+    await page.getByRole('button', { name: 'Erase for good' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Personal data erased.');
+    expect(await sys.db.journey.findUniqueOrThrow({ where: { id: anna.journeyId }, select: { stage: true } })).toEqual({ stage: 'ERASED' });
+    expect((await search(`anna.${low}@`)).items).toEqual([]);
+    await context.close();
+  });
+
+  it('the care pages are the OEM\'s and ops\' (a dealer\'s person gets the refusal page); their forms need the CSRF token', async () => {
+    const { cookie } = await httpLogIn((o) => sys.app.inject(o), people.sales);
+    for (const url of ['/workspace/care', `/workspace/care/${uma.customerId}`, `/workspace/care/${uma.customerId}/export.json`, `/workspace/care/${uma.customerId}/erasure`]) {
+      expect((await sys.app.inject({ method: 'GET', url, headers: { cookie: cookie! } })).statusCode, url).toBe(403);
+    }
+    const forged = await sys.app.inject({ method: 'POST', url: `/workspace/journeys/${uma.journeyId}/opt-out`, headers: { cookie: cookie! }, payload: {} });
+    expect([403]).toContain(forged.statusCode);
+    expect((await stateOf(uma.journeyId)).optedOut).toBe(false);
+  });
+});
