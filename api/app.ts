@@ -26,6 +26,7 @@ import { communicationRoutes } from './routes/communications.js';
 import { importRoutes } from './routes/imports.js';
 import { customerRoutes } from './routes/customers.js';
 import { customerCareRoutes } from './routes/customer-care.js';
+import { customerPageRoutes } from './customer-page/routes.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
 import { dealerRoutes } from './routes/dealers.js';
 import { dealerDeliveryRoutes } from './routes/dealer-delivery.js';
@@ -246,7 +247,9 @@ export async function buildApp(deps: AppDeps) {
   const formKeys = createFormKeyStore(deps.db);
   await app.register(formKeyRoutes({ formKeys }));
   await app.register(webFormRoutes({ intake, formKeys, temporal: deps.temporal, log: deps.log, ...deps.webForms }));
-  await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links: deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }) }));
+  const links = deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' });
+  await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links }));
+  await app.register(customerPageRoutes({ db: deps.db, temporal: deps.temporal, links, defaultCountry: deps.defaultCountry ?? 'DE', log: deps.log }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(customerCareRoutes({ sql: sqlPoolOf(deps.db) }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));

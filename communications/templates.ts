@@ -54,6 +54,32 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
     variables: ['confirmUrl'],
     journeyOnly: true,
   },
+  // The customer's own page (issue 34): asked for on its request form, sent to the address typed
+  // there when it is one of ours. The links are signed and expire (consent/links.ts).
+  'my-page-link': {
+    subject: 'Your link to your data and preferences',
+    text: 'Hello {{firstName}},\n\nhere is the link to see your data, change how we may contact you, and more:\n{{myPageUrl}}\n\nIt works for 60 minutes. If you did not ask for it, ignore this message.\n\n{{senderName}}',
+    variables: ['myPageUrl'],
+    journeyOnly: true,
+  },
+  'my-page-link-de': {
+    subject: 'Ihr Link zu Ihren Daten und Einstellungen',
+    text: 'Hallo {{firstName}},\n\nhier ist der Link zu Ihren Daten und dazu, wie wir Sie kontaktieren dürfen:\n{{myPageUrl}}\n\nEr gilt 60 Minuten. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.\n\n{{senderName}}',
+    variables: ['myPageUrl'],
+    journeyOnly: true,
+  },
+  'my-erasure-link': {
+    subject: 'Please confirm: erase your data',
+    text: 'Hello {{firstName}},\n\nyou asked us to erase your personal data. Confirm it with this link (it works for 24 hours):\n{{erasureUrl}}\n\nIf you did not ask for it, ignore this message: nothing is erased without your confirmation.\n\n{{senderName}}',
+    variables: ['erasureUrl'],
+    journeyOnly: true,
+  },
+  'my-erasure-link-de': {
+    subject: 'Bitte bestätigen: Ihre Daten löschen',
+    text: 'Hallo {{firstName}},\n\nSie haben uns gebeten, Ihre personenbezogenen Daten zu löschen. Bestätigen Sie es mit diesem Link (er gilt 24 Stunden):\n{{erasureUrl}}\n\nWenn Sie das nicht waren, ignorieren Sie diese Nachricht: Ohne Ihre Bestätigung wird nichts gelöscht.\n\n{{senderName}}',
+    variables: ['erasureUrl'],
+    journeyOnly: true,
+  },
   'recall-notice': {
     subject: 'Important safety recall {{recallCode}}',
     text: 'Hello {{firstName}},\n\nyour vehicle is affected by recall {{recallCode}}. The repair is free of charge.\n\n{{senderName}}',
@@ -65,7 +91,7 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
  * Names the system fills in or acts on, never a caller: the recipient's name and the sender's
  * (from records), the car (`vin`: an address), and the signed links. A request naming one is refused.
  */
-export const RESERVED_VARIABLES = ['firstName', 'lastName', 'senderName', 'vin', 'email', 'phone', 'to', 'confirmUrl', 'unsubscribeUrl'] as const;
+export const RESERVED_VARIABLES = ['firstName', 'lastName', 'senderName', 'vin', 'email', 'phone', 'to', 'confirmUrl', 'unsubscribeUrl', 'myPageUrl', 'erasureUrl'] as const;
 
 /** Templates only the OEM may send: a safety recall in a dealer's name would be a forgery. */
 export const OEM_ONLY_TEMPLATES: readonly string[] = ['recall-notice'];

@@ -1,4 +1,5 @@
-// The links a person clicks to confirm a consent (double opt-in) or to unsubscribe: signed
+// The links a person clicks to confirm a consent (double opt-in), to unsubscribe, to open their
+// own page (and to confirm its erasure): signed
 // JWTs (jose, HS256) naming the customer and the consent, so they cannot be forged, changed
 // to another customer or consent, or used for the other purpose (a separate audience each).
 // A confirmation link names the request it was made for (`rq`): it confirms that one only.
@@ -9,6 +10,13 @@ import { CONSENT_PURPOSES, type ConsentPurpose } from '../domain/messages.js';
 
 const CONFIRMATION = 'consent-confirmation';
 const UNSUBSCRIBE = 'unsubscribe';
+const MY_PAGE = 'my-page';
+const MY_ERASURE = 'my-erasure';
+
+/** How long the link to a customer's own page works (asked for by e-mail, used at once). */
+export const MY_PAGE_LINK_MINUTES = 60;
+/** How long the second link of a self-service erasure works. */
+export const MY_ERASURE_LINK_HOURS = 24;
 
 /** How long a message's unsubscribe link works (a newer message carries a newer one). */
 export const UNSUBSCRIBE_LINK_DAYS = 180;
@@ -33,6 +41,13 @@ export interface ConsentLinks {
   unsubscribeUrl(link: ConsentLink & { communicationId: string }, now?: Date): Promise<string>;
   readConfirmation(token: string): Promise<ConsentLink & { requestedAt: string }>;
   readUnsubscribe(token: string): Promise<ConsentLink & { communicationId: string }>;
+  /** The link to the customer's own page (issue 34), valid MY_PAGE_LINK_MINUTES. */
+  myPageUrl(customerId: string, now?: Date): Promise<string>;
+  /** The second link of an erasure the customer asked for on their page, valid MY_ERASURE_LINK_HOURS. */
+  myErasureUrl(customerId: string, now?: Date): Promise<string>;
+  /** The customer a page link names (its token is the page's credential and its forms'). */
+  readMyPage(token: string): Promise<{ customerId: string; expiresAt: Date }>;
+  readMyErasure(token: string): Promise<{ customerId: string }>;
 }
 
 export function consentLinks({ secret, publicApiUrl }: { secret: string; publicApiUrl: string }): ConsentLinks {
@@ -53,7 +68,29 @@ export function consentLinks({ secret, publicApiUrl }: { secret: string; publicA
     }
   }
 
+  /** A link naming only the customer, for one purpose (its audience), until `minutes` from now. */
+  const customerLink = (customerId: string, audience: string, minutes: number, now: Date) =>
+    sign({}, customerId, audience).setIssuedAt(now).setExpirationTime(new Date(now.getTime() + minutes * 60_000)).sign(key);
+  async function readCustomerLink(token: string, audience: string) {
+    try {
+      const { payload } = await jwtVerify(token, key, { audience, algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new ConsentLinkRejected('invalid');
+      return { customerId: payload.sub, expiresAt: new Date(payload.exp * 1000) };
+    } catch (error) {
+      if (error instanceof ConsentLinkRejected) throw error;
+      throw new ConsentLinkRejected(error instanceof errors.JWTExpired ? 'expired' : 'invalid');
+    }
+  }
+
   return {
+    async myPageUrl(customerId, now = new Date()) {
+      return `${base}/my?token=${await customerLink(customerId, MY_PAGE, MY_PAGE_LINK_MINUTES, now)}`;
+    },
+    async myErasureUrl(customerId, now = new Date()) {
+      return `${base}/my/erasure?token=${await customerLink(customerId, MY_ERASURE, MY_ERASURE_LINK_HOURS * 60, now)}`;
+    },
+    readMyPage: (token) => readCustomerLink(token, MY_PAGE),
+    readMyErasure: async (token) => ({ customerId: (await readCustomerLink(token, MY_ERASURE)).customerId }),
     async confirmationUrl({ customerId, channel, purpose, until, requestedAt }) {
       const token = await sign({ ch: channel, pu: purpose, rq: requestedAt }, customerId, CONFIRMATION).setExpirationTime(new Date(until)).sign(key);
       return `${base}/v1/consents/confirm?token=${token}`;

@@ -38,20 +38,22 @@ const RECORD_NAMESPACE = '5d1c0a52-4c8e-4f8e-9a55-0a3f2b7f0c34';
 export async function recordConsentProof(
   db: PrismaClient,
   customerId: string,
-  body: ConsentStatements,
-  recordedBy: string,
+  body: Omit<ConsentStatements, 'method'> & { method: StatementMethod | 'PREFERENCE_CENTER' },
+  recordedBy: string | null,
   requestId: string | undefined,
+  /** The person's own device (their page): its address and browser, as a web form's proof. */
+  client?: { ip: string; userAgent: string | null },
 ): Promise<void> {
   const capturedAt = body.capturedAt ? new Date(body.capturedAt) : new Date();
   await db.consentRecord.createMany({
     data: body.consents.map((c, i) => ({
       id: requestId ? uuidV5(`${requestId}:${i}`, RECORD_NAMESPACE) : randomUUID(),
       customerId, channel: c.channel, purpose: c.purpose, granted: c.granted,
-      wordingId: body.wordingId, method: body.method, capturedAt, recordedBy,
+      wordingId: body.wordingId, method: body.method, capturedAt, recordedBy, ip: client?.ip ?? null, userAgent: client?.userAgent ?? null,
     })),
     skipDuplicates: true,
   });
 }
 
 /** What the journey hears: the statements alone (no wording, no proof). */
-export const statementsOf = (body: ConsentStatements): ConsentStatement[] => body.consents.map(({ channel, purpose, granted }) => ({ channel, purpose, granted }));
+export const statementsOf = (body: Pick<ConsentStatements, 'consents'>): ConsentStatement[] => body.consents.map(({ channel, purpose, granted }) => ({ channel, purpose, granted }));

@@ -11,8 +11,9 @@ export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 /**
  * How the consent was captured. DOUBLE_OPT_IN: the click on the confirmation link. IMPORTED: from
  * the OEM's records, with the proof they name (source, wording, date) — onboarding only.
+ * PREFERENCE_CENTER: on the customer's own page, opened by a link sent to their e-mail address.
  */
-export const CONSENT_METHODS = ['WEB_FORM', 'FAIR_SIGN_UP', 'LEAD_PROVIDER', 'PHONE', 'IN_PERSON', 'DOUBLE_OPT_IN', 'UNSUBSCRIBE', 'IMPORTED'] as const;
+export const CONSENT_METHODS = ['WEB_FORM', 'FAIR_SIGN_UP', 'LEAD_PROVIDER', 'PHONE', 'IN_PERSON', 'DOUBLE_OPT_IN', 'UNSUBSCRIBE', 'IMPORTED', 'PREFERENCE_CENTER'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 /** Methods a lead may claim (the last two are recorded by the platform itself). */
 export const CAPTURE_METHODS = ['WEB_FORM', 'FAIR_SIGN_UP', 'LEAD_PROVIDER', 'PHONE', 'IN_PERSON'] as const satisfies readonly ConsentMethod[];
@@ -94,6 +95,8 @@ export function withStatements(
   statements: readonly ConsentStatement[],
   at: string,
   confirmationWindowMs: number,
+  /** The person proved just now that the address of this channel is theirs (their page, opened from a link sent there): its grants need no click. */
+  verifiedChannel?: ConsentChannel,
 ): { consent: ConsentState; confirmationDue: { key: ConsentKey; until: string; requestedAt: string }[] } {
   // The latest lead's country decides the regime from now on.
   let c: ConsentState = before ? { ...before, regime } : { regime, granted: [], refused: [], awaitingConfirmation: [] };
@@ -106,7 +109,7 @@ export function withStatements(
     }
     if (c.granted.includes(key)) continue;
     c = { ...c, refused: c.refused.filter((k) => k !== key) };
-    if (needsConfirmation(regime, key)) {
+    if (needsConfirmation(regime, key) && s.channel !== verifiedChannel) {
       const until = new Date(Date.parse(at) + confirmationWindowMs).toISOString();
       c = { ...c, awaitingConfirmation: [...c.awaitingConfirmation.filter((a) => a.key !== key), { key, until, requestedAt: at }] };
       confirmationDue.push({ key, until, requestedAt: at });

@@ -33,7 +33,10 @@ export function parseCustomerQuery(raw: string): CustomerQuery | { problem: stri
   if (text.length > MAX_QUERY_LENGTH) return { problem: `at most ${MAX_QUERY_LENGTH} characters` };
   const upper = text.toUpperCase();
   if (VIN.test(upper)) return { kind: 'VIN', vin: upper };
-  if (text.includes('@')) return { kind: 'EMAIL', part: text.toLowerCase().replace(/\s/g, '') };
+  if (text.includes('@')) {
+    const part = text.toLowerCase().replace(/\s/g, '');
+    return part.length >= INDEXED_WORD_LENGTH ? { kind: 'EMAIL', part } : { problem: `at least ${INDEXED_WORD_LENGTH} characters of the e-mail address` };
+  }
   if (PHONE_CHARACTERS.test(text)) {
     // "+49 170 1234567", "0049 170…", "0170 1234567": the digits after the prefixes, as the
     // stored +49170… contains them (a national number matches whatever its country code).

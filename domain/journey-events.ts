@@ -73,8 +73,9 @@ export type JourneyEvent = { at: string } & (
   /**
    * The person told customer care (on a call, in person) or their own page which consents they
    * give or withdraw; the proof is in consent_record. `regime`: their country's law, as with a lead.
+   * `verifiedChannel`: the page was opened from a link sent to that address (its grants need no second click).
    */
-  | { type: 'CONSENTS_STATED'; regime: LegalRegime; statements: ConsentStatement[] }
+  | { type: 'CONSENTS_STATED'; regime: LegalRegime; statements: ConsentStatement[]; verifiedChannel?: 'EMAIL' }
 );
 export type JourneyEventType = JourneyEvent['type'];
 /** An event before the workflow stamps it with the time it applies it. */

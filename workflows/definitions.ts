@@ -71,7 +71,7 @@ export const requestErasureUpdate = defineUpdate<JourneyState, [{ ground: Erasur
 /** A sale found in the dealers' sales data (DMS match-back); sent by the sales-report workflow, not a route. */
 export const recordMatchedSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicle: Vehicle }]>('recordMatchedSale');
 /** The person stated consents to customer care or on their own page (the proof is recorded before); answered with the journey's state. */
-export const recordConsentsUpdate = defineUpdate<JourneyState, [{ regime: LegalRegime; statements: ConsentStatement[] }]>('recordConsents');
+export const recordConsentsUpdate = defineUpdate<JourneyState, [{ regime: LegalRegime; statements: ConsentStatement[]; verifiedChannel?: 'EMAIL' }]>('recordConsents');
 export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');
 
 /** An action on a journey that needs an answer: its Update, and the journey event it becomes. */
@@ -100,7 +100,7 @@ export const JOURNEY_ACTIONS = {
   resolveComplaint: action(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId })),
   disqualify: action(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason })),
   reassign: action(reassignUpdate, ({ to, reason, actor }) => ({ type: 'REASSIGNED', to, reason, actor })),
-  recordConsents: action(recordConsentsUpdate, ({ regime, statements }) => ({ type: 'CONSENTS_STATED', regime, statements })),
+  recordConsents: action(recordConsentsUpdate, ({ regime, statements, verifiedChannel }) => ({ type: 'CONSENTS_STATED', regime, statements, ...(verifiedChannel ? { verifiedChannel } : {}) })),
 };
 export type JourneyActionName = keyof typeof JOURNEY_ACTIONS;
 /** What the caller hands the action's Update. */

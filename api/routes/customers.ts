@@ -2,11 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AT_LEAST_ONE_FIELD, email, text } from '../../platform/validation.js';
-import { InvalidPhoneNumber, normalizeEmail, normalizePhone } from '../../domain/identity.js';
-import { journeyIdFor } from '../../domain/journey.js';
 import { CONTACT_ROLES, type ContactRole } from '../../domain/fleets.js';
-import { isUniqueViolation, type PrismaClient } from '../../platform/db.js';
-import { contactChangedSignal } from '../../workflows/definitions.js';
+import type { PrismaClient } from '../../platform/db.js';
+import { changeContact, ContactConflict } from '../../care/contact-change.js';
 import { Problem, sendNotFound, sendInvalid, sendProblem } from '../problems.js';
 
 const ContactChange = z
@@ -20,8 +18,6 @@ const ContactChange = z
   })
   .refine((body) => Object.keys(body).length > 0, 'name at least one contact detail to change')
   .meta({ id: 'ContactChange', ...AT_LEAST_ONE_FIELD });
-
-const NOTIFY_TIMEOUT_MS = 3_000;
 
 const OwnershipChange = z.object({
   from: z.object({ owner: z.string(), dealerId: z.string().nullable() }).nullable(),
@@ -55,46 +51,19 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    const customer = await db.customer.findUnique({ where: { id } });
-    if (!customer) return sendNotFound(reply, 'customer', id);
-    const journey = await db.journey.findUnique({ where: { customerId: id }, select: { stage: true } });
-    if (journey?.stage === 'ERASED') {
-      return sendProblem(reply, { type: 'erased', title: 'Customer erased', status: 409, detail: 'the customer asked for erasure; no personal data is stored again' });
-    }
-    const { email, phone, ...rest } = request.body;
-    let phoneE164: string | undefined;
     try {
-      phoneE164 = phone ? normalizePhone(phone, request.body.country ?? customer.country ?? defaultCountry) : undefined;
+      const { journeyNotified } = await changeContact({ db, temporal, defaultCountry, log: request.log }, id, request.body);
+      return reply.send({ customerId: id, journeyNotified });
     } catch (error) {
-      if (!(error instanceof InvalidPhoneNumber)) throw error;
-      return sendInvalid(reply, 'phone', error.message);
-    }
-    let updated;
-    try {
-      updated = await db.customer.update({
-        where: { id },
-        data: { ...rest, ...(email ? { emailNormalized: normalizeEmail(email) } : {}), ...(phoneE164 ? { phoneE164 } : {}) },
-      });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const field = isUniqueViolation(error, 'email') ? 'email' : 'phone';
+      if (!(error instanceof ContactConflict)) throw error;
+      if (error.status === 404) return sendNotFound(reply, 'customer', id);
+      if (error.status === 400) return sendInvalid(reply, error.field, error.message);
+      if (error.field === 'id') return sendProblem(reply, { type: 'erased', title: 'Customer erased', status: 409, detail: error.message });
       return sendProblem(reply, {
         type: 'identity-conflict', title: 'Contact detail belongs to another customer', status: 409,
-        detail: `${field}: already identifies another customer`, errors: [{ field, message: 'already identifies another customer' }],
+        detail: `${error.field}: ${error.message}`, errors: [{ field: error.field, message: error.message }],
       });
     }
-    const contact = { hasEmail: updated.emailNormalized !== null, hasPhone: updated.phoneE164 !== null, hasPostalCode: updated.postalCode !== null };
-    let journeyNotified = false;
-    if (journey) {
-      try {
-        await temporal.withDeadline(Date.now() + NOTIFY_TIMEOUT_MS, () => temporal.workflow.getHandle(journeyIdFor(id)).signal(contactChangedSignal, contact));
-        journeyNotified = true;
-      } catch (err) {
-        // The details are saved; the journey re-learns completeness with the next lead.
-        request.log.warn({ err, customerId: id }, 'journey not told of contact change');
-      }
-    }
-    return reply.send({ customerId: id, journeyNotified });
   });
 
   app.get('/v1/customers/:id/people', {

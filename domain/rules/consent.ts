@@ -8,7 +8,7 @@ export const CONSENT_RULES = {
   // Consents are given with their proof (a lead, a web form, a confirmed link, a statement to care), never without.
   CONSENTS_STATED: ({ t, state, event, policy }) => {
     // As a lead's: a grant that needs the person's confirmation (e-mail marketing under opt-in) waits for the click.
-    const { consent, confirmationDue } = withStatements(state.consent, event.regime, event.statements, event.at, policy.consentConfirmationWindowMs);
+    const { consent, confirmationDue } = withStatements(state.consent, event.regime, event.statements, event.at, policy.consentConfirmationWindowMs, event.verifiedChannel);
     if (sameConsent(consent, state.consent) && confirmationDue.length === 0) return t.unchanged();
     t.set({ consent });
     for (const due of confirmationDue) t.effect({ type: 'CONSENT_CONFIRMATION_DUE', ...due });

@@ -2,16 +2,27 @@
 // types, consents the customer states on the phone (recorded with proof once, however often the
 // request is sent; the journey decides on them at once), and the care pages in Chromium — search →
 // 360 → a consent withdrawn on the call → the next promotion suppressed; a complaint opened with
-// the customer's dealer; erasure behind its confirmation step — with axe-core on every page.
+// the customer's dealer; erasure behind its confirmation step — and the customer's own page: the
+// link by e-mail (a real SMTP receiver), consents changed there and the journey's decision
+// following, details corrected, the data downloaded, erasure by a second link; German and English;
+// forged, expired and other customers' links refused with nothing changed; axe-core on every page.
 import { AxeBuilder } from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { ANY_HOUR_POLICY, createTestKey, eventually, startSystem, type System } from '../support/system.js';
+import { consentLinks } from '../../consent/links.js';
+import { logTransport, smtpTransport } from '../../communications/transports.js';
+import { DEV_CONSENT_LINK_SECRET } from '../../platform/config.js';
+import { ANY_HOUR_POLICY, createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
+import { startSmtpServer } from '../support/smtp.js';
 import { FIRST_PASSWORD, httpLogIn, logIn } from '../support/workspace-login.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(process.env.DATA_DIR ?? '.data', 'screenshots');
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const low = tag.toLowerCase();
 const dealerA = `DLR-CA-${tag}`;
@@ -21,6 +32,7 @@ const keys = { dealerA: '', ops: '' };
 const people = { care: '', sales: '' };
 
 let sys: System;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 let browser: Browser;
 let baseUrl = '';
 
@@ -57,7 +69,8 @@ let company: Lead;
 const vatId = `DE9${String(Date.now()).slice(-8)}`;
 
 beforeAll(async () => {
-  sys = await startSystem({ kinds: ['journeys'], journeyPolicy: ANY_HOUR_POLICY });
+  smtp = await startSmtpServer();
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy: ANY_HOUR_POLICY, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   baseUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
   const dealer = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerA, name: `Autohaus ${tag}`, territory: [territory], brands: ['VW'] } });
   expect(dealer.statusCode, dealer.body).toBe(201);
@@ -86,11 +99,13 @@ beforeAll(async () => {
   expect((await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
   const sale = await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/sale`, payload: { vehicle: { vin: VIN, model: 'ID.7', soldOn: '2026-11-02' } } }, keys.dealerA);
   expect(sale.statusCode, sale.body).toBe(200);
+  mkdirSync(SCREENSHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
   await sys?.stop();
+  await smtp?.stop();
 });
 
 describe('customer care', () => {
@@ -174,6 +189,7 @@ describe('customer care', () => {
     expect(timeline).toContain('Lead from web form');
     expect(timeline).toMatch(/promotion by email from the OEM: (allowed|sent)/);
     expect(await accessibilityProblems(page)).toEqual([]);
+    await shot(page, 'care-360');
 
     await page.getByLabel('Channel').selectOption('EMAIL');
     await page.getByLabel('Purpose').selectOption('MARKETING');
@@ -222,3 +238,124 @@ describe('customer care', () => {
     expect((await stateOf(uma.journeyId)).optedOut).toBe(false);
   });
 });
+
+/** The link in the latest mail to `to` whose subject matches, on this test's server. */
+async function linkIn(to: string, subject: RegExp): Promise<string> {
+  const mail = await eventually(async () => smtp.inbox.filter((m) => m.to.includes(to) && subject.test(m.subject)).at(-1), 20_000);
+  const url = new URL(/(https?:\/\/\S+\/my\S*)/.exec(mail.text)![1]!);
+  return `${baseUrl}${url.pathname}${url.search}`;
+}
+const linksSent = (customerId: string) => sys.db.communication.count({ where: { customerId, templateId: { startsWith: 'my-page-link' } } });
+
+describe("the customer's own page", () => {
+  it('the request form answers alike for known and unknown addresses; a known one gets a link by e-mail, at most three an hour', async () => {
+    const ask = (email: string, remoteAddress: string) => sys.app.inject({ method: 'POST', url: '/my', payload: { email, lang: 'en' }, remoteAddress });
+    const unknown = await ask(`nobody.${low}@example.com`, '192.0.2.1');
+    const known = await ask(`UMA.${low}@example.com`, '192.0.2.2');
+    expect([unknown.statusCode, known.statusCode]).toEqual([200, 200]);
+    expect(known.body).toBe(unknown.body);
+    expect(await linkIn(`uma.${low}@example.com`, /^Your link to your data/)).toMatch(/\/my\?token=[\w.-]+&lang=en$/);
+    expect(smtp.inbox.filter((m) => m.to.includes(`nobody.${low}`))).toEqual([]);
+    for (const n of [2, 3]) {
+      await ask(`uma.${low}@example.com`, '192.0.2.3');
+      await eventually(async () => ((await linksSent(uma.customerId)) === n ? true : undefined), 10_000);
+    }
+    await ask(`uma.${low}@example.com`, '192.0.2.3');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await linksSent(uma.customerId)).toBe(3);
+    // One address asking again and again is paused (and told so on a page).
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await ask(`x${i}.${low}@example.com`, '192.0.2.3')).statusCode);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('in Chromium, in German on a phone: the link opens her page, a consent ticked there is in force at once, details corrected, data downloaded, erasure by a second link; axe finds nothing serious', async () => {
+    const greta = await lead({ source: 'WEB_FORM', contact: { firstName: 'Greta', lastName: `Gruber${tag}`, email: `greta.${low}@example.com`, postalCode: '80331', country: 'DE' } });
+    expect((await promotion(greta.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'de-DE', acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/my`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('de');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByLabel('Ihre E-Mail-Adresse').fill(`greta.${low}@example.com`);
+    await page.getByRole('button', { name: 'Link senden' }).click();
+    expect(await page.locator('#message').textContent()).toContain('Wenn wir diese Adresse kennen');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.goto(await linkIn(`greta.${low}@example.com`, /^Ihr Link/));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hallo Greta');
+    expect(await page.locator('#my-email').textContent()).toBe(`greta.${low}@example.com`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await shot(page, 'my-page-de');
+    // News by e-mail: ticked on the page opened from her mailbox, it needs no second click.
+    await page.getByRole('group', { name: 'Neuigkeiten, Angebote und Service-Erinnerungen' }).getByLabel('E-Mail').check();
+    await page.getByRole('button', { name: 'Auswahl speichern' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Ihre Auswahl ist gespeichert.');
+    expect((await stateOf(greta.journeyId)).consent!.granted).toContain('EMAIL:MARKETING');
+    expect((await promotion(greta.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
+    expect(await sys.db.consentRecord.findMany({ where: { customerId: greta.customerId, method: 'PREFERENCE_CENTER' } })).toEqual([
+      expect.objectContaining({ channel: 'EMAIL', purpose: 'MARKETING', granted: true, wordingId: 'my-page-consents-v1-de', ip: expect.any(String), userAgent: expect.stringContaining('Chrome') }),
+    ]);
+    await page.getByLabel('Ort').fill('München');
+    await page.getByLabel('Telefon').fill('0171 2345678');
+    await page.getByRole('button', { name: 'Speichern', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Gespeichert.');
+    expect(await sys.db.customer.findUniqueOrThrow({ where: { id: greta.customerId }, select: { city: true, phoneE164: true } })).toEqual({ city: 'München', phoneE164: '+491712345678' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /herunterladen/ }).click()]);
+    const data = JSON.parse(await streamText(await download.createReadStream()));
+    expect(data).toMatchObject({ customerId: greta.customerId, contact: { email: `greta.${low}@example.com` } });
+    // In English, on her choice.
+    await page.getByRole('link', { name: 'English' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello Greta');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Erase my data…' }).click();
+    expect(await page.locator('#message').textContent()).toContain('We sent a link');
+    expect((await stateOf(greta.journeyId)).stage).not.toBe('ERASED');
+    await page.goto(await linkIn(`greta.${low}@example.com`, /^Please confirm: erase/));
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Yes, erase my data' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your data is erased');
+    expect(await sys.db.journey.findUniqueOrThrow({ where: { id: greta.journeyId }, select: { stage: true } })).toEqual({ stage: 'ERASED' });
+    await context.close();
+  });
+
+  it('forged, expired, other purposes\' and other customers\' links are refused, and nothing changes', async () => {
+    const own = consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl });
+    const forger = consentLinks({ secret: 'a-secret-that-is-not-the-platforms-own-secret', publicApiUrl: baseUrl });
+    const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+    const umaToken = tokenOf(await own.myPageUrl(uma.customerId));
+    // Uma's token with Vera's id in it: the signature no longer fits.
+    const [head, payload, signature] = umaToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const swapped = [head, Buffer.from(JSON.stringify({ ...claims, sub: vera.customerId })).toString('base64url'), signature].join('.');
+    const unsubscribe = tokenOf(await own.unsubscribeUrl({ customerId: uma.customerId, channel: 'EMAIL', purpose: 'MARKETING', communicationId: randomUUID() }));
+    const cases: [string, string, number][] = [
+      ['forged', tokenOf(await forger.myPageUrl(uma.customerId)), 403],
+      ['expired', tokenOf(await own.myPageUrl(uma.customerId, new Date(Date.now() - 2 * 3_600_000))), 410],
+      ["another customer's id", swapped, 403],
+      ['an unsubscribe link', unsubscribe, 403],
+      ['an erasure link', tokenOf(await own.myErasureUrl(uma.customerId)), 403],
+    ];
+    const before = { consents: await sys.db.consentRecord.count(), customer: await sys.db.customer.findUniqueOrThrow({ where: { id: vera.customerId } }), state: await stateOf(vera.journeyId) };
+    for (const [what, token, status] of cases) {
+      expect((await sys.app.inject({ method: 'GET', url: `/my?token=${token}` })).statusCode, what).toBe(status);
+      expect((await sys.app.inject({ method: 'GET', url: `/my/data.json?token=${token}` })).statusCode, what).toBe(status);
+      expect((await sys.app.inject({ method: 'POST', url: '/my/consents', payload: { token, consent: ['EMAIL:MARKETING', 'SMS:MARKETING'] } })).statusCode, what).toBe(status);
+      expect((await sys.app.inject({ method: 'POST', url: '/my/contact', payload: { token, city: 'Nowhere' } })).statusCode, what).toBe(status);
+    }
+    // The page's own link does not erase: the erasure takes its second link.
+    expect((await sys.app.inject({ method: 'POST', url: '/my/erasure', payload: { token: umaToken } })).statusCode).toBe(403);
+    expect((await sys.app.inject({ method: 'GET', url: `/my?token=${umaToken}&lang=en` })).statusCode).toBe(200);
+    expect(await sys.db.consentRecord.count()).toBe(before.consents);
+    expect(await sys.db.customer.findUniqueOrThrow({ where: { id: vera.customerId } })).toEqual(before.customer);
+    expect((await stateOf(vera.journeyId)).consent).toEqual(before.state.consent);
+    expect((await stateOf(uma.journeyId)).stage).not.toBe('ERASED');
+  });
+});
+
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}

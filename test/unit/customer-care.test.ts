@@ -31,6 +31,8 @@ describe('parseCustomerQuery: what an agent typed', () => {
     ['%_%', 'one word of at least 3 characters, e.g. a last name'],
     ['x'.repeat(101), 'at most 100 characters'],
     ['a b c d e f g', 'at most 6 words'],
+    ['@ ', 'type at least 2 characters'],
+    ['a@', 'at least 3 characters of the e-mail address'],
   ])('%s is refused', (typed, problem) => {
     expect(parseCustomerQuery(typed)).toEqual({ problem });
   });
