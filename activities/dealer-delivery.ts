@@ -56,9 +56,9 @@ export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDeale
   for (const n of notices) {
     await sql.query({
       name: 'record-dealer-notice',
-      text: `INSERT INTO dealer_notice (id, key, dealer_id, journey_id, customer_id, kind, reason, offer_expires_at, score, occurred_at)
-             VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-      values: [n.id, n.key, n.dealerId, input.journeyId, input.customerId, n.kind, n.reason ?? null, n.offerExpiresAt ?? null, input.score, input.at],
+      text: `INSERT INTO dealer_notice (id, key, dealer_id, journey_id, customer_id, kind, reason, offer_expires_at, preferred_date, score, occurred_at)
+             VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9::date, $10, $11) ON CONFLICT DO NOTHING`,
+      values: [n.id, n.key, n.dealerId, input.journeyId, input.customerId, n.kind, n.reason ?? null, n.offerExpiresAt ?? null, n.preferredDate ?? null, input.score, input.at],
     });
     const s = settings.rows.find((x) => x.dealer_id === n.dealerId);
     const channels: DeliveryChannel[] = [...(s?.webhook ? ['WEBHOOK' as const] : []), ...(s?.adf ? ['ADF_EMAIL' as const] : [])];

@@ -7,6 +7,7 @@ import type { PurchaseTimeframe } from '../domain/lead.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { DealerNotice } from '../generated/prisma/client.js';
 import { adfDocument } from './adf-writer.js';
+import { SERVICE_APPOINTMENT_SLA_MS } from '../domain/journey.js';
 
 export interface NoticeContext {
   /** Where dealers call the API (the action links). */
@@ -27,7 +28,7 @@ export type NoticeContent =
   | { event: NoticeEvent; email: { subject: string; text: string } };
 
 /** Kinds that carry the customer's contact details: sent only while the dealer still holds the offer or the customer. */
-const CARRIES_CONTACT: readonly DealerNoticeKind[] = ['handoff.offered', 'customer.assigned'];
+const CARRIES_CONTACT: readonly DealerNoticeKind[] = ['handoff.offered', 'customer.assigned', 'service.requested'];
 
 export async function noticeContent(db: PrismaClient, notice: DealerNotice, context: NoticeContext): Promise<NoticeContent> {
   const kind = notice.kind as DealerNoticeKind;
@@ -49,6 +50,7 @@ export async function noticeContent(db: PrismaClient, notice: DealerNotice, cont
   }
 
   const offered = kind === 'handoff.offered';
+  const appointment = kind === 'service.requested';
   const entitled = offered
     ? journey?.stage === 'HANDED_OFF' && journey.offeredDealerId === notice.dealerId
     : (journey?.stage === 'IN_SALES' || journey?.stage === 'DEALER_OWNED') && journey.dealerId === notice.dealerId;
@@ -67,7 +69,9 @@ export async function noticeContent(db: PrismaClient, notice: DealerNotice, cont
     model: lead?.interestModel ?? null, timeframe: (lead?.timeframe as PurchaseTimeframe | null) ?? null, message: lead?.message ?? null,
     source: lead?.source ?? null, campaign: lead?.campaign ?? null, event: lead?.event ?? null, receivedAt: lead?.receivedAt.toISOString() ?? null,
   };
-  const actions = offered
+  const actions = appointment
+    ? { journey: { method: 'GET', url: api('') }, serviceVisit: { method: 'POST', url: api('/service-visits') } }
+    : offered
     ? {
       accept: { method: 'POST', url: api('/accept') },
       decline: { method: 'POST', url: api('/decline'), body: { reason: 'string' } },
@@ -77,9 +81,16 @@ export async function noticeContent(db: PrismaClient, notice: DealerNotice, cont
   const data = {
     ...base, customer: contact, interest, score: notice.score,
     ...(offered ? { offer: { expiresAt: notice.offerExpiresAt?.toISOString() ?? null } } : {}),
+    ...(appointment ? { appointment: appointmentOf(notice) } : {}),
     actions,
   };
-  const email = offered
+  const name = [contact.firstName, contact.lastName].filter(Boolean).join(' ') || 'The customer';
+  const email = appointment
+    ? text(`Service appointment requested: ${notice.journeyId}`, [
+      `${name} asks for a service appointment (${notice.reason}) from ${appointmentOf(notice).preferredDate}.`,
+      `Please call them back by ${appointmentOf(notice).callBackBy}: ${[contact.phone, contact.email].filter(Boolean).join(', ')}.`,
+    ])
+    : offered
     ? {
       subject: `New lead${interest.model ? `: ${interest.model}` : ''} (${notice.journeyId})`,
       text: adfDocument({
@@ -87,6 +98,14 @@ export async function noticeContent(db: PrismaClient, notice: DealerNotice, cont
         interest, contact, vendor: { id: dealer.id, name: dealer.name }, provider: { name: context.oemName, service: 'lead-to-loyalty' },
       }),
     }
-    : text(`Customer assigned to you: ${notice.journeyId}`, [`${[contact.firstName, contact.lastName].filter(Boolean).join(' ') || 'The customer'} is now with your sales team.`]);
+    : text(`Customer assigned to you: ${notice.journeyId}`, [`${name} is now with your sales team.`]);
   return { event: { type: kind, timestamp, data }, email };
+}
+
+/** A service request's day and the call-back's deadline (the journey's SLA from when it was asked). */
+function appointmentOf(notice: DealerNotice) {
+  return {
+    reason: notice.reason, preferredDate: notice.preferredDate?.toISOString().slice(0, 10) ?? null,
+    callBackBy: new Date(notice.occurredAt.getTime() + SERVICE_APPOINTMENT_SLA_MS).toISOString(),
+  };
 }

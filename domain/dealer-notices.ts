@@ -5,9 +5,10 @@
  * effects); delivering them is the delivery module's job.
  */
 import type { JourneyState } from './journey.js';
+import type { ServiceAppointmentReason } from './journey.js';
 import type { JourneyEvent, Transition } from './transitions.js';
 
-export const DEALER_NOTICE_KINDS = ['handoff.offered', 'handoff.withdrawn', 'customer.assigned', 'outcome.requested', 'ownership.ended'] as const;
+export const DEALER_NOTICE_KINDS = ['handoff.offered', 'handoff.withdrawn', 'customer.assigned', 'outcome.requested', 'ownership.ended', 'service.requested'] as const;
 export type DealerNoticeKind = (typeof DEALER_NOTICE_KINDS)[number];
 
 /** How a notice reaches a dealer: its webhook, or ADF e-mail into its CRM (each its own delivery). */
@@ -19,7 +20,7 @@ export const WITHDRAWAL_REASONS = ['SLA_EXPIRED', 'REASSIGNED', 'OPTED_OUT', 'ER
 /** Why a dealer's ownership (sales or after-sales) ended: a category, never who has the customer now. */
 /** SALE_REPORTED: the dealers' sales data shows the customer bought (DMS match-back). */
 export const OWNERSHIP_END_REASONS = ['LOST', 'NO_SHOW', 'SALES_WINDOW_EXPIRED', 'REASSIGNED', 'BACK_IN_MARKET', 'ERASED', 'SALE_REPORTED'] as const;
-export type NoticeReason = (typeof WITHDRAWAL_REASONS)[number] | (typeof OWNERSHIP_END_REASONS)[number];
+export type NoticeReason = (typeof WITHDRAWAL_REASONS)[number] | (typeof OWNERSHIP_END_REASONS)[number] | ServiceAppointmentReason;
 
 /** No personal data: the delivery reads what the dealer may see when it sends. */
 export interface DealerNotice {
@@ -28,6 +29,8 @@ export interface DealerNotice {
   reason?: NoticeReason;
   /** For handoff.offered: when the offer lapses. */
   offerExpiresAt?: string;
+  /** For service.requested: the day the customer prefers (YYYY-MM-DD). */
+  preferredDate?: string;
 }
 
 const WITHDRAWN_BY: Partial<Record<JourneyEvent['type'], NoticeReason>> = {
@@ -38,7 +41,7 @@ const OWNERSHIP_ENDED_BY: Partial<Record<JourneyEvent['type'], NoticeReason>> = 
   OWNERSHIP_CYCLE_ENDED: 'BACK_IN_MARKET', ERASURE_REQUESTED: 'ERASED', SALE_MATCHED: 'SALE_REPORTED',
 };
 
-export function dealerNoticesOf(before: JourneyState | undefined, event: Pick<JourneyEvent, 'type'>, transition: Transition): DealerNotice[] {
+export function dealerNoticesOf(before: JourneyState | undefined, event: Pick<JourneyEvent, 'type'> | JourneyEvent, transition: Transition): DealerNotice[] {
   // An import's customers reach their dealer in one summary per import, not a notice each.
   if (event.type === 'CUSTOMER_IMPORTED') return [];
   const after = transition.state;
@@ -56,6 +59,8 @@ export function dealerNoticesOf(before: JourneyState | undefined, event: Pick<Jo
       notices.push({ kind: 'handoff.offered', dealerId: effect.dealerId, ...(after.handoff?.expiresAt ? { offerExpiresAt: after.handoff.expiresAt } : {}) });
     } else if (effect.type === 'DEALER_TASK' && effect.task === 'OUTCOME_CHASE') {
       notices.push({ kind: 'outcome.requested', dealerId: effect.dealerId });
+    } else if (effect.type === 'DEALER_TASK' && effect.task === 'SERVICE_APPOINTMENT' && 'preferredDate' in event) {
+      notices.push({ kind: 'service.requested', dealerId: effect.dealerId, reason: event.reason, preferredDate: event.preferredDate });
     } else if (effect.type === 'OWNER_CHANGED') {
       const { from, to } = effect;
       if (to.dealerId && to.dealerId !== from?.dealerId) notices.push({ kind: 'customer.assigned', dealerId: to.dealerId });

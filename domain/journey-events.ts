@@ -5,7 +5,7 @@ import type { CommunicationEffect } from './communications.js';
 import type { ConsentKey, ConsentStatement, LegalRegime } from './consent.js';
 import type { Channel, CommunicationRequest, ConsentPurpose } from './messages.js';
 import type { LeadCaptured } from './lead.js';
-import type { ContactCompleteness, ErasureGround, EngagementKind, JourneyStage, JourneyState, OwnerKind, Vehicle } from './journey.js';
+import type { ContactCompleteness, ErasureGround, EngagementKind, JourneyStage, JourneyState, OwnerKind, ServiceAppointmentReason, Vehicle } from './journey.js';
 import type { VehicleEvent } from './vehicles.js';
 import type { AccountContact, FleetVehicle } from './fleets.js';
 import type { MarketModel } from './markets.js';
@@ -44,6 +44,8 @@ export type JourneyEvent = { at: string } & (
   | { type: 'COMPLAINT_OPENED'; dealerId: string; complaintId: string }
   /** The dealer repaired one of the customer's cars under a safety recall (`recallId`: the OEM's recall). */
   | { type: 'RECALL_REPAIRED'; dealerId: string; recallId: string; vin: string }
+  /** The customer asks their dealer for a service appointment (their own page, or care on the phone): the reason and the day they prefer. */
+  | { type: 'SERVICE_APPOINTMENT_REQUESTED'; requestId: string; reason: ServiceAppointmentReason; preferredDate: string }
   | { type: 'COMPLAINT_RESOLVED'; dealerId: string; complaintId: string }
   | { type: 'COMPLAINT_BACKSTOP_DUE' }
   | { type: 'OWNERSHIP_CYCLE_ENDED' }
@@ -94,7 +96,8 @@ export type JourneyEffect =
   /** `driverId`: a company's car, and the one of its people who drives it (the car's messages reach them). */
   /** `imported`: a vehicle from the OEM's records, not a sale made now (kept apart in the scorecard). */
   | { type: 'SALE_RECORDED'; dealerId: string; vehicle: Vehicle; driverId?: string; imported?: true }
-  | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' | 'VEHICLE_SERVICE'; detail?: string }
+  /** `dueAt`: when the dealer must have done it (its SLA); at once when absent. */
+  | { type: 'DEALER_TASK'; dealerId: string; task: 'OUTCOME_CHASE' | 'COMPLAINT_FOLLOW_UP' | 'VEHICLE_SERVICE' | 'SERVICE_APPOINTMENT'; detail?: string; dueAt?: string }
   /** What the customer's dealer recorded after the sale (`ref`: its own id of the visit or complaint). */
   | { type: 'AFTERSALES_RECORDED'; kind: AftersalesKind; dealerId: string; ref: string }
   /** `channel`: where the journey wants it to go (absent: e-mail, as journeys before the connected car). */

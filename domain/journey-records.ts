@@ -49,6 +49,7 @@ export interface JourneyTaskRecord {
   assignee: string;
   kind: string;
   detail: string | null;
+  /** When it is due. */
   at: string;
 }
 
@@ -154,7 +155,7 @@ export function workOf(transition: Transition, journeyId: string): TransitionWor
         (r.aftersales ??= []).push({ key, journeyId, customerId, dealerId: effect.dealerId, kind: effect.kind, ref: effect.ref, at });
         break;
       case 'DEALER_TASK':
-        (r.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: effect.detail ?? null, at });
+        (r.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId, kind: effect.task, detail: effect.detail ?? null, at: effect.dueAt ?? at });
         break;
       case 'CUSTOMER_MESSAGE_DUE':
         (r.tasks ??= []).push({ key, journeyId, assignee: effect.dealerId ?? 'OEM', kind: effect.purpose, detail: effect.kind ?? null, at });

@@ -39,6 +39,12 @@ export const ENGAGEMENT_KINDS = ['EMAIL_CLICK', 'CONFIGURATOR', 'BROCHURE_DOWNLO
 export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];
 
 /** Why personal data is erased: the grounds of GDPR Art. 17(1), a code rather than words (no personal data in history). */
+/** What a customer asks their dealer's workshop for. */
+export const SERVICE_APPOINTMENT_REASONS = ['SERVICE', 'INSPECTION', 'REPAIR', 'TYRES'] as const;
+export type ServiceAppointmentReason = (typeof SERVICE_APPOINTMENT_REASONS)[number];
+/** How long the dealer has to call the customer back about an appointment they asked for. */
+export const SERVICE_APPOINTMENT_SLA_MS = 24 * 3_600_000;
+
 export const ERASURE_GROUNDS = ['CUSTOMER_REQUEST', 'CONSENT_WITHDRAWN', 'NO_LONGER_NEEDED', 'UNLAWFUL_PROCESSING', 'LEGAL_OBLIGATION'] as const;
 export type ErasureGround = (typeof ERASURE_GROUNDS)[number];
 
@@ -77,6 +83,8 @@ export interface JourneyState {
   serviceVisitIds: string[];
   /** Recall repairs recorded (`<recallId>:<vin>`), so a repeated one is taken once. */
   recallRepairs: string[];
+  /** Service appointments the customer asked for (their request ids): a repeat asks nothing new. */
+  appointmentRequests?: string[];
   /** The latest complaints' ids, open or resolved: a repeat opens nothing. */
   complaintIds: string[];
   complaint: { complaintId: string; openedAt: string; backstopAt: string; escalated: boolean } | null;

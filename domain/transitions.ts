@@ -58,6 +58,7 @@ export function startJourney(journeyId: string, customerId: string, lead: LeadCa
     serviceVisits: 0,
     serviceVisitIds: [],
     recallRepairs: [],
+    appointmentRequests: [],
     complaintIds: [],
     complaint: null,
     ownershipCycleEndsAt: null,

@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Channel, CommunicationDecision, CommunicationRequest, ConsentPurpose } from '../domain/messages.js';
-import type { ContactCompleteness, EngagementKind, ErasureGround, JourneyStage, JourneyState, Vehicle } from '../domain/journey.js';
+import type { ContactCompleteness, EngagementKind, ErasureGround, JourneyStage, JourneyState, ServiceAppointmentReason, Vehicle } from '../domain/journey.js';
 import type { LeadCaptured } from '../domain/lead.js';
 import type { ImportProgress } from '../domain/lead-import.js';
 import type { SalesReportProgress } from '../domain/sales-report.js';
@@ -72,6 +72,8 @@ export const requestErasureUpdate = defineUpdate<JourneyState, [{ ground: Erasur
 export const recordMatchedSaleUpdate = defineUpdate<JourneyState, [{ dealerId: string; vehicle: Vehicle }]>('recordMatchedSale');
 /** The person stated consents to customer care or on their own page (the proof is recorded before); answered with the journey's state. */
 export const recordConsentsUpdate = defineUpdate<JourneyState, [{ regime: LegalRegime; statements: ConsentStatement[]; verifiedChannel?: 'EMAIL' }]>('recordConsents');
+/** The customer asks their dealer for a service appointment (their page; care on their behalf). */
+export const requestServiceAppointmentUpdate = defineUpdate<JourneyState, [{ requestId: string; reason: ServiceAppointmentReason; preferredDate: string }]>('requestServiceAppointment');
 export const reassignUpdate = defineUpdate<JourneyState, [{ to: 'OEM' | { dealerId: string }; reason: string; actor: string }]>('reassign');
 
 /** An action on a journey that needs an answer: its Update, and the journey event it becomes. */
@@ -100,6 +102,7 @@ export const JOURNEY_ACTIONS = {
   resolveComplaint: action(resolveComplaintUpdate, ({ dealerId, complaintId }) => ({ type: 'COMPLAINT_RESOLVED', dealerId, complaintId })),
   disqualify: action(disqualifyUpdate, ({ reason }) => ({ type: 'DISQUALIFIED', reason })),
   reassign: action(reassignUpdate, ({ to, reason, actor }) => ({ type: 'REASSIGNED', to, reason, actor })),
+  requestServiceAppointment: action(requestServiceAppointmentUpdate, ({ requestId, reason, preferredDate }) => ({ type: 'SERVICE_APPOINTMENT_REQUESTED', requestId, reason, preferredDate })),
   recordConsents: action(recordConsentsUpdate, ({ regime, statements, verifiedChannel }) => ({ type: 'CONSENTS_STATED', regime, statements, ...(verifiedChannel ? { verifiedChannel } : {}) })),
 };
 export type JourneyActionName = keyof typeof JOURNEY_ACTIONS;

@@ -25,7 +25,8 @@ import { recordConsentProof } from '../../consent/statements.js';
 import { storeCommunicationRequest } from '../../communications/requests.js';
 import { consentKey, legalRegimeOf, type ConsentChannel, type ConsentKey, type ConsentStatement } from '../../domain/consent.js';
 import { normalizeEmail } from '../../domain/identity.js';
-import { journeyIdFor, type JourneyState } from '../../domain/journey.js';
+import { journeyIdFor, SERVICE_APPOINTMENT_REASONS, type JourneyState } from '../../domain/journey.js';
+import { ServiceAppointment } from '../routes/journeys.js';
 import { CONSENT_PURPOSES } from '../../domain/messages.js';
 import { clientAddressKey } from '../../platform/client-address.js';
 import type { PrismaClient } from '../../platform/db.js';
@@ -149,7 +150,7 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
   app.get('/my/assets/my.css', { config: PUBLIC }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(styles));
 
-  app.get('/my', { config: { ...PUBLIC, rateLimit: perAddress }, schema: { querystring: z.object({ token: Token.optional(), lang: Lang, done: z.enum(['saved', 'choices']).optional() }) } }, async (request, reply) => {
+  app.get('/my', { config: { ...PUBLIC, rateLimit: perAddress }, schema: { querystring: z.object({ token: Token.optional(), lang: Lang, done: z.enum(['saved', 'choices', 'appointment']).optional() }) } }, async (request, reply) => {
     const { token, lang, done } = request.query;
     if (!token) return render(reply, pageLanguage(lang, null, request.headers['accept-language']), 'request', {});
     const opened = await open(token, lang, reply);
@@ -160,9 +161,10 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     const dealer = state.dealerId ? await db.dealer.findUnique({ where: { id: state.dealerId }, select: { name: true } }) : null;
     const c = records.customer;
     return render(reply, l, 'page', {
-      token, submission: randomUUID(), dealer, flash: done === 'saved' ? TEXTS[l].saved : done === 'choices' ? TEXTS[l].choicesSaved : null,
+      token, submission: randomUUID(), dealer, flash: done ? { saved: TEXTS[l].saved, choices: TEXTS[l].choicesSaved, appointment: TEXTS[l].appointmentAsked }[done] : null,
       customer: { firstName: c.firstName, lastName: c.lastName, companyName: c.companyName, email: c.emailNormalized, phone: c.phoneE164, street: c.street, postalCode: c.postalCode, city: c.city },
       consents: consentBoxes(state), purposes: CONSENT_PURPOSES, channels: PAGE_CHANNELS,
+      canAskAppointment: state.stage === 'DEALER_OWNED' && dealer !== null, appointmentReasons: SERVICE_APPOINTMENT_REASONS, today: new Date().toISOString().slice(0, 10),
       vehicles: records.sales.map((s) => ({ vin: s.vin, model: s.model })),
       validUntil: new Intl.DateTimeFormat(l === 'de' ? 'de-DE' : 'en-GB', { timeStyle: 'short', timeZone: 'Europe/Berlin' }).format(opened.expiresAt) + (l === 'de' ? ' Uhr' : ''),
     });
@@ -234,6 +236,23 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
       }
     }
     return reply.redirect(`/my?token=${token}&lang=${l}&done=saved`, 303);
+  });
+
+  // As POST /v1/journeys/:id/service-appointments: the journey gives their dealer the task (a day to call back) and a notice.
+  app.post('/my/appointments', {
+    config: { ...PUBLIC, rateLimit: perAddress },
+    schema: { body: z.object({ token: Token, lang: Lang, _submission: z.uuid(), reason: z.enum(SERVICE_APPOINTMENT_REASONS), preferredDate: ServiceAppointment.shape.preferredDate }) },
+  }, async (request, reply) => {
+    const { token, lang, _submission, reason, preferredDate } = request.body;
+    const opened = await open(token, lang, reply);
+    if (!opened) return reply;
+    const { records, lang: l } = opened;
+    const outcome = await callJourneyUpdate(temporal, records.journeyId, JOURNEY_ACTIONS.requestServiceAppointment.update,
+      { requestId: _submission, reason, preferredDate }, updateIdOf(request, `requestServiceAppointment:${records.journeyId}`, _submission));
+    if (outcome.kind === 'unavailable') return unavailable(reply, l);
+    if (outcome.kind === 'refused') return say(reply, l, TEXTS[l].checkTitle, TEXTS[l].noDealer, 409);
+    if (outcome.kind === 'not-found') return say(reply, l, TEXTS[l].goneTitle, TEXTS[l].gone, 404);
+    return reply.redirect(`/my?token=${token}&lang=${l}&done=appointment`, 303);
   });
 
   app.get('/my/data.json', { config: { ...PUBLIC, rateLimit: perAddress }, schema: { querystring: z.object({ token: Token, lang: Lang }) } }, async (request, reply) => {

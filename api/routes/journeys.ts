@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { email, pastDay, text } from '../../platform/validation.js';
 import { MAX_FLEET_SALE_VEHICLES } from '../../domain/fleets.js';
-import { customerIdOfJourney } from '../../domain/journey.js';
+import { customerIdOfJourney, SERVICE_APPOINTMENT_REASONS } from '../../domain/journey.js';
 import { asDrivers, linkDrivers, resolvePeople } from '../../intake/company-people.js';
 import { IntakeRejected } from '../../intake/lead-intake.js';
 import { recallTaskRules } from '../../campaigns/recall-tasks.js';
@@ -72,6 +72,15 @@ const Reassign = z
   })
   .meta({ id: 'Reassignment' });
 const Disqualify = z.strictObject({ reason });
+/** A service appointment the customer asks for: the day they prefer (from today, within a year) and why. */
+export const ServiceAppointment = z.strictObject({
+  requestId: z.uuid().describe('Your id of the request: sent again, it asks once'),
+  reason: z.enum(SERVICE_APPOINTMENT_REASONS),
+  preferredDate: z.iso.date('YYYY-MM-DD').refine((d) => {
+    const days = (Date.parse(`${d}T00:00:00Z`) - Date.parse(new Date().toISOString().slice(0, 10))) / 86_400_000;
+    return days >= 0 && days <= 366;
+  }, 'from today, within a year'),
+}).meta({ id: 'ServiceAppointmentRequest' });
 const ComplaintParams = JourneyParams.extend({ complaintId: text(100) });
 
 const actionResponses = { 200: JourneyView, 400: Problem, 404: Problem, 409: Problem, 503: Problem };
@@ -162,6 +171,11 @@ const ACTION_ROUTES = (db: PrismaClient, defaultCountry: string) => [
         afterwards: () => recordConsentProof(db, customerId, body, actorOf(request.principal!), requestId),
       };
     },
+  }),
+  route({
+    action: 'requestServiceAppointment', path: 'service-appointments', access: CARE_ACTION, tag: 'journeys', body: ServiceAppointment,
+    summary: "Ask the customer's dealer for a service appointment on their behalf (their own page does the same): the dealer gets a task to call back within 24 hours and a notice",
+    arg: (_r, b) => b,
   }),
   route({ action: 'disqualify', path: 'disqualify', access: { roles: ['OEM'], customer: { ...journeyScope, use: 'act' } }, tag: 'journeys', summary: 'The OEM lead desk disqualifies a lead it is qualifying (spam, test, duplicate person)', body: Disqualify, arg: (_r, b) => ({ reason: b.reason }) }),
 ] as const;

@@ -21,6 +21,7 @@ import { PageAccessDenied } from '../access.js';
 import { administrationPages, type AdministrationDeps } from './administration.js';
 import { leadDeskPages, type LeadDeskDeps } from './lead-desk.js';
 import { carePages } from './care.js';
+import { dealerTasks } from '../../care/dealer-tasks.js';
 import { page, runPageAction, withDone } from './page.js';
 import { recallTaskRules } from '../../campaigns/recall-tasks.js';
 import { createLeadDeskReadModel } from '../../read-model/lead-desk.js';
@@ -77,6 +78,7 @@ export interface WorkspaceDeps extends Omit<LeadDeskDeps, 'desk'>, Omit<Administ
 
 export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => async (app) => {
   const { users, journeys, temporal } = deps;
+  const openTasks = dealerTasks(deps.db);
   // Pages, not API: left out of the OpenAPI document (and so of its fuzzing).
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
@@ -230,12 +232,23 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
 
   app.get('/workspace/customers', { config: { access: DEALERS, page: true } }, async (request, reply) => {
     const dealerId = request.principal!.dealerId!;
-    const [{ rows }, imported, recallTasks] = await Promise.all([
-      journeys.customersOf(dealerId, { limit: 200 }), deps.customerImports.summaries({ dealerId }), deps.campaigns.recallTasks(dealerId),
+    const [{ rows }, imported, recallTasks, tasks] = await Promise.all([
+      journeys.customersOf(dealerId, { limit: 200 }), deps.customerImports.summaries({ dealerId }), deps.campaigns.recallTasks(dealerId), openTasks.open(dealerId),
     ]);
     // The OEM's customer files: the dealer hears of what each brought it here, once, not per customer.
     // Its open recall repairs: one per affected car of its customers (recorded from the customer's page).
-    return page(reply, 'customers', { customers: rows.map((r) => dealerCustomerSummary(r, dealerId)), imported: imported.slice(0, 20), recallTasks });
+    return page(reply, 'customers', {
+      customers: rows.map((r) => dealerCustomerSummary(r, dealerId)), imported: imported.slice(0, 20), recallTasks, tasks,
+      flash: (request.query as { done?: string }).done ?? null,
+    });
+  });
+
+  // As POST /v1/dealer/tasks/:taskId/done: the dealer's own task of a kind it closes by hand.
+  app.post('/workspace/tasks/done', {
+    config: { access: DEALERS, page: true }, preValidation: app.csrfProtection, schema: { body: z.object({ taskId: z.string().min(1).max(300), _csrf: z.string().optional() }) },
+  }, async (request, reply) => {
+    if (!(await openTasks.close(request.principal!.dealerId!, request.body.taskId))) throw new PageAccessDenied(404, 'not found');
+    return reply.redirect(withDone('/workspace/customers', 'Task done.'), 303);
   });
 
   app.get('/workspace/customers/:id', {

@@ -1,6 +1,7 @@
 // Ownership and after-sales: surveys, service reminders and visits, complaints with the OEM's backstop, and back in market after the cycle.
 import { NO_OFFER_YET, REMEMBERED_REFS, type RuleBook, SYSTEM, plus } from './builder.js';
 import { driversOf } from './fleet.js';
+import { SERVICE_APPOINTMENT_SLA_MS } from '../journey.js';
 
 /** The rules of this phase, by event (domain/transitions.ts dispatches to them). */
 export const OWNERSHIP_RULES = {
@@ -54,6 +55,19 @@ export const OWNERSHIP_RULES = {
     return t
       .set({ recallRepairs: [...state.recallRepairs, ref].slice(-REMEMBERED_REFS) })
       .effect({ type: 'AFTERSALES_RECORDED', kind: 'RECALL_REPAIR', dealerId: event.dealerId, ref })
+      .done();
+  },
+  SERVICE_APPOINTMENT_REQUESTED: ({ t, state, event, requireStage }) => {
+    // The same request again (a retry, a second click): asked once.
+    const asked = state.appointmentRequests ?? [];
+    if (asked.includes(event.requestId)) return t.unchanged();
+    requireStage('DEALER_OWNED');
+    return t
+      .set({ appointmentRequests: [...asked, event.requestId].slice(-REMEMBERED_REFS) })
+      .effect({
+        type: 'DEALER_TASK', dealerId: state.dealerId!, task: 'SERVICE_APPOINTMENT',
+        detail: `${event.reason} from ${event.preferredDate} (request ${event.requestId})`, dueAt: plus(event.at, SERVICE_APPOINTMENT_SLA_MS),
+      })
       .done();
   },
   COMPLAINT_OPENED: ({ t, state, event, policy, refuse, requireStage, requireDealer }) => {

@@ -302,6 +302,9 @@ describe('roles', () => {
     const statement = { method: 'POST', url: `/v1/journeys/journey-${randomUUID()}/consents`, payload: { consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'script-1' } } as const;
     for (const key of [keys.dealerA, keys.opsKey]) expect((await sys.api(statement, key)).statusCode).toBe(403);
     expect((await sys.api(statement, keys.oem)).statusCode).toBe(404);
+    // A dealer's task list is the dealer's: the OEM and ops have the customer's 360 instead.
+    for (const key of [keys.oem, keys.opsKey]) expect((await sys.api({ method: 'GET', url: '/v1/dealer/tasks' }, key)).statusCode).toBe(403);
+    expect((await sys.api({ method: 'POST', url: '/v1/dealer/tasks/nope/done' }, keys.dealerA)).statusCode).toBe(404);
   });
 
   it('a key revoked by another process stops working within the cache TTL; revoked here, at once', async () => {

@@ -42,6 +42,9 @@ async function lead(payload: object): Promise<Lead> {
   expect(res.statusCode, res.body).toBe(202);
   return res.json();
 }
+/** Until the offer to dealer A shows in the read model (which its key's access is decided from). */
+const offeredToA = (journeyId: string) =>
+  eventually(async () => ((await sys.db.journey.findUnique({ where: { id: journeyId } }))?.offeredDealerId === dealerA ? true : undefined), 20_000);
 const stateOf = (journeyId: string) => sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
 const search = async (query: string, key?: string) => {
   const res = await sys.api({ method: 'GET', url: `/v1/customers?query=${encodeURIComponent(query)}` }, key);
@@ -95,7 +98,7 @@ beforeAll(async () => {
     company: { name: `Kurier${tag} Logistik GmbH`, vatId, fleetSize: 12 },
   });
   // Anna is offered to her dealer, who accepts and sells her the car.
-  await eventually(async () => ((await stateOf(anna.journeyId)).stage === 'HANDED_OFF' ? true : undefined), 20_000);
+  await offeredToA(anna.journeyId);
   expect((await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
   const sale = await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/sale`, payload: { vehicle: { vin: VIN, model: 'ID.7', soldOn: '2026-11-02' } } }, keys.dealerA);
   expect(sale.statusCode, sale.body).toBe(200);
@@ -318,6 +321,48 @@ describe("the customer's own page", () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your data is erased');
     expect(await sys.db.journey.findUniqueOrThrow({ where: { id: greta.journeyId }, select: { stage: true } })).toEqual({ stage: 'ERASED' });
     await context.close();
+  });
+
+  it("a service appointment asked for on her page: a task for her dealer due in a day, a notice, in its list and workspace until done; once however often sent", async () => {
+    const otto = await lead({
+      source: 'WEB_FORM', preferredDealerId: dealerA, interest: { model: 'ID.3', timeframe: 'NOW' },
+      contact: { firstName: 'Otto', lastName: `Owner${tag}`, email: `otto.${low}@example.com`, phone: '+49 171 5550001', postalCode: `${territory}2` },
+    });
+    await offeredToA(otto.journeyId);
+    expect((await sys.api({ method: 'POST', url: `/v1/journeys/${otto.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
+    expect((await sys.api({ method: 'POST', url: `/v1/journeys/${otto.journeyId}/sale`, payload: { vehicle: { vin: 'WVWZZZE1ZPP0TT771', model: 'ID.3', soldOn: '2026-11-03' } } }, keys.dealerA)).statusCode).toBe(200);
+    const token = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(otto.customerId)).searchParams.get('token')!;
+    const pageHtml = (await sys.app.inject({ method: 'GET', url: `/my?token=${token}&lang=en` })).body;
+    expect(pageHtml).toContain('Ask for an appointment');
+    const day = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const form = { token, lang: 'en', _submission: randomUUID(), reason: 'TYRES', preferredDate: day };
+    for (let i = 0; i < 2; i++) {
+      const sent = await sys.app.inject({ method: 'POST', url: '/my/appointments', payload: form });
+      expect(sent.statusCode, sent.body).toBe(303);
+    }
+    const tasks = await sys.db.journeyTask.findMany({ where: { journeyId: otto.journeyId, kind: 'SERVICE_APPOINTMENT' } });
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ assignee: dealerA, status: 'OPEN', detail: expect.stringContaining(`TYRES from ${day}`) });
+    expect(Math.abs(tasks[0]!.dueAt.getTime() - Date.now() - 86_400_000)).toBeLessThan(60_000);
+    const notice = await eventually(() => sys.db.dealerNotice.findFirst({ where: { journeyId: otto.journeyId, kind: 'service.requested' } }), 10_000);
+    expect(notice).toMatchObject({ dealerId: dealerA, reason: 'TYRES', preferredDate: new Date(`${day}T00:00:00Z`) });
+    // A day in the past, or a reason that is none, is refused naming the field.
+    expect((await sys.app.inject({ method: 'POST', url: '/my/appointments', payload: { ...form, _submission: randomUUID(), preferredDate: '2020-01-01' } })).statusCode).toBe(400);
+    // In the dealer's list (its systems, its people's workspace), not in another's; done once, then gone.
+    const list = (await sys.api({ method: 'GET', url: '/v1/dealer/tasks' }, keys.dealerA)).json().items;
+    const task = list.find((t: { journeyId: string; kind: string }) => t.journeyId === otto.journeyId && t.kind === 'SERVICE_APPOINTMENT');
+    expect(task).toMatchObject({ customerName: `Otto Owner${tag}`, closable: true, overdue: false });
+    const { cookie } = await httpLogIn((o) => sys.app.inject(o), people.sales);
+    expect((await sys.app.inject({ method: 'GET', url: '/workspace/customers', headers: { cookie: cookie! } })).body).toContain(`TYRES from ${day}`);
+    const done = `/v1/dealer/tasks/${encodeURIComponent(task.taskId)}/done`;
+    const otherKey = await createTestKey(sys.db, 'DEALER', `DLR-OTHER-${tag}`);
+    expect((await sys.api({ method: 'POST', url: done }, otherKey)).statusCode).toBe(404);
+    expect((await sys.api({ method: 'POST', url: done }, keys.dealerA)).json()).toEqual({ taskId: task.taskId, status: 'DONE' });
+    expect((await sys.api({ method: 'POST', url: done }, keys.dealerA)).statusCode).toBe(200);
+    expect((await sys.api({ method: 'GET', url: '/v1/dealer/tasks' }, keys.dealerA)).json().items.map((t: { taskId: string }) => t.taskId)).not.toContain(task.taskId);
+    // A prospect without a dealer is not offered the form.
+    const umaToken = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(uma.customerId)).searchParams.get('token')!;
+    expect((await sys.app.inject({ method: 'GET', url: `/my?token=${umaToken}&lang=en` })).body).not.toContain('Ask for an appointment');
   });
 
   it('forged, expired, other purposes\' and other customers\' links are refused, and nothing changes', async () => {

@@ -59,6 +59,7 @@ function customerRoutes(journeyId: string, customerId: string): Record<string, C
     'own history': { method: 'GET', url: `/v1/dealer/customers/${customerId}` },
     // Customer care's (issue 34): the OEM's only, whatever the dealer's standing.
     'record consents': { method: 'POST', url: `/v1/journeys/${journeyId}/consents`, payload: { consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'script-1' } },
+    'service appointment': { method: 'POST', url: `/v1/journeys/${journeyId}/service-appointments`, payload: { requestId: '00000000-0000-4000-8000-000000000002', reason: 'TYRES', preferredDate: new Date().toISOString().slice(0, 10) } },
   };
 }
 
@@ -67,17 +68,17 @@ const EXPECTED: Record<Exclude<DealerStanding, 'CURRENT'>, Record<string, number
   NONE: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
     'send message': 404, accept: 404, decline: 404, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
-    'complaint resolved': 404, 'own history': 404, 'read people': 404, 'recall repair': 404, 'record consents': 403,
+    'complaint resolved': 404, 'own history': 404, 'read people': 404, 'recall repair': 404, 'record consents': 403, 'service appointment': 403,
   },
   OFFERED: {
     'view journey': 200, 'read ownership': 403, 'read communications': 403, 'change contact': 403, 'opt out': 403, 'change consent': 403,
     'send message': 403, sale: 403, 'fleet sale': 403, lost: 403, 'no-show': 403, 'service visit': 403, complaint: 403, 'complaint resolved': 403, 'own history': 200,
-    'read people': 403, 'recall repair': 403, 'record consents': 403,
+    'read people': 403, 'recall repair': 403, 'record consents': 403, 'service appointment': 403,
   },
   FORMER: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
     'send message': 404, accept: 409, decline: 409, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
-    'complaint resolved': 404, 'own history': 200, 'read people': 404, 'recall repair': 404, 'record consents': 403,
+    'complaint resolved': 404, 'own history': 200, 'read people': 404, 'recall repair': 404, 'record consents': 403, 'service appointment': 403,
   },
 };
 const PROBLEM_TYPE: Record<number, RegExp> = { 403: /forbidden$/, 404: /not-found$/, 409: /offer-closed$/ };

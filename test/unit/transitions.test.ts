@@ -80,21 +80,22 @@ const events: Record<JourneyEventType, PendingEvent> = {
   // A recall repair by the customer's current dealer (only while the customer is with it).
   RECALL_REPAIRED: { type: 'RECALL_REPAIRED', dealerId: 'd1', recallId: 'r1', vin: 'WVWZZZ1JZXW000001' },
   CONSENTS_STATED: { type: 'CONSENTS_STATED', regime: 'OPT_IN', statements: [{ channel: 'SMS', purpose: 'SALES_CONTACT', granted: true }] },
+  SERVICE_APPOINTMENT_REQUESTED: { type: 'SERVICE_APPOINTMENT_REQUESTED', requestId: 'a1', reason: 'TYRES', preferredDate: '2026-01-10' },
 };
 
 type Outcome = JourneyStage | 'x'; // x = refused
 const x = 'x' as const;
 // Columns follow the order of `events` above.
 const table: Record<JourneyStage, Outcome[]> = {
-  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  WITHDRAWN  CHANNEL  MATCHED  CONFIRMED  MARKET  VEHICLE  FLEET  IMPORTED  RECALL  STATED
-  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED', 'CAPTURED', x, x, 'CAPTURED', x, 'CAPTURED'],
-  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', x, x, 'QUALIFYING', x, 'QUALIFYING'],
-  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED', 'DISQUALIFIED', x, x, 'DISQUALIFIED', x, 'DISQUALIFIED'],
-  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF', 'HANDED_OFF', x, x, 'HANDED_OFF', x, 'HANDED_OFF'],
-  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED', 'ESCALATED', x, x, 'ESCALATED', x, 'ESCALATED'],
-  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES', 'IN_SALES', x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES'],
-  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED'],
-  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
+  //             LEAD  QUAL  SCORE  DISQ  OFFER NODLR ACC  DECL TIMEO SOLD LOST NOSHW WIN  COOL SURV REMI VISIT COPEN CRES CBACK CYCLE CONT ENGAGE OPT ERASE REASSIGN  MSG  MSGDUE  WITHDRAWN  CHANNEL  MATCHED  CONFIRMED  MARKET  VEHICLE  FLEET  IMPORTED  RECALL  STATED  APPOINT
+  CAPTURED:     ['CAPTURED', 'QUALIFYING', x, 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'CAPTURED', 'CAPTURED', 'CAPTURED', 'ERASED', 'IN_SALES', 'CAPTURED', 'CAPTURED', 'CAPTURED', 'CAPTURED', x, 'CAPTURED', 'CAPTURED', x, x, 'CAPTURED', x, 'CAPTURED', x],
+  QUALIFYING:   ['QUALIFYING', x, 'HANDED_OFF', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'ERASED', 'IN_SALES', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'QUALIFYING', 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', x, x, 'QUALIFYING', x, 'QUALIFYING', x],
+  DISQUALIFIED: ['QUALIFYING', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', 'DISQUALIFIED', x, 'DISQUALIFIED', 'DISQUALIFIED', x, x, 'DISQUALIFIED', x, 'DISQUALIFIED', x],
+  HANDED_OFF:   ['HANDED_OFF', x, x, x, x, x, 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', x, x, x, x, x, x, x, x, x, x, x, x, 'HANDED_OFF', 'HANDED_OFF', 'DISQUALIFIED', 'ERASED', 'IN_SALES', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'HANDED_OFF', 'DEALER_OWNED', 'HANDED_OFF', 'HANDED_OFF', x, x, 'HANDED_OFF', x, 'HANDED_OFF', x],
+  ESCALATED:    ['ESCALATED', x, 'ESCALATED', 'DISQUALIFIED', x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ERASED', 'IN_SALES', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'ESCALATED', 'DEALER_OWNED', 'ESCALATED', 'ESCALATED', x, x, 'ESCALATED', x, 'ESCALATED', x],
+  IN_SALES:     ['IN_SALES', x, x, x, x, x, 'IN_SALES', x, x, 'DEALER_OWNED', 'QUALIFYING', 'QUALIFYING', 'IN_SALES', x, x, x, x, x, x, x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', 'ERASED', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'IN_SALES', 'DEALER_OWNED', 'IN_SALES', 'IN_SALES', x, x, 'IN_SALES', 'IN_SALES', 'IN_SALES', x],
+  DEALER_OWNED: ['DEALER_OWNED', x, x, x, x, x, x, x, x, 'DEALER_OWNED', x, x, x, x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'HANDED_OFF', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'ERASED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', x, 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED', 'DEALER_OWNED'],
+  ERASED:       [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
 };
 
 describe('applyJourneyEvent: every stage × every event', () => {
@@ -259,6 +260,15 @@ describe('ownership and service', () => {
     expect(repaired.state.stage).toBe('DEALER_OWNED');
     expect(applyJourneyEvent(repaired.state, { type: 'RECALL_REPAIRED', dealerId: 'd1', recallId: 'r1', vin: 'WVWZZZ1JZXW000001', at: T1 }, policy).effects).toEqual([]);
     expect(() => applyJourneyEvent(owned, { type: 'RECALL_REPAIRED', dealerId: 'd2', recallId: 'r1', vin: 'WVWZZZ1JZXW000001', at: T1 }, policy)).toThrow(/not the customer's assigned dealer/);
+  });
+
+  it("a service appointment the customer asks for is a task for their dealer, due in 24 hours, asked once; without a dealer it is refused", () => {
+    const asked = applyJourneyEvent(owned, { type: 'SERVICE_APPOINTMENT_REQUESTED', requestId: 'a1', reason: 'TYRES', preferredDate: '2026-01-10', at: T1 }, policy);
+    expect(asked.effects).toContainEqual({
+      type: 'DEALER_TASK', dealerId: 'd1', task: 'SERVICE_APPOINTMENT', detail: 'TYRES from 2026-01-10 (request a1)', dueAt: new Date(Date.parse(T1) + DAY).toISOString(),
+    });
+    expect(applyJourneyEvent(asked.state, { type: 'SERVICE_APPOINTMENT_REQUESTED', requestId: 'a1', reason: 'TYRES', preferredDate: '2026-01-10', at: T1 }, policy).effects).toEqual([]);
+    expect(() => applyJourneyEvent(qualifying, { type: 'SERVICE_APPOINTMENT_REQUESTED', requestId: 'a2', reason: 'SERVICE', preferredDate: '2026-01-10', at: T1 }, policy)).toThrow(TransitionRefused);
   });
 
   it('a service visit schedules the next reminder and a survey', () => {

@@ -1,0 +1,49 @@
+// A dealer's open work on its customers: the tasks journeys handed it (a service appointment a
+// customer asked for, a complaint to follow up, a car that needs the workshop, an outcome to
+// report), earliest due first — of the customers it serves now only (a task left from a customer
+// who moved on is not its business any more). The dealer closes what it did by hand (the call
+// back about an appointment, the workshop visit arranged); the others close with their own action.
+import type { PrismaClient } from '../platform/db.js';
+
+/** What a dealer's people see and close in their list. */
+export const DEALER_TASK_KINDS = ['SERVICE_APPOINTMENT', 'COMPLAINT_FOLLOW_UP', 'VEHICLE_SERVICE', 'OUTCOME_CHASE'] as const;
+/** What the dealer closes itself ("done"): the rest close when the journey hears of the outcome. */
+export const CLOSED_BY_HAND: readonly string[] = ['SERVICE_APPOINTMENT', 'VEHICLE_SERVICE'];
+
+export interface DealerTask {
+  taskId: string;
+  kind: string;
+  detail: string | null;
+  dueAt: Date;
+  overdue: boolean;
+  journeyId: string;
+  customerId: string;
+  customerName: string;
+  closable: boolean;
+}
+
+export function dealerTasks(db: PrismaClient) {
+  return {
+    async open(dealerId: string, now = new Date()): Promise<DealerTask[]> {
+      const rows = await db.$queryRaw<{ key: string; kind: string; detail: string | null; due_at: Date; journey_id: string; customer_id: string; first_name: string | null; last_name: string | null; company_name: string | null }[]>`
+        SELECT t.key, t.kind, t.detail, t.due_at, j.id AS journey_id, j.customer_id::text, c.first_name, c.last_name, c.company_name
+        FROM journey_task t JOIN journey j ON j.id = t.journey_id JOIN customer c ON c.id = j.customer_id
+        WHERE t.assignee = ${dealerId} AND t.status = 'OPEN' AND t.kind = ANY(${[...DEALER_TASK_KINDS]}::text[])
+          AND j.dealer_id = ${dealerId} AND j.stage IN ('IN_SALES', 'DEALER_OWNED')
+        ORDER BY t.due_at, t.key LIMIT 500`;
+      return rows.map((r) => ({
+        taskId: r.key, kind: r.kind, detail: r.detail, dueAt: r.due_at, overdue: r.due_at < now, journeyId: r.journey_id, customerId: r.customer_id,
+        customerName: r.company_name ?? ([r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)'), closable: CLOSED_BY_HAND.includes(r.kind),
+      }));
+    },
+    /** Closes the dealer's own task of a kind it closes by hand; false when there is none such (not its, or not that kind). Closing again is harmless. */
+    async close(dealerId: string, taskId: string): Promise<boolean> {
+      const task = (await this.open(dealerId)).find((t) => t.taskId === taskId)
+        ?? await db.journeyTask.findFirst({ where: { key: taskId, assignee: dealerId, status: 'DONE' }, select: { kind: true } }).then((t) => (t ? { closable: CLOSED_BY_HAND.includes(t.kind) } : null));
+      if (!task?.closable) return false;
+      await db.journeyTask.updateMany({ where: { key: taskId, assignee: dealerId, status: 'OPEN' }, data: { status: 'DONE' } });
+      return true;
+    },
+  };
+}
+export type DealerTasks = ReturnType<typeof dealerTasks>;
