@@ -20,7 +20,7 @@ export interface CommunicationDeps {
   oemSender?: { address: string; name: string };
   log?: Logger;
   /** Links the journey's own surveys and service reminders carry. */
-  journeyMessageLinks?: { surveyUrl: string; serviceBookingUrl: string };
+  journeyMessageLinks?: { serviceBookingUrl: string };
   /** Signs the confirmation and unsubscribe links; the dev secret and local API when not given. */
   consentLinks?: ConsentLinks;
 }
@@ -49,7 +49,7 @@ export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicat
 /** The journey's decisions and the sending of allowed messages, with a log of both. */
 export function createCommunicationActivities({
   db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }),
-  journeyMessageLinks = { surveyUrl: 'https://survey.lead-to-loyalty.dev/s/', serviceBookingUrl: 'https://service.lead-to-loyalty.dev/book' },
+  journeyMessageLinks = { serviceBookingUrl: 'https://service.lead-to-loyalty.dev/book' },
   consentLinks = makeConsentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }),
 }: CommunicationDeps) {
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
@@ -82,7 +82,8 @@ export function createCommunicationActivities({
     async prepareJourneyMessage({ vin, ...m }: CommunicationRequest & { customerId: string; journeyId: string; vin?: string }): Promise<void> {
       const sale = await db.sale.findFirst({ where: { customerId: m.customerId, ...(vin ? { vin } : {}) }, orderBy: { at: 'desc' } });
       const variables: Record<string, string> = m.purpose === 'SURVEY'
-        ? { surveyUrl: `${journeyMessageLinks.surveyUrl}${m.communicationId}` }
+        // The survey's own one-question page (api/customer-page/surveys.ts): signed for this customer and this message.
+        ? { surveyUrl: await consentLinks.surveyUrl(m.customerId, m.communicationId) }
         : { model: sale?.model ?? 'vehicle', bookingUrl: journeyMessageLinks.serviceBookingUrl };
       await storeCommunicationRequest(db, { ...m, requestedBy: 'journey', variables, ...(vin ? { vehicleVin: vin } : {}) });
     },

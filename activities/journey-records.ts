@@ -82,6 +82,8 @@ export function createRecordsActivities({ db }: RecordsDeps) {
         db.communication.updateMany({ where: { customerId }, data: { variables: {} } }),
         // Consent proof stays (what was agreed, when, with which wording); the browser's address goes.
         db.consentRecord.updateMany({ where: { customerId }, data: { ip: null, userAgent: null } }),
+        // A survey's score stays (the dealer's NPS); the customer's own words go.
+        db.surveyAnswer.updateMany({ where: { customerId }, data: { comment: null } }),
       ]);
     },
   };

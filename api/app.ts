@@ -251,7 +251,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(webFormRoutes({ intake, formKeys, temporal: deps.temporal, log: deps.log, ...deps.webForms }));
   const links = deps.consentLinks ?? consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' });
   await app.register(consentLinkRoutes({ db: deps.db, temporal: deps.temporal, links }));
-  await app.register(customerPageRoutes({ db: deps.db, temporal: deps.temporal, links, defaultCountry: deps.defaultCountry ?? 'DE', log: deps.log }));
+  await app.register(customerPageRoutes({ db: deps.db, temporal: deps.temporal, links, defaultCountry: deps.defaultCountry ?? 'DE', log: deps.log, intake }));
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(customerCareRoutes({ sql: sqlPoolOf(deps.db) }));
   await app.register(dealerTaskRoutes({ tasks: dealerTasks(deps.db) }));

@@ -1,21 +1,13 @@
 // Calling a journey's Update from a route: the journey's answer, or its refusal as 409,
 // 404 when there is no such journey, 503 when it does not answer in time.
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { sendNotFound, sendProblem } from './problems.js';
-import { isDeadlineExceeded, isNotFound } from '../platform/temporal-errors.js';
+import { callJourneyUpdate } from '../platform/journey-updates.js';
 
-/** An update waits for the journey's worker; beyond this the caller gets a 503 to retry. */
-const UPDATE_DEADLINE_MS = 10_000;
-
-/** What became of an Update: the journey's answer, its refusal, no such journey, or no answer in time. */
-export type JourneyUpdateOutcome<R> =
-  | { kind: 'answered'; answer: R }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'not-found' }
-  | { kind: 'unavailable' };
+export { callJourneyUpdate, type JourneyUpdateOutcome } from '../platform/journey-updates.js';
 
 /**
  * The Update's id for a request that names itself (an Idempotency-Key, a form's submission id):
@@ -28,20 +20,6 @@ export function updateIdOf(request: FastifyRequest, action: string, key: string 
   const caller = request.principal?.keyId ?? 'anonymous';
   const digest = createHash('sha256').update(`${caller}\n${key}\n${JSON.stringify(request.body ?? null)}`).digest('hex').slice(0, 40);
   return `${action}:${digest}`;
-}
-
-/** Calls a journey's Update (the API's routes and the workspace's pages both go through this); `updateId` makes a retry the same Update. */
-export async function callJourneyUpdate<R, A>(temporal: Client, journeyId: string, update: UpdateDefinition<R, [A]>, arg: A, updateId?: string): Promise<JourneyUpdateOutcome<R>> {
-  try {
-    const answer = await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      temporal.workflow.getHandle(journeyId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }));
-    return { kind: 'answered', answer };
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return { kind: 'refused', reason: error.cause?.message ?? error.message };
-    if (isNotFound(error)) return { kind: 'not-found' };
-    if (isDeadlineExceeded(error)) return { kind: 'unavailable' };
-    throw error;
-  }
 }
 
 /**

@@ -12,6 +12,13 @@ const CONFIRMATION = 'consent-confirmation';
 const UNSUBSCRIBE = 'unsubscribe';
 const MY_PAGE = 'my-page';
 const MY_ERASURE = 'my-erasure';
+const SURVEY = 'survey';
+const REFERRAL = 'referral';
+
+/** How long a survey's link can be answered. */
+export const SURVEY_LINK_DAYS = 60;
+/** How long a promoter's referral link brings a friend's lead. */
+export const REFERRAL_LINK_DAYS = 365;
 
 /** How long the link to a customer's own page works (asked for by e-mail, used at once). */
 export const MY_PAGE_LINK_MINUTES = 60;
@@ -48,6 +55,12 @@ export interface ConsentLinks {
   /** The customer a page link names (its token is the page's credential and its forms'). */
   readMyPage(token: string): Promise<{ customerId: string; expiresAt: Date }>;
   readMyErasure(token: string): Promise<{ customerId: string }>;
+  /** The one-question page of a survey message (`communicationId`), valid SURVEY_LINK_DAYS. */
+  surveyUrl(customerId: string, communicationId: string, now?: Date): Promise<string>;
+  readSurvey(token: string): Promise<{ customerId: string; communicationId: string }>;
+  /** A promoter's link for a friend's lead, valid REFERRAL_LINK_DAYS. */
+  referralUrl(customerId: string, now?: Date): Promise<string>;
+  readReferral(token: string): Promise<{ customerId: string }>;
 }
 
 export function consentLinks({ secret, publicApiUrl }: { secret: string; publicApiUrl: string }): ConsentLinks {
@@ -69,13 +82,13 @@ export function consentLinks({ secret, publicApiUrl }: { secret: string; publicA
   }
 
   /** A link naming only the customer, for one purpose (its audience), until `minutes` from now. */
-  const customerLink = (customerId: string, audience: string, minutes: number, now: Date) =>
-    sign({}, customerId, audience).setIssuedAt(now).setExpirationTime(new Date(now.getTime() + minutes * 60_000)).sign(key);
+  const customerLink = (customerId: string, audience: string, minutes: number, now: Date, claims: Record<string, string> = {}) =>
+    sign(claims, customerId, audience).setIssuedAt(now).setExpirationTime(new Date(now.getTime() + minutes * 60_000)).sign(key);
   async function readCustomerLink(token: string, audience: string) {
     try {
       const { payload } = await jwtVerify(token, key, { audience, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new ConsentLinkRejected('invalid');
-      return { customerId: payload.sub, expiresAt: new Date(payload.exp * 1000) };
+      return { customerId: payload.sub, expiresAt: new Date(payload.exp * 1000), payload };
     } catch (error) {
       if (error instanceof ConsentLinkRejected) throw error;
       throw new ConsentLinkRejected(error instanceof errors.JWTExpired ? 'expired' : 'invalid');
@@ -89,8 +102,23 @@ export function consentLinks({ secret, publicApiUrl }: { secret: string; publicA
     async myErasureUrl(customerId, now = new Date()) {
       return `${base}/my/erasure?token=${await customerLink(customerId, MY_ERASURE, MY_ERASURE_LINK_HOURS * 60, now)}`;
     },
-    readMyPage: (token) => readCustomerLink(token, MY_PAGE),
+    readMyPage: async (token) => {
+      const { customerId, expiresAt } = await readCustomerLink(token, MY_PAGE);
+      return { customerId, expiresAt };
+    },
     readMyErasure: async (token) => ({ customerId: (await readCustomerLink(token, MY_ERASURE)).customerId }),
+    async surveyUrl(customerId, communicationId, now = new Date()) {
+      return `${base}/survey?token=${await customerLink(customerId, SURVEY, SURVEY_LINK_DAYS * 1440, now, { cid: communicationId })}`;
+    },
+    async readSurvey(token) {
+      const { customerId, payload } = await readCustomerLink(token, SURVEY);
+      if (typeof payload.cid !== 'string') throw new ConsentLinkRejected('invalid');
+      return { customerId, communicationId: payload.cid };
+    },
+    async referralUrl(customerId, now = new Date()) {
+      return `${base}/referral?token=${await customerLink(customerId, REFERRAL, REFERRAL_LINK_DAYS * 1440, now)}`;
+    },
+    readReferral: async (token) => ({ customerId: (await readCustomerLink(token, REFERRAL)).customerId }),
     async confirmationUrl({ customerId, channel, purpose, until, requestedAt }) {
       const token = await sign({ ch: channel, pu: purpose, rq: requestedAt }, customerId, CONFIRMATION).setExpirationTime(new Date(until)).sign(key);
       return `${base}/v1/consents/confirm?token=${token}`;

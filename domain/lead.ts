@@ -5,11 +5,12 @@ import type { MarketModel } from './markets.js';
 /** Where a lead may say it came from (the API's and the files' leads). */
 export const LEAD_SOURCES = ['WEB_FORM', 'FAIR', 'ROADSHOW', 'ADF', 'DEALER_WALKIN', 'PHONE'] as const;
 /**
- * Every source a journey's lead has: those above, and CUSTOMER_IMPORT, the customer's record from
- * the OEM's onboarding file (onboarding/), which no caller may claim. Mirrors the LeadSource enum
+ * Every source a journey's lead has: those above, CUSTOMER_IMPORT, the customer's record from
+ * the OEM's onboarding file (onboarding/), and REFERRAL, a friend's lead through a promoter's
+ * referral link (api/customer-page/surveys.ts), which no caller may claim. Mirrors the LeadSource enum
  * in prisma/schema.prisma.
  */
-export const JOURNEY_LEAD_SOURCES = [...LEAD_SOURCES, 'CUSTOMER_IMPORT'] as const;
+export const JOURNEY_LEAD_SOURCES = [...LEAD_SOURCES, 'CUSTOMER_IMPORT', 'REFERRAL'] as const;
 export type LeadSource = (typeof JOURNEY_LEAD_SOURCES)[number];
 
 /** How soon the customer says they intend to buy. */

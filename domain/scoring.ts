@@ -21,6 +21,8 @@ const SOURCE_POINTS: Record<LeadSource, number> = {
   ROADSHOW: 10,
   // An owner or prospect from the OEM's records: known, but not asking for anything now.
   CUSTOMER_IMPORT: 5,
+  // A friend a happy customer sent: warm, as a web form's.
+  REFERRAL: 20,
 };
 
 const TIMEFRAME_POINTS: Record<PurchaseTimeframe, number> = {

@@ -49,7 +49,6 @@ const ConfigSchema = z.object({
   CONTACT_FROM_ADDRESS: z.string().email().default('no-reply@lead-to-loyalty.dev'),
   CONTACT_FROM_NAME: z.string().default('Your brand'),
   /** Links in the journey's own surveys (the message id is appended) and service reminders. */
-  CONTACT_SURVEY_URL: z.string().url().default('https://survey.lead-to-loyalty.dev/s/'),
   CONTACT_SERVICE_BOOKING_URL: z.string().url().default('https://service.lead-to-loyalty.dev/book'),
   /** Where dealers reach the API: the accept and decline links in hand-off notices. */
   PUBLIC_API_URL: z.string().url().default('http://127.0.0.1:3000'),

@@ -14,6 +14,7 @@
 import type pg from 'pg';
 import { DEFAULT_CAPTAINS, PROCESSES, type Process } from '../domain/processes.js';
 import { inTransaction } from '../platform/db.js';
+import { DETRACTOR_SCORE, netPromoterScore, PROMOTER_SCORE } from '../domain/surveys.js';
 
 export const GROUPINGS = ['dealer', 'region', 'source', 'campaign', 'model'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
@@ -42,8 +43,13 @@ export interface ProcessMetrics {
     /** Safety recalls started in the window: the dealer's repair tasks, those repaired by the window's end, and the share. */
     recallTasks: number; recallRepairs: number; recallCompletion: number | null;
   };
-  newValue: { backInMarket: number; soldAgainSameDealer: number };
-  feedback: { surveysSent: number; complaintsOpened: number; complaintsResolved: number; timeToResolutionDays: Quantiles };
+  /** `referralLeads`: friends' leads through a promoter's referral link, with the dealer that looked after the promoter. */
+  newValue: { backInMarket: number; soldAgainSameDealer: number; referralLeads: number };
+  feedback: {
+    surveysSent: number; complaintsOpened: number; complaintsResolved: number; timeToResolutionDays: Quantiles;
+    /** Surveys answered in the window (0–10): promoters 9–10, detractors 0–6, and the NPS (promoters' share minus detractors', −100…100). */
+    surveysAnswered: number; promoters: number; detractors: number; nps: number | null;
+  };
 }
 
 export type ScorecardRow<P extends Process> = ProcessMetrics[P] & { group: string | null };
@@ -194,6 +200,17 @@ const QUERIES = {
     SELECT sender_dealer_id AS dealer_id, lead_id, sent_at AS at FROM communication
     WHERE purpose = 'SURVEY' AND sent_at >= $1 AND sent_at < $2`,
   'count(*) AS surveys_sent'),
+
+  // Surveys answered, with the dealer each was about (the OEM's have none).
+  answers: (g: Grouping) => grouped(g, `
+    SELECT dealer_id, lead_id, answered_at AS at, score FROM survey_answer WHERE answered_at >= $1 AND answered_at < $2`,
+  `count(*) AS answers, count(*) FILTER (WHERE score >= ${PROMOTER_SCORE}) AS promoters, count(*) FILTER (WHERE score <= ${DETRACTOR_SCORE}) AS detractors`),
+
+  // Friends' leads through promoters' referral links, for the dealer that looked after the promoter.
+  referrals: (g: Grouping) => grouped(g, `
+    SELECT r.referrer_dealer_id AS dealer_id, r.lead_id, l.received_at AS at FROM referral r JOIN lead l ON l.id = r.lead_id
+    WHERE l.received_at >= $1 AND l.received_at < $2`,
+  'count(*) AS referral_leads'),
 } satisfies Record<string, (g: Grouping) => string>;
 type QueryName = keyof typeof QUERIES;
 
@@ -203,8 +220,8 @@ const SOURCES: Record<Process, QueryName[]> = {
   acquisition: ['stages'],
   engagement: ['handoffs', 'accepts', 'sales', 'ledger'],
   maintenance: ['owned', 'aftersales', 'recalls'],
-  newValue: ['ledger'],
-  feedback: ['surveys', 'aftersales'],
+  newValue: ['ledger', 'referrals'],
+  feedback: ['surveys', 'aftersales', 'answers'],
 };
 
 const TOTAL = Symbol('network');
@@ -256,11 +273,17 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
         recallTasks: tasks, recallRepairs: repairs, recallCompletion: tasks > 0 ? round(repairs / tasks, 3) : null,
       };
     },
-    newValue: (k) => ({ backInMarket: count('ledger', k, 'back_in_market'), soldAgainSameDealer: count('ledger', k, 'sold_again') }),
-    feedback: (k) => ({
-      surveysSent: count('surveys', k, 'surveys_sent'), complaintsOpened: count('aftersales', k, 'complaints_opened'),
-      complaintsResolved: count('aftersales', k, 'complaints_resolved'), timeToResolutionDays: quantiles('aftersales', k, 'resolution_days'),
-    }),
+    newValue: (k) => ({ backInMarket: count('ledger', k, 'back_in_market'), soldAgainSameDealer: count('ledger', k, 'sold_again'), referralLeads: count('referrals', k, 'referral_leads') }),
+    feedback: (k) => {
+      const answers = count('answers', k, 'answers');
+      const promoters = count('answers', k, 'promoters');
+      const detractors = count('answers', k, 'detractors');
+      return {
+        surveysSent: count('surveys', k, 'surveys_sent'), complaintsOpened: count('aftersales', k, 'complaints_opened'),
+        complaintsResolved: count('aftersales', k, 'complaints_resolved'), timeToResolutionDays: quantiles('aftersales', k, 'resolution_days'),
+        surveysAnswered: answers, promoters, detractors, nps: netPromoterScore({ answers, promoters, detractors }),
+      };
+    },
   };
 
   /** The groups in the process's queries, by name (no group last). */

@@ -72,7 +72,7 @@ const workers = await createWorkers(connection, {
     targets: { allowLoopback: config.development },
   },
   oemSender: { address: config.CONTACT_FROM_ADDRESS, name: config.CONTACT_FROM_NAME },
-  journeyMessageLinks: { surveyUrl: config.CONTACT_SURVEY_URL, serviceBookingUrl: config.CONTACT_SERVICE_BOOKING_URL },
+  journeyMessageLinks: { serviceBookingUrl: config.CONTACT_SERVICE_BOOKING_URL },
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
 }, {
   namespace: config.TEMPORAL_NAMESPACE,

@@ -35,6 +35,8 @@ import { JOURNEY_ACTIONS, requestCommunicationUpdate, requestErasureUpdate } fro
 import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
 import { customerExport } from '../routes/privacy.js';
 import { pageLanguage, TEXTS, type PageLanguage } from './texts.js';
+import { surveyPages } from './surveys.js';
+import type { LeadIntake } from '../../intake/lead-intake.js';
 
 const views = fileURLToPath(new URL('./views', import.meta.url));
 const styles = readFileSync(new URL('./my.css', import.meta.url), 'utf8');
@@ -58,6 +60,8 @@ export interface CustomerPageDeps {
   links: ConsentLinks;
   defaultCountry: string;
   log: Logger;
+  /** For a promoter's friend's lead (surveys.ts). */
+  intake: LeadIntake;
 }
 
 /** What a page's consent box shows: in force, waiting for the confirmation click, or not given. */
@@ -146,6 +150,8 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     await storeCommunicationRequest(db, { ...request, customerId, journeyId, requestedBy: 'customer', variables });
     return callJourneyUpdate(temporal, journeyId, requestCommunicationUpdate, request);
   }
+
+  await surveyPages(app, deps, { render, say, unavailable, config: { ...PUBLIC, rateLimit: perAddress } });
 
   app.get('/my/assets/my.css', { config: PUBLIC }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(styles));

@@ -49,10 +49,13 @@ const METRICS = {
   newValue: {
     backInMarket: int().describe("Owned customers back in market (the ownership cycle's end)"),
     soldAgainSameDealer: int().describe('Of those, bought again from the same dealer before the window ends'),
+    referralLeads: int().describe("Friends' leads through a promoter's referral link (for the dealer that looked after the promoter)"),
   },
   feedback: {
     surveysSent: int(), complaintsOpened: int(), complaintsResolved: int(),
     timeToResolutionDays: Quantiles.describe('Of the complaints resolved in the window, from their opening'),
+    surveysAnswered: int().describe('Surveys answered in the window (0–10), about the dealer'), promoters: int().describe('Answers of 9 or 10'),
+    detractors: int().describe('Answers of 0 to 6 (each opened a restitution case)'), nps: z.number().int().nullable().describe('Net promoter score: promoters minus detractors, per hundred answers'),
   },
 } satisfies Record<Process, z.ZodRawShape>;
 

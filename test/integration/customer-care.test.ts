@@ -73,7 +73,8 @@ const vatId = `DE9${String(Date.now()).slice(-8)}`;
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  sys = await startSystem({ kinds: ['journeys'], journeyPolicy: ANY_HOUR_POLICY, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
+  // Sale surveys a second after the sale: the survey's own page is tested with them.
+  sys = await startSystem({ kinds: ['journeys'], journeyPolicy: { ...ANY_HOUR_POLICY, saleSurveyDelayMs: 1_000 }, transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   baseUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
   const dealer = await sys.api({ method: 'POST', url: '/v1/dealers', payload: { id: dealerA, name: `Autohaus ${tag}`, territory: [territory], brands: ['VW'] } });
   expect(dealer.statusCode, dealer.body).toBe(201);
@@ -242,6 +243,26 @@ describe('customer care', () => {
   });
 });
 
+/** A customer of dealer A who bought a car just now (their sale survey follows a second later). */
+async function customerOfA(firstName: string, vin: string): Promise<Lead> {
+  const customer = await lead({
+    source: 'WEB_FORM', preferredDealerId: dealerA, interest: { model: 'ID.3', timeframe: 'NOW' },
+    contact: { firstName, lastName: `Buyer${tag}`, email: `${firstName.toLowerCase()}.${low}@example.com`, postalCode: `${territory}4` },
+  });
+  await offeredToA(customer.journeyId);
+  expect((await sys.api({ method: 'POST', url: `/v1/journeys/${customer.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
+  const sale = await sys.api({ method: 'POST', url: `/v1/journeys/${customer.journeyId}/sale`, payload: { vehicle: { vin, model: 'ID.3', soldOn: '2026-11-04' } } }, keys.dealerA);
+  expect(sale.statusCode, sale.body).toBe(200);
+  return customer;
+}
+/** The survey link in the customer's sale survey, on this test's server. */
+async function surveyLinkOf(customer: Lead, who: string): Promise<string> {
+  const mail = await eventually(async () => smtp.inbox.find((m) => m.to.includes(`${who}.${low}@`) && m.subject === 'How did we do?'), 20_000);
+  const url = new URL(/(https?:\/\/\S+\/survey\S*)/.exec(mail.text)![1]!);
+  void customer;
+  return `${baseUrl}${url.pathname}${url.search}`;
+}
+
 /** The link in the latest mail to `to` whose subject matches, on this test's server. */
 async function linkIn(to: string, subject: RegExp): Promise<string> {
   const mail = await eventually(async () => smtp.inbox.filter((m) => m.to.includes(to) && subject.test(m.subject)).at(-1), 20_000);
@@ -363,6 +384,62 @@ describe("the customer's own page", () => {
     // A prospect without a dealer is not offered the form.
     const umaToken = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(uma.customerId)).searchParams.get('token')!;
     expect((await sys.app.inject({ method: 'GET', url: `/my?token=${umaToken}&lang=en` })).body).not.toContain('Ask for an appointment');
+  });
+
+  it("a survey answered 3 on its page: kept outside the journey, a restitution case with the dealer (its task, the OEM's backstop)", async () => {
+    const otto = await customerOfA('Otto2', 'WVWZZZE1ZPP0SV301');
+    const link = await surveyLinkOf(otto, 'otto2');
+    expect((await sys.app.inject({ method: 'GET', url: link })).body).toContain(`recommend Autohaus ${tag}`);
+    const token = new URL(link).searchParams.get('token')!;
+    for (let i = 0; i < 2; i++) {
+      const answered = await sys.app.inject({ method: 'POST', url: '/survey', payload: { token, lang: 'en', score: '3', comment: 'Nobody called me back.' } });
+      expect(answered.statusCode, answered.body).toBe(200);
+      expect(answered.body).toContain('Your dealer will contact you');
+    }
+    const [answer] = await sys.db.surveyAnswer.findMany({ where: { customerId: otto.customerId } });
+    expect(answer).toMatchObject({ score: 3, comment: 'Nobody called me back.', dealerId: dealerA, caseId: `survey-${answer!.communicationId}` });
+    expect((await stateOf(otto.journeyId)).complaint).toMatchObject({ complaintId: `survey-${answer!.communicationId}`, escalated: false });
+    expect(await sys.db.journeyTask.count({ where: { journeyId: otto.journeyId, assignee: dealerA, kind: 'COMPLAINT_FOLLOW_UP' } })).toBe(1);
+    // Out of range, or another survey's token: refused, nothing kept.
+    expect((await sys.app.inject({ method: 'POST', url: '/survey', payload: { token, score: '11' } })).statusCode).toBe(400);
+    const forged = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).surveyUrl(otto.customerId, randomUUID())).searchParams.get('token')!;
+    expect((await sys.app.inject({ method: 'POST', url: '/survey', payload: { token: forged, score: '0' } })).statusCode).toBe(404);
+    expect(await sys.db.surveyAnswer.count({ where: { customerId: otto.customerId } })).toBe(1);
+  });
+
+  it('in Chromium: a promoter answers 10, passes the referral link on, and the friend\'s lead is theirs (source REFERRAL, their dealer first, on the scorecard); axe finds nothing serious', async () => {
+    const paula = await customerOfA('Paula', 'WVWZZZE1ZPP0SV302');
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${await surveyLinkOf(paula, 'paula')}`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByLabel('10', { exact: true }).check();
+    await page.getByLabel(/main reason/).fill('Great service.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const referral = await page.locator('#referral-link').getAttribute('href');
+    expect(referral).toMatch(/\/referral\?token=/);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.goto(`${baseUrl}${new URL(referral!).pathname}${new URL(referral!).search}`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByLabel('First name').fill('Fritz');
+    await page.getByLabel('Last name').fill(`Friend${tag}`);
+    await page.getByLabel('Your e-mail address').fill(`fritz.${low}@example.com`);
+    await page.getByLabel('Postal code').fill(`${territory}3`);
+    await page.getByRole('button', { name: 'Send' }).click();
+    expect(await page.locator('#message').textContent()).toContain('a dealer gets in touch');
+    await context.close();
+    const friend = await sys.db.customer.findUniqueOrThrow({ where: { emailNormalized: `fritz.${low}@example.com` }, include: { leads: true } });
+    expect(friend.leads).toEqual([expect.objectContaining({ source: 'REFERRAL', campaign: 'REFERRAL', preferredDealerId: dealerA })]);
+    expect(await sys.db.referral.findUnique({ where: { leadId: friend.leads[0]!.id } })).toMatchObject({ referrerCustomerId: paula.customerId, referrerDealerId: dealerA });
+    // Their journey will hand them to Paula's dealer first, when they are ready to buy.
+    const friendsJourney = await eventually(() => sys.db.journey.findUnique({ where: { customerId: friend.id } }), 20_000);
+    expect(await stateOf(friendsJourney!.id)).toMatchObject({ preferredDealerId: dealerA, lastLeadSource: 'REFERRAL' });
+    // The scorecard today, dealer A: Otto's 3 and Paula's 10 (NPS 0), Fritz's lead for Paula's dealer.
+    const today = new Date().toISOString().slice(0, 10);
+    const card = (await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${today}&to=${today}` })).json();
+    const rowOf = (process: string) => card.processes.find((p: { process: string }) => p.process === process).rows.find((r: { group: string }) => r.group === dealerA);
+    expect(rowOf('feedback')).toMatchObject({ surveysAnswered: 2, promoters: 1, detractors: 1, nps: 0 });
+    expect(rowOf('newValue')).toMatchObject({ referralLeads: 1 });
   });
 
   it('forged, expired, other purposes\' and other customers\' links are refused, and nothing changes', async () => {

@@ -111,9 +111,18 @@ beforeAll(async () => {
     requestedBy: 'journey', purpose: 'SURVEY', channel: 'EMAIL', templateId: 'satisfaction-survey', variables: {},
     status: sentAt ? 'SENT' : 'REQUESTED', sentAt: sentAt ? at(sentAt) : null,
   });
-  await sys.db.communication.createMany({
-    data: [survey(0, A, '03-19T10:00'), survey(5, null, '03-06T10:00'), survey(3, B, null), survey(2, A, '04-03T10:00')], // not sent; April's
-  });
+  const surveys = [survey(0, A, '03-19T10:00'), survey(5, null, '03-06T10:00'), survey(3, B, null), survey(2, A, '04-03T10:00')]; // not sent; April's
+  await sys.db.communication.createMany({ data: surveys });
+  // Answers: c0's about A, 10 (a promoter); c5's about the OEM, 3 (a detractor); c2's in April.
+  const answer = (s: (typeof surveys)[number], score: number, when: string) => sys.db.$executeRaw`
+    INSERT INTO survey_answer (communication_id, customer_id, journey_id, dealer_id, lead_id, score, answered_at)
+    SELECT id, customer_id, journey_id, sender_dealer_id, lead_id, ${score}, ${at(when)} FROM communication WHERE id = ${s.id}::uuid`;
+  await answer(surveys[0]!, 10, '03-20T10:00');
+  await answer(surveys[1]!, 3, '03-07T10:00');
+  await answer(surveys[3]!, 9, '04-04T10:00');
+  // c6's March lead came through c5's referral link, while A looked after c5.
+  const referred = await sys.db.lead.findFirstOrThrow({ where: { customerId: c[6]!, receivedAt: at('03-10T09:00') } });
+  await sys.db.referral.create({ data: { leadId: referred.id, referrerCustomerId: c[5]!, referrerDealerId: A } });
 });
 afterAll(async () => {
   await sys?.stop();
@@ -155,13 +164,15 @@ const engagement = {
 const maintenanceA = { ownedCustomerYears: 0.12, serviceVisits: 2, serviceVisitsPerOwnedCustomerYear: 16.53, recallTasks: 0, recallRepairs: 0, recallCompletion: null };
 const maintenanceB = { ownedCustomerYears: 0.04, serviceVisits: 1, serviceVisitsPerOwnedCustomerYear: 26.73, recallTasks: 0, recallRepairs: 0, recallCompletion: null };
 const maintenance = { ownedCustomerYears: 0.16, serviceVisits: 3, serviceVisitsPerOwnedCustomerYear: 18.94, recallTasks: 0, recallRepairs: 0, recallCompletion: null };
-// New value: c5 back in market from A, and bought from A again.
-const newValue = { backInMarket: 1, soldAgainSameDealer: 1 };
+// New value: c5 back in market from A, and bought from A again; c6's lead referred by c5 (A's).
+const newValue = { backInMarket: 1, soldAgainSameDealer: 1, referralLeads: 1 };
 // Feedback. A: one survey sent, one complaint opened (K-1), two resolved (K-1 after 3 days, K-2
-// after 10) → median 6.5, p90 3 + 0.9·7 = 9.3. B: K-3 opened. The OEM's survey has no dealer.
-const feedbackA = { surveysSent: 1, complaintsOpened: 1, complaintsResolved: 2, timeToResolutionDays: { median: 6.5, p90: 9.3 } };
-const feedbackB = { surveysSent: 0, complaintsOpened: 1, complaintsResolved: 0, timeToResolutionDays: NONE };
-const feedback = { surveysSent: 2, complaintsOpened: 2, complaintsResolved: 2, timeToResolutionDays: { median: 6.5, p90: 9.3 } };
+// after 10) → median 6.5, p90 3 + 0.9·7 = 9.3; one answer, 10 → NPS 100. B: K-3 opened. The OEM's
+// survey has no dealer; its answer, 3, is a detractor's → NPS −100. The network: 1 − 1 of 2 → 0.
+const answered = (n: number, promoters: number, detractors: number, nps: number | null) => ({ surveysAnswered: n, promoters, detractors, nps });
+const feedbackA = { surveysSent: 1, complaintsOpened: 1, complaintsResolved: 2, timeToResolutionDays: { median: 6.5, p90: 9.3 }, ...answered(1, 1, 0, 100) };
+const feedbackB = { surveysSent: 0, complaintsOpened: 1, complaintsResolved: 0, timeToResolutionDays: NONE, ...answered(0, 0, 0, null) };
+const feedback = { surveysSent: 2, complaintsOpened: 2, complaintsResolved: 2, timeToResolutionDays: { median: 6.5, p90: 9.3 }, ...answered(2, 1, 1, 0) };
 
 const ZERO = {
   identification: { leads: 0, uniqueCustomers: 0, duplicatesMerged: 0 },
@@ -170,8 +181,8 @@ const ZERO = {
     offered: 0, accepted: 0, declined: 0, slaBreaches: 0, acceptRate: null, timeToAcceptMinutes: NONE, sold: 0, timeToSaleDays: NONE, fellBack: 0, reassignedAway: 0,
   },
   maintenance: { ownedCustomerYears: 0, serviceVisits: 0, serviceVisitsPerOwnedCustomerYear: null, recallTasks: 0, recallRepairs: 0, recallCompletion: null },
-  newValue: { backInMarket: 0, soldAgainSameDealer: 0 },
-  feedback: { surveysSent: 0, complaintsOpened: 0, complaintsResolved: 0, timeToResolutionDays: NONE },
+  newValue: { backInMarket: 0, soldAgainSameDealer: 0, referralLeads: 0 },
+  feedback: { surveysSent: 0, complaintsOpened: 0, complaintsResolved: 0, timeToResolutionDays: NONE, surveysAnswered: 0, promoters: 0, detractors: 0, nps: null },
 };
 const NETWORK = { identification, acquisition, engagement, maintenance, newValue, feedback };
 const CAPTAINS = {
@@ -197,7 +208,7 @@ describe('scorecard', () => {
         card('engagement', [{ group: A, ...engagementA }, { group: B, ...engagementB }]),
         card('maintenance', [{ group: A, ...maintenanceA }, { group: B, ...maintenanceB }]),
         card('newValue', [{ group: A, ...newValue }]),
-        card('feedback', [{ group: A, ...feedbackA }, { group: B, ...feedbackB }, { group: null, ...ZERO.feedback, surveysSent: 1 }]),
+        card('feedback', [{ group: A, ...feedbackA }, { group: B, ...feedbackB }, { group: null, ...ZERO.feedback, surveysSent: 1, ...answered(1, 0, 1, -100) }]),
       ],
     });
   });
@@ -242,7 +253,8 @@ describe('scorecard', () => {
         sold: 3, timeToSaleDays: { median: 10, p90: 18 }, fellBack: 0, reassignedAway: 1,
       },
     ]);
-    expect(processOf(bySource, 'newValue')!.rows).toEqual([{ group: 'FAIR', ...newValue }]);
+    // c5's return and repurchase are its 2025 fair lead's; the referred lead is itself (a web form's).
+    expect(processOf(bySource, 'newValue')!.rows).toEqual([{ group: 'FAIR', ...newValue, referralLeads: 0 }, { group: 'WEB_FORM', ...ZERO.newValue, referralLeads: 1 }]);
     expect(processOf(bySource, 'engagement')!.network).toEqual(engagement);
 
     // SPRING: c0 c2 c6; no campaign: c1 twice, c3, c4.
@@ -313,7 +325,7 @@ describe('scorecard', () => {
       `feedback,OEM_CUSTOMER_CARE,${B},timeToResolutionDays.median,`,
     ]));
     // identification 1 row + network, 3 figures each; … every line is one figure.
-    const figures = { identification: 3, acquisition: 3, engagement: 12, maintenance: 6, newValue: 2, feedback: 5 };
+    const figures = { identification: 3, acquisition: 3, engagement: 12, maintenance: 6, newValue: 3, feedback: 9 };
     const rows = { identification: 2, acquisition: 2, engagement: 3, maintenance: 3, newValue: 2, feedback: 4 };
     expect(lines).toHaveLength(1 + Object.entries(figures).reduce((sum, [p, f]) => sum + f * rows[p as ProcessName], 0));
   });

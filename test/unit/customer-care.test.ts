@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { timelineOf } from '../../care/customer-360.js';
 import { containsPattern, parseCustomerQuery } from '../../domain/customer-search.js';
+import { netPromoterScore, outcomeOf } from '../../domain/surveys.js';
 
 describe('parseCustomerQuery: what an agent typed', () => {
   it.each([
@@ -73,5 +74,17 @@ describe('timelineOf: one story, newest first', () => {
     ]);
     expect(timeline.find((e) => e.kind === 'CONSENT')!.detail).toBe('phone · wording script-1 · taken down by oem:cora');
     expect(timeline.find((e) => e.kind === 'MESSAGE')!.detail).toBe('model-launch · NO_CONSENT · decided SUPPRESSED · NO_CONSENT');
+  });
+});
+
+describe('surveys: the answer and what follows it', () => {
+  it.each([[0, 'DETRACTOR'], [6, 'DETRACTOR'], [7, 'PASSIVE'], [8, 'PASSIVE'], [9, 'PROMOTER'], [10, 'PROMOTER']] as const)('%i is a %s', (score, outcome) => {
+    expect(outcomeOf(score)).toBe(outcome);
+  });
+  it('the NPS is promoters minus detractors per hundred answers, whole; none without answers', () => {
+    expect(netPromoterScore({ answers: 0, promoters: 0, detractors: 0 })).toBeNull();
+    expect(netPromoterScore({ answers: 3, promoters: 2, detractors: 1 })).toBe(33);
+    expect(netPromoterScore({ answers: 2, promoters: 0, detractors: 2 })).toBe(-100);
+    expect(netPromoterScore({ answers: 4, promoters: 1, detractors: 1 })).toBe(0);
   });
 });
