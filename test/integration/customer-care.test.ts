@@ -18,6 +18,7 @@ import { logTransport, smtpTransport } from '../../communications/transports.js'
 import { DEV_CONSENT_LINK_SECRET } from '../../platform/config.js';
 import { ANY_HOUR_POLICY, createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
 import { startSmtpServer } from '../support/smtp.js';
+import { recordHistoryFixture } from '../support/histories.js';
 import { FIRST_PASSWORD, httpLogIn, logIn } from '../support/workspace-login.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -384,6 +385,10 @@ describe("the customer's own page", () => {
     // A prospect without a dealer is not offered the form.
     const umaToken = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(uma.customerId)).searchParams.get('token')!;
     expect((await sys.app.inject({ method: 'GET', url: `/my?token=${umaToken}&lang=en` })).body).not.toContain('Ask for an appointment');
+    // On the phone Otto says no more text messages with offers: his journey's care story, kept for replay.
+    const stated = await sys.api({ method: 'POST', url: `/v1/journeys/${otto.journeyId}/consents`, payload: { consents: [{ channel: 'SMS', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'care-call-script-v3' } });
+    expect(stated.statusCode, stated.body).toBe(200);
+    await recordHistoryFixture(sys.temporal.workflow.getHandle(otto.journeyId), 'journey-customer-care');
   });
 
   it("a survey answered 3 on its page: kept outside the journey, a restitution case with the dealer (its task, the OEM's backstop)", async () => {

@@ -53,6 +53,7 @@ describe('recorded journey histories', () => {
       'journey-back-in-market.json', // sold, served for years, back in market with the own dealer first
       'journey-consent-double-opt-in.json', // an EU lead's e-mail consent: asked, confirmed, a promotion sent
       'journey-cool-down-promotion.json', // the post-purchase cool-down holds back the OEM's promotion
+      'journey-customer-care.json', // sold; the customer asks for a service appointment on their page, withdraws a consent on the phone
       'journey-declined-escalated.json', // two declines, each answered before the next offer, then the OEM's escalation
       'journey-erased.json', // opt-out and erasure mid-journey: the journey ends
       'journey-fell-back-to-oem.json', // the sales window ends, the chase, the fallback and its cool-down
