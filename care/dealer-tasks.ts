@@ -2,7 +2,8 @@
 // customer asked for, a complaint to follow up, a car that needs the workshop, an outcome to
 // report), earliest due first — of the customers it serves now only (a task left from a customer
 // who moved on is not its business any more). The dealer closes what it did by hand (the call
-// back about an appointment, the workshop visit arranged); the others close with their own action.
+// back about an appointment, the workshop visit arranged); the others leave the list with their
+// own action (the outcome reported, the complaint resolved).
 import type { PrismaClient } from '../platform/db.js';
 
 /** What a dealer's people see and close in their list. */
@@ -30,6 +31,11 @@ export function dealerTasks(db: PrismaClient) {
         FROM journey_task t JOIN journey j ON j.id = t.journey_id JOIN customer c ON c.id = j.customer_id
         WHERE t.assignee = ${dealerId} AND t.status = 'OPEN' AND t.kind = ANY(${[...DEALER_TASK_KINDS]}::text[])
           AND j.dealer_id = ${dealerId} AND j.stage IN ('IN_SALES', 'DEALER_OWNED')
+          -- Done by their own action: the outcome reported (no longer in sales), the complaint resolved.
+          AND (t.kind <> 'OUTCOME_CHASE' OR j.stage = 'IN_SALES')
+          AND (t.kind <> 'COMPLAINT_FOLLOW_UP' OR EXISTS (
+            SELECT 1 FROM aftersales_event o WHERE o.journey_id = j.id AND o.kind = 'COMPLAINT_OPENED'
+              AND NOT EXISTS (SELECT 1 FROM aftersales_event r WHERE r.journey_id = j.id AND r.kind = 'COMPLAINT_RESOLVED' AND r.ref = o.ref)))
         ORDER BY t.due_at, t.key LIMIT 500`;
       return rows.map((r) => ({
         taskId: r.key, kind: r.kind, detail: r.detail, dueAt: r.due_at, overdue: r.due_at < now, journeyId: r.journey_id, customerId: r.customer_id,

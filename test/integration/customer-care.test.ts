@@ -405,6 +405,14 @@ describe("the customer's own page", () => {
     expect(answer).toMatchObject({ score: 3, comment: 'Nobody called me back.', dealerId: dealerA, caseId: `survey-${answer!.communicationId}` });
     expect((await stateOf(otto.journeyId)).complaint).toMatchObject({ complaintId: `survey-${answer!.communicationId}`, escalated: false });
     expect(await sys.db.journeyTask.count({ where: { journeyId: otto.journeyId, assignee: dealerA, kind: 'COMPLAINT_FOLLOW_UP' } })).toBe(1);
+    // On the dealer's list until it resolves the complaint (not closed by hand).
+    const followUps = async () => (await sys.api({ method: 'GET', url: '/v1/dealer/tasks' }, keys.dealerA)).json().items
+      .filter((t: { journeyId: string; kind: string }) => t.journeyId === otto.journeyId && t.kind === 'COMPLAINT_FOLLOW_UP');
+    expect(await followUps()).toEqual([expect.objectContaining({ closable: false })]);
+    expect((await sys.api({ method: 'POST', url: `/v1/dealer/tasks/${encodeURIComponent((await followUps())[0].taskId)}/done` }, keys.dealerA)).statusCode).toBe(404);
+    const resolved = await sys.api({ method: 'POST', url: `/v1/journeys/${otto.journeyId}/complaints/survey-${answer!.communicationId}/resolution` }, keys.dealerA);
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    expect(await followUps()).toEqual([]);
     // Out of range, or another survey's token: refused, nothing kept.
     expect((await sys.app.inject({ method: 'POST', url: '/survey', payload: { token, score: '11' } })).statusCode).toBe(400);
     const forged = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).surveyUrl(otto.customerId, randomUUID())).searchParams.get('token')!;
