@@ -2,6 +2,8 @@
 // server: days and months pass in seconds; the API, worker and database are real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { consentLinks } from '../../consent/links.js';
+import { DEV_CONSENT_LINK_SECRET } from '../../platform/config.js';
 import { randomInt } from 'node:crypto';
 import { DAY, DEFAULT_POLICY, MINUTE, type JourneyPolicy } from '../../domain/policy.js';
 import { vinCheckDigit } from '../../domain/vehicles.js';
@@ -132,7 +134,11 @@ describe("the journey's own messages (time-skipped)", () => {
     await sys.env.sleep(8 * DAY);
     const survey = await eventually(async () => (await sys.db.communication.findFirst({ where: { customerId, purpose: 'SURVEY', status: 'SENT' } })) ?? undefined, 30_000);
     expect(survey).toMatchObject({ senderKind: 'DEALER', senderDealerId: dealerId, requestedBy: 'journey', templateId: 'satisfaction-survey' });
-    expect((survey.variables as { surveyUrl: string }).surveyUrl).toContain(survey.id);
+    // Its link opens the survey's own page for this customer and this message (signed: docs/customer-care.md).
+    const surveyUrl = new URL((survey.variables as { surveyUrl: string }).surveyUrl);
+    expect(surveyUrl.pathname).toBe('/survey');
+    expect(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }).readSurvey(surveyUrl.searchParams.get('token')!))
+      .toEqual({ customerId, communicationId: survey.id });
     // The database attributed it to the customer's lead when it was sent (the scorecard's feedback by source).
     expect(survey.leadId).toBe((await sys.db.lead.findFirstOrThrow({ where: { customerId } })).id);
 

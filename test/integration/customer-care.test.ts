@@ -366,7 +366,7 @@ describe("the customer's own page", () => {
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ assignee: dealerA, status: 'OPEN', detail: expect.stringContaining(`TYRES from ${day}`) });
     expect(Math.abs(tasks[0]!.dueAt.getTime() - Date.now() - 86_400_000)).toBeLessThan(60_000);
-    const notice = await eventually(() => sys.db.dealerNotice.findFirst({ where: { journeyId: otto.journeyId, kind: 'service.requested' } }), 10_000);
+    const notice = await eventually(async () => (await sys.db.dealerNotice.findFirst({ where: { journeyId: otto.journeyId, kind: 'service.requested' } })) ?? undefined, 10_000);
     expect(notice).toMatchObject({ dealerId: dealerA, reason: 'TYRES', preferredDate: new Date(`${day}T00:00:00Z`) });
     // A day in the past, or a reason that is none, is refused naming the field.
     expect((await sys.app.inject({ method: 'POST', url: '/my/appointments', payload: { ...form, _submission: randomUUID(), preferredDate: '2020-01-01' } })).statusCode).toBe(400);
@@ -445,8 +445,8 @@ describe("the customer's own page", () => {
     expect(friend.leads).toEqual([expect.objectContaining({ source: 'REFERRAL', campaign: 'REFERRAL', preferredDealerId: dealerA })]);
     expect(await sys.db.referral.findUnique({ where: { leadId: friend.leads[0]!.id } })).toMatchObject({ referrerCustomerId: paula.customerId, referrerDealerId: dealerA });
     // Their journey will hand them to Paula's dealer first, when they are ready to buy.
-    const friendsJourney = await eventually(() => sys.db.journey.findUnique({ where: { customerId: friend.id } }), 20_000);
-    expect(await stateOf(friendsJourney!.id)).toMatchObject({ preferredDealerId: dealerA, lastLeadSource: 'REFERRAL' });
+    const friendsJourney = await eventually(async () => (await sys.db.journey.findUnique({ where: { customerId: friend.id } })) ?? undefined, 20_000);
+    expect(await stateOf(friendsJourney.id)).toMatchObject({ preferredDealerId: dealerA, lastLeadSource: 'REFERRAL' });
     // The scorecard today, dealer A: Otto's 3 and Paula's 10 (NPS 0), Fritz's lead for Paula's dealer.
     const today = new Date().toISOString().slice(0, 10);
     const card = (await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${today}&to=${today}` })).json();
