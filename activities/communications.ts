@@ -8,7 +8,9 @@ import { SEND_ATTEMPTS, type Channel, type CommunicationDecision, type Communica
 import type pg from 'pg';
 import type { CommunicationDecisionRecord } from '../domain/journey-records.js';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
-import { renderMessage } from '../communications/templates.js';
+import { renderMessage, TEMPLATES } from '../communications/templates.js';
+import { brandCatalog } from '../communications/brands.js';
+import { languageOf, legalFooterOf, templateText, type Brand } from '../domain/brands.js';
 import { campaignTemplates, parseCampaignTemplateId, renderCampaignMessage } from '../campaigns/templates.js';
 import { logTransport, type MessageTransports } from '../communications/transports.js';
 
@@ -48,13 +50,14 @@ export async function recordDecisionWithin(sql: pg.ClientBase, { key, communicat
 
 /** The journey's decisions and the sending of allowed messages, with a log of both. */
 export function createCommunicationActivities({
-  db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Your brand' }, log = pino({ level: 'silent' }),
+  db, transports, oemSender = { address: 'no-reply@lead-to-loyalty.dev', name: 'Lead-to-loyalty' }, log = pino({ level: 'silent' }),
   journeyMessageLinks = { serviceBookingUrl: 'https://service.lead-to-loyalty.dev/book' },
   consentLinks = makeConsentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: 'http://127.0.0.1:3000' }),
 }: CommunicationDeps) {
   const out = transports ?? { email: logTransport(log), other: logTransport(log) };
   const pool = sqlPoolOf(db);
   const templateOfCampaign = campaignTemplates(db);
+  const brands = brandCatalog(db);
 
   /**
    * Where the message goes, from the recipient's own records only: their e-mail address or phone
@@ -72,6 +75,15 @@ export function createCommunicationActivities({
     if (message.vehicleVin) return cars.some((c) => c.vin === message.vehicleVin) ? message.vehicleVin : null;
     if (recipient.id !== message.customerId) return cars.find((c) => c.driverId === recipient.id)?.vin ?? null;
     return cars[0]?.vin ?? null;
+  }
+
+  /** A built-in template's words as the brand writes them in the language (its default's when missing: logged), else the built-in. */
+  function wordsFor(brand: Brand | null, language: string, templateId: string) {
+    const builtIn = TEMPLATES[templateId];
+    if (!builtIn) return undefined;
+    const words = templateText(brand, language, templateId, builtIn);
+    if (words.fellBack && brand) log.warn({ brandId: brand.brandId, language, templateId, usedLanguage: words.language }, 'no translation of the template: another language used');
+    return words.value;
   }
 
   return {
@@ -123,23 +135,30 @@ export function createCommunicationActivities({
       }
       const dealerId = onBehalfOf ?? message.senderDealerId;
       const dealer = dealerId ? await db.dealer.findUnique({ where: { id: dealerId } }) : null;
-      const senderName = dealer?.name ?? oemSender.name;
+      // The brand that speaks to the customer (their dealer's, else the default), in the recipient's language.
+      const brand = await brands.forCustomer(message.customerId);
+      const language = languageOf({ language: recipient.language ?? customer.language, country: recipient.country ?? customer.country }, brand);
+      const senderName = dealer?.name ?? brand?.senderName ?? oemSender.name;
+      const fromAddress = brand?.senderAddress ?? oemSender.address;
       // A campaign's message: its own template in the language chosen for the customer, its variables.
       const ofCampaign = parseCampaignTemplateId(message.templateId);
       const own = { firstName: recipient.firstName ?? '', senderName };
       const { subject, text } = ofCampaign
         ? await templateOfCampaign(ofCampaign.campaignId, ofCampaign.language).then(({ template, variables }) => renderCampaignMessage(template, { ...variables, ...own }))
-        : renderMessage(message.templateId, { ...(message.variables as Record<string, string>), ...own });
+        : renderMessage(message.templateId, { ...(message.variables as Record<string, string>), ...own }, wordsFor(brand, language, message.templateId));
       const transport = message.channel === 'EMAIL' ? out.email : out.other;
       // Every message that rests on a consent (not transactional or legal ones) says how to withdraw it.
       const consentPurpose = consentPurposeOf(message.purpose as CommunicationRequest['purpose']);
       const unsubscribeUrl = consentPurpose
         ? await consentLinks.unsubscribeUrl({ customerId: customer.id, channel: message.channel as Channel, purpose: consentPurpose, communicationId })
         : undefined;
-      const body = unsubscribeUrl ? `${text}\n\n--\nNo more of these? Unsubscribe: ${unsubscribeUrl}` : text;
+      const footer = legalFooterOf(brand, language);
+      if (footer?.fellBack) log.warn({ brandId: brand!.brandId, language }, 'no legal footer in the customer\'s language: the brand\'s default language used');
+      const signed = footer ? `${text}\n\n--\n${footer.value}` : text;
+      const body = unsubscribeUrl ? `${signed}\n\n--\nNo more of these? Unsubscribe: ${unsubscribeUrl}` : signed;
       try {
         const { providerId } = await transport.send({
-          communicationId, channel: message.channel as Channel, to, from: `${senderName} <${oemSender.address}>`, subject, text: body,
+          communicationId, channel: message.channel as Channel, to, from: `${senderName} <${fromAddress}>`, subject, text: body,
           ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
         });
         await db.$transaction([

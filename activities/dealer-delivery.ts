@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { PrismaClient } from '../platform/db.js';
 import { deliveryStarter } from '../delivery/start.js';
 import type { DeliverySchedule } from '../workflows/definitions.js';
+import { brandCatalog } from '../communications/brands.js';
 
 export interface DealerDeliveryDeps {
   db: PrismaClient;
@@ -86,7 +87,8 @@ export function deliveriesStarter({ temporal, taskQueue, delivery = {} }: Pick<D
 
 /** Telling dealers: the journey records notices; a dealerDelivery workflow per channel sends each. */
 export function createDealerDeliveryActivities({ db, delivery = {}, log = pino({ level: 'silent' }) }: DealerDeliveryDeps) {
-  const context: NoticeContext = { publicApiUrl: delivery.publicApiUrl ?? 'http://127.0.0.1:3000', oemName: delivery.oemName ?? 'Your brand' };
+  const brands = brandCatalog(db);
+  const defaults: NoticeContext = { publicApiUrl: delivery.publicApiUrl ?? 'http://127.0.0.1:3000', oemName: delivery.oemName ?? 'Lead-to-loyalty' };
   const email = delivery.email ?? logTransport(log);
 
   const targetPolicy = delivery.targets ?? { allowLoopback: false };
@@ -104,6 +106,8 @@ export function createDealerDeliveryActivities({ db, delivery = {}, log = pino({
         return 'SUPERSEDED';
       };
       if (!target) return supersede(`the dealer no longer has a ${found.channel === 'WEBHOOK' ? 'webhook' : 'CRM e-mail address'}`);
+      // ADF's <provider> and the e-mail's sender: the dealer's brand, as customers know it.
+      const context: NoticeContext = { ...defaults, oemName: (await brands.forDealer(found.dealerId))?.name ?? defaults.oemName };
       const content = await noticeContent(db, found.notice, context);
       if ('superseded' in content) return supersede(content.superseded);
 

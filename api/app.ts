@@ -27,6 +27,7 @@ import { importRoutes } from './routes/imports.js';
 import { customerRoutes } from './routes/customers.js';
 import { customerCareRoutes } from './routes/customer-care.js';
 import { dealerTaskRoutes } from './routes/dealer-tasks.js';
+import { brandRoutes } from './routes/brands.js';
 import { dealerTasks } from '../care/dealer-tasks.js';
 import { customerPageRoutes } from './customer-page/routes.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
@@ -255,6 +256,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(customerRoutes({ db: deps.db, temporal: deps.temporal, defaultCountry: deps.defaultCountry ?? 'DE' }));
   await app.register(customerCareRoutes({ sql: sqlPoolOf(deps.db) }));
   await app.register(dealerTaskRoutes({ tasks: dealerTasks(deps.db) }));
+  await app.register(brandRoutes({ db: deps.db }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(vehicleRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(marketRoutes({ markets, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE, defaultCountry: deps.defaultCountry ?? 'DE' }));

@@ -104,10 +104,34 @@ export function missingVariables(templateId: string, variables: Record<string, s
   return (TEMPLATES[templateId]?.variables ?? []).filter((name) => !variables[name]);
 }
 
-export function renderMessage(templateId: string, values: Record<string, string>): { subject: string; text: string } {
-  const template = TEMPLATES[templateId];
+export function renderMessage(templateId: string, values: Record<string, string>, words?: { subject: string; text: string }): { subject: string; text: string } {
+  const template = words ?? TEMPLATES[templateId];
   if (!template) throw new Error(`no template ${templateId}`);
   // Plain text: no HTML escaping of names like "Müller & Söhne".
   const render = (text: string) => Mustache.render(text, values, {}, { escape: (v: string) => v });
   return { subject: render(template.subject), text: render(template.text) };
+}
+
+/**
+ * Why a brand's own words for a template cannot be used, or null: a sentence of Mustache that does
+ * not parse, or names what the template does not have (its variables, the recipient's first name,
+ * the sender's name), or a section (`{{#…}}`: brands write texts, not logic).
+ */
+export function brandTemplateProblem(templateId: string, words: string): string | null {
+  const template = TEMPLATES[templateId];
+  if (!template) return `no template ${templateId}`;
+  let tokens: unknown[];
+  try {
+    tokens = Mustache.parse(words) as unknown[];
+  } catch (error) {
+    return `does not parse: ${(error as Error).message}`;
+  }
+  const allowed = new Set([...template.variables, 'firstName', 'senderName']);
+  for (const token of tokens as [string, string][]) {
+    const [kind, name] = token;
+    if (kind === 'name' || kind === '&') {
+      if (!allowed.has(name)) return `{{${name}}} is not a name of template ${templateId} (${[...allowed].join(', ')})`;
+    } else if (kind !== 'text') return 'only plain {{names}}: no sections, partials or comments';
+  }
+  return null;
 }

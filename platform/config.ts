@@ -47,7 +47,8 @@ const ConfigSchema = z.object({
   SMTP_URL: z.string().optional(),
   CONTACT_WEBHOOK_URL: z.string().url().optional(),
   CONTACT_FROM_ADDRESS: z.string().email().default('no-reply@lead-to-loyalty.dev'),
-  CONTACT_FROM_NAME: z.string().default('Your brand'),
+  // Who messages are from when no brand is set up (docs/customer-care.md: brands).
+  CONTACT_FROM_NAME: z.string().default('Lead-to-loyalty'),
   /** Links in the journey's own surveys (the message id is appended) and service reminders. */
   CONTACT_SERVICE_BOOKING_URL: z.string().url().default('https://service.lead-to-loyalty.dev/book'),
   /** Where dealers reach the API: the accept and decline links in hand-off notices. */

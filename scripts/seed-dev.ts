@@ -7,6 +7,7 @@ import { createApiKeyStore } from '../platform/api-keys.js';
 import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createUserStore } from '../platform/users.js';
+import { saveBrand } from '../communications/brands.js';
 
 const DEMO_DEALERS = [
   { id: 'DLR-BERLIN-MITTE', name: 'Autohaus Berlin Mitte', territory: ['101', '102', '103'], timeZone: 'Europe/Berlin' },
@@ -25,6 +26,20 @@ for (const dealer of DEMO_DEALERS) {
   await db.dealer.upsert({ where: { id: dealer.id }, create: { ...dealer, brands: ['VW'], capacity: 50 }, update: {} });
 }
 console.log(`demo dealers: ${DEMO_DEALERS.map((d) => d.id).join(', ')}`);
+// The demo dealers' brand: its name, sender and footer in German and English, one German text (docs/customer-care.md).
+if (!(await db.brand.findUnique({ where: { id: 'VW' } }))) {
+  await saveBrand(db, 'VW', {
+    name: 'Volkswagen', defaultLanguage: 'de', senderName: 'Volkswagen', senderAddress: 'no-reply@volkswagen.example', isDefault: true,
+    texts: {
+      de: {
+        legalFooter: 'Volkswagen Demo GmbH · Musterstraße 1 · 10115 Berlin · Amtsgericht Berlin HRB 00000',
+        templates: { 'model-launch': { subject: 'Der neue {{model}} ist da', text: 'Hallo {{firstName}},\n\nder neue {{model}} ist da. {{offer}}\n\nIhr {{senderName}} Team' } },
+      },
+      en: { legalFooter: 'Volkswagen Demo GmbH · Musterstraße 1 · 10115 Berlin, Germany · Register court Berlin HRB 00000' },
+    },
+  });
+}
+console.log('demo brand: VW (Volkswagen)');
 
 // Keys are kept while they still work, so a shell that sourced the file stays valid.
 const keysFile = join(process.env.DATA_DIR ?? '.data', 'dev-keys.env');

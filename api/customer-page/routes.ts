@@ -36,6 +36,8 @@ import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
 import { customerExport } from '../routes/privacy.js';
 import { pageLanguage, TEXTS, type PageLanguage } from './texts.js';
 import { surveyPages } from './surveys.js';
+import { brandCatalog } from '../../communications/brands.js';
+import { brandOf, legalFooterOf } from '../../domain/brands.js';
 import type { LeadIntake } from '../../intake/lead-intake.js';
 
 const views = fileURLToPath(new URL('./views', import.meta.url));
@@ -99,6 +101,12 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
   const perAddress = { max: 30, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `my-page:${clientAddressKey(request.ip)}` };
   const linkRequests = { max: 5, timeWindow: 10 * 60_000, keyGenerator: (request: FastifyRequest) => `my-page-link:${clientAddressKey(request.ip)}` };
 
+  const brands = brandCatalog(db);
+  /** The brand the page speaks for (the customer's, else the default) and its footer in the page's language. */
+  const brandOfPage = async (customerId: string | null, lang: PageLanguage) => {
+    const brand = customerId ? await brands.forCustomer(customerId) : brandOf(await brands.all(), null);
+    return brand ? { name: brand.name, footer: legalFooterOf(brand, lang)?.value ?? null } : null;
+  };
   const render = (reply: FastifyReply, lang: PageLanguage, view: string, data: Record<string, unknown>, status = 200) => {
     const url = new URL(reply.request.url, 'http://page');
     url.searchParams.set('lang', lang === 'de' ? 'en' : 'de');
@@ -151,14 +159,17 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     return callJourneyUpdate(temporal, journeyId, requestCommunicationUpdate, request);
   }
 
-  await surveyPages(app, deps, { render, say, unavailable, config: { ...PUBLIC, rateLimit: perAddress } });
+  await surveyPages(app, deps, { render, say, unavailable, brandOfPage, config: { ...PUBLIC, rateLimit: perAddress } });
 
   app.get('/my/assets/my.css', { config: PUBLIC }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(styles));
 
   app.get('/my', { config: { ...PUBLIC, rateLimit: perAddress }, schema: { querystring: z.object({ token: Token.optional(), lang: Lang, done: z.enum(['saved', 'choices', 'appointment']).optional() }) } }, async (request, reply) => {
     const { token, lang, done } = request.query;
-    if (!token) return render(reply, pageLanguage(lang, null, request.headers['accept-language']), 'request', {});
+    if (!token) {
+      const l = pageLanguage(lang, null, request.headers['accept-language']);
+      return render(reply, l, 'request', { brand: await brandOfPage(null, l) });
+    }
     const opened = await open(token, lang, reply);
     if (!opened) return reply;
     const { records, lang: l } = opened;
@@ -167,7 +178,7 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     const dealer = state.dealerId ? await db.dealer.findUnique({ where: { id: state.dealerId }, select: { name: true } }) : null;
     const c = records.customer;
     return render(reply, l, 'page', {
-      token, submission: randomUUID(), dealer, flash: done ? { saved: TEXTS[l].saved, choices: TEXTS[l].choicesSaved, appointment: TEXTS[l].appointmentAsked }[done] : null,
+      token, submission: randomUUID(), dealer, brand: await brandOfPage(records.customer.id, l), flash: done ? { saved: TEXTS[l].saved, choices: TEXTS[l].choicesSaved, appointment: TEXTS[l].appointmentAsked }[done] : null,
       customer: { firstName: c.firstName, lastName: c.lastName, companyName: c.companyName, email: c.emailNormalized, phone: c.phoneE164, street: c.street, postalCode: c.postalCode, city: c.city },
       consents: consentBoxes(state), purposes: CONSENT_PURPOSES, channels: PAGE_CHANNELS,
       canAskAppointment: state.stage === 'DEALER_OWNED' && dealer !== null, appointmentReasons: SERVICE_APPOINTMENT_REASONS, today: new Date().toISOString().slice(0, 10),

@@ -22,6 +22,8 @@ const Field = (max: number) => z.string().trim().max(max).regex(NO_CONTROL_CHARA
 
 export interface PageKit {
   render(reply: FastifyReply, lang: PageLanguage, view: string, data: Record<string, unknown>, status?: number): FastifyReply;
+  /** The brand the page speaks for, and its legal footer in the page's language. */
+  brandOfPage(customerId: string | null, lang: PageLanguage): Promise<{ name: string; footer: string | null } | null>;
   say(reply: FastifyReply, lang: PageLanguage, heading: string, message: string, status: number, askAgain?: boolean): FastifyReply;
   unavailable(reply: FastifyReply, lang: PageLanguage): FastifyReply;
   config: Record<string, unknown>;
@@ -60,7 +62,9 @@ export async function surveyPages(app: FastifyInstance, deps: CustomerPageDeps &
   routes.get('/survey', { config: kit.config, schema: { querystring: z.object({ token: Token, lang: Lang }) } }, async (request, reply) => {
     const found = await surveyOf(request.query.token, request.query.lang, reply);
     if (!found) return reply;
-    return render(reply, found.lang, 'survey', { token: request.query.token, dealerName: found.survey.dealerName, answered: found.survey.answer });
+    return render(reply, found.lang, 'survey', {
+      token: request.query.token, dealerName: found.survey.dealerName, answered: found.survey.answer, brand: await kit.brandOfPage(found.link.customerId, found.lang),
+    });
   });
 
   routes.post('/survey', {
@@ -104,7 +108,7 @@ export async function surveyPages(app: FastifyInstance, deps: CustomerPageDeps &
   routes.get('/referral', { config: kit.config, schema: { querystring: z.object({ token: Token, lang: Lang }) } }, async (request, reply) => {
     const referrer = await referrerOf(request.query.token, request.query.lang, reply);
     if (!referrer) return reply;
-    return render(reply, referrer.lang, 'referral', { token: request.query.token, submission: randomUUID() });
+    return render(reply, referrer.lang, 'referral', { token: request.query.token, submission: randomUUID(), brand: await kit.brandOfPage(referrer.customerId, referrer.lang) });
   });
 
   routes.post('/referral', {

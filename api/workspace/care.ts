@@ -7,6 +7,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
 import { customer360 } from '../../care/customer-360.js';
+import { brandFromRow, saveBrand } from '../../communications/brands.js';
+import { missingTranslations, type BrandTexts } from '../../domain/brands.js';
+import { BrandBody } from '../routes/brands.js';
 import { customerRecords, journeyStateOf } from '../../care/customer-records.js';
 import { searchCustomers } from '../../care/customer-search.js';
 import { recordConsentProof, statementsOf, STATEMENT_METHODS, type ConsentStatements } from '../../consent/statements.js';
@@ -54,6 +57,38 @@ export interface CarePageDeps {
 
 export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePageDeps): FastifyPluginAsyncZod => async (app) => {
   const carePage = (customerId: string) => `/workspace/care/${customerId}`;
+
+  // Brands, as GET and PUT /v1/brands: the OEM sets them, ops read. The form sets a brand's basics and
+  // footers (its message texts stay as the API set them).
+  app.get('/workspace/brands', { config: { access: { roles: ['OEM', 'OPS'] }, page: true } }, async (request, reply) => {
+    const brands = (await db.brand.findMany({ orderBy: { id: 'asc' } })).map(brandFromRow).map((b) => ({ ...b, missingTranslations: missingTranslations(b) }));
+    return page(reply, 'brands', { brands, flash: (request.query as { done?: string }).done ?? null });
+  });
+
+  app.post('/workspace/brands', {
+    config: { access: { roles: ['OEM'] }, page: true }, preValidation: app.csrfProtection,
+    schema: { body: z.record(z.string(), z.string().max(5_000)) },
+  }, async (request, reply) => {
+    const form = request.body;
+    const brandId = (form.brandId ?? '').trim().toUpperCase();
+    if (!/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(brandId)) return message(reply, 'Please check the brand', 'brandId: as dealers name their brands, e.g. VW', 400);
+    const existing = await db.brand.findUnique({ where: { id: brandId } });
+    const texts = { ...((existing?.texts ?? {}) as Record<string, BrandTexts>) };
+    for (const language of ['de', 'en']) {
+      const footer = (form[`footer_${language}`] ?? '').trim();
+      if (footer) texts[language] = { ...texts[language], legalFooter: footer };
+    }
+    const checked = BrandBody.safeParse({
+      name: form.name, defaultLanguage: (form.defaultLanguage ?? '').trim().toLowerCase(), senderName: form.senderName, senderAddress: form.senderAddress,
+      isDefault: form.isDefault === 'true', texts,
+    });
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      return message(reply, 'Please check the brand', `${issue.path.join('.')}: ${issue.message}`, 400);
+    }
+    await saveBrand(db, brandId, { ...checked.data, texts: checked.data.texts as Record<string, BrandTexts> });
+    return reply.redirect(withDone('/workspace/brands', `Brand ${brandId} saved.`), 303);
+  });
 
   app.get('/workspace/care', { config: { access: CARE, page: true }, schema: { querystring: z.object({ query: z.string().max(200).optional() }) } }, async (request, reply) => {
     const typed = request.query.query;

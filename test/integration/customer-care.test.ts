@@ -494,3 +494,58 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) text += chunk.toString();
   return text;
 }
+
+describe('brands', () => {
+  const VW = {
+    name: 'Volkswagen', defaultLanguage: 'de', senderName: 'Volkswagen', senderAddress: `brand.${low}@vw.example`, isDefault: true,
+    texts: {
+      de: { legalFooter: 'Volkswagen Demo GmbH · Berlin', templates: { 'model-launch': { subject: 'Der neue {{model}} ist da', text: 'Hallo {{firstName}},\n\n{{offer}}\n\nIhr {{senderName}} Team' } } },
+      en: { legalFooter: 'Volkswagen Demo GmbH · Berlin, Germany' },
+      fr: { templates: { 'model-launch': { subject: 'La nouvelle {{model}}', text: 'Bonjour {{firstName}}, {{offer}}' } } },
+    },
+  };
+
+  it('the OEM sets a brand (its texts checked); every message then speaks for it in the customer\'s language, a missing translation in the default one, listed', async () => {
+    const put = (body: object, key?: string) => sys.api({ method: 'PUT', url: '/v1/brands/VW', payload: body }, key);
+    for (const [bad, field] of [
+      [{ ...VW, texts: { de: { templates: { 'model-launch': { subject: 'x', text: 'Your car {{vin}}' } } } } }, 'texts.de.templates.model-launch.text'],
+      [{ ...VW, texts: { de: { templates: { 'model-launch': { subject: '{{#model}}x{{/model}}', text: 'x' } } } } }, 'texts.de.templates.model-launch.subject'],
+      [{ ...VW, texts: { de: { templates: { 'no-such-template': { subject: 'x', text: 'x' } } } } }, 'texts.de.templates'],
+      [{ ...VW, texts: { en: { legalFooter: 'x' } } }, 'texts'],
+      [{ ...VW, senderAddress: 'not an address' }, 'senderAddress'],
+    ] as const) {
+      const res = await put(bad);
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.body).toContain(field);
+    }
+    expect((await put(VW, keys.dealerA)).statusCode).toBe(403);
+    expect((await put(VW, keys.ops)).statusCode).toBe(403);
+    const first = await put(VW);
+    expect(first.statusCode, first.body).toBe(200);
+    expect((await put(VW)).json()).toEqual(first.json());
+    expect((await sys.api({ method: 'GET', url: '/v1/brands' }, keys.ops)).json().items).toEqual([expect.objectContaining({
+      brandId: 'VW', isDefault: true, missingTranslations: [{ language: 'en', key: 'templates.model-launch' }, { language: 'fr', key: 'legalFooter' }],
+    })]);
+
+    // Heidi (Germany) ticks e-mail news on her page; the OEM's promotion reaches her in German, from the brand, with its footer.
+    const heidi = await lead({ source: 'WEB_FORM', contact: { firstName: 'Heidi', lastName: `Hahn${tag}`, email: `heidi.${low}@example.com`, country: 'DE' } });
+    await eventually(async () => (await sys.db.journey.findUnique({ where: { id: heidi.journeyId } })) ?? undefined);
+    const token = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(heidi.customerId)).searchParams.get('token')!;
+    const myPage = (await sys.app.inject({ method: 'GET', url: `/my?token=${token}` })).body;
+    expect(myPage).toContain('Volkswagen · Ihre Daten und Einstellungen');
+    expect(myPage).toContain('Volkswagen Demo GmbH · Berlin');
+    expect((await sys.app.inject({ method: 'POST', url: '/my/consents', payload: { token, _submission: randomUUID(), consent: 'EMAIL:MARKETING' } })).statusCode).toBe(303);
+    expect((await promotion(heidi.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
+    const german = await eventually(async () => smtp.inbox.find((m) => m.to.includes(`heidi.${low}@`) && m.subject === 'Der neue ID.7 ist da'), 20_000);
+    expect(german.text).toContain('Hallo Heidi,\n\nwinter tyres\n\nIhr Volkswagen Team\n\n--\nVolkswagen Demo GmbH · Berlin');
+    // Wanda (US, English): the brand has no English text for the launch: the German one, with the English footer.
+    const wanda = await lead({ source: 'WEB_FORM', contact: { firstName: 'Wanda', lastName: `West${tag}`, email: `wanda.${low}@example.com`, country: 'US' } });
+    expect((await promotion(wanda.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
+    const fallback = await eventually(async () => smtp.inbox.find((m) => m.to.includes(`wanda.${low}@`)), 20_000);
+    expect(fallback.subject).toBe('Der neue ID.7 ist da');
+    expect(fallback.text).toContain('--\nVolkswagen Demo GmbH · Berlin, Germany');
+    // The workspace's brands page is the OEM's and ops' people's.
+    const { cookie } = await httpLogIn((o) => sys.app.inject(o), people.sales);
+    expect((await sys.app.inject({ method: 'GET', url: '/workspace/brands', headers: { cookie: cookie! } })).statusCode).toBe(403);
+  });
+});

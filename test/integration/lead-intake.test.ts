@@ -242,7 +242,7 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}',
+      '/healthz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/brands', '/v1/brands/{id}',
       '/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/cancel', '/v1/campaigns/{id}/pause', '/v1/campaigns/{id}/resume', '/v1/campaigns/{id}/start',
       '/v1/campaigns/{id}/targets.csv', '/v1/campaigns/{id}/vehicles', '/v1/consents/confirm',
       '/v1/customer-import-summaries', '/v1/customer-imports', '/v1/customer-imports/{id}', '/v1/customer-imports/{id}/report', '/v1/customers', '/v1/customers/{id}/communications', '/v1/customers/{id}/consent', '/v1/customers/{id}/contact',

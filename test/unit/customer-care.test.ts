@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { timelineOf } from '../../care/customer-360.js';
 import { containsPattern, parseCustomerQuery } from '../../domain/customer-search.js';
 import { netPromoterScore, outcomeOf } from '../../domain/surveys.js';
+import { brandOf, languageOf, legalFooterOf, missingTranslations, templateText, type Brand } from '../../domain/brands.js';
+import { brandTemplateProblem } from '../../communications/templates.js';
 
 describe('parseCustomerQuery: what an agent typed', () => {
   it.each([
@@ -86,5 +88,39 @@ describe('surveys: the answer and what follows it', () => {
     expect(netPromoterScore({ answers: 3, promoters: 2, detractors: 1 })).toBe(33);
     expect(netPromoterScore({ answers: 2, promoters: 0, detractors: 2 })).toBe(-100);
     expect(netPromoterScore({ answers: 4, promoters: 1, detractors: 1 })).toBe(0);
+  });
+});
+
+describe('brands: who speaks, in which language, with which words', () => {
+  const brand = (id: string, isDefault = false): Brand => ({
+    brandId: id, name: id, defaultLanguage: 'de', senderName: id, senderAddress: `${id}@x.example`, isDefault,
+    texts: { de: { legalFooter: 'DE footer', templates: { 'model-launch': { subject: 'Neu', text: 'Hallo' } } }, en: { legalFooter: 'EN footer' } },
+  });
+  const builtIn = { subject: 'New', text: 'Hello' };
+  it("the dealer's first brand with a record, else the default brand, else none", () => {
+    expect(brandOf([brand('VW'), brand('AUDI', true)], ['SEAT', 'VW'])!.brandId).toBe('VW');
+    expect(brandOf([brand('VW'), brand('AUDI', true)], ['SEAT'])!.brandId).toBe('AUDI');
+    expect(brandOf([brand('VW')], null)).toBeNull();
+  });
+  it("the customer's language, else their country's, else the brand's", () => {
+    expect(languageOf({ language: 'fr', country: 'DE' }, brand('VW'))).toBe('fr');
+    expect(languageOf({ language: null, country: 'AT' }, brand('VW'))).toBe('de');
+    expect(languageOf({ language: null, country: 'ZZ' }, brand('VW'))).toBe('de');
+    expect(languageOf({ language: null, country: null }, null)).toBe('en');
+  });
+  it('a text in the language, else the default language (a fallback), else the built-in; the footer likewise', () => {
+    expect(templateText(brand('VW'), 'de', 'model-launch', builtIn)).toEqual({ value: { subject: 'Neu', text: 'Hallo' }, language: 'de', fellBack: false });
+    expect(templateText(brand('VW'), 'en', 'model-launch', builtIn)).toEqual({ value: { subject: 'Neu', text: 'Hallo' }, language: 'de', fellBack: true });
+    expect(templateText(brand('VW'), 'de', 'sales-follow-up', builtIn)).toEqual({ value: builtIn, language: 'en', fellBack: true });
+    expect(templateText(null, 'en', 'model-launch', builtIn)).toEqual({ value: builtIn, language: 'en', fellBack: false });
+    expect(legalFooterOf(brand('VW'), 'en')).toEqual({ value: 'EN footer', language: 'en', fellBack: false });
+    expect(legalFooterOf(brand('VW'), 'it')).toEqual({ value: 'DE footer', language: 'de', fellBack: true });
+    expect(missingTranslations(brand('VW'))).toEqual([{ language: 'en', key: 'templates.model-launch' }]);
+  });
+  it("a brand's words use only the template's names, no sections", () => {
+    expect(brandTemplateProblem('model-launch', 'Der {{model}}: {{offer}}, {{firstName}}, {{senderName}}')).toBeNull();
+    expect(brandTemplateProblem('model-launch', 'Your {{vin}}')).toMatch(/\{\{vin\}\} is not a name/);
+    expect(brandTemplateProblem('model-launch', '{{#model}}x{{/model}}')).toMatch(/only plain/);
+    expect(brandTemplateProblem('model-launch', '{{model')).toMatch(/does not parse/);
   });
 });
