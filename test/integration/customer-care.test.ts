@@ -230,6 +230,9 @@ describe('customer care', () => {
     await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Personal data erased.');
     expect(await sys.db.journey.findUniqueOrThrow({ where: { id: anna.journeyId }, select: { stage: true } })).toEqual({ stage: 'ERASED' });
     expect((await search(`anna.${low}@`)).items).toEqual([]);
+    await page.goto(`${baseUrl}/workspace/brands`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Brands');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await context.close();
   });
 
@@ -374,13 +377,22 @@ describe("the customer's own page", () => {
     const list = (await sys.api({ method: 'GET', url: '/v1/dealer/tasks' }, keys.dealerA)).json().items;
     const task = list.find((t: { journeyId: string; kind: string }) => t.journeyId === otto.journeyId && t.kind === 'SERVICE_APPOINTMENT');
     expect(task).toMatchObject({ customerName: `Otto Owner${tag}`, closable: true, overdue: false });
-    const { cookie } = await httpLogIn((o) => sys.app.inject(o), people.sales);
-    expect((await sys.app.inject({ method: 'GET', url: '/workspace/customers', headers: { cookie: cookie! } })).body).toContain(`TYRES from ${day}`);
     const done = `/v1/dealer/tasks/${encodeURIComponent(task.taskId)}/done`;
     const otherKey = await createTestKey(sys.db, 'DEALER', `DLR-OTHER-${tag}`);
     expect((await sys.api({ method: 'POST', url: done }, otherKey)).statusCode).toBe(404);
+    // The dealer's salesperson sees it in Chromium, calls Otto back, and marks it done.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await logIn(page, baseUrl, people.sales);
+    await page.goto(`${baseUrl}/workspace/customers`);
+    const row = page.locator('#open-tasks tr', { hasText: `TYRES from ${day}` });
+    expect(await row.textContent()).toContain(`Otto Owner${tag}`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await row.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Task done.');
+    expect(await page.locator('#open-tasks tr', { hasText: `TYRES from ${day}` }).count()).toBe(0);
+    await context.close();
     expect((await sys.api({ method: 'POST', url: done }, keys.dealerA)).json()).toEqual({ taskId: task.taskId, status: 'DONE' });
-    expect((await sys.api({ method: 'POST', url: done }, keys.dealerA)).statusCode).toBe(200);
     expect((await sys.api({ method: 'GET', url: '/v1/dealer/tasks' }, keys.dealerA)).json().items.map((t: { taskId: string }) => t.taskId)).not.toContain(task.taskId);
     // A prospect without a dealer is not offered the form.
     const umaToken = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(uma.customerId)).searchParams.get('token')!;
@@ -396,11 +408,18 @@ describe("the customer's own page", () => {
     const link = await surveyLinkOf(otto, 'otto2');
     expect((await sys.app.inject({ method: 'GET', url: link })).body).toContain(`recommend Autohaus ${tag}`);
     const token = new URL(link).searchParams.get('token')!;
-    for (let i = 0; i < 2; i++) {
-      const answered = await sys.app.inject({ method: 'POST', url: '/survey', payload: { token, lang: 'en', score: '3', comment: 'Nobody called me back.' } });
-      expect(answered.statusCode, answered.body).toBe(200);
-      expect(answered.body).toContain('Your dealer will contact you');
-    }
+    // In Chromium on a phone; then the same answer again (a second click): one case.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.getByLabel('3', { exact: true }).check();
+    await page.getByLabel(/main reason/).fill('Nobody called me back.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    expect(await page.locator('#message').textContent()).toContain('Your dealer will contact you');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await context.close();
+    const again = await sys.app.inject({ method: 'POST', url: '/survey', payload: { token, lang: 'en', score: '3', comment: 'Nobody called me back.' } });
+    expect(again.statusCode, again.body).toBe(200);
     const [answer] = await sys.db.surveyAnswer.findMany({ where: { customerId: otto.customerId } });
     expect(answer).toMatchObject({ score: 3, comment: 'Nobody called me back.', dealerId: dealerA, caseId: `survey-${answer!.communicationId}` });
     expect((await stateOf(otto.journeyId)).complaint).toMatchObject({ complaintId: `survey-${answer!.communicationId}`, escalated: false });
