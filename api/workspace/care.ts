@@ -10,6 +10,7 @@ import { customer360 } from '../../care/customer-360.js';
 import { brandFromRow, saveBrand } from '../../communications/brands.js';
 import { missingTranslations, type BrandTexts } from '../../domain/brands.js';
 import { BrandBody } from '../routes/brands.js';
+import { TEMPLATES } from '../../communications/templates.js';
 import { customerRecords, journeyStateOf } from '../../care/customer-records.js';
 import { searchCustomers } from '../../care/customer-search.js';
 import { recordConsentProof, statementsOf, STATEMENT_METHODS, type ConsentStatements } from '../../consent/statements.js';
@@ -62,7 +63,28 @@ export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePage
   // footers (its message texts stay as the API set them).
   app.get('/workspace/brands', { config: { access: { roles: ['OEM', 'OPS'] }, page: true } }, async (request, reply) => {
     const brands = (await db.brand.findMany({ orderBy: { id: 'asc' } })).map(brandFromRow).map((b) => ({ ...b, missingTranslations: missingTranslations(b) }));
-    return page(reply, 'brands', { brands, flash: (request.query as { done?: string }).done ?? null });
+    return page(reply, 'brands', { brands, templates: Object.entries(TEMPLATES), flash: (request.query as { done?: string }).done ?? null });
+  });
+
+  // One template's words in one language, checked as the API checks a brand's texts.
+  app.post('/workspace/brands/texts', {
+    config: { access: { roles: ['OEM'] }, page: true }, preValidation: app.csrfProtection,
+    schema: { body: z.object({ brandId: z.string().max(32), language: z.string().max(2), templateId: z.string().max(100), subject: z.string().max(200), text: z.string().max(5_000), _csrf: Csrf }) },
+  }, async (request, reply) => {
+    const { brandId, templateId, subject, text: words } = request.body;
+    const language = request.body.language.trim().toLowerCase();
+    const existing = await db.brand.findUnique({ where: { id: brandId } });
+    if (!existing) throw new PageAccessDenied(404, 'not found');
+    const brand = brandFromRow(existing);
+    const texts: Record<string, BrandTexts> = { ...brand.texts, [language]: { ...brand.texts[language], templates: { ...brand.texts[language]?.templates, [templateId]: { subject, text: words } } } };
+    const { name, defaultLanguage, senderName, senderAddress, isDefault } = brand;
+    const checked = BrandBody.safeParse({ name, defaultLanguage, senderName, senderAddress, isDefault, texts });
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      return message(reply, 'Please check the text', `${issue.path.join('.')}: ${issue.message}`, 400);
+    }
+    await saveBrand(db, brandId, { ...checked.data, texts: checked.data.texts as Record<string, BrandTexts> });
+    return reply.redirect(withDone('/workspace/brands', `${templateId} in ${language} saved for ${brandId}.`), 303);
   });
 
   app.post('/workspace/brands', {

@@ -566,5 +566,30 @@ describe('brands', () => {
     // The workspace's brands page is the OEM's and ops' people's.
     const { cookie } = await httpLogIn((o) => sys.app.inject(o), people.sales);
     expect((await sys.app.inject({ method: 'GET', url: '/workspace/brands', headers: { cookie: cookie! } })).statusCode).toBe(403);
+
+    // The OEM's person translates the launch text on the Brands page: it leaves the list of what is missing.
+    const email = `brands.${low}@oem.example`;
+    expect((await sys.api({ method: 'POST', url: '/v1/users', payload: { password: FIRST_PASSWORD, email, name: 'Bea Brands', role: 'OEM_LEAD_DESK' } })).statusCode).toBe(201);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, baseUrl, email);
+    await page.goto(`${baseUrl}/workspace/brands`);
+    expect(await page.locator('.missing').textContent()).toContain('en: templates.model-launch');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const translate = async (text: string) => {
+      await page.getByLabel('Language (ISO 639-1)', { exact: true }).first().fill('en');
+      await page.getByLabel('Template').selectOption('model-launch');
+      await page.getByLabel('Subject').fill('The new {{model}} is here');
+      await page.getByLabel('Text', { exact: true }).fill(text);
+      await page.getByRole('button', { name: 'Save the text' }).click();
+    };
+    await translate('Your car {{vin}}');
+    expect(await page.locator('main').textContent()).toContain('texts.en.templates.model-launch.text');
+    await page.goto(`${baseUrl}/workspace/brands`);
+    await translate('Hello {{firstName}}, the new {{model}}: {{offer}}');
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('model-launch in en saved for VW.');
+    expect(await page.locator('.missing').textContent()).not.toContain('en: templates.model-launch');
+    await context.close();
+    expect((await sys.api({ method: 'GET', url: '/v1/brands' })).json().items[0].texts.en.templates['model-launch']).toEqual({ subject: 'The new {{model}} is here', text: 'Hello {{firstName}}, the new {{model}}: {{offer}}' });
   });
 });
