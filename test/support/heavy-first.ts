@@ -9,6 +9,7 @@ const LONGEST_FIRST = [
   'test/integration/workspace.test.ts',
   'test/integration/campaigns.test.ts',
   'test/integration/customer-onboarding.test.ts',
+  'test/integration/customer-care.test.ts',
   'test/cluster/cluster-fault.test.ts',
   'test/integration/metrics.test.ts',
   'test/integration/dealer-isolation.test.ts',
