@@ -39,14 +39,7 @@ export function brandCatalog(db: PrismaClient, cacheMs = CACHE_MS) {
 export type BrandCatalog = ReturnType<typeof brandCatalog>;
 
 /** What the OEM sets for a brand (PUT /v1/brands/:id, the workspace's brands page), checked already. */
-export interface BrandSettings {
-  name: string;
-  defaultLanguage: string;
-  senderName: string;
-  senderAddress: string;
-  isDefault: boolean;
-  texts: Record<string, BrandTexts>;
-}
+export type BrandSettings = Omit<Brand, 'brandId'>;
 
 /** Saves the brand as given (a repeat changes nothing); making it the default takes that from any other. */
 export async function saveBrand(db: PrismaClient, brandId: string, settings: BrandSettings): Promise<Brand> {
