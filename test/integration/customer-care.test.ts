@@ -43,6 +43,8 @@ async function lead(payload: object): Promise<Lead> {
   expect(res.statusCode, res.body).toBe(202);
   return res.json();
 }
+/** Until the lead's journey runs and shows in the read model (a message asked for before is refused: not started yet). */
+const started = (l: Lead) => eventually(async () => (await sys.db.journey.findUnique({ where: { id: l.journeyId } })) ?? undefined, 20_000);
 /** Until the offer to dealer A shows in the read model (which its key's access is decided from). */
 const offeredToA = (journeyId: string) =>
   eventually(async () => ((await sys.db.journey.findUnique({ where: { id: journeyId } }))?.offeredDealerId === dealerA ? true : undefined), 20_000);
@@ -99,6 +101,7 @@ beforeAll(async () => {
     source: 'FAIR', event: 'IAA Transportation', contact: { firstName: 'Carl', lastName: `Contact${tag}`, email: `carl.${low}@example.com`, country: 'DE' },
     company: { name: `Kurier${tag} Logistik GmbH`, vatId, fleetSize: 12 },
   });
+  for (const prospect of [uma, vera, company]) await started(prospect);
   // Anna is offered to her dealer, who accepts and sells her the car.
   await offeredToA(anna.journeyId);
   expect((await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
@@ -299,6 +302,7 @@ describe("the customer's own page", () => {
 
   it('in Chromium, in German on a phone: the link opens her page, a consent ticked there is in force at once, details corrected, data downloaded, erasure by a second link; axe finds nothing serious', async () => {
     const greta = await lead({ source: 'WEB_FORM', contact: { firstName: 'Greta', lastName: `Gruber${tag}`, email: `greta.${low}@example.com`, postalCode: '80331', country: 'DE' } });
+    await started(greta);
     expect((await promotion(greta.customerId)).json()).toMatchObject({ decision: 'SUPPRESSED', reason: 'NO_CONSENT' });
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'de-DE', acceptDownloads: true });
     const page = await context.newPage();
@@ -548,7 +552,7 @@ describe('brands', () => {
 
     // Heidi (Germany) ticks e-mail news on her page; the OEM's promotion reaches her in German, from the brand, with its footer.
     const heidi = await lead({ source: 'WEB_FORM', contact: { firstName: 'Heidi', lastName: `Hahn${tag}`, email: `heidi.${low}@example.com`, country: 'DE' } });
-    await eventually(async () => (await sys.db.journey.findUnique({ where: { id: heidi.journeyId } })) ?? undefined);
+    await started(heidi);
     const token = new URL(await consentLinks({ secret: DEV_CONSENT_LINK_SECRET, publicApiUrl: baseUrl }).myPageUrl(heidi.customerId)).searchParams.get('token')!;
     const myPage = (await sys.app.inject({ method: 'GET', url: `/my?token=${token}` })).body;
     expect(myPage).toContain('Volkswagen · Ihre Daten und Einstellungen');
@@ -559,6 +563,7 @@ describe('brands', () => {
     expect(german.text).toContain('Hallo Heidi,\n\nwinter tyres\n\nIhr Volkswagen Team\n\n--\nVolkswagen Demo GmbH · Berlin');
     // Wanda (US, English): the brand has no English text for the launch: the German one, with the English footer.
     const wanda = await lead({ source: 'WEB_FORM', contact: { firstName: 'Wanda', lastName: `West${tag}`, email: `wanda.${low}@example.com`, country: 'US' } });
+    await started(wanda);
     expect((await promotion(wanda.customerId)).json()).toMatchObject({ decision: 'ALLOWED' });
     const fallback = await eventually(async () => smtp.inbox.find((m) => m.to.includes(`wanda.${low}@`)), 20_000);
     expect(fallback.subject).toBe('Der neue ID.7 ist da');
