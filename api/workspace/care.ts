@@ -17,14 +17,14 @@ import { recordConsentProof, statementsOf, STATEMENT_METHODS, type ConsentStatem
 import { actorOf, type RouteAccess } from '../../domain/access.js';
 import { CONSENT_CHANNELS, legalRegimeOf } from '../../domain/consent.js';
 import { parseCustomerQuery } from '../../domain/customer-search.js';
-import { customerIdOfJourney, ERASURE_GROUNDS, JOURNEY_ID_PATTERN, journeyIdFor } from '../../domain/journey.js';
+import { customerIdOfJourney, ERASURE_GROUNDS, JOURNEY_ID_PATTERN, journeyIdFor, SERVICE_APPOINTMENT_REASONS } from '../../domain/journey.js';
 import { CONSENT_PURPOSES } from '../../domain/messages.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { text } from '../../platform/validation.js';
 import { JOURNEY_ACTIONS, optedOutSignal, requestErasureUpdate } from '../../workflows/definitions.js';
 import { PageAccessDenied } from '../access.js';
 import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
-import { CARE_ACTION } from '../routes/journeys.js';
+import { CARE_ACTION, ServiceAppointment } from '../routes/journeys.js';
 import { customerExport } from '../routes/privacy.js';
 import { message, page, runPageAction, withDone } from './page.js';
 
@@ -128,6 +128,7 @@ export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePage
     const dealers = await db.dealer.findMany({ where: { active: true }, orderBy: { id: 'asc' }, select: { id: true, name: true } });
     return page(reply, 'care-customer', {
       customer: customer360(records, state), dealers, consentChannels: CONSENT_CHANNELS, consentPurposes: CONSENT_PURPOSES, defaultWording: DEFAULT_WORDING,
+      appointmentReasons: SERVICE_APPOINTMENT_REASONS, today: new Date().toISOString().slice(0, 10),
       flash: (request.query as { done?: string }).done ?? null,
     });
   });
@@ -187,6 +188,16 @@ export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePage
     const complaintId = `care-${submitted && /^[0-9a-f-]{36}$/.test(submitted) ? submitted.slice(0, 8) + submitted.slice(-4) : Date.now().toString(36)}`;
     return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.openComplaint.update, { dealerId: journey.dealerId, complaintId },
       withDone(carePage(customerIdOfJourney(request.params.id)), `Complaint ${complaintId} opened with ${journey.dealerId}.`));
+  });
+
+  // As POST /v1/journeys/:id/service-appointments: the customer on the line wants their dealer's workshop.
+  app.post('/workspace/journeys/:id/care-appointments', {
+    config: { access: CARE_ACTION, page: true }, preValidation: app.csrfProtection,
+    schema: { params: JourneyParam, body: z.object({ reason: z.enum(SERVICE_APPOINTMENT_REASONS), preferredDate: ServiceAppointment.shape.preferredDate, _csrf: Csrf, _submission: z.uuid() }) },
+  }, async (request, reply) => {
+    const { reason, preferredDate, _submission } = request.body;
+    return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.requestServiceAppointment.update, { requestId: _submission, reason, preferredDate },
+      withDone(carePage(customerIdOfJourney(request.params.id)), `Service appointment asked of the dealer (${reason.toLowerCase()} from ${preferredDate}).`));
   });
 
   app.get('/workspace/care/:customerId/erasure', { config: { access: ERASE, page: true }, schema: { params: CustomerParam } }, async (request, reply) => {

@@ -214,6 +214,11 @@ describe('customer care', () => {
     await page.getByRole('link', { name: `Anna Schmidt${tag}` }).click();
     expect(await page.locator('#stage').textContent()).toBe('DEALER_OWNED');
     expect(await page.locator('#vehicle-list').textContent()).toContain(VIN);
+    // She wants her dealer's workshop, too: the dealer gets the task.
+    await page.getByLabel('What for').selectOption('INSPECTION');
+    await page.getByRole('button', { name: 'Ask the dealer to call back' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Service appointment asked of the dealer \(inspection from/);
+    expect(await sys.db.journeyTask.count({ where: { journeyId: anna.journeyId, assignee: dealerA, kind: 'SERVICE_APPOINTMENT' } })).toBe(1);
     await page.getByRole('button', { name: `Open a complaint with ${dealerA}` }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Complaint care-.* opened/);
     const complaint = (await stateOf(anna.journeyId)).complaint;
