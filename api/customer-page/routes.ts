@@ -151,11 +151,21 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
   };
 
   /** A transactional e-mail the customer asked for, asked of their journey (it is the one that sends). */
-  async function sendToCustomer(customerId: string, templateId: string, variables: Record<string, string>) {
+  async function sendToCustomer(customerId: string, templateId: string, variables: Record<string, string>, perHour?: number) {
     const communicationId = randomUUID();
     const journeyId = journeyIdFor(customerId);
     const request = { communicationId, sender: { kind: 'OEM' as const }, purpose: 'TRANSACTIONAL' as const, channel: 'EMAIL' as const, templateId, notBefore: null };
-    await storeCommunicationRequest(db, { ...request, customerId, journeyId, requestedBy: 'customer', variables });
+    // With a cap: counted and stored under a lock of this customer's, so requests at once cannot all pass it.
+    const stored = await db.$transaction(async (tx) => {
+      if (perHour !== undefined) {
+        await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${`customer-links:${customerId}`}))`;
+        const recent = await tx.communication.count({ where: { customerId, templateId: { startsWith: templateId.replace(/-de$/, '') }, createdAt: { gt: new Date(Date.now() - 3_600_000) } } });
+        if (recent >= perHour) return false;
+      }
+      await storeCommunicationRequest(tx as unknown as PrismaClient, { ...request, customerId, journeyId, requestedBy: 'customer', variables });
+      return true;
+    });
+    if (!stored) return null;
     return callJourneyUpdate(temporal, journeyId, requestCommunicationUpdate, request);
   }
 
@@ -194,10 +204,8 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     try {
       const customer = await db.customer.findUnique({ where: { emailNormalized: normalizeEmail(request.body.email) }, select: { id: true, language: true, country: true } });
       if (!customer) return reply;
-      const recent = await db.communication.count({ where: { customerId: customer.id, templateId: { startsWith: 'my-page-link' }, createdAt: { gt: new Date(Date.now() - 3_600_000) } } });
-      if (recent >= LINKS_PER_HOUR) return reply;
       const language = pageLanguage(request.body.lang, customer);
-      await sendToCustomer(customer.id, language === 'de' ? 'my-page-link-de' : 'my-page-link', { myPageUrl: `${await links.myPageUrl(customer.id)}&lang=${language}` });
+      await sendToCustomer(customer.id, language === 'de' ? 'my-page-link-de' : 'my-page-link', { myPageUrl: `${await links.myPageUrl(customer.id)}&lang=${language}` }, LINKS_PER_HOUR);
     } catch (err) {
       // The person was answered; they ask again if no link comes.
       log.warn({ err }, 'customer page link not sent');
@@ -285,8 +293,8 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     const opened = await open(request.body.token, request.body.lang, reply);
     if (!opened) return reply;
     const { records, lang: l } = opened;
-    const outcome = await sendToCustomer(records.customer.id, l === 'de' ? 'my-erasure-link-de' : 'my-erasure-link', { erasureUrl: `${await links.myErasureUrl(records.customer.id)}&lang=${l}` });
-    if (outcome.kind === 'unavailable') return unavailable(reply, l);
+    const outcome = await sendToCustomer(records.customer.id, l === 'de' ? 'my-erasure-link-de' : 'my-erasure-link', { erasureUrl: `${await links.myErasureUrl(records.customer.id)}&lang=${l}` }, LINKS_PER_HOUR);
+    if (outcome?.kind === 'unavailable') return unavailable(reply, l);
     return say(reply, l, TEXTS[l].linkSentTitle, TEXTS[l].eraseSent, 202);
   });
 

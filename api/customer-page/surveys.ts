@@ -16,6 +16,8 @@ import { NO_CONTROL_CHARACTERS } from '../../platform/validation.js';
 import type { CustomerPageDeps } from './routes.js';
 import { pageLanguage, TEXTS, type PageLanguage } from './texts.js';
 
+/** Friends' leads one promoter's link makes in a day, at most. */
+export const REFERRALS_PER_DAY = 10;
 const Token = z.string().min(20).max(2_000).regex(/^[A-Za-z0-9._-]+$/);
 const Lang = z.enum(['en', 'de']).optional();
 const Field = (max: number) => z.string().trim().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters').optional();
@@ -124,6 +126,9 @@ export async function surveyPages(app: FastifyInstance, deps: CustomerPageDeps &
     if (!referrer) return reply;
     const l = referrer.lang;
     if (!email && !phone) return say(reply, l, TEXTS[l].checkTitle, `email: ${TEXTS[l].contactRequired}`, 400);
+    // A link passed around too widely (or a promoter's script) stops making leads for the day.
+    const today = await db.referral.count({ where: { referrerCustomerId: referrer.customerId, createdAt: { gt: new Date(Date.now() - 86_400_000) } } });
+    if (today >= REFERRALS_PER_DAY) return say(reply, l, TEXTS[l].checkTitle, TEXTS[l].tooMany, 429);
     const checked = checkLead({
       source: 'WEB_FORM', campaign: 'REFERRAL',
       ...(model ? { interest: { model } } : {}),
