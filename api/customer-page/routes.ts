@@ -33,7 +33,7 @@ import type { PrismaClient } from '../../platform/db.js';
 import { NO_CONTROL_CHARACTERS } from '../../platform/validation.js';
 import { JOURNEY_ACTIONS, requestCommunicationUpdate, requestErasureUpdate } from '../../workflows/definitions.js';
 import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
-import { customerExport } from '../routes/privacy.js';
+import { exportOf } from '../routes/privacy.js';
 import { pageLanguage, TEXTS, type PageLanguage } from './texts.js';
 import { surveyPages } from './surveys.js';
 import { brandCatalog } from '../../communications/brands.js';
@@ -283,9 +283,8 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
   app.get('/my/data.json', { config: { ...PUBLIC, rateLimit: perAddress }, schema: { querystring: z.object({ token: Token, lang: Lang }) } }, async (request, reply) => {
     const opened = await open(request.query.token, request.query.lang, reply);
     if (!opened) return reply;
-    const state = await journeyStateOf(temporal, opened.records.journeyId, true);
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store')
-      .header('content-disposition', 'attachment; filename="my-data.json"').send(JSON.stringify(customerExport(opened.records, state), null, 2));
+      .header('content-disposition', 'attachment; filename="my-data.json"').send(JSON.stringify(await exportOf(temporal, opened.records, true), null, 2));
   });
 
   // The erasure's first step: a second link to the same address (whoever has the page has the mailbox, but confirms there once more).

@@ -115,15 +115,7 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     const { id } = request.params;
     const records = await customerRecords(db, id);
     if (!records) return sendNotFound(reply, 'customer', id);
-    const { journeyId, journey } = records;
-    // Consent and service as the journey knows them (it is the authority); none once it has ended.
-    let state: JourneyState | null = null;
-    try {
-      state = await journeyStateOf(temporal, journeyId);
-    } catch (error) {
-      if (journey?.stage !== 'ERASED') throw error;
-    }
-    return reply.send(customerExport(records, state));
+    return reply.send(await exportOf(temporal, records));
   });
 
   app.post('/v1/customers/:id/engagements', {
@@ -147,6 +139,21 @@ export const privacyRoutes = ({ db, temporal }: { db: PrismaClient; temporal: Cl
     return reply.status(202).send({ customerId: id });
   });
 };
+
+/**
+ * The export of a customer's records with consent and service as the journey knows them (it is the
+ * authority); none once it has ended. A journey that does not answer is a 503, unless `tolerateOutage`
+ * (the customer's own download: their records without the journey's word).
+ */
+export async function exportOf(temporal: Client, records: CustomerRecords, tolerateOutage = false) {
+  let state: JourneyState | null = null;
+  try {
+    state = await journeyStateOf(temporal, records.journeyId, tolerateOutage);
+  } catch (error) {
+    if (records.journey?.stage !== 'ERASED') throw error;
+  }
+  return customerExport(records, state);
+}
 
 /** Everything held about the person (GDPR Art. 15), from their records and the journey's state (null: it cannot be asked). */
 export function customerExport(records: CustomerRecords, state: JourneyState | null): z.infer<typeof CustomerExport> {

@@ -25,7 +25,7 @@ import { JOURNEY_ACTIONS, optedOutSignal, requestErasureUpdate } from '../../wor
 import { PageAccessDenied } from '../access.js';
 import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
 import { CARE_ACTION, ServiceAppointment } from '../routes/journeys.js';
-import { customerExport } from '../routes/privacy.js';
+import { exportOf } from '../routes/privacy.js';
 import { message, page, runPageAction, withDone } from './page.js';
 
 /** Searching and reading a customer: the OEM's and ops' people (as `GET /v1/customers` and the export). */
@@ -136,14 +136,8 @@ export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePage
   app.get('/workspace/care/:customerId/export.json', { config: { access: CARE, page: true }, schema: { params: CustomerParam } }, async (request, reply) => {
     const records = await customerRecords(db, request.params.customerId);
     if (!records) throw new PageAccessDenied(404, 'not found');
-    let state = null;
-    try {
-      state = await journeyStateOf(temporal, records.journeyId);
-    } catch (error) {
-      if (records.journey?.stage !== 'ERASED') throw error;
-    }
     return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="customer-${records.customer.id}.json"`)
-      .send(JSON.stringify(customerExport(records, state), null, 2));
+      .send(JSON.stringify(await exportOf(temporal, records), null, 2));
   });
 
   // What the customer says on the line, taken down with the wording read to them; the journey decides on it at once.
