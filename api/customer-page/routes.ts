@@ -126,17 +126,22 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     throw error;
   });
 
-  /** The customer a token names, with their records; or the page saying why not (already sent). */
-  async function open(token: string, lang: string | undefined, reply: FastifyReply, read: (t: string) => Promise<{ customerId: string; expiresAt?: Date }> = links.readMyPage) {
-    let link: { customerId: string; expiresAt?: Date };
+  /** What a signed link names; or, for a link that is not ours, changed or expired, the page saying so (403, 410) and null. */
+  async function readLink<T>(reply: FastifyReply, lang: string | undefined, read: () => Promise<T>, askAgain = false): Promise<T | null> {
     try {
-      link = await read(token);
+      return await read();
     } catch (error) {
       if (!(error instanceof ConsentLinkRejected)) throw error;
       const l = pageLanguage(lang, null, reply.request.headers['accept-language']);
-      await (error.problem === 'expired' ? say(reply, l, TEXTS[l].expiredTitle, TEXTS[l].expired, 410, true) : say(reply, l, TEXTS[l].invalidTitle, TEXTS[l].invalid, 403, true));
+      await (error.problem === 'expired' ? say(reply, l, TEXTS[l].expiredTitle, TEXTS[l].expired, 410, askAgain) : say(reply, l, TEXTS[l].invalidTitle, TEXTS[l].invalid, 403, askAgain));
       return null;
     }
+  }
+
+  /** The customer a token names, with their records; or the page saying why not (already sent). */
+  async function open(token: string, lang: string | undefined, reply: FastifyReply, read: (t: string) => Promise<{ customerId: string; expiresAt?: Date }> = links.readMyPage) {
+    const link = await readLink(reply, lang, () => read(token), true);
+    if (!link) return null;
     const records = await customerRecords(db, link.customerId);
     const l = pageLanguage(lang, records?.customer, reply.request.headers['accept-language']);
     if (!records || !records.journey || records.journey.stage === 'ERASED') {
@@ -169,7 +174,7 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
     return callJourneyUpdate(temporal, journeyId, requestCommunicationUpdate, request);
   }
 
-  await surveyPages(app, deps, { render, say, unavailable, brandOfPage, config: { ...PUBLIC, rateLimit: perAddress } });
+  await surveyPages(app, deps, { render, say, unavailable, brandOfPage, readLink, config: { ...PUBLIC, rateLimit: perAddress } });
 
   app.get('/my/assets/my.css', { config: PUBLIC }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(styles));
@@ -305,14 +310,9 @@ export const customerPageRoutes = (deps: CustomerPageDeps): FastifyPluginAsyncZo
   });
 
   app.post('/my/erasure', { config: { ...PUBLIC, rateLimit: perAddress }, schema: { body: z.object({ token: Token, lang: Lang }) } }, async (request, reply) => {
-    let customerId: string;
-    try {
-      customerId = (await links.readMyErasure(request.body.token)).customerId;
-    } catch (error) {
-      if (!(error instanceof ConsentLinkRejected)) throw error;
-      const l = pageLanguage(request.body.lang, null);
-      return error.problem === 'expired' ? say(reply, l, TEXTS[l].expiredTitle, TEXTS[l].expired, 410, true) : say(reply, l, TEXTS[l].invalidTitle, TEXTS[l].invalid, 403, true);
-    }
+    const link = await readLink(reply, request.body.lang, () => links.readMyErasure(request.body.token), true);
+    if (!link) return reply;
+    const { customerId } = link;
     const customer = await db.customer.findUnique({ where: { id: customerId }, select: { language: true, country: true } });
     const l = pageLanguage(request.body.lang, customer);
     const journey = await db.journey.findUnique({ where: { customerId }, select: { stage: true } });

@@ -8,7 +8,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { RestitutionPending, surveyAnswers } from '../../care/surveys.js';
-import { ConsentLinkRejected } from '../../consent/links.js';
 import { MAX_SURVEY_COMMENT } from '../../domain/surveys.js';
 import { IntakeRejected, type IncomingLead, type LeadIntake } from '../../intake/lead-intake.js';
 import { checkLead } from '../../intake/lead-schema.js';
@@ -24,6 +23,8 @@ const Field = (max: number) => z.string().trim().max(max).regex(NO_CONTROL_CHARA
 
 export interface PageKit {
   render(reply: FastifyReply, lang: PageLanguage, view: string, data: Record<string, unknown>, status?: number): FastifyReply;
+  /** What a signed link names, or null once the page saying why not went out. */
+  readLink<T>(reply: FastifyReply, lang: string | undefined, read: () => Promise<T>): Promise<T | null>;
   /** The brand the page speaks for, and its legal footer in the page's language. */
   brandOfPage(customerId: string | null, lang: PageLanguage): Promise<{ name: string; footer: string | null } | null>;
   say(reply: FastifyReply, lang: PageLanguage, heading: string, message: string, status: number, askAgain?: boolean): FastifyReply;
@@ -39,15 +40,8 @@ export async function surveyPages(app: FastifyInstance, deps: CustomerPageDeps &
 
   /** The link's customer and survey, or the page saying why not (sent already). */
   async function surveyOf(token: string, lang: string | undefined, reply: FastifyReply) {
-    let link: { customerId: string; communicationId: string };
-    try {
-      link = await links.readSurvey(token);
-    } catch (error) {
-      if (!(error instanceof ConsentLinkRejected)) throw error;
-      const l = pageLanguage(lang, null, reply.request.headers['accept-language']);
-      await (error.problem === 'expired' ? say(reply, l, TEXTS[l].expiredTitle, TEXTS[l].expired, 410) : say(reply, l, TEXTS[l].invalidTitle, TEXTS[l].invalid, 403));
-      return null;
-    }
+    const link = await kit.readLink(reply, lang, () => links.readSurvey(token));
+    if (!link) return null;
     const [survey, customer] = await Promise.all([
       answers.survey(link.communicationId, link.customerId),
       db.customer.findUnique({ where: { id: link.customerId }, select: { language: true, country: true } }),
@@ -91,14 +85,9 @@ export async function surveyPages(app: FastifyInstance, deps: CustomerPageDeps &
   /** The promoter a referral link names, while they are a customer of ours; or the page saying why not. */
   async function referrerOf(token: string, lang: string | undefined, reply: FastifyReply) {
     const l = pageLanguage(lang, null, reply.request.headers['accept-language']);
-    let customerId: string;
-    try {
-      customerId = (await links.readReferral(token)).customerId;
-    } catch (error) {
-      if (!(error instanceof ConsentLinkRejected)) throw error;
-      await (error.problem === 'expired' ? say(reply, l, TEXTS[l].expiredTitle, TEXTS[l].expired, 410) : say(reply, l, TEXTS[l].invalidTitle, TEXTS[l].invalid, 403));
-      return null;
-    }
+    const link = await kit.readLink(reply, lang, () => links.readReferral(token));
+    if (!link) return null;
+    const { customerId } = link;
     const journey = await db.journey.findUnique({ where: { customerId }, select: { stage: true, dealerId: true } });
     if (!journey || journey.stage === 'ERASED') {
       await say(reply, l, TEXTS[l].goneTitle, TEXTS[l].invalid, 404);
