@@ -42,13 +42,15 @@ export function dealerTasks(db: PrismaClient) {
         customerName: r.company_name ?? ([r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)'), closable: CLOSED_BY_HAND.includes(r.kind),
       }));
     },
-    /** Closes the dealer's own task of a kind it closes by hand; false when there is none such (not its, or not that kind). Closing again is harmless. */
+    /** Closes the dealer's own task of a kind it closes by hand, on a customer it serves now; false when there is none such. Closing again is harmless. */
     async close(dealerId: string, taskId: string): Promise<boolean> {
-      const task = (await this.open(dealerId)).find((t) => t.taskId === taskId)
-        ?? await db.journeyTask.findFirst({ where: { key: taskId, assignee: dealerId, status: 'DONE' }, select: { kind: true } }).then((t) => (t ? { closable: CLOSED_BY_HAND.includes(t.kind) } : null));
-      if (!task?.closable) return false;
-      await db.journeyTask.updateMany({ where: { key: taskId, assignee: dealerId, status: 'OPEN' }, data: { status: 'DONE' } });
-      return true;
+      const closed = await db.$executeRaw`
+        UPDATE journey_task t SET status = 'DONE' FROM journey j
+        WHERE t.key = ${taskId} AND t.assignee = ${dealerId} AND t.status = 'OPEN' AND t.kind = ANY(${[...CLOSED_BY_HAND]}::text[])
+          AND j.id = t.journey_id AND j.dealer_id = ${dealerId} AND j.stage IN ('IN_SALES', 'DEALER_OWNED')`;
+      if (closed > 0) return true;
+      // Closed before (a repeat, a double click): the same answer.
+      return (await db.journeyTask.count({ where: { key: taskId, assignee: dealerId, status: 'DONE', kind: { in: [...CLOSED_BY_HAND] } } })) > 0;
     },
   };
 }
