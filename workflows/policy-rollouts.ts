@@ -6,8 +6,9 @@ const { rollOutPolicyVersion } = proxyActivities<JourneyActivities>({
   // A roll-out to millions of journeys takes a while; the activity heartbeats while it waits.
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '1 minute',
-  // Another batch operation in the namespace (a market roll-out), or Temporal busy: wait and try again.
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // Another batch operation in the namespace (a market roll-out), or Temporal busy: wait and try again —
+  // soon after it ends (one cheap call every 10 s at most), not up to a minute later for each queued version.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 /** Versions remembered as done, so that a repeat request is answered without a second roll-out. */
