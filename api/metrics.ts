@@ -1,12 +1,12 @@
 // The API's Prometheus metrics (prom-client): request rate and latency by route and status,
-// leads taken in by source and outcome, the lead outbox's depth. Served on a port of their own
+// leads taken in by source and outcome, the lead outbox's depth, import rows pending. Served on a port of their own
 // (API_METRICS_PORT, loopback by default), never on the public API's.
 import type { FastifyInstance } from 'fastify';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LeadSource } from '../domain/lead.js';
-import type { PrismaClient } from '../platform/db.js';
+import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 
 export type LeadOutcome = 'accepted' | 'replayed' | 'rejected';
 
@@ -38,6 +38,23 @@ export function createApiMetrics({ db }: { db: PrismaClient }): ApiMetrics & { o
     registers: [registry],
     async collect() {
       this.set(await db.lead.count({ where: { deliveredAt: null } }));
+    },
+  });
+  new Gauge({
+    name: 'l2l_import_rows_pending',
+    help: 'Rows of running imports not yet done, by kind (leads: fair and event files; customers: onboarding files); flat while rows remain means stuck',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      const sql = sqlPoolOf(db);
+      const [leads, customers] = await Promise.all([
+        sql.query<{ n: string }>(`SELECT COALESCE(sum(i.total_rows - (SELECT count(*) FROM lead_import_row r WHERE r.import_id = i.id)), 0) AS n
+                                  FROM lead_import i WHERE i.status IN ('RECEIVED', 'RUNNING')`),
+        sql.query<{ n: string }>(`SELECT count(*) AS n FROM customer_import_row r JOIN customer_import i ON i.id = r.import_id
+                                  WHERE i.status IN ('RECEIVED', 'RUNNING') AND r.done_at IS NULL`),
+      ]);
+      this.set({ kind: 'leads' }, Number(leads.rows[0]!.n));
+      this.set({ kind: 'customers' }, Number(customers.rows[0]!.n));
     },
   });
   return {

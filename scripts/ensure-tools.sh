@@ -4,7 +4,8 @@
 #   - the Java time-skipping test server, fetched from Maven Central;
 #   - Schemathesis (the API fuzzer the tests run), in a venv from PyPI;
 #   - chromium from Debian (the browser the web-form tests drive with playwright-core);
-#   - the production Temporal server and its SQL tool, built with Go (cluster mode, issue 16).
+#   - the production Temporal server and its SQL tool, built with Go (cluster mode, issue 16);
+#   - promtool, built with Go (the alert rules' unit tests).
 # Both are reused when present. Set TEMPORAL_CLI / TEMPORAL_TEST_SERVER to use
 # binaries you already have.
 source "$(dirname "$0")/env.sh"
@@ -39,6 +40,17 @@ ensure_temporal_ui() {
   mkdir -p "$out/bin"
   GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION"
   mv "$out/bin/server" "$TEMPORAL_UI"
+}
+
+# promtool, to check the alert rules and run their unit tests (ops/alerts/), built with Go.
+ensure_promtool() {
+  if [[ -x "$PROMTOOL" ]]; then return; fi
+  command -v go >/dev/null || { log "Go is needed to build promtool"; exit 1; }
+  log "building promtool $PROMTOOL_VERSION from the Go module proxy (first time only, about 6 minutes)"
+  local out; out="$(dirname "$PROMTOOL")"
+  mkdir -p "$out/bin"
+  GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
+  mv "$out/bin/promtool" "$PROMTOOL"
 }
 
 ensure_test_server() {
@@ -96,5 +108,6 @@ case "${1:-all}" in
   chromium) ensure_chromium ;;
   cluster) ensure_temporal_cli; ensure_temporal_server ;;
   ui) ensure_temporal_ui ;;
-  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis; ensure_chromium; ensure_temporal_server ;;
+  promtool) ensure_promtool ;;
+  all) ensure_temporal_cli; ensure_test_server; ensure_schemathesis; ensure_chromium; ensure_temporal_server; ensure_promtool ;;
 esac

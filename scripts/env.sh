@@ -27,6 +27,9 @@ export TEMPORAL_UI="${TEMPORAL_UI:-$TOOLS_DIR/temporal-ui-$TEMPORAL_UI_VERSION/t
 # Schemathesis from PyPI, in its own venv: the test suite fuzzes the API against its OpenAPI document.
 export SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 export SCHEMATHESIS="${SCHEMATHESIS:-$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis}"
+# promtool (Prometheus 3.x; its Go module versions are v0.3xx): checks and unit-tests ops/alerts/*.yml.
+export PROMTOOL_VERSION="${PROMTOOL_VERSION:-v0.316.0}"
+export PROMTOOL="${PROMTOOL:-$TOOLS_DIR/promtool-$PROMTOOL_VERSION/promtool}"
 
 export L2L_PG_HOST="${L2L_PG_HOST:-127.0.0.1}"
 export L2L_PG_PORT="${L2L_PG_PORT:-5432}"

@@ -50,6 +50,10 @@ describe('metrics', () => {
       expect(valueOf(samples(text, 'l2l_leads_total', { source: 'WEB_FORM', outcome: 'accepted' })[0])).toBe(1);
       expect(valueOf(samples(text, 'l2l_leads_total', { source: 'WEB_FORM', outcome: 'rejected' })[0])).toBe(1);
       expect(valueOf(samples(text, 'l2l_lead_outbox_depth', {})[0])).toBe(await sys.db.lead.count({ where: { deliveredAt: null } }));
+      // Rows of running imports (the ImportStuck alert watches it not move), counted as the database has them.
+      const pending = await sys.db.customerImportRow.count({ where: { doneAt: null, customerImport: { status: { in: ['RECEIVED', 'RUNNING'] } } } });
+      expect(valueOf(samples(text, 'l2l_import_rows_pending', { kind: 'customers' })[0])).toBe(pending);
+      expect(samples(text, 'l2l_import_rows_pending', { kind: 'leads' })).toHaveLength(1);
       expect(text).toContain('l2l_api_process_cpu_seconds_total');
 
       expect((await fetch(url.replace('/metrics', '/anything'))).status).toBe(404);

@@ -63,6 +63,9 @@ export { temporalCli, temporalTestServer };
 /** Schemathesis, installed into its venv by scripts/ensure-tools.sh. */
 export const schemathesis = execFileSync('bash', ['-c', 'source scripts/env.sh && echo "$SCHEMATHESIS"'], { cwd: root, encoding: 'utf8' }).trim();
 
+/** promtool, built into .tools by scripts/ensure-tools.sh (the alert rules' unit tests). */
+export const promtool = execFileSync('bash', ['-c', 'source scripts/env.sh && echo "$PROMTOOL"'], { cwd: root, encoding: 'utf8' }).trim();
+
 /**
  * The production Temporal server on PostgreSQL (scripts/temporal-cluster.sh) at 127.0.0.1:`port`
  * (the services take the ports after it and 300 below it), with databases of its own; stop()
