@@ -10,6 +10,7 @@ import { createSalesMatchBackActivities, type SalesMatchBackDeps } from './sales
 import { createMarketActivities } from './markets.js';
 import { createPolicyRolloutActivities } from './policy-rollouts.js';
 import { createCampaignActivities, type CampaignDeps } from './campaigns.js';
+import { createCaptainDigestActivities } from './captain-digest.js';
 
 export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps & CampaignDeps;
 
@@ -28,6 +29,7 @@ export function createActivities(given: ActivityDeps) {
     ...createMarketActivities(deps),
     ...createPolicyRolloutActivities(deps),
     ...createCampaignActivities(deps),
+    ...createCaptainDigestActivities(deps),
   };
 }
 

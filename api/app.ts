@@ -28,6 +28,10 @@ import { customerRoutes } from './routes/customers.js';
 import { customerCareRoutes } from './routes/customer-care.js';
 import { dealerTaskRoutes } from './routes/dealer-tasks.js';
 import { brandRoutes } from './routes/brands.js';
+import { captainRoutes } from './routes/captains.js';
+import { processCaptains } from '../captains/captains.js';
+import { digestSchedules } from '../captains/digest-schedules.js';
+import { kpiTargets } from '../captains/targets.js';
 import { dealerTasks } from '../care/dealer-tasks.js';
 import { customerPageRoutes } from './customer-page/routes.js';
 import { dealerWorkspaceRoutes } from './routes/dealer-workspace.js';
@@ -63,7 +67,6 @@ import { vehicleRoutes } from './routes/vehicles.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { leadRoutes } from './routes/leads.js';
 import { reportRoutes } from './routes/reports.js';
-import type { Process } from '../domain/processes.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { registerRequestTracing } from './tracing.js';
 
@@ -97,8 +100,6 @@ export interface AppDeps {
   webForms?: { captcha?: CaptchaVerifier; perAddressPerMinute?: number };
   /** A server span per request (the process has a tracer provider: platform/tracing.ts). */
   tracing?: boolean;
-  /** The scorecard's captains where the OEM names its own (SCORECARD_CAPTAINS). */
-  scorecardCaptains?: Partial<Record<Process, string>>;
   /** Signs the workspace's session cookies (SESSION_SECRET; the dev secret when not given). */
   sessionSecret?: string;
   /** Workspace cookies only over HTTPS (SESSION_COOKIE_SECURE; off when not given, as the dev stack serves HTTP). */
@@ -227,7 +228,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(leadRoutes(intake));
   await app.register(adfRoutes({ intake, db: deps.db }));
   await app.register(journeyRoutes({ temporal: deps.temporal, db: deps.db, defaultCountry: deps.defaultCountry ?? 'DE' }));
-  await app.register(reportRoutes({ db: deps.db, captains: deps.scorecardCaptains }));
+  await app.register(reportRoutes({ db: deps.db }));
   await app.register(communicationRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(dealerRoutes(deps.db));
   const targets = deps.webhookTargets ?? { allowLoopback: false };
@@ -237,7 +238,7 @@ export async function buildApp(deps: AppDeps) {
   const segments = createSegments(deps.db);
   const campaigns = createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log });
   await app.register(workspaceRoutes({
-    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), captains: deps.scorecardCaptains, targets, defaultCountry: deps.defaultCountry,
+    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), targets, defaultCountry: deps.defaultCountry,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
     customerImports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
@@ -257,6 +258,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(customerCareRoutes({ sql: sqlPoolOf(deps.db) }));
   await app.register(dealerTaskRoutes({ tasks: dealerTasks(deps.db) }));
   await app.register(brandRoutes({ db: deps.db }));
+  const captains = processCaptains({ db: deps.db, schedules: digestSchedules(deps.temporal, deps.taskQueue ?? JOURNEY_TASK_QUEUE) });
+  const kpiTargetStore = kpiTargets({ db: deps.db });
+  await app.register(captainRoutes({ db: deps.db, captains, targets: kpiTargetStore }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(vehicleRoutes({ db: deps.db, temporal: deps.temporal }));
   await app.register(marketRoutes({ markets, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE, defaultCountry: deps.defaultCountry ?? 'DE' }));

@@ -22,7 +22,6 @@ if (process.env.JOURNEY_POLICY) await createJourneyPolicyStore(db).adopt(policyF
 const app = await buildApp({
   db, temporal, log, taskQueue: config.TEMPORAL_TASK_QUEUE, defaultCountry: config.DEFAULT_COUNTRY,
   rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
-  scorecardCaptains: config.SCORECARD_CAPTAINS,
   consentLinks: consentLinks({ secret: config.CONSENT_LINK_SECRET, publicApiUrl: config.PUBLIC_API_URL }),
   sessionSecret: config.SESSION_SECRET,
   // Secure cookies unless development says otherwise (the dev stack serves plain HTTP).

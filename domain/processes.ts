@@ -1,6 +1,6 @@
 // The processes customers pass through, as the seed article names them ("no-one owns the
 // customer, but the processes are jointly shared and captained"), and the role that
-// captains each one unless the OEM names its own (SCORECARD_CAPTAINS).
+// captains each one until the OEM names people (process_captain, docs/scorecard.md).
 export const PROCESSES = ['identification', 'acquisition', 'engagement', 'maintenance', 'newValue', 'feedback'] as const;
 export type Process = (typeof PROCESSES)[number];
 

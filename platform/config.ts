@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { PROCESSES } from '../domain/processes.js';
 import { trustProxyOf } from './client-address.js';
 import { TASK_QUEUE_KINDS } from './task-queues.js';
 
@@ -106,22 +105,6 @@ const ConfigSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
-  /**
-   * Who captains which process on the scorecard, as JSON, e.g. {"acquisition":"OEM_LEAD_DESK"};
-   * processes not named keep reports/scorecard.ts's defaults.
-   */
-  SCORECARD_CAPTAINS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (!text) return {};
-      try {
-        return z.partialRecord(z.enum(PROCESSES), z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'a role such as OEM_LEAD_DESK')).parse(JSON.parse(text));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `processes (${PROCESSES.join(', ')}) to roles such as OEM_LEAD_DESK, as JSON: ${error instanceof Error ? error.message : String(error)}` });
-        return z.NEVER;
-      }
-    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,6 +14,7 @@
 import type pg from 'pg';
 import { DEFAULT_CAPTAINS, PROCESSES, type Process } from '../domain/processes.js';
 import { inTransaction } from '../platform/db.js';
+import type { Scope } from '../domain/kpis.js';
 import { DETRACTOR_SCORE, netPromoterScore, PROMOTER_SCORE } from '../domain/surveys.js';
 
 export const GROUPINGS = ['dealer', 'region', 'source', 'campaign', 'model'] as const;
@@ -30,6 +31,8 @@ export interface ProcessMetrics {
     acceptRate: number | null;
     /** Minutes from the offer to its acceptance. */
     timeToAcceptMinutes: Quantiles;
+    /** Offers accepted within 15 minutes of being made (of the acceptances in the window). */
+    acceptedWithin15Minutes: number;
     sold: number;
     /** Days from accepting the hand-off to the sale. */
     timeToSaleDays: Quantiles;
@@ -54,9 +57,15 @@ export interface ProcessMetrics {
 
 export type ScorecardRow<P extends Process> = ProcessMetrics[P] & { group: string | null };
 
+/** A person who captains a process for a scope (process_captain). */
+export interface NamedCaptain { scope: Scope; name: string }
+
 export interface ProcessCard<P extends Process = Process> {
   process: P;
+  /** The network's named captain, or the role that captains the process by default when none is named. */
   captain: string;
+  /** The people named for the network, and for the regions and dealers of the caller's rows. */
+  captains: NamedCaptain[];
   /** One per group the caller may see; `group` is null for records without one (a lead has no dealer yet). */
   rows: ScorecardRow<P>[];
   network: ProcessMetrics[P];
@@ -77,7 +86,8 @@ export interface ScorecardRequest {
   groupBy?: Grouping;
   /** A dealer's key: only that dealer's records make rows; the network's totals stay whole. */
   dealerId?: string;
-  captains?: Partial<Record<Process, string>>;
+  /** The people who captain each process (captains/captains.ts loads them). */
+  captains?: Partial<Record<Process, NamedCaptain[]>>;
 }
 
 /** Groupings that attribute records to the customer's leads (last touch). */
@@ -135,7 +145,7 @@ const QUERIES = {
   accepts: (g: Grouping) => grouped(g, `
     SELECT dealer_id, lead_id, at, EXTRACT(EPOCH FROM at - offered_at) / 60 AS minutes
     FROM handoff_event WHERE kind = 'ACCEPTED' AND at >= $1 AND at < $2 AND offered_at IS NOT NULL`,
-  QUANTILES('minutes')),
+  `${QUANTILES('minutes')}, count(*) FILTER (WHERE minutes <= 15) AS within_15`),
 
   // Each sale against the selling dealer's latest start of sales ownership of that customer
   // at or before it (the same technique over sales and the ledger's starts). Ledger rows that
@@ -258,7 +268,7 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
       return {
         offered, accepted, declined: count('handoffs', k, 'declined'), slaBreaches: count('handoffs', k, 'sla_breaches'),
         acceptRate: offered > 0 ? round(accepted / offered, 3) : null,
-        timeToAcceptMinutes: quantiles('accepts', k, 'minutes'),
+        timeToAcceptMinutes: quantiles('accepts', k, 'minutes'), acceptedWithin15Minutes: count('accepts', k, 'within_15'),
         sold: count('sales', k, 'sold'), timeToSaleDays: quantiles('sales', k, 'days'),
         fellBack: count('ledger', k, 'fell_back'), reassignedAway: count('ledger', k, 'reassigned_away'),
       };
@@ -300,7 +310,8 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
 
   const card = <P extends Process>(process: P): ProcessCard<P> => ({
     process,
-    captain: captains[process] ?? DEFAULT_CAPTAINS[process],
+    captain: captains[process]?.find((c) => c.scope.kind === 'NETWORK')?.name ?? DEFAULT_CAPTAINS[process],
+    captains: (captains[process] ?? []).filter((c) => c.scope.kind !== 'DEALER' || !dealerId || c.scope.id === dealerId),
     rows: [...new Set([...(groupBy === 'dealer' && dealerId ? [dealerId] : []), ...groupsOf(process)])]
       .filter((key) => ownRow(key) || shows(process, key))
       .map((key) => ({ group: key === NONE ? null : key, ...metrics[process](key) }) as ScorecardRow<P>),

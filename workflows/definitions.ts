@@ -234,3 +234,7 @@ export interface CampaignInput {
 
 /** The OEM pauses, resumes or cancels the campaign; answered with its status then. */
 export const campaignControlUpdate = defineUpdate<{ status: 'RUNNING' | 'PAUSED' | 'CANCELLED' }, [{ action: CampaignControl }]>('campaignControl');
+
+/** A process captain's weekly digest (captains/digest-schedules.ts starts it from a Schedule). */
+export const CAPTAIN_DIGEST_WORKFLOW_TYPE = 'captainDigest';
+export const captainDigestScheduleIdOf = (captainId: string) => `captain-digest-${captainId}`;

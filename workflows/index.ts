@@ -7,3 +7,4 @@ export { marketModelRollout } from './market-rollout.js';
 export { policyRollouts } from './policy-rollouts.js';
 export { customerOnboarding } from './customer-onboarding.js';
 export { campaign } from './campaign.js';
+export { captainDigest } from './captain-digest.js';

@@ -74,20 +74,27 @@ export const customerRoutes = ({ db, temporal, defaultCountry }: CustomerRouteDe
       description: 'A private customer has none. `contactId` is what `recipientId` names when asking to message one of them.',
       params: z.object({ id: z.uuid() }),
       response: {
-        200: z.object({ customerId: z.string(), kind: z.enum(['PERSON', 'COMPANY']), companyName: z.string().nullable(), vatId: z.string().nullable(), fleetSize: z.number().int().nullable(), items: z.array(CompanyPerson) }),
+        200: z.object({
+          customerId: z.string(), kind: z.enum(['PERSON', 'COMPANY']), companyName: z.string().nullable(), vatId: z.string().nullable(), fleetSize: z.number().int().nullable(), items: z.array(CompanyPerson),
+          counterparts: z.array(z.object({ process: z.string(), contactId: z.string() })).describe("The company's own counterpart per process (one of its people; PUT /v1/customers/{id}/counterparts/{process})"),
+        }),
         400: Problem, 404: Problem,
       },
     },
   }, async (request, reply) => {
     const customer = await db.customer.findUnique({ where: { id: request.params.id }, select: { id: true, kind: true, companyName: true, vatId: true, fleetSize: true } });
     if (!customer) return sendNotFound(reply, 'customer', request.params.id);
-    const rows = await db.companyContact.findMany({ where: { companyId: customer.id }, include: { contact: true }, orderBy: [{ createdAt: 'asc' }, { role: 'asc' }] });
+    const [rows, counterparts] = await Promise.all([
+      db.companyContact.findMany({ where: { companyId: customer.id }, include: { contact: true }, orderBy: [{ createdAt: 'asc' }, { role: 'asc' }] }),
+      db.customerCounterpart.findMany({ where: { companyId: customer.id }, orderBy: { process: 'asc' }, select: { process: true, contactId: true } }),
+    ]);
     return reply.send({
       customerId: customer.id, kind: customer.kind as 'PERSON' | 'COMPANY', companyName: customer.companyName, vatId: customer.vatId, fleetSize: customer.fleetSize,
       items: rows.map((r) => ({
         contactId: r.contactId, role: r.role as ContactRole, firstName: r.contact.firstName, lastName: r.contact.lastName,
         email: r.contact.emailNormalized, phone: r.contact.phoneE164, since: r.createdAt.toISOString(),
       })),
+      counterparts,
     });
   });
 

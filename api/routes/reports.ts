@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { sqlPoolOf, type PrismaClient } from '../../platform/db.js';
 import { pastDay } from '../../platform/validation.js';
 import { PROCESSES, type Process } from '../../domain/processes.js';
-import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
+import { GROUPINGS } from '../../reports/scorecard.js';
+import { scorecardWithTargets, type KpiResult, type ScorecardWithTargets } from '../../reports/kpis.js';
+import { KPI_IDS, type Kpi } from '../../domain/kpis.js';
 import { Problem, sendInvalid, sendProblem } from '../problems.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -35,7 +37,7 @@ const METRICS = {
     offered: int(), accepted: int(), declined: int(),
     slaBreaches: int().describe('Offers that lapsed unanswered'),
     acceptRate: z.number().nullable().describe('Accepted per offered, 0…1'),
-    timeToAcceptMinutes: Quantiles, sold: int(),
+    timeToAcceptMinutes: Quantiles, acceptedWithin15Minutes: int().describe('Acceptances within 15 minutes of their offer'), sold: int(),
     timeToSaleDays: Quantiles.describe('From accepting the hand-off to the sale'),
     fellBack: int().describe('Sales ownership ended without a sale: lost, no-show, sales window expired'),
     reassignedAway: int(),
@@ -59,11 +61,19 @@ const METRICS = {
   },
 } satisfies Record<Process, z.ZodRawShape>;
 
+const ScopeView = z.object({ kind: z.enum(['NETWORK', 'REGION', 'DEALER']), id: z.string().describe("The region or dealer; '' for the network") }).meta({ id: 'Scope' });
+const KpiResultView = z.object({
+  kpi: z.enum(KPI_IDS as [Kpi, ...Kpi[]]), value: z.number().nullable(),
+  target: z.number().nullable().describe('The target this figure answers to (the most specific scope with one for a period holding the window); null when none is set'),
+  targetScope: ScopeView.nullable(),
+  status: z.enum(['MET', 'CLOSE', 'MISSED', 'NO_DATA']).nullable().describe("Against the target: MET, CLOSE (within the KPI's tolerance), MISSED; NO_DATA without a figure; null without a target"),
+}).meta({ id: 'KpiResult' });
 const processCard = <P extends Process>(process: P) => z.object({
   process: z.literal(process),
-  captain: z.string().describe('The role that captains this process'),
-  rows: z.array(z.object({ group: z.string().nullable().describe('The dealer, region, source, campaign or model; null for records without one (a lead has no dealer)'), ...METRICS[process] })),
-  network: z.object(METRICS[process]).describe("The whole network's figures"),
+  captain: z.string().describe("The network's named captain, or the role that captains this process by default until the OEM names one"),
+  captains: z.array(z.object({ scope: ScopeView, name: z.string() })).describe("The people named for the network, and for the regions and dealers of the caller's rows"),
+  rows: z.array(z.object({ group: z.string().nullable().describe('The dealer, region, source, campaign or model; null for records without one (a lead has no dealer)'), ...METRICS[process], kpis: z.array(KpiResultView) })),
+  network: z.object({ ...METRICS[process], kpis: z.array(KpiResultView) }).describe("The whole network's figures"),
 });
 const ScorecardView = z
   .object({
@@ -73,12 +83,18 @@ const ScorecardView = z
   .meta({ id: 'Scorecard' });
 
 /** Long form for spreadsheets' pivot tables: one line per process, group and figure. */
-function toCsv(card: Scorecard): string {
+function toCsv(card: ScorecardWithTargets): string {
   const lines: (string | number)[][] = [['process', 'captain', 'group', 'metric', 'value']];
   for (const p of card.processes) {
     const add = (group: string, figures: object) => {
       for (const [metric, v] of Object.entries(figures)) {
         if (metric === 'group') continue;
+        if (metric === 'kpis') {
+          for (const k of v as KpiResult[]) {
+            lines.push([p.process, p.captain, group, `kpi.${k.kpi}`, k.value ?? ''], [p.process, p.captain, group, `kpi.${k.kpi}.target`, k.target ?? ''], [p.process, p.captain, group, `kpi.${k.kpi}.status`, k.status ?? '']);
+          }
+          continue;
+        }
         if (v !== null && typeof v === 'object') for (const [q, x] of Object.entries(v as Record<string, number | null>)) lines.push([p.process, p.captain, group, `${metric}.${q}`, x ?? '']);
         else lines.push([p.process, p.captain, group, metric, v ?? '']);
       }
@@ -89,7 +105,7 @@ function toCsv(card: Scorecard): string {
   return writeCsv(lines);
 }
 
-export const reportRoutes = (deps: { db: PrismaClient; captains?: Partial<Record<Process, string>> }): FastifyPluginAsyncZod => async (app) => {
+export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod => async (app) => {
   const sql = sqlPoolOf(deps.db);
   /** The scorecard for the caller, or the parameter that makes the window impossible. */
   const load = async (query: z.infer<typeof ScorecardQuery>, principal: { role: string; dealerId?: string | null }) => {
@@ -97,7 +113,7 @@ export const reportRoutes = (deps: { db: PrismaClient; captains?: Partial<Record
     const to = new Date(Date.parse(`${query.to}T00:00:00Z`) + DAY);
     if (to <= from) return { refused: 'must not be before from' };
     if (to.getTime() - from.getTime() > MAX_DAYS * DAY) return { refused: `at most ${MAX_DAYS} days after from` };
-    return { card: await scorecard(sql, { from, to, groupBy: query.groupBy, captains: deps.captains, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) }) };
+    return { card: await scorecardWithTargets(sql, { from, to, groupBy: query.groupBy, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) }) };
   };
   const refuse = (reply: Parameters<typeof sendProblem>[0], message: string) =>
     sendInvalid(reply, 'to', message);

@@ -11,7 +11,6 @@ import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
 import { actorOf, type RouteAccess } from '../../domain/access.js';
-import type { Process } from '../../domain/processes.js';
 import { customerIdOfJourney, JOURNEY_ID_PATTERN } from '../../domain/journey.js';
 import type { LeadImports } from '../../intake/lead-imports.js';
 import { CampaignConflict, CampaignNotFound, CampaignNotStarted, type Campaigns, type CampaignView } from '../../campaigns/campaigns.js';
@@ -23,7 +22,8 @@ import { randomUUID } from 'node:crypto';
 import { customerImportReportCsv, type CustomerImports } from '../../onboarding/customer-imports.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
-import { GROUPINGS, scorecard, type Scorecard } from '../../reports/scorecard.js';
+import { GROUPINGS } from '../../reports/scorecard.js';
+import { scorecardWithTargets } from '../../reports/kpis.js';
 import { JOURNEY_ACTIONS } from '../../workflows/definitions.js';
 import { PageAccessDenied } from '../access.js';
 import { REASSIGN, reason as reasonText, reassignTargetProblem } from '../routes/journeys.js';
@@ -65,10 +65,9 @@ export interface LeadDeskDeps {
   campaigns: Campaigns;
   segments: Segments;
   temporal: Client;
-  captains?: Partial<Record<Process, string>>;
 }
 
-export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaigns, segments, temporal, captains }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
+export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaigns, segments, temporal }: LeadDeskDeps): FastifyPluginAsyncZod => async (app) => {
   app.get('/workspace/assets/chart.umd.min.js', { config: { access: { public: true } } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs));
   app.get('/workspace/assets/charts.js', { config: { access: { public: true } } }, async (_request, reply) =>
@@ -206,7 +205,7 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
     const end = new Date(Date.parse(`${to}T00:00:00Z`) + DAY);
     if (end <= start) return message(reply, 'Please check the dates', 'to: must not be before from', 400);
     if (end.getTime() - start.getTime() > MAX_DAYS * DAY) return message(reply, 'Please check the dates', `to: at most ${MAX_DAYS} days after from`, 400);
-    const card: Scorecard = await scorecard(sql, { from: start, to: end, groupBy: request.query.groupBy, captains, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) });
+    const card = await scorecardWithTargets(sql, { from: start, to: end, groupBy: request.query.groupBy, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) });
     return page(reply, 'scorecard', { card, from, to, groupings: GROUPINGS, columns: metricColumns, processTitle, charts: chartsOf(card), withCharts: true });
   });
 };

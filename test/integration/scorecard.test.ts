@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../platform/config.js';
 import { sqlPoolOf } from '../../platform/db.js';
 import { scorecard } from '../../reports/scorecard.js';
 import { createTestKey, startSystem, type System } from '../support/system.js';
@@ -297,16 +296,17 @@ describe('scorecard', () => {
     await sys.db.dealer.update({ where: { id: C }, data: { region: 'NORTH' } });
   });
 
-  it('the captains are the OEM\'s to name (SCORECARD_CAPTAINS), and a bad setting stops the process naming the problem', async () => {
-    const captains = loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"REGIONAL_LEAD_MANAGER","feedback":"DEALER_QUALITY_MANAGER"}' }, 'tool').SCORECARD_CAPTAINS;
+  it('a process is captained by the person the OEM names for the network, by its default role until then', async () => {
+    const captains = { acquisition: [{ scope: { kind: 'NETWORK' as const, id: '' }, name: 'Rita Regional' }, { scope: { kind: 'DEALER' as const, id: 'DLR-X' }, name: 'Dora Dealer' }] };
     const named = await scorecard(sqlPoolOf(sys.db), { from: at('03-01T00:00'), to: at('04-01T00:00'), captains });
     expect(named.processes.map((p) => [p.process, p.captain])).toEqual([
-      ['identification', 'OEM_LEAD_DESK'], ['acquisition', 'REGIONAL_LEAD_MANAGER'], ['engagement', 'DEALER_SALES_MANAGER'],
-      ['maintenance', 'DEALER_SERVICE_MANAGER'], ['newValue', 'DEALER_SALES_MANAGER'], ['feedback', 'DEALER_QUALITY_MANAGER'],
+      ['identification', 'OEM_LEAD_DESK'], ['acquisition', 'Rita Regional'], ['engagement', 'DEALER_SALES_MANAGER'],
+      ['maintenance', 'DEALER_SERVICE_MANAGER'], ['newValue', 'DEALER_SALES_MANAGER'], ['feedback', 'OEM_CUSTOMER_CARE'],
     ]);
-    expect(() => loadConfig({ SCORECARD_CAPTAINS: '{"acqusition":"X_Y"}' }, 'tool')).toThrow(/processes \(identification, acquisition[\s\S]*acqusition[\s\S]*SCORECARD_CAPTAINS/);
-    expect(() => loadConfig({ SCORECARD_CAPTAINS: '{"acquisition":"lead desk"}' }, 'tool')).toThrow(/a role such as OEM_LEAD_DESK/);
-    expect(() => loadConfig({ SCORECARD_CAPTAINS: 'not json' }, 'tool')).toThrow(/as JSON[\s\S]*SCORECARD_CAPTAINS/);
+    expect(named.processes[1]!.captains).toEqual(captains.acquisition);
+    // A dealer's card names its own dealer's captain only.
+    const mine = await scorecard(sqlPoolOf(sys.db), { from: at('03-01T00:00'), to: at('04-01T00:00'), captains, dealerId: 'DLR-Y' });
+    expect(mine.processes[1]!.captains).toEqual([captains.acquisition[0]]);
   });
 
   it('CSV for spreadsheets: one line per process, group and figure, the network as NETWORK', async () => {

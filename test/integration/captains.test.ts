@@ -1,0 +1,321 @@
+// Process captains as people (issue 35) on the real stack: targets set by the OEM and the
+// scorecard's figures against them for a hand-computed week of records (three dealers in two
+// regions); captains named (who may captain what), their digest schedules in Temporal, paused
+// and resumed; a digest triggered and read from a real SMTP receiver; the weekly trend; a dealer's
+// monthly statement (JSON and CSV, its own only); a company's counterparts.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smtpTransport, logTransport } from '../../communications/transports.js';
+import { digestWeekOf } from '../../domain/kpis.js';
+import { captainDigestScheduleIdOf } from '../../workflows/definitions.js';
+import { startSmtpServer } from '../support/smtp.js';
+import { createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
+import { FIRST_PASSWORD } from '../support/workspace-login.js';
+
+const tag = randomUUID().slice(0, 6).toUpperCase();
+const [X, Y, Z] = ['X', 'Y', 'Z'].map((d) => `DLR-CP-${d}-${tag}`) as [string, string, string];
+const NORTH = `NORTH-${tag}`;
+const SOUTH = `SOUTH-${tag}`;
+
+let sys: System;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+const keys = { ops: '', x: '', y: '' };
+const people = { desk: '', managerX: '', sellerY: '', gone: '' };
+/** The week before this one (UTC): the digest triggered today covers it, and the records are in it. */
+const week = digestWeekOf(new Date(), 'UTC');
+const at = (day: number, minutes: number) => new Date(week.from.getTime() + day * 86_400_000 + 9 * 3_600_000 + minutes * 60_000);
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+const lastDay = dayOf(new Date(week.to.getTime() - 86_400_000));
+/** The year holding most of the week (its Thursday's): the targets' period. */
+const year = String(new Date(week.from.getTime() + 3 * 86_400_000).getUTCFullYear());
+const month = dayOf(week.from).slice(0, 7);
+
+async function person(role: string, dealerId?: string): Promise<string> {
+  const res = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `${role.toLowerCase()}.${randomUUID().slice(0, 8)}@captains.example`, name: `${role} ${tag}`, role, ...(dealerId ? { dealerId } : {}), password: FIRST_PASSWORD } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id;
+}
+
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+  sys = await startSystem({ kinds: ['journeys', 'bulk'], transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
+  await sys.db.dealer.createMany({ data: [[X, NORTH], [Y, NORTH], [Z, SOUTH]].map(([id, region]) => ({ id: id!, region, name: `Autohaus ${id}`, territory: ['98'], brands: ['VW'] })) });
+  keys.ops = await createTestKey(sys.db, 'OPS');
+  keys.x = await createTestKey(sys.db, 'DEALER', X);
+  keys.y = await createTestKey(sys.db, 'DEALER', Y);
+  people.desk = await person('OEM_LEAD_DESK');
+  people.managerX = await person('SALES_MANAGER', X);
+  people.sellerY = await person('SALESPERSON', Y);
+  people.gone = await person('OPS');
+  await sys.db.userAccount.update({ where: { id: people.gone }, data: { active: false } });
+
+  // The week's hand-offs, by dealer (minutes from offer to answer):
+  // X: 10 offers — 3 accepted within 10 min, 3 after 60 min, 4 lapsed; 2 of its 6 sold.
+  // Y: 4 offers, all accepted within 5 min; 2 sold.  Z: 2 offers — 1 accepted after 20 min, 1 lapsed; none sold.
+  type Planned = [dealerId: string, answer: 'ACCEPTED' | 'TIMED_OUT', minutes: number, sold: boolean];
+  const plan: Planned[] = [
+    ...[10, 10, 10].map((m): Planned => [X, 'ACCEPTED', m, false]), ...[60, 60, 60].map((m, i): Planned => [X, 'ACCEPTED', m, i < 2]),
+    ...[1, 2, 3, 4].map((): Planned => [X, 'TIMED_OUT', 240, false]),
+    ...[5, 5, 5, 5].map((m, i): Planned => [Y, 'ACCEPTED', m, i < 2]),
+    [Z, 'ACCEPTED', 20, false], [Z, 'TIMED_OUT', 240, false],
+  ];
+  const customers = plan.map(() => randomUUID());
+  const journeys = customers.map((c) => `journey-${c}`);
+  await sys.db.customer.createMany({ data: customers.map((id, i) => ({ id, emailNormalized: `cp.${i}.${id}@example.com` })) });
+  await sys.db.journey.createMany({ data: customers.map((customerId, i) => ({ id: journeys[i]!, customerId, stage: 'IN_SALES', owner: 'DEALER_SALES', dealerId: plan[i]![0], startedAt: at(0, 0), stageChangedAt: at(0, 0) })) });
+  let n = 0;
+  await sys.db.handoffEvent.createMany({
+    data: plan.flatMap(([dealerId, kind, minutes], i) => [
+      { key: `cp-${tag}-${n++}`, journeyId: journeys[i]!, dealerId, kind: 'OFFERED', at: at(i % 5, 0) },
+      { key: `cp-${tag}-${n++}`, journeyId: journeys[i]!, dealerId, kind, at: at(i % 5, minutes) },
+    ]),
+  });
+  await sys.db.sale.createMany({
+    data: plan.flatMap(([dealerId, , , sold], i) => (sold ? [{ key: `cp-${tag}-${n++}`, journeyId: journeys[i]!, customerId: customers[i]!, dealerId, vin: `WVWZZZ1JZCP${String(i).padStart(6, '0')}`, model: 'ID.7', soldOn: at(5, 0), at: at(5, 0) }] : [])),
+  });
+  // Waiting on people: a journey escalated after X let it lapse (the week before), and a detractor's restitution case with Z still open.
+  const escalated = randomUUID();
+  await sys.db.customer.create({ data: { id: escalated, emailNormalized: `cp.esc.${escalated}@example.com` } });
+  await sys.db.journey.create({ data: { id: `journey-${escalated}`, customerId: escalated, stage: 'ESCALATED', owner: 'OEM', startedAt: at(1, 0), stageChangedAt: at(2, 0) } });
+  await sys.db.handoffEvent.createMany({ data: [{ key: `cp-${tag}-${n++}`, journeyId: `journey-${escalated}`, dealerId: X, kind: 'OFFERED', at: at(-3, 0) }, { key: `cp-${tag}-${n++}`, journeyId: `journey-${escalated}`, dealerId: X, kind: 'TIMED_OUT', at: at(-3, 240) }] });
+  await sys.db.journeyTask.create({ data: { key: `restitution:${tag}`, journeyId: journeys[15]!, assignee: 'OEM', kind: 'RESTITUTION', dueAt: at(6, 0) } });
+  const surveyId = randomUUID();
+  await sys.db.communication.create({
+    data: {
+      id: surveyId, customerId: customers[15]!, journeyId: journeys[15]!, senderKind: 'DEALER', senderDealerId: Z, requestedBy: 'journey',
+      purpose: 'SURVEY', channel: 'EMAIL', templateId: 'satisfaction-survey', variables: {}, status: 'SENT', sentAt: at(2, 0),
+    },
+  });
+  await sys.db.surveyAnswer.create({ data: { communicationId: surveyId, customerId: customers[15]!, journeyId: journeys[15]!, dealerId: Z, score: 2, caseId: `restitution:${tag}`, answeredAt: at(3, 0) } });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of await sys?.db.processCaptain.findMany() ?? []) await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(c.id)).delete().catch(() => {});
+  await sys?.stop();
+  await smtp?.stop();
+});
+
+type Kpi = { kpi: string; value: number | null; target: number | null; status: string | null; targetScope: { kind: string; id: string } | null };
+const kpisOf = (row: { kpis: Kpi[] }) => Object.fromEntries(row.kpis.map((k) => [k.kpi, [k.value, k.target, k.status]]));
+
+describe('process captains', () => {
+  it('targets: set by the OEM (the same again changes nothing), refused naming the problem, read by ops', async () => {
+    const set = (payload: object, key?: string) => sys.api({ method: 'PUT', url: '/v1/kpi-targets', payload }, key);
+    const targets: object[] = [
+      { kpi: 'acceptedWithin15Minutes', scope: { kind: 'NETWORK' }, period: year, target: 0.45 },
+      { kpi: 'slaBreachRate', scope: { kind: 'NETWORK' }, period: year, target: 0.1 },
+      { kpi: 'acceptRate', scope: { kind: 'NETWORK' }, period: year, target: 0.7 },
+      { kpi: 'salesConversion', scope: { kind: 'NETWORK' }, period: year, target: 0.35 },
+      // Y's own, higher bar: its figures answer to it, the others' to the network's.
+      { kpi: 'acceptRate', scope: { kind: 'DEALER', id: Y }, period: year, target: 0.95 },
+      // Another year's target never applies to this week.
+      { kpi: 'acceptRate', scope: { kind: 'NETWORK' }, period: String(Number(year) - 1), target: 0.1 },
+    ];
+    const first = await set(targets[0]!);
+    expect(first.statusCode, first.body).toBe(200);
+    const again = await set(targets[0]!);
+    expect(again.json()).toEqual(first.json());
+    for (const t of targets.slice(1)) expect((await set(t)).statusCode).toBe(200);
+
+    const refused = [
+      [{ kpi: 'acceptRate', scope: { kind: 'NETWORK' }, period: `${year}-13`, target: 0.5 }, 'period'],
+      [{ kpi: 'acceptRate', scope: { kind: 'NETWORK' }, period: year, target: 1.5 }, 'target'],
+      [{ kpi: 'acceptRate', scope: { kind: 'DEALER', id: 'DLR-NOBODY' }, period: year, target: 0.5 }, 'scope.id'],
+      [{ kpi: 'acceptRate', scope: { kind: 'REGION', id: 'NOWHERE' }, period: year, target: 0.5 }, 'scope.id'],
+      [{ kpi: 'speed', scope: { kind: 'NETWORK' }, period: year, target: 0.5 }, 'kpi'],
+    ] as const;
+    for (const [payload, field] of refused) {
+      const res = await set(payload);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(JSON.stringify(res.json().errors)).toContain(field);
+    }
+    expect((await set(targets[0]!, keys.x)).statusCode).toBe(403);
+    expect((await set(targets[0]!, keys.ops)).statusCode).toBe(403);
+    const listed = await sys.api({ method: 'GET', url: '/v1/kpi-targets' }, keys.ops);
+    expect(listed.json().items).toHaveLength(6);
+    expect((await sys.api({ method: 'GET', url: '/v1/kpi-targets' }, keys.x)).statusCode).toBe(403);
+    expect(await sys.db.kpiTarget.count()).toBe(6);
+  });
+
+  it('the scorecard shows each figure against its target: met, close, missed (hand-computed)', async () => {
+    const res = await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${dayOf(week.from)}&to=${lastDay}` });
+    expect(res.statusCode, res.body).toBe(200);
+    const engagement = res.json().processes.find((p: { process: string }) => p.process === 'engagement');
+    const row = (g: string) => engagement.rows.find((r: { group: string }) => r.group === g);
+    // Network: 16 offers, 11 accepted (7 within 15 min), 5 lapsed; 4 of the 11 sold.
+    expect(kpisOf(engagement.network)).toEqual({
+      acceptedWithin15Minutes: [0.438, 0.45, 'CLOSE'], slaBreachRate: [0.313, 0.1, 'MISSED'], acceptRate: [0.688, 0.7, 'CLOSE'], salesConversion: [0.364, 0.35, 'MET'],
+    });
+    expect(kpisOf(row(X))).toEqual({ acceptedWithin15Minutes: [0.3, 0.45, 'MISSED'], slaBreachRate: [0.4, 0.1, 'MISSED'], acceptRate: [0.6, 0.7, 'MISSED'], salesConversion: [0.333, 0.35, 'CLOSE'] });
+    expect(kpisOf(row(Y))).toEqual({ acceptedWithin15Minutes: [1, 0.45, 'MET'], slaBreachRate: [0, 0.1, 'MET'], acceptRate: [1, 0.95, 'MET'], salesConversion: [0.5, 0.35, 'MET'] });
+    expect(row(Y).kpis.find((k: Kpi) => k.kpi === 'acceptRate').targetScope).toEqual({ kind: 'DEALER', id: Y });
+    expect(kpisOf(row(Z))).toEqual({ acceptedWithin15Minutes: [0, 0.45, 'MISSED'], slaBreachRate: [0.5, 0.1, 'MISSED'], acceptRate: [0.5, 0.7, 'MISSED'], salesConversion: [0, 0.35, 'MISSED'] });
+    // No target for service visits: its figure without a verdict.
+    const maintenance = res.json().processes.find((p: { process: string }) => p.process === 'maintenance');
+    expect(maintenance.network.kpis.find((k: Kpi) => k.kpi === 'serviceVisitsPerOwnerYear')).toMatchObject({ target: null, status: null });
+    // By region: NORTH (X and Y) answers to the network's targets: 7 of 14 within 15 minutes.
+    const byRegion = (await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${dayOf(week.from)}&to=${lastDay}&groupBy=region` })).json();
+    const north = byRegion.processes.find((p: { process: string }) => p.process === 'engagement').rows.find((r: { group: string }) => r.group === NORTH);
+    expect(kpisOf(north).acceptedWithin15Minutes).toEqual([0.5, 0.45, 'MET']);
+    // The CSV carries them too.
+    const csv = await sys.api({ method: 'GET', url: `/v1/reports/scorecard.csv?from=${dayOf(week.from)}&to=${lastDay}` });
+    expect(csv.body).toContain(`engagement,DEALER_SALES_MANAGER,${X},kpi.acceptRate.status,MISSED`);
+  });
+
+  it('captains: named per process and scope (who may captain what), their digests scheduled in Temporal, paused and resumed', async () => {
+    const set = (payload: object, key?: string) => sys.api({ method: 'PUT', url: '/v1/captains', payload }, key);
+    const network = await set({ process: 'engagement', scope: { kind: 'NETWORK' }, userId: people.desk, timeZone: 'UTC' });
+    expect(network.statusCode, network.body).toBe(200);
+    expect(network.json()).toMatchObject({ process: 'engagement', scope: { kind: 'NETWORK', id: '' }, person: { userId: people.desk, role: 'OEM_LEAD_DESK' }, timeZone: 'UTC', digestPaused: false });
+    const again = await set({ process: 'engagement', scope: { kind: 'NETWORK' }, userId: people.desk, timeZone: 'UTC' });
+    expect(again.json()).toEqual(network.json());
+    const captainId = network.json().captainId as string;
+    const schedule = await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(captainId)).describe();
+    expect(schedule.spec.timezone).toBe('UTC');
+    expect(schedule.spec.calendars?.[0]).toMatchObject({ dayOfWeek: [{ start: 'MONDAY', end: 'MONDAY', step: 1 }], hour: [{ start: 7, end: 7, step: 1 }] });
+    expect(schedule.state.paused).toBe(false);
+
+    // X's sales manager captains X's engagement, in X's zone.
+    const dealer = await set({ process: 'engagement', scope: { kind: 'DEALER', id: X }, userId: people.managerX });
+    expect(dealer.statusCode, dealer.body).toBe(200);
+    expect(dealer.json().timeZone).toBe('Europe/Berlin');
+    const refused = [
+      [{ process: 'engagement', scope: { kind: 'DEALER', id: X }, userId: people.sellerY }, 'userId', /its own people/],
+      [{ process: 'engagement', scope: { kind: 'REGION', id: NORTH }, userId: people.managerX }, 'userId', /OEM's people/],
+      [{ process: 'feedback', scope: { kind: 'NETWORK' }, userId: people.gone }, 'userId', /deactivated/],
+      [{ process: 'feedback', scope: { kind: 'NETWORK' }, userId: randomUUID() }, 'userId', /no workspace person/],
+      [{ process: 'feedback', scope: { kind: 'NETWORK' }, userId: people.desk, timeZone: 'Mars/Olympus' }, 'timeZone', /not a time zone/],
+      [{ process: 'feedback', scope: { kind: 'REGION', id: 'NOWHERE' }, userId: people.desk }, 'scope.id', /no dealer is in region/],
+    ] as const;
+    for (const [payload, field, why] of refused) {
+      const res = await set(payload);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors[0]).toMatchObject({ field });
+      expect(res.json().errors[0].message).toMatch(why);
+    }
+    expect(await sys.db.processCaptain.count()).toBe(2);
+    expect((await set({ process: 'engagement', scope: { kind: 'NETWORK' }, userId: people.desk }, keys.x)).statusCode).toBe(403);
+    expect((await sys.api({ method: 'GET', url: '/v1/captains' }, keys.x)).statusCode).toBe(403);
+    expect((await sys.api({ method: 'GET', url: '/v1/captains' }, keys.ops)).json().items).toHaveLength(2);
+
+    // The scorecard names them: the network's captain for the OEM; X's key sees its own dealer's too, Y's not X's.
+    const card = async (key?: string) => (await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${dayOf(week.from)}&to=${lastDay}` }, key)).json()
+      .processes.find((p: { process: string }) => p.process === 'engagement');
+    expect((await card()).captain).toBe(`OEM_LEAD_DESK ${tag}`);
+    expect((await card(keys.x)).captains.map((c: { name: string }) => c.name)).toEqual([`OEM_LEAD_DESK ${tag}`, `SALES_MANAGER ${tag}`]);
+    expect((await card(keys.y)).captains.map((c: { name: string }) => c.name)).toEqual([`OEM_LEAD_DESK ${tag}`]);
+
+    // Paused and resumed: the schedule follows; a repeat answers the same.
+    const pause = () => sys.api({ method: 'PATCH', url: `/v1/captains/${captainId}`, payload: { digestPaused: true } });
+    expect((await pause()).json().digestPaused).toBe(true);
+    expect((await pause()).json().digestPaused).toBe(true);
+    expect((await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(captainId)).describe()).state.paused).toBe(true);
+    expect((await sys.api({ method: 'PATCH', url: `/v1/captains/${captainId}`, payload: { digestPaused: false } })).json().digestPaused).toBe(false);
+    expect((await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(captainId)).describe()).state.paused).toBe(false);
+
+    // Removed: the schedule goes with it; again 404.
+    const dealerCaptain = dealer.json().captainId as string;
+    expect((await sys.api({ method: 'DELETE', url: `/v1/captains/${dealerCaptain}` })).statusCode).toBe(204);
+    expect((await sys.api({ method: 'DELETE', url: `/v1/captains/${dealerCaptain}` })).statusCode).toBe(404);
+    await expect(sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(dealerCaptain)).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it("a captain's weekly digest: triggered from the schedule, read from the SMTP receiver, once per week", async () => {
+    const captain = (await sys.db.processCaptain.findFirstOrThrow({ where: { process: 'engagement', scopeKind: 'NETWORK' }, include: { user: true } }));
+    const res = await sys.api({ method: 'POST', url: `/v1/captains/${captain.id}/digest` }, keys.ops);
+    expect(res.statusCode, res.body).toBe(202);
+    const mail = await eventually(async () => smtp.inbox.find((m) => m.to === captain.user.email), 30_000);
+    expect(mail.subject).toBe(`Engagement, network: week of ${dayOf(week.from)} — 1 target missed`);
+    expect(mail.text).toContain(`Hello OEM_LEAD_DESK ${tag},`);
+    expect(mail.text).toContain(`${dayOf(week.from)} to ${lastDay} (UTC days)`);
+    expect(mail.text).toContain('Offers accepted within 15 minutes: 43.8 % (target ≥ 45 %: close)');
+    expect(mail.text).toContain('Offers that lapsed unanswered (SLA breaches): 31.3 % (target ≤ 10 %: MISSED)');
+    expect(mail.text).toContain('Sold per accepted hand-off: 36.4 % (target ≥ 35 %: met)');
+    // The dealers that missed: X (three KPIs) and Z (all four); Y none.
+    expect(mail.text).toContain(`- dealer ${X}: Offers accepted within 15 minutes 30 % (target 45 %); Offers that lapsed unanswered (SLA breaches) 40 % (target 10 %); Offers accepted 60 % (target 70 %)`);
+    expect(mail.text).toMatch(new RegExp(`- dealer ${Z}: .*Sold per accepted hand-off 0 % \\(target 35 %\\)`));
+    expect(mail.text).not.toContain(`dealer ${Y}:`);
+    expect(mail.text).toContain(`Open escalations (no dealer took the customer): 1, the oldest since ${dayOf(at(2, 0))}`);
+    expect(mail.text).toContain("Open restitution cases (detractors' surveys): 1");
+    expect(mail.text).toContain(`/workspace/scorecard?from=${dayOf(week.from)}&to=${lastDay}&groupBy=dealer#process-engagement`);
+    await eventually(async () => ((await sys.db.captainDigest.findFirst({ where: { captainId: captain.id } }))?.status === 'SENT' ? true : undefined));
+
+    // Triggered again the same week: the digest is not sent twice.
+    expect((await sys.api({ method: 'POST', url: `/v1/captains/${captain.id}/digest` })).statusCode).toBe(202);
+    await eventually(async () => {
+      const runs = [];
+      for await (const w of sys.temporal.workflow.list({ query: `WorkflowType = 'captainDigest' AND WorkflowId STARTS_WITH 'captain-digest-${captain.id}' AND ExecutionStatus = 'Completed'` })) runs.push(w);
+      return runs.length >= 2 ? true : undefined;
+    }, 30_000);
+    expect(smtp.inbox.filter((m) => m.to === captain.user.email)).toHaveLength(1);
+    expect((await sys.api({ method: 'POST', url: `/v1/captains/${randomUUID()}/digest` })).statusCode).toBe(404);
+  });
+
+  it('the weekly trend of a scope, each week with its target; a dealer sees its own and the network only', async () => {
+    const res = await sys.api({ method: 'GET', url: `/v1/reports/kpi-trend?scopeKind=DEALER&scopeId=${X}&weeks=3&at=${dayOf(week.to)}` }, keys.x);
+    expect(res.statusCode, res.body).toBe(200);
+    const trend = res.json();
+    expect(trend.weeks).toEqual([-2, -1, 0].map((w) => dayOf(new Date(week.from.getTime() + w * 7 * 86_400_000))));
+    const accept = trend.kpis.find((k: { kpi: string }) => k.kpi === 'acceptRate');
+    // The week before: only the escalated journey's lapsed offer (0 of 1); before that, no offer at all.
+    expect(accept.values).toEqual([null, 0, 0.6]);
+    expect(accept.targets.at(-1)).toBe(0.7);
+    expect((await sys.api({ method: 'GET', url: `/v1/reports/kpi-trend?scopeKind=DEALER&scopeId=${Y}` }, keys.x)).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: `/v1/reports/kpi-trend?scopeKind=REGION&scopeId=${NORTH}` }, keys.x)).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: '/v1/reports/kpi-trend?scopeKind=REGION' })).statusCode).toBe(400);
+    const network = (await sys.api({ method: 'GET', url: `/v1/reports/kpi-trend?weeks=1&at=${dayOf(week.to)}` }, keys.x)).json();
+    expect(network.kpis.find((k: { kpi: string }) => k.kpi === 'slaBreachRate').values).toEqual([0.313]);
+  });
+
+  it("a dealer's monthly statement: the scorecard's figures and KPIs for that dealer, JSON and CSV, its own only", async () => {
+    const res = await sys.api({ method: 'GET', url: `/v1/dealers/${X}/statements/${month}` }, keys.x);
+    expect(res.statusCode, res.body).toBe(200);
+    const s = res.json();
+    expect(s).toMatchObject({ dealerId: X, dealerName: `Autohaus ${X}`, month });
+    const line = (figure: string) => s.lines.find((l: { figure: string }) => l.figure === figure);
+    // The whole month holds at least the week's records of X (the week may reach into the next month: then fewer).
+    const card = (await sys.api({ method: 'GET', url: `/v1/reports/scorecard?from=${month}-01&to=${dayOf(new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 0)))}` })).json();
+    const xRow = card.processes.find((p: { process: string }) => p.process === 'engagement').rows.find((r: { group: string }) => r.group === X);
+    expect(line('offered').value).toBe(xRow.offered);
+    expect(line('kpi.acceptRate')).toMatchObject({ value: xRow.acceptRate, target: month.startsWith(year) ? 0.7 : null });
+    expect(line('timeToAcceptMinutes.median').value).toBe(xRow.timeToAcceptMinutes.median);
+    const csv = await sys.api({ method: 'GET', url: `/v1/dealers/${X}/statements/${month}.csv` }, keys.x);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.split('\n')[0]).toBe('dealer,month,process,figure,value,target,status');
+    expect(csv.body).toContain(`${X},${month},engagement,offered,${xRow.offered},,`);
+    // Another dealer's: as if it did not exist. Ops and the OEM read every dealer's.
+    expect((await sys.api({ method: 'GET', url: `/v1/dealers/${X}/statements/${month}` }, keys.y)).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: `/v1/dealers/${X}/statements/${month}.csv` }, keys.y)).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: `/v1/dealers/${X}/statements/${month}` }, keys.ops)).statusCode).toBe(200);
+    expect((await sys.api({ method: 'GET', url: `/v1/dealers/DLR-NOBODY/statements/${month}` })).statusCode).toBe(404);
+    expect((await sys.api({ method: 'GET', url: `/v1/dealers/${X}/statements/2026-13` })).statusCode).toBe(400);
+  });
+
+  it("a company's own counterpart per process: one of its contacts, named by the OEM or its current dealer", async () => {
+    const company = randomUUID();
+    const [carl, dora, stranger] = [randomUUID(), randomUUID(), randomUUID()];
+    await sys.db.customer.createMany({
+      data: [
+        { id: company, kind: 'COMPANY', companyName: `Fleet ${tag} GmbH` },
+        ...[carl, dora, stranger].map((id, i) => ({ id, emailNormalized: `cp.contact.${i}.${id}@example.com` })),
+      ],
+    });
+    await sys.db.companyContact.createMany({ data: [{ companyId: company, contactId: carl, role: 'DECISION_MAKER' }, { companyId: company, contactId: dora, role: 'DRIVER' }] });
+    await sys.db.journey.create({ data: { id: `journey-${company}`, customerId: company, stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: X, startedAt: at(0, 0), stageChangedAt: at(0, 0) } });
+    const put = (process: string, contactId: string, key?: string) => sys.api({ method: 'PUT', url: `/v1/customers/${company}/counterparts/${process}`, payload: { contactId } }, key);
+    const first = await put('maintenance', carl);
+    expect(first.statusCode, first.body).toBe(200);
+    expect((await put('maintenance', carl)).json()).toEqual(first.json());
+    expect((await put('feedback', dora, keys.x)).json().counterparts).toEqual([{ process: 'feedback', contactId: dora }, { process: 'maintenance', contactId: carl }]);
+    const notTheirs = await put('engagement', stranger);
+    expect(notTheirs.statusCode).toBe(400);
+    expect(notTheirs.json().errors[0].field).toBe('contactId');
+    expect((await sys.api({ method: 'PUT', url: `/v1/customers/${carl}/counterparts/engagement`, payload: { contactId: dora } })).json().errors[0].field).toBe('id');
+    // Y never had the company: as if it did not exist.
+    expect((await put('engagement', carl, keys.y)).statusCode).toBe(404);
+    const people = (await sys.api({ method: 'GET', url: `/v1/customers/${company}/people` }, keys.x)).json();
+    expect(people.counterparts).toEqual([{ process: 'feedback', contactId: dora }, { process: 'maintenance', contactId: carl }]);
+    expect((await sys.api({ method: 'DELETE', url: `/v1/customers/${company}/counterparts/feedback` })).json().counterparts).toEqual([{ process: 'maintenance', contactId: carl }]);
+  });
+});
