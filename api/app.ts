@@ -236,9 +236,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dealerWorkspaceRoutes(journeys));
   await app.register(userRoutes({ users }));
   const segments = createSegments(deps.db);
+  const captains = processCaptains({ db: deps.db, schedules: digestSchedules(deps.temporal, deps.taskQueue ?? JOURNEY_TASK_QUEUE) });
+  const kpiTargetStore = kpiTargets({ db: deps.db });
   const campaigns = createCampaigns({ db: deps.db, temporal: deps.temporal, bulkTaskQueue: taskQueuesOf(deps.taskQueue ?? JOURNEY_TASK_QUEUE).bulk, log: deps.log });
   await app.register(workspaceRoutes({
-    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), targets, defaultCountry: deps.defaultCountry,
+    users, journeys, campaigns, segments, temporal: deps.temporal, db: deps.db, sql: sqlPoolOf(deps.db), targets, captains, kpiTargets: kpiTargetStore, defaultCountry: deps.defaultCountry,
     imports: createLeadImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
     customerImports: createCustomerImports({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }),
   }));
@@ -258,8 +260,6 @@ export async function buildApp(deps: AppDeps) {
   await app.register(customerCareRoutes({ sql: sqlPoolOf(deps.db) }));
   await app.register(dealerTaskRoutes({ tasks: dealerTasks(deps.db) }));
   await app.register(brandRoutes({ db: deps.db }));
-  const captains = processCaptains({ db: deps.db, schedules: digestSchedules(deps.temporal, deps.taskQueue ?? JOURNEY_TASK_QUEUE) });
-  const kpiTargetStore = kpiTargets({ db: deps.db });
   await app.register(captainRoutes({ db: deps.db, captains, targets: kpiTargetStore }));
   await app.register(journeyPolicyRoutes({ policies, temporal: deps.temporal, taskQueue: deps.taskQueue ?? JOURNEY_TASK_QUEUE }));
   await app.register(vehicleRoutes({ db: deps.db, temporal: deps.temporal }));

@@ -23,12 +23,13 @@ import { customerImportReportCsv, type CustomerImports } from '../../onboarding/
 import type { PrismaClient } from '../../platform/db.js';
 import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
 import { GROUPINGS } from '../../reports/scorecard.js';
-import { scorecardWithTargets } from '../../reports/kpis.js';
+import { kpiTrend, scorecardWithTargets } from '../../reports/kpis.js';
+import { NETWORK } from '../../domain/kpis.js';
 import { JOURNEY_ACTIONS } from '../../workflows/definitions.js';
 import { PageAccessDenied } from '../access.js';
 import { REASSIGN, reason as reasonText, reassignTargetProblem } from '../routes/journeys.js';
 import { message, page, runPageAction, withDone } from './page.js';
-import { chartsOf, metricColumns, processTitle } from './scorecard-view.js';
+import { chartsOf, kpiCell, metricColumns, processTitle, TREND_WEEKS, trendChartsOf } from './scorecard-view.js';
 
 // The UMD build is not in the package's exports map: found beside its resolved main file.
 const chartJs = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
@@ -206,7 +207,13 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
     if (end <= start) return message(reply, 'Please check the dates', 'to: must not be before from', 400);
     if (end.getTime() - start.getTime() > MAX_DAYS * DAY) return message(reply, 'Please check the dates', `to: at most ${MAX_DAYS} days after from`, 400);
     const card = await scorecardWithTargets(sql, { from: start, to: end, groupBy: request.query.groupBy, ...(principal.role === 'DEALER' ? { dealerId: principal.dealerId! } : {}) });
-    return page(reply, 'scorecard', { card, from, to, groupings: GROUPINGS, columns: metricColumns, processTitle, charts: chartsOf(card), withCharts: true });
+    // Each KPI week by week for the caller's own scope: a dealer's people their dealer, the OEM and ops the network.
+    const scope = principal.role === 'DEALER' ? { kind: 'DEALER' as const, id: principal.dealerId! } : NETWORK;
+    const trend = await kpiTrend(sql, { scope, at: end, weeks: TREND_WEEKS });
+    return page(reply, 'scorecard', {
+      card, from, to, groupings: GROUPINGS, columns: metricColumns, processTitle, charts: chartsOf(card), withCharts: true,
+      kpiCell, trendCharts: trendChartsOf(trend, scope), statementMonth: new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth())).toISOString().slice(0, 7),
+    });
   });
 };
 

@@ -21,6 +21,7 @@ import { PageAccessDenied } from '../access.js';
 import { administrationPages, type AdministrationDeps } from './administration.js';
 import { leadDeskPages, type LeadDeskDeps } from './lead-desk.js';
 import { carePages } from './care.js';
+import { captainPages, type CaptainPagesDeps } from './captains.js';
 import { dealerTasks } from '../../care/dealer-tasks.js';
 import { page, runPageAction, withDone } from './page.js';
 import { recallTaskRules } from '../../campaigns/recall-tasks.js';
@@ -69,7 +70,7 @@ interface PageForm<N extends JourneyActionName, B extends z.ZodType> {
 type FormInput<B> = { dealerId: string; body: B; complaintId?: string };
 const form = <N extends JourneyActionName, B extends z.ZodType>(f: PageForm<N, B>) => f;
 
-export interface WorkspaceDeps extends Omit<LeadDeskDeps, 'desk'>, Omit<AdministrationDeps, 'users'> {
+export interface WorkspaceDeps extends Omit<LeadDeskDeps, 'desk'>, Omit<AdministrationDeps, 'users'>, Omit<CaptainPagesDeps, 'db' | 'sql'> {
   users: UserStore;
   journeys: JourneyReadModel;
   /** The country of a customer whose records name none (their consent law). */
@@ -318,6 +319,7 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
   await app.register(leadDeskPages({ ...deps, desk: createLeadDeskReadModel(deps.db) }));
   await app.register(administrationPages({ ...deps }));
   await app.register(carePages({ db: deps.db, sql: deps.sql, temporal: deps.temporal, defaultCountry: deps.defaultCountry }));
+  await app.register(captainPages({ db: deps.db, sql: deps.sql, captains: deps.captains, kpiTargets: deps.kpiTargets }));
 
   async function offersOf(dealerId: string) {
     return (await journeys.openOffersTo(dealerId)).map((r) => dealerCustomerSummary(r, dealerId));

@@ -2,6 +2,9 @@
 // as median and p90), and the few charts where a picture reads better than a table.
 import type { Process } from '../../domain/processes.js';
 import type { Quantiles, Scorecard } from '../../reports/scorecard.js';
+import { formatKpi } from '../../captains/digest-text.js';
+import { KPIS, scopeLabel, type Scope } from '../../domain/kpis.js';
+import type { KpiResult, KpiTrend } from '../../reports/kpis.js';
 
 export interface MetricColumn {
   label: string;
@@ -20,6 +23,7 @@ const show = (v: number | null) => (v === null ? '–' : Number.isInteger(v) ? S
 /** The columns of one process's table, in the scorecard's own order. */
 export function metricColumns(network: Record<string, unknown>): MetricColumn[] {
   return Object.entries(network).flatMap(([key, sample]): MetricColumn[] => {
+    if (key === 'kpis') return []; // their own table, against their targets
     if (isQuantiles(sample)) {
       return [
         { label: `${words(key)} (median)`, value: (row) => show((row[key] as Quantiles).median) },
@@ -35,10 +39,11 @@ export const processTitle = (process: Process) => PROCESS_TITLES[process];
 
 /** A chart for charts.js to draw (Chart.js), with its data also shown as a table on the page. */
 export interface ChartSpec {
-  type: 'bar';
+  type: 'bar' | 'line';
   label: string;
   labels: string[];
-  datasets: { label: string; data: (number | null)[] }[];
+  /** `dashed`: a target line. */
+  datasets: { label: string; data: (number | null)[]; dashed?: boolean }[];
   stacked?: boolean;
   /** Values are shares 0…1, shown as percent. */
   percent?: boolean;
@@ -70,4 +75,23 @@ export function chartsOf(card: Scorecard): ChartSpec[] {
     },
     { type: 'bar', label: `Sold by ${card.groupBy}`, labels, datasets: [{ label: 'sold', data: rows.map((r) => r.sold) }] },
   ];
+}
+
+export const TREND_WEEKS = 12;
+
+/** One KPI's cell on the scorecard: the figure, its target and the verdict. */
+export function kpiCell(k: KpiResult): { text: string; status: string } {
+  const figure = formatKpi(k.kpi, k.value);
+  if (k.target === null) return { text: figure, status: 'none' };
+  const verdict = k.status === 'NO_DATA' ? 'no data' : k.status!.toLowerCase();
+  return { text: `${figure} (${KPIS[k.kpi].better === 'higher' ? '≥' : '≤'} ${formatKpi(k.kpi, k.target)}: ${verdict})`, status: k.status!.toLowerCase() };
+}
+
+/** A line chart per KPI: its weekly figure and, dashed, the target each week answered to. */
+export function trendChartsOf(trend: KpiTrend, scope: Scope): (ChartSpec & { process: string })[] {
+  return trend.kpis.map((k) => ({
+    type: 'line', process: k.process, label: `${KPIS[k.kpi].label}, week by week (${scopeLabel(scope)})`, labels: trend.weeks,
+    percent: KPIS[k.kpi].unit === 'share',
+    datasets: [{ label: 'figure', data: k.values }, ...(k.targets.some((t) => t !== null) ? [{ label: 'target', data: k.targets, dashed: true }] : [])],
+  }));
 }

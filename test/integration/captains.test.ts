@@ -3,14 +3,16 @@
 // regions); captains named (who may captain what), their digest schedules in Temporal, paused
 // and resumed; a digest triggered and read from a real SMTP receiver; the weekly trend; a dealer's
 // monthly statement (JSON and CSV, its own only); a company's counterparts.
+import { AxeBuilder } from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smtpTransport, logTransport } from '../../communications/transports.js';
 import { digestWeekOf } from '../../domain/kpis.js';
 import { captainDigestScheduleIdOf } from '../../workflows/definitions.js';
 import { startSmtpServer } from '../support/smtp.js';
 import { createTestKey, eventually, silentLog, startSystem, type System } from '../support/system.js';
-import { FIRST_PASSWORD } from '../support/workspace-login.js';
+import { FIRST_PASSWORD, logIn } from '../support/workspace-login.js';
 
 const tag = randomUUID().slice(0, 6).toUpperCase();
 const [X, Y, Z] = ['X', 'Y', 'Z'].map((d) => `DLR-CP-${d}-${tag}`) as [string, string, string];
@@ -21,6 +23,14 @@ let sys: System;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 const keys = { ops: '', x: '', y: '' };
 const people = { desk: '', managerX: '', sellerY: '', gone: '' };
+const emails = new Map<string, string>();
+let browser: Browser;
+let baseUrl = '';
+/** Serious and critical findings of axe-core on the page as it is now. */
+async function accessibilityProblems(page: Page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 /** The week before this one (UTC): the digest triggered today covers it, and the records are in it. */
 const week = digestWeekOf(new Date(), 'UTC');
 const at = (day: number, minutes: number) => new Date(week.from.getTime() + day * 86_400_000 + 9 * 3_600_000 + minutes * 60_000);
@@ -33,6 +43,7 @@ const month = dayOf(week.from).slice(0, 7);
 async function person(role: string, dealerId?: string): Promise<string> {
   const res = await sys.api({ method: 'POST', url: '/v1/users', payload: { email: `${role.toLowerCase()}.${randomUUID().slice(0, 8)}@captains.example`, name: `${role} ${tag}`, role, ...(dealerId ? { dealerId } : {}), password: FIRST_PASSWORD } });
   expect(res.statusCode, res.body).toBe(201);
+  emails.set(res.json().id, res.json().email);
   return res.json().id;
 }
 
@@ -40,6 +51,8 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   sys = await startSystem({ kinds: ['journeys', 'bulk'], transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   await sys.db.dealer.createMany({ data: [[X, NORTH], [Y, NORTH], [Z, SOUTH]].map(([id, region]) => ({ id: id!, region, name: `Autohaus ${id}`, territory: ['98'], brands: ['VW'] })) });
+  baseUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   keys.ops = await createTestKey(sys.db, 'OPS');
   keys.x = await createTestKey(sys.db, 'DEALER', X);
   keys.y = await createTestKey(sys.db, 'DEALER', Y);
@@ -90,6 +103,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await browser?.close();
   for (const c of await sys?.db.processCaptain.findMany() ?? []) await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(c.id)).delete().catch(() => {});
   await sys?.stop();
   await smtp?.stop();
@@ -318,4 +332,62 @@ describe('process captains', () => {
     expect(people.counterparts).toEqual([{ process: 'feedback', contactId: dora }, { process: 'maintenance', contactId: carl }]);
     expect((await sys.api({ method: 'DELETE', url: `/v1/customers/${company}/counterparts/feedback` })).json().counterparts).toEqual([{ process: 'maintenance', contactId: carl }]);
   });
+
+  it('in Chromium: the lead desk names a captain and sets a target; the scorecard shows verdicts and weekly trends; a dealer prints its own statement; axe finds nothing serious', async () => {
+    const desk = await person('OEM_LEAD_DESK');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, baseUrl, emails.get(desk)!);
+    await page.goto(`${baseUrl}/workspace/captains`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const form = page.locator('form[action="/workspace/captains"]');
+    await form.getByLabel('Process').selectOption('feedback');
+    await form.getByLabel('For', { exact: true }).selectOption('REGION');
+    await form.getByLabel(/Region or dealer/).fill(SOUTH);
+    await form.getByLabel('Person').selectOption(desk);
+    await Promise.all([page.waitForNavigation(), form.getByRole('button', { name: 'Name the captain' }).click()]);
+    expect(await page.getByRole('status').textContent()).toContain(`captains feedback for the region ${SOUTH}`);
+    const captain = await sys.db.processCaptain.findFirstOrThrow({ where: { process: 'feedback', scopeKind: 'REGION', scopeId: SOUTH } });
+    expect(captain.userId).toBe(desk);
+    expect((await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(captain.id)).describe()).spec.timezone).toBe('Europe/Berlin');
+    // Pausing from the page pauses the schedule.
+    await Promise.all([page.waitForNavigation(), page.locator(`form[action="/workspace/captains/${captain.id}/pause"] button`).click()]);
+    expect((await sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(captain.id)).describe()).state.paused).toBe(true);
+
+    // A target typed in percent, as shares are shown; a wrong period is a 400 page naming it.
+    const target = page.locator('form[action="/workspace/targets"]');
+    await target.getByLabel('KPI').selectOption('recallCompletion');
+    await target.getByLabel(/^Period/).fill(year);
+    await target.getByLabel(/^Target/).fill('80');
+    await Promise.all([page.waitForNavigation(), target.getByRole('button', { name: 'Set the target' }).click()]);
+    expect(await page.getByRole('status').textContent()).toContain(`Recall repairs per recall task ≥ 80 % for the network in ${year}`);
+    expect((await sys.db.kpiTarget.findFirstOrThrow({ where: { kpi: 'recallCompletion' } })).target).toBe(0.8);
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.goto(`${baseUrl}/workspace/scorecard?from=${dayOf(week.from)}&to=${lastDay}`);
+    const engagement = page.locator('#process-engagement');
+    await expect.poll(() => engagement.locator('tr', { hasText: X }).locator('td.status-missed').count()).toBeGreaterThanOrEqual(3);
+    expect(await engagement.locator('table.kpis tr.network').textContent()).toContain('31.3 % (≤ 10 %: missed)');
+    expect(await engagement.locator('h2').textContent()).toContain(`captained by OEM_LEAD_DESK ${tag}`);
+    await page.waitForSelector('#process-engagement .trends canvas[data-drawn="true"]');
+    expect(await engagement.locator('.trends canvas').count()).toBe(4);
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // X's sales manager: the scorecard links its own statement, which it can print; Y's is not for it.
+    const dealerContext = await browser.newContext();
+    const dealerPage = await dealerContext.newPage();
+    await logIn(dealerPage, baseUrl, emails.get(people.managerX)!);
+    await dealerPage.goto(`${baseUrl}/workspace/scorecard?from=${dayOf(week.from)}&to=${lastDay}`);
+    await Promise.all([dealerPage.waitForNavigation(), dealerPage.getByRole('link', { name: /Your monthly statement/ }).click()]);
+    expect(new URL(dealerPage.url()).pathname).toBe(`/workspace/statements/${X}/${month}`);
+    expect(await dealerPage.locator('h1').textContent()).toContain(`Autohaus ${X}`);
+    expect(await dealerPage.locator('section[aria-labelledby="statement-engagement"]').textContent()).toContain('Offers accepted');
+    expect(await accessibilityProblems(dealerPage)).toEqual([]);
+    const other = await dealerPage.goto(`${baseUrl}/workspace/statements/${Y}/${month}`);
+    expect(other?.status()).toBe(404);
+    const captainsPage = await dealerPage.goto(`${baseUrl}/workspace/captains`);
+    expect(captainsPage?.status()).toBe(403);
+    await context.close();
+    await dealerContext.close();
+  }, 90_000);
 });

@@ -11,7 +11,10 @@
         type: spec.type,
         data: {
           labels: spec.labels,
-          datasets: spec.datasets.map((d, i) => ({ ...d, backgroundColor: COLOURS[i % COLOURS.length] })),
+          datasets: spec.datasets.map((d, i) => ({
+            ...d, backgroundColor: COLOURS[i % COLOURS.length], borderColor: COLOURS[i % COLOURS.length], spanGaps: true,
+            ...(d.dashed ? { borderDash: [6, 4], pointRadius: 0 } : {}),
+          })),
         },
         options: {
           animation: false,
