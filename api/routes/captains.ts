@@ -153,10 +153,10 @@ export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; cap
     return reply.send(await kpiTrend(sql, { scope: { kind: q.scopeKind, id: q.scopeId }, at: q.at ? new Date(`${q.at}T00:00:00Z`) : new Date(), weeks: q.weeks }));
   });
 
-  const StatementParams = z.object({ dealerId: z.string().max(64), month: Month });
+  const StatementParams = z.object({ id: z.string().max(64).describe('The dealer'), month: Month });
   const load = async (dealerId: string, month: string) => dealerStatement(db, sql, dealerId, month);
-  app.get('/v1/dealers/:dealerId/statements/:month', {
-    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], dealerParam: 'dealerId' } },
+  app.get('/v1/dealers/:id/statements/:month', {
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], dealerParam: 'id' } },
     schema: {
       tags: ['reports'], summary: "A dealer's monthly statement: the figures that feed incentives, each KPI against its target (the scorecard's own queries)",
       description: "A dealer's key reads its own only (another dealer's: 404). `.csv` gives the same for spreadsheets.",
@@ -164,16 +164,16 @@ export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; cap
       response: { 200: z.object({ dealerId: z.string(), dealerName: z.string(), month: z.string(), from: z.string(), to: z.string(), lines: z.array(z.object({ process: z.string(), figure: z.string(), label: z.string(), value: z.number().nullable(), target: z.number().nullable(), status: z.string().nullable() })) }), 400: Problem, 404: Problem },
     },
   }, async (request, reply) => {
-    const s = await load(request.params.dealerId, request.params.month);
-    return s ? reply.send(s) : sendNotFound(reply, 'dealer', request.params.dealerId);
+    const s = await load(request.params.id, request.params.month);
+    return s ? reply.send(s) : sendNotFound(reply, 'dealer', request.params.id);
   });
 
-  app.get('/v1/dealers/:dealerId/statements/:month.csv', {
-    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], dealerParam: 'dealerId' } },
+  app.get('/v1/dealers/:id/statements/:month.csv', {
+    config: { access: { roles: ['OEM', 'OPS', 'DEALER'], dealerParam: 'id' } },
     schema: { tags: ['reports'], summary: "A dealer's monthly statement as CSV", params: StatementParams, produces: ['text/csv'], response: { 200: z.string(), 400: Problem, 404: Problem } },
   }, async (request, reply) => {
-    const s = await load(request.params.dealerId, request.params.month);
-    if (!s) return sendNotFound(reply, 'dealer', request.params.dealerId);
+    const s = await load(request.params.id, request.params.month);
+    if (!s) return sendNotFound(reply, 'dealer', request.params.id);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="statement-${s.dealerId}-${s.month}.csv"`).send(statementCsv(s));
   });
 

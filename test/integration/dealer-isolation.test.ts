@@ -33,7 +33,7 @@ const keys = { a: '', b: '', ops: '' };
 const SALE = { vehicle: { vin: 'WVWZZZE1ZPP054321', model: 'ID.4', soldOn: '2026-11-02', price: 45900 } };
 const FLEET_SALE = { vehicles: [{ ...SALE.vehicle, driver: { email: `driver.${tag.toLowerCase()}@example.com` } }] };
 
-type Call = { method: 'GET' | 'POST' | 'PATCH'; url: string; payload?: object };
+type Call = { method: 'GET' | 'POST' | 'PATCH' | 'PUT'; url: string; payload?: object };
 
 /** Every route a dealer key can call about one customer, by what it does with them. */
 function customerRoutes(journeyId: string, customerId: string): Record<string, Call> {
@@ -57,6 +57,8 @@ function customerRoutes(journeyId: string, customerId: string): Record<string, C
     'complaint resolved': { method: 'POST', url: `/v1/journeys/${journeyId}/complaints/C-9/resolution` },
     'recall repair': { method: 'POST', url: `/v1/journeys/${journeyId}/recall-repairs`, payload: { recallId: '00000000-0000-4000-8000-000000000001', vin: 'WVWZZZ1JZXW000001' } },
     'own history': { method: 'GET', url: `/v1/dealer/customers/${customerId}` },
+    // A company's counterpart per process (issue 35): the customer's current dealer or the OEM.
+    'name counterpart': { method: 'PUT', url: `/v1/customers/${customerId}/counterparts/maintenance`, payload: { contactId: '00000000-0000-4000-8000-000000000003' } },
     // Customer care's (issue 34): the OEM's only, whatever the dealer's standing.
     'record consents': { method: 'POST', url: `/v1/journeys/${journeyId}/consents`, payload: { consents: [{ channel: 'EMAIL', purpose: 'MARKETING', granted: false }], method: 'PHONE', wordingId: 'script-1' } },
     'service appointment': { method: 'POST', url: `/v1/journeys/${journeyId}/service-appointments`, payload: { requestId: '00000000-0000-4000-8000-000000000002', reason: 'TYRES', preferredDate: new Date().toISOString().slice(0, 10) } },
@@ -69,16 +71,18 @@ const EXPECTED: Record<Exclude<DealerStanding, 'CURRENT'>, Record<string, number
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
     'send message': 404, accept: 404, decline: 404, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
     'complaint resolved': 404, 'own history': 404, 'read people': 404, 'recall repair': 404, 'record consents': 403, 'service appointment': 403,
+    'name counterpart': 404,
   },
   OFFERED: {
     'view journey': 200, 'read ownership': 403, 'read communications': 403, 'change contact': 403, 'opt out': 403, 'change consent': 403,
     'send message': 403, sale: 403, 'fleet sale': 403, lost: 403, 'no-show': 403, 'service visit': 403, complaint: 403, 'complaint resolved': 403, 'own history': 200,
-    'read people': 403, 'recall repair': 403, 'record consents': 403, 'service appointment': 403,
+    'read people': 403, 'recall repair': 403, 'record consents': 403, 'service appointment': 403, 'name counterpart': 403,
   },
   FORMER: {
     'view journey': 404, 'read ownership': 404, 'read communications': 404, 'change contact': 404, 'opt out': 404, 'change consent': 404,
     'send message': 404, accept: 409, decline: 409, sale: 404, 'fleet sale': 404, lost: 404, 'no-show': 404, 'service visit': 404, complaint: 404,
     'complaint resolved': 404, 'own history': 200, 'read people': 404, 'recall repair': 404, 'record consents': 403, 'service appointment': 403,
+    'name counterpart': 404,
   },
 };
 const PROBLEM_TYPE: Record<number, RegExp> = { 403: /forbidden$/, 404: /not-found$/, 409: /offer-closed$/ };
