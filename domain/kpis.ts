@@ -50,8 +50,8 @@ export const scopeChainOf = (dealerId: string | null, region: string | null): Sc
   NETWORK,
 ];
 
-/** A target's period: a year ('2026'), a quarter ('2026-Q4') or a month ('2026-12'), in UTC days. */
-export const PERIOD = /^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/;
+/** A target's period: a year ('2026'), a quarter ('2026-Q4') or a month ('2026-12'), in UTC days; from 2000 on. */
+export const PERIOD = /^(2\d{3})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/;
 export interface PeriodRange { from: Date; to: Date; /** Narrower periods win: month 1, quarter 2, year 3. */ breadth: 1 | 2 | 3 }
 
 export function periodRange(period: string): PeriodRange | null {
@@ -102,7 +102,8 @@ export function statusOf(kpi: Kpi, value: number | null, target: number): KpiSta
 const WEEK = 7 * 86_400_000;
 /** The Monday (UTC) of the week `at` is in. */
 export function mondayOf(at: Date): Date {
-  const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  // By milliseconds, not Date.UTC (which reads years below 100 as 19xx).
+  const day = new Date(Math.floor(at.getTime() / 86_400_000) * 86_400_000);
   return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
 }
 /** The `count` whole weeks (Monday to Monday, UTC) before the week `at` is in, oldest first. */

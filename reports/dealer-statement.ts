@@ -22,6 +22,9 @@ export interface DealerStatement { dealerId: string; dealerName: string; month: 
 const words = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase();
 const isQuantiles = (v: unknown): v is Quantiles => typeof v === 'object' && v !== null && 'median' in v && 'p90' in v;
 
+/** A statement's month: YYYY-MM from 2000 on (no records are older; JavaScript reads years below 100 as 19xx). */
+export const STATEMENT_MONTH = /^2\d{3}-(0[1-9]|1[0-2])$/;
+
 /** The statement of `dealerId` for `month` (YYYY-MM), or null when there is no such dealer. */
 export async function dealerStatement(db: PrismaClient, sql: pg.Pool, dealerId: string, month: string): Promise<DealerStatement | null> {
   const dealer = await db.dealer.findUnique({ where: { id: dealerId }, select: { id: true, name: true } });

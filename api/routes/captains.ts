@@ -10,7 +10,7 @@ import { KPI_IDS, PERIOD, type Kpi } from '../../domain/kpis.js';
 import { PROCESSES } from '../../domain/processes.js';
 import { sqlPoolOf, type PrismaClient } from '../../platform/db.js';
 import { kpiTrend } from '../../reports/kpis.js';
-import { dealerStatement, statementCsv } from '../../reports/dealer-statement.js';
+import { dealerStatement, STATEMENT_MONTH, statementCsv } from '../../reports/dealer-statement.js';
 import { Problem, sendInvalid, sendNotFound } from '../problems.js';
 
 const ScopeBody = z.discriminatedUnion('kind', [
@@ -34,7 +34,7 @@ const TargetView = z.object({
   better: z.enum(['higher', 'lower']).describe('higher: the target is a floor; lower: a ceiling'), updatedAt: z.string(),
 }).meta({ id: 'KpiTarget' });
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM');
+const Month = z.string().regex(STATEMENT_MONTH, 'a month from 2000 on, YYYY-MM');
 
 export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; captains: ProcessCaptains; targets: KpiTargets }): FastifyPluginAsyncZod => async (app) => {
   const sql = sqlPoolOf(db);
@@ -85,9 +85,11 @@ export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; cap
     config: { access: { roles: ['OEM'] } },
     schema: {
       tags: ['captains'], summary: 'Remove a captain (and the digest schedule); the process falls back to its default role. Again: 404',
-      params: z.object({ captainId: z.uuid() }), response: { 204: z.null(), 400: Problem, 404: Problem },
+      params: z.object({ captainId: z.uuid() }), response: { 200: z.object({ captainId: z.string(), removed: z.literal(true) }), 400: Problem, 404: Problem },
     },
-  }, async (request, reply) => ((await captains.remove(request.params.captainId)) ? reply.status(204).send(null) : sendNotFound(reply, 'captain', request.params.captainId)));
+  }, async (request, reply) => ((await captains.remove(request.params.captainId))
+    ? reply.send({ captainId: request.params.captainId, removed: true as const })
+    : sendNotFound(reply, 'captain', request.params.captainId)));
 
   app.post('/v1/captains/:captainId/digest', {
     config: { access: { roles: ['OEM', 'OPS'] } },
@@ -128,8 +130,10 @@ export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; cap
 
   app.delete('/v1/kpi-targets/:targetId', {
     config: { access: { roles: ['OEM'] } },
-    schema: { tags: ['captains'], summary: 'Remove a target. Again: 404', params: z.object({ targetId: z.uuid() }), response: { 204: z.null(), 400: Problem, 404: Problem } },
-  }, async (request, reply) => ((await targets.remove(request.params.targetId)) ? reply.status(204).send(null) : sendNotFound(reply, 'target', request.params.targetId)));
+    schema: { tags: ['captains'], summary: 'Remove a target. Again: 404', params: z.object({ targetId: z.uuid() }), response: { 200: z.object({ targetId: z.string(), removed: z.literal(true) }), 400: Problem, 404: Problem } },
+  }, async (request, reply) => ((await targets.remove(request.params.targetId))
+    ? reply.send({ targetId: request.params.targetId, removed: true as const })
+    : sendNotFound(reply, 'target', request.params.targetId)));
 
   app.get('/v1/reports/kpi-trend', {
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'] } },

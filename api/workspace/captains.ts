@@ -11,7 +11,7 @@ import { KPI_IDS, KPIS, scopeLabel, type Kpi, type Scope } from '../../domain/kp
 import { PROCESSES, type Process } from '../../domain/processes.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type pg from 'pg';
-import { dealerStatement } from '../../reports/dealer-statement.js';
+import { dealerStatement, STATEMENT_MONTH } from '../../reports/dealer-statement.js';
 import { PageAccessDenied } from '../access.js';
 import { message, page, withDone } from './page.js';
 import { processTitle } from './scorecard-view.js';
@@ -106,7 +106,7 @@ export const captainPages = ({ db, sql, captains, kpiTargets: targets }: Captain
   // A dealer's monthly statement, to print: its people see their own dealer's only (others: 404).
   app.get('/workspace/statements/:dealerId/:month', {
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'], dealerParam: 'dealerId' }, page: true },
-    schema: { params: z.object({ dealerId: z.string().max(64), month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/) }) },
+    schema: { params: z.object({ dealerId: z.string().max(64), month: z.string().regex(STATEMENT_MONTH) }) },
   }, async (request, reply) => {
     const statement = await dealerStatement(db, sql, request.params.dealerId, request.params.month);
     if (!statement) throw new PageAccessDenied(404, 'not found');

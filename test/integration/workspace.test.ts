@@ -4,6 +4,7 @@
 // gets the 404 page for that customer; failed logins all read the same and the fifth pauses
 // sign-in; first logins choose their own password, the lead desk proves a second factor. What a browser cannot show (CSRF refusals, cookie flags, the users API's rules)
 // is checked over HTTP. Screenshots of each page go to .data/screenshots (git-ignored).
+import { KPI_IDS } from '../../domain/kpis.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -230,11 +231,12 @@ describe('the workspace in a browser', () => {
     // The scorecard: charts where they read better, every process as a table.
     await page.getByRole('link', { name: 'Scorecard' }).click();
     await page.waitForURL(/\/workspace\/scorecard/);
-    expect(await page.locator('#process-engagement table').textContent()).toContain(dealerA);
-    await expect.poll(() => page.locator('canvas[data-drawn="true"]').count()).toBe(3);
+    expect(await page.locator('#process-engagement table').first().textContent()).toContain(dealerA);
+    // Three charts of the period, and a weekly trend per KPI.
+    await expect.poll(() => page.locator('canvas[data-drawn="true"]').count()).toBe(3 + KPI_IDS.length);
     await page.getByLabel('By', { exact: true }).selectOption('source');
     await page.getByRole('button', { name: 'Show' }).click();
-    await expect.poll(() => page.locator('#process-identification table').textContent()).toContain('WEB_FORM');
+    await expect.poll(() => page.locator('#process-identification table').first().textContent()).toContain('WEB_FORM');
     await shot(page, 'scorecard');
     await page.close();
   });

@@ -19,7 +19,7 @@ describe('KPIs', () => {
     expect(periodRange('2026')).toEqual({ from: d('2026-01-01'), to: d('2027-01-01'), breadth: 3 });
     expect(periodRange('2026-Q4')).toEqual({ from: d('2026-10-01'), to: d('2027-01-01'), breadth: 2 });
     expect(periodRange('2026-02')).toEqual({ from: d('2026-02-01'), to: d('2026-03-01'), breadth: 1 });
-    for (const bad of ['2026-13', '2026-Q5', '26', '2026-1', '2026-Q4-01', '']) expect(periodRange(bad), bad).toBeNull();
+    for (const bad of ['2026-13', '2026-Q5', '26', '2026-1', '2026-Q4-01', '', '0000', '1999-12']) expect(periodRange(bad), bad).toBeNull();
   });
 
   it('met, close, missed — for floors and ceilings, and no data without a figure', () => {
@@ -63,6 +63,8 @@ describe('KPIs', () => {
   it('weeks run Monday to Monday (UTC); the digest covers the week before the Monday in the captain\'s zone', () => {
     expect(mondayOf(d('2026-12-05'))).toEqual(d('2026-11-30'));
     expect(mondayOf(d('2026-11-30'))).toEqual(d('2026-11-30'));
+    expect(mondayOf(new Date('2026-12-06T23:59:59Z'))).toEqual(d('2026-11-30'));
+    expect(mondayOf(new Date('0001-01-03T12:00:00Z')).toISOString()).toBe('0001-01-01T00:00:00.000Z');
     expect(weeksBefore(d('2026-12-05'), 2)).toEqual([{ from: d('2026-11-16'), to: d('2026-11-23') }, { from: d('2026-11-23'), to: d('2026-11-30') }]);
     expect(digestWeekOf(new Date('2026-11-30T07:00:00+01:00'), 'Europe/Berlin')).toEqual({ week: '2026-11-30', from: d('2026-11-23'), to: d('2026-11-30') });
     // Monday 07:00 in Tokyo is still Sunday in UTC: the week is Tokyo's.
