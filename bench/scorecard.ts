@@ -11,6 +11,8 @@
 //   BENCH_JOURNEYS=20000 npm run bench:scorecard
 import pg from 'pg';
 import { scorecard } from '../reports/scorecard.js';
+import { kpiTrend } from '../reports/kpis.js';
+import { weeksBefore } from '../domain/kpis.js';
 import { createFreshDatabase } from '../test/support/infra.js';
 
 const journeys = Number(process.env.BENCH_JOURNEYS ?? 100_000);
@@ -136,6 +138,12 @@ try {
   console.log(`scorecard, the whole year, every dealer ${year.toFixed(0).padStart(5)} ms   ratio ${(year / floor).toFixed(1)}   (goal < 1000 ms)`);
   console.log(`scorecard, the whole year, one dealer's key ${dealer.toFixed(0).padStart(5)} ms`);
   for (const line of writeCost) console.log(line);
+  // The KPI trends of the scorecard page: twelve weeks in one pass, against asking the scorecard week by week.
+  const at = new Date('2026-10-05T00:00:00Z');
+  const trend = await timed(() => kpiTrend(sql, { scope: { kind: 'NETWORK', id: '' }, at, weeks: 12 }), 3);
+  const trendDealer = await timed(() => kpiTrend(sql, { scope: { kind: 'DEALER', id: 'DLR-7' }, at, weeks: 12 }), 3);
+  const weekByWeek = await timed(async () => { for (const w of weeksBefore(at, 12)) await scorecard(sql, { from: w.from, to: w.to }); }, 3);
+  console.log(`KPI trend, 12 weeks, the network, one pass ${trend.toFixed(0).padStart(5)} ms; one dealer ${trendDealer.toFixed(0).padStart(5)} ms; the scorecard week by week ${weekByWeek.toFixed(0).padStart(5)} ms   ratio ${(weekByWeek / trend).toFixed(1)}`);
   for (const [groupBy, ms] of others) console.log(`scorecard, the whole year, by ${groupBy.padEnd(9)}${ms.toFixed(0).padStart(8)} ms   ratio ${(ms / floor).toFixed(1)}   (goal < 1000 ms)`);
 } finally {
   await sql.end();

@@ -74,7 +74,7 @@ export interface ProcessCard<P extends Process = Process> {
 export interface Scorecard {
   from: string;
   to: string;
-  groupBy: Grouping;
+  groupBy: GroupingOrWeek;
   processes: { [P in Process]: ProcessCard<P> }[Process][];
 }
 
@@ -83,15 +83,31 @@ export interface ScorecardRequest {
   from: Date;
   /** Exclusive. */
   to: Date;
-  groupBy?: Grouping;
+  groupBy?: GroupingOrWeek;
   /** A dealer's key: only that dealer's records make rows; the network's totals stay whole. */
   dealerId?: string;
+  /** By week only: the rows are this region's dealers' records. */
+  region?: string;
   /** The people who captain each process (captains/captains.ts loads them). */
   captains?: Partial<Record<Process, NamedCaptain[]>>;
 }
 
+/**
+ * The scorecard's groupings, and `week` (Monday to Monday, UTC), which the KPI trends use: each
+ * week's figures in one pass, equal to the scorecard asked for that week alone (so every record
+ * whose figure depends on the window's end reads its own week's end; the window must start on a
+ * Monday and last whole weeks).
+ */
+export type GroupingOrWeek = Grouping | 'week';
+
 /** Groupings that attribute records to the customer's leads (last touch). */
-const byLead = (g: Grouping) => g === 'source' || g === 'campaign' || g === 'model';
+const byLead = (g: GroupingOrWeek) => g === 'source' || g === 'campaign' || g === 'model';
+
+const WEEK = "interval '168 hours'";
+/** The Monday 00:00 UTC of a time's week. */
+const weekOf = (column: string) => `(date_trunc('week', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+/** The end of the window a record is counted in: the window's ($2), or by week its own week's. */
+const windowEnd = (g: GroupingOrWeek, at: string) => (g === 'week' ? `(${weekOf(at)} + ${WEEK})` : '$2');
 
 /** A row as the queries return it: its group, whether it is the total, and the aggregates. */
 type Aggregated = { grp: string | null; total: boolean; mine: boolean | null } & Record<string, unknown>;
@@ -108,7 +124,16 @@ const LEAD_COLUMN = { source: 'source', campaign: 'campaign COLLATE "C"', model:
  * `aggregates` reads those records' columns. $1 and $2 are the window, $3 the dealer whose
  * rows are asked for (null: every dealer).
  */
-function grouped(groupBy: Grouping, base: string, aggregates: string, attribution: 'record' | 'lead-itself' = 'record'): string {
+function grouped(groupBy: GroupingOrWeek, base: string, aggregates: string, attribution: 'record' | 'lead-itself' = 'record'): string {
+  if (groupBy === 'week') {
+    // By week, for one dealer ($3), one region ($4), or the network (both null): its records only.
+    return `
+    SELECT k.grp::text, GROUPING(k.mine, k.grp) = 3 AS total, k.mine, ${aggregates}
+    FROM (SELECT b.*, to_char(${weekOf('b.at')}, 'YYYY-MM-DD') AS grp,
+                 COALESCE(($3::text IS NULL AND $4::text IS NULL) OR b.dealer_id = $3::text OR d.region = $4::text, false) AS mine
+          FROM (${base}) b LEFT JOIN dealer d ON d.id = b.dealer_id) k
+    GROUP BY GROUPING SETS ((k.mine, k.grp), ())`;
+  }
   const key = groupBy === 'dealer' ? 'b.dealer_id COLLATE "C"'
     : groupBy === 'region' ? 'd.region COLLATE "C"'
       : attribution === 'lead-itself' ? `b.${LEAD_COLUMN[groupBy]}` : `lt.${LEAD_COLUMN[groupBy]}`;
@@ -125,24 +150,24 @@ const QUANTILES = (column: string) =>
 
 /** The queries, each over one table's records in the window (or what it needs before it). */
 const QUERIES = {
-  leads: (g: Grouping) => grouped(g, `
-    SELECT NULL::text AS dealer_id, customer_id, source, campaign, interest_model, merged FROM lead
+  leads: (g: GroupingOrWeek) => grouped(g, `
+    SELECT NULL::text AS dealer_id, customer_id, source, campaign, interest_model, merged, received_at AS at FROM lead
     WHERE received_at >= $1 AND received_at < $2 AND source <> 'CUSTOMER_IMPORT'`,
   'count(*) AS leads, count(DISTINCT customer_id) AS unique_customers, count(*) FILTER (WHERE merged) AS duplicates_merged', 'lead-itself'),
 
-  stages: (g: Grouping) => grouped(g, `
+  stages: (g: GroupingOrWeek) => grouped(g, `
     SELECT dealer_id, lead_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
   `count(*) FILTER (WHERE from_stage = 'QUALIFYING' AND to_stage = 'HANDED_OFF') AS qualified,
    count(*) FILTER (WHERE to_stage = 'DISQUALIFIED') AS disqualified, count(*) FILTER (WHERE to_stage = 'ESCALATED' AND from_stage IS NOT NULL) AS escalated`),
 
-  handoffs: (g: Grouping) => grouped(g, `
+  handoffs: (g: GroupingOrWeek) => grouped(g, `
     SELECT dealer_id, lead_id, at, kind FROM handoff_event WHERE at >= $1 AND at < $2`,
   `count(*) FILTER (WHERE kind = 'OFFERED') AS offered, count(*) FILTER (WHERE kind = 'ACCEPTED') AS accepted,
    count(*) FILTER (WHERE kind = 'DECLINED') AS declined, count(*) FILTER (WHERE kind = 'TIMED_OUT') AS sla_breaches`),
 
   // Each acceptance against the offer it answers (the latest to that dealer in the same
   // journey before it, kept with the acceptance when it is written).
-  accepts: (g: Grouping) => grouped(g, `
+  accepts: (g: GroupingOrWeek) => grouped(g, `
     SELECT dealer_id, lead_id, at, EXTRACT(EPOCH FROM at - offered_at) / 60 AS minutes
     FROM handoff_event WHERE kind = 'ACCEPTED' AND at >= $1 AND at < $2 AND offered_at IS NOT NULL`,
   `${QUANTILES('minutes')}, count(*) FILTER (WHERE minutes <= 15) AS within_15`),
@@ -150,7 +175,7 @@ const QUERIES = {
   // Each sale against the selling dealer's latest start of sales ownership of that customer
   // at or before it (the same technique over sales and the ledger's starts). Ledger rows that
   // keep the owner (a market's new ownership model, an erasure) start nothing.
-  sales: (g: Grouping) => grouped(g, `
+  sales: (g: GroupingOrWeek) => grouped(g, `
     SELECT s.dealer_id, s.lead_id, s.at, EXTRACT(EPOCH FROM s.at - max(o.at)) / 86400 AS days
     FROM sale s
     LEFT JOIN ownership_change o ON o.customer_id = s.customer_id AND o.to_dealer_id = s.dealer_id AND o.to_owner = 'DEALER_SALES' AND o.at <= s.at
@@ -161,13 +186,13 @@ const QUERIES = {
 
   // Changes away from a dealer: fall-backs, reassignments, and customers back in market
   // (with whether they bought from that dealer again before the window's end).
-  ledger: (g: Grouping) => grouped(g, `
+  ledger: (g: GroupingOrWeek) => grouped(g, `
     SELECT o.from_dealer_id AS dealer_id, o.lead_id, o.at,
            o.from_owner = 'DEALER_SALES' AND o.to_owner = 'OEM' AND (o.reason LIKE 'LOST%' OR o.reason IN ('NO_SHOW', 'SALES_WINDOW_EXPIRED')) AS fell_back,
            o.reason LIKE 'REASSIGNED%' AS reassigned,
            o.reason = 'BACK_IN_MARKET' AS back_in_market,
            o.reason = 'BACK_IN_MARKET' AND EXISTS (
-             SELECT 1 FROM sale s WHERE s.customer_id = o.customer_id AND s.dealer_id = o.from_dealer_id AND s.at > o.at AND s.at < $2 AND NOT s.imported) AS sold_again
+             SELECT 1 FROM sale s WHERE s.customer_id = o.customer_id AND s.dealer_id = o.from_dealer_id AND s.at > o.at AND s.at < ${windowEnd(g, 'o.at')} AND NOT s.imported) AS sold_again
     FROM ownership_change o WHERE o.from_dealer_id IS NOT NULL AND o.at >= $1 AND o.at < $2`,
   `count(*) FILTER (WHERE fell_back) AS fell_back, count(*) FILTER (WHERE reassigned) AS reassigned_away,
    count(*) FILTER (WHERE back_in_market) AS back_in_market, count(*) FILTER (WHERE sold_again) AS sold_again`),
@@ -175,7 +200,14 @@ const QUERIES = {
   // The time each customer was owned by a dealer (after the sale), cut to the window: from
   // the change to the dealer until the customer's next change of owner, or the window's end
   // (a join to the customer's later changes: cheaper than a window over the whole ledger).
-  owned: (g: Grouping) => grouped(g, `
+  owned: (g: GroupingOrWeek) => grouped(g, g === 'week' ? `
+    SELECT dealer_id, lead_id, w.at, EXTRACT(EPOCH FROM LEAST(o.till, w.at + ${WEEK}) - GREATEST(o.since, w.at)) / 31557600 AS years FROM (
+      SELECT o.to_dealer_id AS dealer_id, o.lead_id, GREATEST(o.at, $1) AS since, LEAST(COALESCE(min(n.at), $2), $2) AS till
+      FROM ownership_change o
+      LEFT JOIN ownership_change n ON n.customer_id = o.customer_id AND (n.at > o.at OR (n.at = o.at AND n.key COLLATE "C" > o.key COLLATE "C"))
+      WHERE o.to_owner = 'DEALER' AND o.at < $2
+      GROUP BY o.key, o.to_dealer_id, o.lead_id, o.at
+    ) o JOIN generate_series($1::timestamptz, $2::timestamptz - ${WEEK}, ${WEEK}) AS w(at) ON w.at < o.till AND w.at + ${WEEK} > o.since` : `
     SELECT dealer_id, lead_id, years FROM (
       SELECT o.to_dealer_id AS dealer_id, o.lead_id,
              EXTRACT(EPOCH FROM LEAST(COALESCE(min(n.at), $2), $2) - GREATEST(o.at, $1)) / 31557600 AS years
@@ -187,7 +219,7 @@ const QUERIES = {
   'COALESCE(sum(years), 0) AS owned_years'),
 
   // Service visits; complaints opened, and those resolved with the time since their opening.
-  aftersales: (g: Grouping) => grouped(g, `
+  aftersales: (g: GroupingOrWeek) => grouped(g, `
     SELECT r.dealer_id, r.lead_id, r.at, r.kind,
            CASE WHEN r.kind = 'COMPLAINT_RESOLVED' THEN EXTRACT(EPOCH FROM r.at - (
              SELECT max(o.at) FROM aftersales_event o
@@ -198,30 +230,30 @@ const QUERIES = {
 
   // Recall repair tasks of the recalls started in the window, and those repaired by its end
   // (attributed to the customer's latest lead before the recall, like any record).
-  recalls: (g: Grouping) => grouped(g, `
+  recalls: (g: GroupingOrWeek) => grouped(g, `
     SELECT v.dealer_id, (SELECT l.id FROM lead l WHERE l.customer_id = v.customer_id AND l.received_at <= c.started_at ORDER BY l.received_at DESC LIMIT 1) AS lead_id,
-           c.started_at AS at, v.repaired_at IS NOT NULL AND v.repaired_at < $2 AS repaired
+           c.started_at AS at, v.repaired_at IS NOT NULL AND v.repaired_at < ${windowEnd(g, 'c.started_at')} AS repaired
     FROM recall_vehicle v JOIN campaign c ON c.id = v.campaign_id
     WHERE v.dealer_id IS NOT NULL AND v.status <> 'OWNER_UNKNOWN' AND c.started_at >= $1 AND c.started_at < $2`,
   'count(*) AS recall_tasks, count(*) FILTER (WHERE repaired) AS recall_repairs'),
 
   // Surveys that went out, from the dealer that sent them (the OEM's have no dealer).
-  surveys: (g: Grouping) => grouped(g, `
+  surveys: (g: GroupingOrWeek) => grouped(g, `
     SELECT sender_dealer_id AS dealer_id, lead_id, sent_at AS at FROM communication
     WHERE purpose = 'SURVEY' AND sent_at >= $1 AND sent_at < $2`,
   'count(*) AS surveys_sent'),
 
   // Surveys answered, with the dealer each was about (the OEM's have none).
-  answers: (g: Grouping) => grouped(g, `
+  answers: (g: GroupingOrWeek) => grouped(g, `
     SELECT dealer_id, lead_id, answered_at AS at, score FROM survey_answer WHERE answered_at >= $1 AND answered_at < $2`,
   `count(*) AS answers, count(*) FILTER (WHERE score >= ${PROMOTER_SCORE}) AS promoters, count(*) FILTER (WHERE score <= ${DETRACTOR_SCORE}) AS detractors`),
 
   // Friends' leads through promoters' referral links, for the dealer that looked after the promoter.
-  referrals: (g: Grouping) => grouped(g, `
+  referrals: (g: GroupingOrWeek) => grouped(g, `
     SELECT r.referrer_dealer_id AS dealer_id, r.lead_id, l.received_at AS at FROM referral r JOIN lead l ON l.id = r.lead_id
     WHERE l.received_at >= $1 AND l.received_at < $2`,
   'count(*) AS referral_leads'),
-} satisfies Record<string, (g: Grouping) => string>;
+} satisfies Record<string, (g: GroupingOrWeek) => string>;
 type QueryName = keyof typeof QUERIES;
 
 /** Which queries make each process's rows. */
@@ -240,8 +272,8 @@ type Key = string | typeof NONE;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const round = (v: number | null, digits = 1) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
-export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', dealerId, captains = {} }: ScorecardRequest): Promise<Scorecard> {
-  const params = [from.toISOString(), to.toISOString(), dealerId ?? null];
+export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', dealerId, region, captains = {} }: ScorecardRequest): Promise<Scorecard> {
+  const params = [from.toISOString(), to.toISOString(), dealerId ?? null, ...(groupBy === 'week' ? [region ?? null] : [])];
   const names = Object.keys(QUERIES) as QueryName[];
   const results = await Promise.all(names.map((name) => reportQuery(sql, QUERIES[name](groupBy), params)));
   /** Per query: its rows by group (the caller's only), and the network's total. */
@@ -305,6 +337,9 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
   /** Whether the process has anything to show for the group (a query shared with another process may not). */
   const shows = (process: Process, key: Key) => Object.values(metrics[process](key) as Record<string, unknown>)
     .some((v) => (typeof v === 'number' ? v !== 0 : v !== null && typeof v === 'object' && (v as Quantiles).median !== null));
+  /** By week: every week of the window, in order (zeros when it had nothing). */
+  const weeks: Key[] = [];
+  if (groupBy === 'week') for (let t = from.getTime(); t < to.getTime(); t += 7 * 86_400_000) weeks.push(new Date(t).toISOString().slice(0, 10));
   /** A dealer's key by dealer always gets its own row, zeros when it had nothing. */
   const ownRow = (key: Key) => groupBy === 'dealer' && key === dealerId;
 
@@ -312,8 +347,8 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
     process,
     captain: captains[process]?.find((c) => c.scope.kind === 'NETWORK')?.name ?? DEFAULT_CAPTAINS[process],
     captains: (captains[process] ?? []).filter((c) => c.scope.kind !== 'DEALER' || !dealerId || c.scope.id === dealerId),
-    rows: [...new Set([...(groupBy === 'dealer' && dealerId ? [dealerId] : []), ...groupsOf(process)])]
-      .filter((key) => ownRow(key) || shows(process, key))
+    rows: [...new Set([...(groupBy === 'dealer' && dealerId ? [dealerId] : []), ...(groupBy === 'week' ? weeks : []), ...groupsOf(process)])]
+      .filter((key) => ownRow(key) || groupBy === 'week' || shows(process, key))
       .map((key) => ({ group: key === NONE ? null : key, ...metrics[process](key) }) as ScorecardRow<P>),
     network: metrics[process](TOTAL),
   });

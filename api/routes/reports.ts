@@ -130,7 +130,7 @@ export const reportRoutes = (deps: { db: PrismaClient }): FastifyPluginAsyncZod 
   }, async (request, reply) => {
     const result = await load(request.query, request.principal!);
     if (!result.card) return refuse(reply, result.refused);
-    return reply.send(result.card);
+    return reply.send({ ...result.card, groupBy: request.query.groupBy });
   });
 
   app.get('/v1/reports/scorecard.csv', {

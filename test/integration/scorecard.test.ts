@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlPoolOf } from '../../platform/db.js';
-import { scorecard } from '../../reports/scorecard.js';
+import { scorecard, type Scorecard } from '../../reports/scorecard.js';
+import { kpiTrend } from '../../reports/kpis.js';
+import { KPI_IDS } from '../../domain/kpis.js';
 import { createTestKey, startSystem, type System } from '../support/system.js';
 
 let sys: System;
@@ -314,6 +316,34 @@ describe('scorecard', () => {
     // A dealer's card names its own dealer's captain only.
     const mine = await scorecard(sqlPoolOf(sys.db), { from: at('03-01T00:00'), to: at('04-01T00:00'), captains, dealerId: 'DLR-Y' });
     expect(mine.processes[1]!.captains).toEqual([captains.acquisition[0]]);
+  });
+
+  it('by week in one pass (the KPI trends): every week\'s figures equal the scorecard asked for that week alone — network, dealer, region', async () => {
+    const sql = sqlPoolOf(sys.db);
+    const monday = at('02-23T00:00'); // six weeks over the fixture's February and March (the ledger, sales, back in market)
+    const weeks = Array.from({ length: 6 }, (_, i) => ({ from: new Date(monday.getTime() + i * 7 * 86_400_000), to: new Date(monday.getTime() + (i + 1) * 7 * 86_400_000) }));
+    const strip = (figures: object) => Object.fromEntries(Object.entries(figures).filter(([k]) => k !== 'group'));
+    const rowOf = (card: Scorecard, process: string, group: string) => (card.processes.find((p) => p.process === process)!.rows as { group: string | null }[]).find((r) => r.group === group);
+    const scopes = [{ name: 'network' }, { name: 'dealer A', dealerId: A }, { name: 'dealer B', dealerId: B }, { name: 'region NORTH', region: 'NORTH' }] as const;
+    let compared = 0;
+    for (const scope of scopes) {
+      const byWeek = await scorecard(sql, { from: weeks[0]!.from, to: weeks.at(-1)!.to, groupBy: 'week', ...scope });
+      for (const w of weeks) {
+        const alone = await scorecard(sql, { from: w.from, to: w.to, groupBy: 'region' in scope ? 'region' : 'dealer', ...('dealerId' in scope ? { dealerId: scope.dealerId } : {}) });
+        const zero = await scorecard(sql, { from: w.from, to: w.to, dealerId: 'DLR-NOBODY' });
+        for (const p of alone.processes) {
+          const expected = 'dealerId' in scope ? rowOf(alone, p.process, scope.dealerId) : 'region' in scope ? (rowOf(alone, p.process, scope.region) ?? rowOf(zero, p.process, 'DLR-NOBODY')) : p.network;
+          expect(strip(rowOf(byWeek, p.process, w.from.toISOString().slice(0, 10))!), `${scope.name}, ${p.process}, week of ${w.from.toISOString().slice(0, 10)}`).toEqual(strip(expected!));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(4 * 6 * 6);
+    // The fixture's weeks are not all quiet: the comparison saw figures, not only zeros.
+    const trend = await kpiTrend(sql, { scope: { kind: 'DEALER', id: A }, at: weeks.at(-1)!.to, weeks: 6 });
+    expect(trend.kpis).toHaveLength(KPI_IDS.length);
+    expect(trend.kpis.find((k) => k.kpi === 'acceptRate')!.values.filter((v) => v !== null).length).toBeGreaterThanOrEqual(2);
+    expect(trend.kpis.find((k) => k.kpi === 'serviceVisitsPerOwnerYear')!.values.some((v) => v !== null && v > 0)).toBe(true);
   });
 
   it('CSV for spreadsheets: one line per process, group and figure, the network as NETWORK', async () => {
