@@ -82,7 +82,10 @@ export function customer360(records: CustomerRecords, state: JourneyState | null
       email: customer.emailNormalized, phone: customer.phoneE164, street: customer.street, postalCode: customer.postalCode, city: customer.city,
       country: customer.country, language: customer.language, since: customer.createdAt,
     },
-    people: records.people.map((p) => ({ customerId: p.contactId, role: p.role, name: [p.contact.firstName, p.contact.lastName].filter(Boolean).join(' ') || '(no name)', email: p.contact.emailNormalized })),
+    people: records.people.map((p) => ({
+      customerId: p.contactId, role: p.role, name: [p.contact.firstName, p.contact.lastName].filter(Boolean).join(' ') || '(no name)', email: p.contact.emailNormalized,
+      counterpartFor: records.counterparts.filter((c) => c.contactId === p.contactId).map((c) => c.process),
+    })),
     companies: records.companies.map((c) => ({ customerId: c.companyId, role: c.role, name: c.company.companyName ?? '(no name)' })),
     journey: journey ? {
       journeyId: records.journeyId, stage: state?.stage ?? journey.stage, owner: state?.owner ?? journey.owner, dealerId: state?.dealerId ?? journey.dealerId,

@@ -15,7 +15,7 @@ export async function customerRecords(db: PrismaClient, customerId: string) {
   const customer = await db.customer.findUnique({ where: { id: customerId } });
   if (!customer) return null;
   const journeyId = journeyIdFor(customerId);
-  const [journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents, aftersales, people, companies] = await Promise.all([
+  const [journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents, aftersales, people, companies, counterparts] = await Promise.all([
     db.journey.findUnique({ where: { customerId } }),
     db.lead.findMany({ where: { customerId }, orderBy: { receivedAt: 'asc' } }),
     db.communication.findMany({ where: { customerId }, orderBy: { createdAt: 'asc' }, include: { log: { orderBy: { at: 'asc' } } } }),
@@ -28,8 +28,10 @@ export async function customerRecords(db: PrismaClient, customerId: string) {
     db.aftersalesEvent.findMany({ where: { journeyId }, orderBy: { at: 'asc' } }),
     db.companyContact.findMany({ where: { companyId: customerId }, include: { contact: true }, orderBy: [{ createdAt: 'asc' }, { role: 'asc' }] }),
     db.companyContact.findMany({ where: { contactId: customerId }, include: { company: { select: { id: true, companyName: true } } }, orderBy: { createdAt: 'asc' } }),
+    // A company's own counterpart per process (issue 35): one of its people.
+    db.customerCounterpart.findMany({ where: { companyId: customerId }, orderBy: { process: 'asc' } }),
   ]);
-  return { customer, journeyId, journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents, aftersales, people, companies };
+  return { customer, journeyId, journey, leads, communications, ownership, handoffs, notices, sales, tasks, consents, aftersales, people, companies, counterparts };
 }
 export type CustomerRecords = NonNullable<Awaited<ReturnType<typeof customerRecords>>>;
 

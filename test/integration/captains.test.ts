@@ -24,6 +24,8 @@ let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 const keys = { ops: '', x: '', y: '' };
 const people = { desk: '', managerX: '', sellerY: '', gone: '' };
 const emails = new Map<string, string>();
+/** The fleet company whose counterparts are named (the browser's care page shows them). */
+let fleetCompany = '';
 let browser: Browser;
 let baseUrl = '';
 /** Serious and critical findings of axe-core on the page as it is now. */
@@ -310,6 +312,7 @@ describe('process captains', () => {
 
   it("a company's own counterpart per process: one of its contacts, named by the OEM or its current dealer", async () => {
     const company = randomUUID();
+    fleetCompany = company;
     const [carl, dora, stranger] = [randomUUID(), randomUUID(), randomUUID()];
     await sys.db.customer.createMany({
       data: [
@@ -365,6 +368,10 @@ describe('process captains', () => {
     expect(await page.getByRole('status').textContent()).toContain(`Recall repairs per recall task ≥ 80 % for the network in ${year}`);
     expect((await sys.db.kpiTarget.findFirstOrThrow({ where: { kpi: 'recallCompletion' } })).target).toBe(0.8);
     expect(await accessibilityProblems(page)).toEqual([]);
+
+    // The company's counterpart shows on its care page, beside the person.
+    await page.goto(`${baseUrl}/workspace/care/${fleetCompany}`);
+    expect(await page.locator('li', { hasText: "the company's counterpart for maintenance" }).count()).toBe(1);
 
     await page.goto(`${baseUrl}/workspace/scorecard?from=${dayOf(week.from)}&to=${lastDay}`);
     const engagement = page.locator('#process-engagement');
