@@ -10,13 +10,19 @@
 # binaries you already have.
 source "$(dirname "$0")/env.sh"
 
+# Builds one Go command (module path@version) into the file `target`, with the Go toolchain its module asks for.
+go_build_tool() {
+  local target="$1" package="$2" out; out="$(dirname "$1")"
+  command -v go >/dev/null || { log "Go is needed to build ${package%@*} (apt-get install golang or see go.dev)"; exit 1; }
+  mkdir -p "$out/bin"
+  GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "$package"
+  mv "$out/bin/$(basename "${package%@*}")" "$target"
+}
+
 ensure_temporal_cli() {
   if [[ -x "$TEMPORAL_CLI" ]]; then return; fi
-  command -v go >/dev/null || { log "Go is needed to build the Temporal CLI (apt-get install golang or see go.dev)"; exit 1; }
   log "building Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (first time only, a few minutes)"
-  local out; out="$(dirname "$TEMPORAL_CLI")"
-  mkdir -p "$out"
-  GOBIN="$out" GOFLAGS=-trimpath go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  go_build_tool "$TEMPORAL_CLI" "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
   "$TEMPORAL_CLI" --version >&2
 }
 
@@ -36,21 +42,14 @@ ensure_temporal_server() {
 ensure_temporal_ui() {
   if [[ -x "$TEMPORAL_UI" ]]; then return; fi
   log "building the Temporal Web UI server $TEMPORAL_UI_VERSION from the Go module proxy (first time only)"
-  local out; out="$(dirname "$TEMPORAL_UI")"
-  mkdir -p "$out/bin"
-  GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION"
-  mv "$out/bin/server" "$TEMPORAL_UI"
+  go_build_tool "$TEMPORAL_UI" "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION"
 }
 
 # promtool, to check the alert rules and run their unit tests (ops/alerts/), built with Go.
 ensure_promtool() {
   if [[ -x "$PROMTOOL" ]]; then return; fi
-  command -v go >/dev/null || { log "Go is needed to build promtool"; exit 1; }
   log "building promtool $PROMTOOL_VERSION from the Go module proxy (first time only, about 6 minutes)"
-  local out; out="$(dirname "$PROMTOOL")"
-  mkdir -p "$out/bin"
-  GOTOOLCHAIN=auto GOBIN="$out/bin" GOFLAGS=-trimpath go install "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
-  mv "$out/bin/promtool" "$PROMTOOL"
+  go_build_tool "$PROMTOOL" "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
 }
 
 ensure_test_server() {
