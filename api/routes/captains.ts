@@ -84,12 +84,13 @@ export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; cap
   app.delete('/v1/captains/:captainId', {
     config: { access: { roles: ['OEM'] } },
     schema: {
-      tags: ['captains'], summary: 'Remove a captain (and the digest schedule); the process falls back to its default role. Again: 404',
-      params: z.object({ captainId: z.uuid() }), response: { 200: z.object({ captainId: z.string(), removed: z.literal(true) }), 400: Problem, 404: Problem },
+      tags: ['captains'], summary: 'Remove a captain (and the digest schedule); the process falls back to its default role. Again (or a captain not there): the same answer',
+      params: z.object({ captainId: z.uuid() }), response: { 200: z.object({ captainId: z.string(), removed: z.literal(true) }), 400: Problem },
     },
-  }, async (request, reply) => ((await captains.remove(request.params.captainId))
-    ? reply.send({ captainId: request.params.captainId, removed: true as const })
-    : sendNotFound(reply, 'captain', request.params.captainId)));
+  }, async (request, reply) => {
+    await captains.remove(request.params.captainId);
+    return reply.send({ captainId: request.params.captainId, removed: true as const });
+  });
 
   app.post('/v1/captains/:captainId/digest', {
     config: { access: { roles: ['OEM', 'OPS'] } },
@@ -130,10 +131,11 @@ export const captainRoutes = ({ db, captains, targets }: { db: PrismaClient; cap
 
   app.delete('/v1/kpi-targets/:targetId', {
     config: { access: { roles: ['OEM'] } },
-    schema: { tags: ['captains'], summary: 'Remove a target. Again: 404', params: z.object({ targetId: z.uuid() }), response: { 200: z.object({ targetId: z.string(), removed: z.literal(true) }), 400: Problem, 404: Problem } },
-  }, async (request, reply) => ((await targets.remove(request.params.targetId))
-    ? reply.send({ targetId: request.params.targetId, removed: true as const })
-    : sendNotFound(reply, 'target', request.params.targetId)));
+    schema: { tags: ['captains'], summary: 'Remove a target. Again (or a target not there): the same answer', params: z.object({ targetId: z.uuid() }), response: { 200: z.object({ targetId: z.string(), removed: z.literal(true) }), 400: Problem } },
+  }, async (request, reply) => {
+    await targets.remove(request.params.targetId);
+    return reply.send({ targetId: request.params.targetId, removed: true as const });
+  });
 
   app.get('/v1/reports/kpi-trend', {
     config: { access: { roles: ['OEM', 'OPS', 'DEALER'] } },

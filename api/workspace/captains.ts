@@ -65,7 +65,8 @@ export const captainPages = ({ db, sql, captains, kpiTargets: targets }: Captain
     schema: { params: z.object({ captainId: z.uuid(), action: z.enum(['pause', 'resume', 'send', 'remove']) }), body: z.object({ _csrf: Csrf }).optional() },
   }, async (request, reply) => {
     const { captainId, action } = request.params;
-    const done = action === 'remove' ? await captains.remove(captainId)
+    // Removing again (a double click) says the same: the captain is gone.
+    const done = action === 'remove' ? (await captains.remove(captainId), true)
       : action === 'send' ? await captains.triggerDigest(captainId)
         : (await captains.setDigestPaused(captainId, action === 'pause')) !== null;
     if (!done) throw new PageAccessDenied(404, 'not found');
@@ -99,7 +100,7 @@ export const captainPages = ({ db, sql, captains, kpiTargets: targets }: Captain
     config: { access: SET, page: true }, preValidation: app.csrfProtection,
     schema: { params: z.object({ targetId: z.uuid() }), body: z.object({ _csrf: Csrf }).optional() },
   }, async (request, reply) => {
-    if (!(await targets.remove(request.params.targetId))) throw new PageAccessDenied(404, 'not found');
+    await targets.remove(request.params.targetId); // again (a double click): the same page
     return reply.redirect(withDone('/workspace/captains', 'Target removed.'), 303);
   });
 
