@@ -8,6 +8,7 @@ import { loadConfig } from '../platform/config.js';
 import { createDb } from '../platform/db.js';
 import { createUserStore } from '../platform/users.js';
 import { saveBrand } from '../communications/brands.js';
+import { kpiTargets } from '../captains/targets.js';
 
 const DEMO_DEALERS = [
   { id: 'DLR-BERLIN-MITTE', name: 'Autohaus Berlin Mitte', territory: ['101', '102', '103'], timeZone: 'Europe/Berlin' },
@@ -63,6 +64,15 @@ for (const user of DEMO_USERS) {
   if (!(await db.userAccount.findUnique({ where: { email: user.email } }))) await users.create({ ...user, password: DEMO_PASSWORD, createdBy: 'seed-dev', mustChangePassword: false });
 }
 console.log(`demo workspace logins: ${DEMO_USERS.map((u) => u.email).join(', ')}`);
+
+// The network's targets for this year, so the scorecard shows met / close / missed from the first
+// lead (docs/scorecard.md); captains are named on /workspace/captains (each gets a Temporal Schedule).
+const year = String(new Date().getUTCFullYear());
+const targets = kpiTargets({ db });
+for (const [kpi, target] of [['acceptedWithin15Minutes', 0.45], ['slaBreachRate', 0.1], ['acceptRate', 0.7], ['salesConversion', 0.3], ['nps', 30], ['complaintResolutionDays', 3]] as const) {
+  await targets.set({ kpi, scope: { kind: 'NETWORK', id: '' }, period: year, target }, 'seed-dev');
+}
+console.log(`demo targets: the network's for ${year}`);
 
 mkdirSync(join(keysFile, '..'), { recursive: true });
 writeFileSync(keysFile, `# Dev API keys (local only): source this file, then curl with "Authorization: Bearer $OEM_KEY".\n${lines.join('\n')}\n`, { mode: 0o600 });
