@@ -47,6 +47,10 @@ const RULES_BEYOND_THE_SCHEMA: [method: string, path: string, why: string][] = [
   ['POST', '/v1/unsubscribe', 'the token must be one the platform signed'],
   ['GET', '/v1/reports/scorecard', 'to must not be before from, and at most three years after it'],
   ['GET', '/v1/reports/scorecard.csv', 'to must not be before from, and at most three years after it'],
+  ['PUT', '/v1/captains', 'the person must exist, be active and fit the scope (the network and regions are the OEM\'s people); the dealer or region must exist; the time zone must be an IANA name'],
+  ['PUT', '/v1/kpi-targets', 'the dealer or region must exist; the target must lie within the KPI\'s bounds (a share 0…1, the NPS −100…100)'],
+  ['PUT', '/v1/customers/{id}/counterparts/{process}', 'the customer must be a company and the contact one of its people'],
+  ['GET', '/v1/reports/kpi-trend', 'scopeId names the region or dealer, and is empty for the network'],
   ['POST', '/v1/vehicles/{vin}/events', 'the VIN must be a sold vehicle\'s, with the check digit where the buyer\'s market has one; MILEAGE and BATTERY_HEALTH events give their figure'],
 ];
 
