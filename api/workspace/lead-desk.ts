@@ -19,7 +19,7 @@ import { CHANNELS } from '../../domain/messages.js';
 import type { Segments } from '../../campaigns/segments.js';
 import { CampaignBody } from '../routes/campaigns.js';
 import { randomUUID } from 'node:crypto';
-import { customerImportReportCsv, type CustomerImports } from '../../onboarding/customer-imports.js';
+import { customerImportReportCsv, DEFAULT_SPREAD_DAYS, type CustomerImports } from '../../onboarding/customer-imports.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { LeadDeskReadModel } from '../../read-model/lead-desk.js';
 import { GROUPINGS } from '../../reports/scorecard.js';
@@ -103,7 +103,7 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
   });
 
   app.get('/workspace/imports', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>
-    page(reply, 'imports', { imports: await desk.recentImports(), customerImports: await customerImports.recent() }));
+    page(reply, 'imports', { imports: await desk.recentImports(), customerImports: await customerImports.recent(), defaultSpreadDays: DEFAULT_SPREAD_DAYS }));
 
   // The lists alone, for their refresh while imports run.
   app.get('/workspace/imports/list', { config: { access: IMPORTS, page: true } }, async (_request, reply) =>
@@ -112,7 +112,7 @@ export const leadDeskPages = ({ db, sql, desk, imports, customerImports, campaig
   app.get('/workspace/customer-imports/:id', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     const progress = await customerImports.progress(request.params.id);
     if (!progress) throw new PageAccessDenied(404, 'not found');
-    return page(reply, 'customer-import', { progress, report: (await customerImports.report(progress.importId)).slice(0, 500) });
+    return page(reply, 'customer-import', { progress, report: (await customerImports.report(progress.importId)).slice(0, 500), flash: (request.query as { done?: string }).done ?? null });
   });
 
   app.get('/workspace/customer-imports/:id/report.csv', { config: { access: IMPORTS, page: true }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {

@@ -22,6 +22,7 @@ import { administrationPages, type AdministrationDeps } from './administration.j
 import { leadDeskPages, type LeadDeskDeps } from './lead-desk.js';
 import { carePages } from './care.js';
 import { captainPages, type CaptainPagesDeps } from './captains.js';
+import { uploadPages } from './uploads.js';
 import { dealerTasks } from '../../care/dealer-tasks.js';
 import { page, runPageAction, withDone } from './page.js';
 import { recallTaskRules } from '../../campaigns/recall-tasks.js';
@@ -319,6 +320,7 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
   await app.register(leadDeskPages({ ...deps, desk: createLeadDeskReadModel(deps.db) }));
   await app.register(administrationPages({ ...deps }));
   await app.register(carePages({ db: deps.db, sql: deps.sql, temporal: deps.temporal, defaultCountry: deps.defaultCountry }));
+  await app.register(uploadPages({ customerImports: deps.customerImports }));
   await app.register(captainPages({ db: deps.db, sql: deps.sql, captains: deps.captains, kpiTargets: deps.kpiTargets }));
 
   async function offersOf(dealerId: string) {

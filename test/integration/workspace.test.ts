@@ -265,9 +265,19 @@ describe('the workspace in a browser', () => {
     // The customer base is followed on the same page: an owner, and a row with a car that is no VIN.
     // (The owner is dealer B's: its sales manager finds the summary among its customers in the next test.)
     const base = `E-Mail;FIN;Modell;Kaufdatum;Verkaufshändler\nolga.${tag}@example.com;${olgasVin};Golf;2025-01-02;${dealerB}\nnils.${tag}@example.com;NO-VIN;Golf;2025-01-02;${dealerB}\n`;
-    const sent = await sys.api({ method: 'POST', url: '/v1/customer-imports?source=CRM&fileName=owners.csv', headers: { 'content-type': 'text/csv' }, payload: base });
-    expect(sent.statusCode, sent.body).toBe(202);
-    const customerImportId = sent.json().import.importId as string;
+    // Sent from the imports page's form (streamed into the same import as the API's).
+    await page.goto(`${baseUrl}/workspace/imports`);
+    const upload = page.locator('form[action="/workspace/customer-imports"]');
+    await upload.getByLabel(/Where the file comes from/).fill('CRM');
+    await upload.getByLabel('File', { exact: true }).setInputFiles({ name: 'owners.csv', mimeType: 'text/csv', buffer: Buffer.from(base) });
+    await Promise.all([page.waitForURL(/\/workspace\/customer-imports\/[0-9a-f-]{36}/), upload.getByRole('button', { name: 'Send the file' }).click()]);
+    expect(await page.getByRole('status').textContent()).toContain('owners.csv received: 2 rows');
+    const customerImportId = new URL(page.url()).pathname.split('/').pop()!;
+    expect(await sys.db.customerImport.findUniqueOrThrow({ where: { id: customerImportId } })).toMatchObject({ source: 'CRM', fileName: 'owners.csv', dryRun: false, totalRows: 2 });
+    // Without the form's token: refused before the file is read, nothing stored.
+    const forged = await page.request.post(`${baseUrl}/workspace/customer-imports`, { multipart: { source: 'CRM', file: { name: 'forged.csv', mimeType: 'text/csv', buffer: Buffer.from(base) } } });
+    expect(forged.status()).toBe(403);
+    expect(await sys.db.customerImport.count({ where: { fileName: 'forged.csv' } })).toBe(0);
     await page.goto(`${baseUrl}/workspace/imports`);
     const customerRow = page.locator(`tr[data-customer-import="${customerImportId}"]`);
     await expect.poll(() => customerRow.textContent(), { timeout: 30_000 }).toMatch(/2\/2\s*COMPLETED/);
@@ -336,6 +346,9 @@ describe('the workspace in a browser', () => {
     // The OEM's import pages are not a dealer's.
     expect((await page.request.get(`${baseUrl}/workspace/customer-imports/${randomUUID()}`)).status()).toBe(403);
     expect((await page.request.get(`${baseUrl}/workspace/imports`)).status()).toBe(403);
+    const dealerUpload = await page.request.post(`${baseUrl}/workspace/customer-imports`, { multipart: { source: 'DMS', file: { name: 'dealer.csv', mimeType: 'text/csv', buffer: Buffer.from('E-Mail\na@b.example\n') } } });
+    expect(dealerUpload.status()).toBe(403);
+    expect(await sys.db.customerImport.count({ where: { fileName: 'dealer.csv' } })).toBe(0);
     await page.goto(`${baseUrl}/workspace`);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
