@@ -206,6 +206,12 @@ describe('roles', () => {
     // The same for the customer base: a dealer would make any customer "its owner" by a file.
     { method: 'POST', url: '/v1/customer-imports?source=CRM', payload: `email,vin,model,purchaseDate,sellingDealer\nx.${tag.toLowerCase()}@example.com,WVWZZZE1ZPP012398,ID.4,2026-11-01,${dealerA}\n`, headers: { 'content-type': 'text/csv' } },
     { method: 'GET', url: `/v1/customer-imports/${randomUUID()}/report` },
+    // Captains and targets (issue 35): who steers the network, and by what, is the OEM's to set.
+    { method: 'PUT', url: '/v1/captains', payload: { process: 'engagement', scope: { kind: 'NETWORK' }, userId: randomUUID() } },
+    { method: 'PATCH', url: `/v1/captains/${randomUUID()}`, payload: { digestPaused: true } },
+    { method: 'DELETE', url: `/v1/captains/${randomUUID()}` },
+    { method: 'PUT', url: '/v1/kpi-targets', payload: { kpi: 'acceptRate', scope: { kind: 'NETWORK' }, period: '2026', target: 0.1 } },
+    { method: 'DELETE', url: `/v1/kpi-targets/${randomUUID()}` },
   ] as const;
   /** Campaigns and recalls: a dealer would message every customer of the network, or its competitors'. */
   const campaignRoutes = () => [
@@ -221,17 +227,19 @@ describe('roles', () => {
       sys.db.lead.count(), sys.db.dealer.count(), sys.db.apiKey.count(), sys.db.dealer.findUniqueOrThrow({ where: { id: dealerA } }), sys.db.journeyPolicyVersion.count(),
       sys.db.salesReport.count(), sys.db.formKey.count(), sys.db.customerImport.count(),
     ]);
-    const [segments, campaigns] = await Promise.all([sys.db.segment.count(), sys.db.campaign.count()]);
-    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys, customerImports, segments, campaigns };
+    const [segments, campaigns, captains, targets] = await Promise.all([sys.db.segment.count(), sys.db.campaign.count(), sys.db.processCaptain.count(), sys.db.kpiTarget.count()]);
+    return { leads, dealers, apiKeys, capacity: dealerA_.capacity, active: dealerA_.active, policyVersions, salesReports, formKeys, customerImports, segments, campaigns, captains, targets };
   }
 
   it('OEM-only routes refuse dealer and ops keys (403) and callers without a valid key (401), changing nothing', async () => {
     const before = await counts();
+    let caller = 0;
     for (const route of oemOnly()) {
       const label = `${route.method} ${route.url}`;
       expect((await sys.api(route, keys.dealerA)).statusCode, label).toBe(403);
       expect((await sys.api(route, keys.opsKey)).statusCode, label).toBe(403);
-      const anonymous = await sys.api(route, null);
+      // Each anonymous call from an address of its own: the anonymous rate limit is per address, and this test is not about it.
+      const anonymous = await sys.api({ ...route, remoteAddress: `198.51.100.${++caller}` }, null);
       expect(anonymous.statusCode, label).toBe(401);
       expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
       expect(anonymous.json()).toMatchObject({ type: expect.stringMatching(/unauthenticated$/), status: 401 });
