@@ -53,7 +53,11 @@ export async function startTemporalDevServer() {
     server: {
       executable: { type: 'existing-path', path: temporalCli },
       searchAttributes: JOURNEY_SEARCH_ATTRIBUTES,
-      extraArgs: ['--log-level', 'error'],
+      // The server runs one batch operation per namespace at a time by default; every test file
+      // shares this namespace, so the fuzzer's and the markets' roll-outs held up the journey-policy
+      // file's five queued ones past two minutes. Each file's own roll-outs still go one at a time
+      // (its policyRollouts workflow queues them); production keeps the default (docs/journey.md).
+      extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'frontend.MaxConcurrentBatchOperationPerNamespace=20'],
     },
   });
 }
