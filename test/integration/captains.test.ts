@@ -346,7 +346,8 @@ describe('process captains', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await logIn(page, baseUrl, emails.get(desk)!);
-    await page.goto(`${baseUrl}/workspace/captains`);
+    await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Captains', exact: true }).click();
+    await page.waitForURL(`${baseUrl}/workspace/captains`);
     expect(await accessibilityProblems(page)).toEqual([]);
     const form = page.locator('form[action="/workspace/captains"]');
     await form.getByLabel('Process').selectOption('feedback');
