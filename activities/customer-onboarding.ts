@@ -15,9 +15,10 @@ import { columnOf } from '../intake/import-file.js';
 import { readCustomerRow, type CustomerRowValues } from '../onboarding/customer-file.js';
 import { countCustomerImportRows } from '../onboarding/customer-imports.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
-import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
+import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
+import { deliveriesStarter, recordImportSummaryNoticesWithin, type DealerDeliveryDeps } from './dealer-delivery.js';
 
-export interface CustomerOnboardingDeps {
+export interface CustomerOnboardingDeps extends Pick<DealerDeliveryDeps, 'temporal' | 'taskQueue' | 'delivery'> {
   db: PrismaClient;
   intake?: LeadIntake;
   defaultCountry?: string;
@@ -53,7 +54,8 @@ export interface ChunkCounts {
 /** A hash of who the row's person is (e-mail, else phone; a company by its key): finds them in later rows, names no one. */
 const personKeyOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
-export function createCustomerOnboardingActivities({ db, intake, defaultCountry = 'DE', bulkPace: pace }: CustomerOnboardingDeps) {
+export function createCustomerOnboardingActivities({ db, intake, defaultCountry = 'DE', bulkPace: pace, temporal, taskQueue, delivery }: CustomerOnboardingDeps) {
+  const startDeliveries = deliveriesStarter({ temporal, taskQueue, delivery });
   const pool = sqlPoolOf(db);
   const policies = createJourneyPolicyStore(db);
 
@@ -284,8 +286,11 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
      */
     async finishCustomerImport({ importId }: { importId: string }) {
       const imp = await db.customerImport.findUniqueOrThrow({ where: { id: importId } });
+      // Each dealer's summary, and its notice into the dealer's webhook and ADF inbox (once per import
+      // and dealer: a retried activity finds both and starts the same deliveries, which start once).
       if (!imp.dryRun) {
-        await pool.query(
+        const deliveries = await inTransaction(pool, async (sql) => {
+          await sql.query(
           `INSERT INTO customer_import_dealer_summary (import_id, dealer_id, owners, back_in_market, prospects)
            SELECT import_id, dealer_id, count(*) FILTER (WHERE placement = 'DEALER_OWNED'), count(*) FILTER (WHERE placement = 'BACK_IN_MARKET'),
                   count(*) FILTER (WHERE placement = 'QUALIFYING')
@@ -293,8 +298,11 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
              AND dealer_id IN (SELECT id FROM dealer)
            GROUP BY import_id, dealer_id
            ON CONFLICT DO NOTHING`,
-          [importId],
-        );
+            [importId],
+          );
+          return recordImportSummaryNoticesWithin(sql, importId, new Date().toISOString());
+        });
+        await startDeliveries(deliveries);
       }
       await pool.query('UPDATE customer_import_row SET values = NULL WHERE import_id = $1 AND values IS NOT NULL', [importId]);
       await db.customerImport.update({ where: { id: importId }, data: { status: 'COMPLETED', completedAt: new Date() } });

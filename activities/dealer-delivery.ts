@@ -77,6 +77,36 @@ export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDeale
 }
 
 /**
+ * Each dealer's summary of an onboarding import (customer_import_dealer_summary) as a notice with a
+ * delivery per channel the dealer has, in the caller's transaction; once per import and dealer
+ * (the notice's key). Returns the deliveries to start once that transaction has committed.
+ */
+export async function recordImportSummaryNoticesWithin(sql: pg.ClientBase, importId: string, at: string): Promise<string[]> {
+  const { rows } = await sql.query<{ id: string; dealer_id: string; webhook: boolean | null; adf: boolean | null }>(`
+    INSERT INTO dealer_notice (id, key, dealer_id, import_id, kind, occurred_at)
+    SELECT 'evt_' || substr(encode(sha256(convert_to('customers-imported:' || s.import_id || ':' || s.dealer_id, 'UTF8')), 'hex'), 1, 32),
+           'customers-imported:' || s.import_id || ':' || s.dealer_id, s.dealer_id, s.import_id, 'customers.imported', $2
+    FROM customer_import_dealer_summary s WHERE s.import_id = $1::uuid
+    ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
+    RETURNING id, dealer_id, NULL::boolean AS webhook, NULL::boolean AS adf`, [importId, at]);
+  if (rows.length === 0) return [];
+  const settings = await sql.query<{ dealer_id: string; webhook: boolean; adf: boolean }>(
+    'SELECT dealer_id, webhook_url IS NOT NULL AS webhook, adf_email IS NOT NULL AS adf FROM dealer_delivery_settings WHERE dealer_id = ANY($1::text[])',
+    [rows.map((r) => r.dealer_id)],
+  );
+  const deliveries: string[] = [];
+  for (const n of rows) {
+    const s = settings.rows.find((x) => x.dealer_id === n.dealer_id);
+    for (const channel of [...(s?.webhook ? ['WEBHOOK' as const] : []), ...(s?.adf ? ['ADF_EMAIL' as const] : [])]) {
+      const id = deliveryIdFor(n.id, channel);
+      await sql.query(`INSERT INTO dealer_delivery (id, notice_id, dealer_id, channel, updated_at) VALUES ($1::uuid, $2, $3, $4, now()) ON CONFLICT DO NOTHING`, [id, n.id, n.dealer_id, channel]);
+      deliveries.push(id);
+    }
+  }
+  return deliveries;
+}
+
+/**
  * Starts the delivery workflows of notices just committed. Without a Temporal client (the
  * time-skipping tests only) the notices are recorded and nothing is sent.
  */
@@ -158,7 +188,8 @@ export function createDealerDeliveryActivities({ db, delivery = {}, log = pino({
       await db.$transaction([
         db.dealerDelivery.update({ where: { id: deliveryId }, data: { status: 'FAILED', detail } }),
         db.journeyTask.createMany({
-          data: [{ key: `delivery-failed:${deliveryId}:${found.redeliveries}`, journeyId: found.notice.journeyId, assignee: 'OPS', kind: 'DELIVERY_FAILED', detail, dueAt: new Date() }],
+          // An import's summary has no journey: the task names the import.
+          data: [{ key: `delivery-failed:${deliveryId}:${found.redeliveries}`, journeyId: found.notice.journeyId ?? `customer-import:${found.notice.importId}`, assignee: 'OPS', kind: 'DELIVERY_FAILED', detail, dueAt: new Date() }],
           skipDuplicates: true,
         }),
       ]);

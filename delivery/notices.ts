@@ -32,6 +32,35 @@ const CARRIES_CONTACT: readonly DealerNoticeKind[] = ['handoff.offered', 'custom
 
 export async function noticeContent(db: PrismaClient, notice: DealerNotice, context: NoticeContext): Promise<NoticeContent> {
   const kind = notice.kind as DealerNoticeKind;
+  if (kind === 'customers.imported') return importSummaryContent(db, notice, context);
+  if (!notice.journeyId || !notice.customerId) throw new Error(`notice ${notice.id} (${kind}) names no journey`);
+  return journeyNoticeContent(db, { ...notice, journeyId: notice.journeyId, customerId: notice.customerId }, context);
+}
+
+/** A dealer's summary of an onboarding import: counts only, and where to read the customers. */
+async function importSummaryContent(db: PrismaClient, notice: DealerNotice, context: NoticeContext): Promise<NoticeContent> {
+  const [summary, imp] = await Promise.all([
+    db.customerImportDealerSummary.findUnique({ where: { importId_dealerId: { importId: notice.importId!, dealerId: notice.dealerId } } }),
+    db.customerImport.findUnique({ where: { id: notice.importId! }, select: { source: true, completedAt: true } }),
+  ]);
+  if (!summary || !imp) return { superseded: 'the import has no summary for this dealer' };
+  const api = context.publicApiUrl.replace(/\/$/, '');
+  const data = {
+    dealerId: notice.dealerId, importId: notice.importId, source: imp.source, owners: summary.owners, backInMarket: summary.backInMarket, prospects: summary.prospects,
+    actions: { summaries: { method: 'GET', url: `${api}/v1/customer-import-summaries?importId=${notice.importId}` }, customers: { method: 'GET', url: `${api}/v1/dealer/customers` } },
+  };
+  const subject = `Customers imported from ${imp.source}: ${summary.owners} owners, ${summary.backInMarket} back in market, ${summary.prospects} prospects`;
+  const text = [
+    `The OEM brought its existing customers into the platform (${imp.source}). Yours now:`,
+    `- owners: ${summary.owners}`, `- back in market, offered to you first over the coming days: ${summary.backInMarket}`, `- prospects in qualification: ${summary.prospects}`,
+    '', 'Nothing was sent to them because of the import. Your customers are listed in the workspace and by GET /v1/dealer/customers.',
+    '', `Import: ${notice.importId}`, `Event: ${notice.id}`,
+  ].join('\n');
+  return { event: { type: 'customers.imported', timestamp: notice.occurredAt.toISOString(), data }, email: { subject, text } };
+}
+
+async function journeyNoticeContent(db: PrismaClient, notice: DealerNotice & { journeyId: string; customerId: string }, context: NoticeContext): Promise<NoticeContent> {
+  const kind = notice.kind as DealerNoticeKind;
   const journey = await db.journey.findUnique({ where: { id: notice.journeyId } });
   const base = { dealerId: notice.dealerId, customerId: notice.customerId, journeyId: notice.journeyId };
   const api = (path: string) => `${context.publicApiUrl.replace(/\/$/, '')}/v1/journeys/${notice.journeyId}${path}`;

@@ -8,7 +8,8 @@ import type { JourneyState } from './journey.js';
 import type { ServiceAppointmentReason } from './journey.js';
 import type { JourneyEvent, Transition } from './transitions.js';
 
-export const DEALER_NOTICE_KINDS = ['handoff.offered', 'handoff.withdrawn', 'customer.assigned', 'outcome.requested', 'ownership.ended', 'service.requested'] as const;
+/** `customers.imported`: a dealer's one summary of an onboarding import (about the import, not one journey). */
+export const DEALER_NOTICE_KINDS = ['handoff.offered', 'handoff.withdrawn', 'customer.assigned', 'outcome.requested', 'ownership.ended', 'service.requested', 'customers.imported'] as const;
 export type DealerNoticeKind = (typeof DEALER_NOTICE_KINDS)[number];
 
 /** How a notice reaches a dealer: its webhook, or ADF e-mail into its CRM (each its own delivery). */

@@ -54,7 +54,8 @@ const Rotation = z.strictObject({
 
 const DeliveryView = z
   .object({
-    deliveryId: z.string(), eventId: z.string(), event: z.enum(DEALER_NOTICE_KINDS), dealerId: z.string(), customerId: z.string(), journeyId: z.string(),
+    deliveryId: z.string(), eventId: z.string(), event: z.enum(DEALER_NOTICE_KINDS), dealerId: z.string(), customerId: z.string().nullable(), journeyId: z.string().nullable(),
+    importId: z.string().nullable().describe('customers.imported: the onboarding import the summary is of (no journey or customer)'),
     reason: z.string().nullable(), channel: z.enum(DELIVERY_CHANNELS), status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'SUPERSEDED']),
     detail: z.string().nullable(), occurredAt: z.string(), deliveredAt: z.string().nullable(), redeliveries: z.number().int(),
     attempts: z.array(z.object({
@@ -73,7 +74,7 @@ type DeliveryRow = Prisma.DealerDeliveryGetPayload<{ include: { notice: true; at
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const deliveryView = (d: DeliveryRow): z.infer<typeof DeliveryView> => ({
   deliveryId: d.id, eventId: d.noticeId, event: d.notice.kind as z.infer<typeof DeliveryView>['event'], dealerId: d.dealerId,
-  customerId: d.notice.customerId, journeyId: d.notice.journeyId, reason: d.notice.reason, channel: d.channel as z.infer<typeof DeliveryView>['channel'],
+  customerId: d.notice.customerId, journeyId: d.notice.journeyId, importId: d.notice.importId, reason: d.notice.reason, channel: d.channel as z.infer<typeof DeliveryView>['channel'],
   status: d.status as z.infer<typeof DeliveryView>['status'], detail: d.detail, occurredAt: d.notice.occurredAt.toISOString(), deliveredAt: iso(d.deliveredAt),
   redeliveries: d.redeliveries,
   attempts: d.attemptLog.sort((a, b) => a.attempt - b.attempt).map((a) => ({

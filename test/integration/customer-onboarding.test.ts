@@ -7,6 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -24,10 +27,23 @@ import { startBulkWorkerProcess } from '../support/bulk-worker.js';
 import { apiCaller, createTestKey, eventually, sharedWorkflowBundle, silentLog, startSystem, type System } from '../support/system.js';
 
 let sys: System;
+/** Dealer B's CRM endpoint: each request's body and whether its signature verified. */
+const hook = { secret: '', received: [] as { body: { type: string; data: Record<string, unknown> }; verified: boolean }[], server: null as Server | null };
 beforeAll(async () => {
-  sys = await startSystem({ kinds: ['journeys', 'bulk'] });
+  sys = await startSystem({ kinds: ['journeys', 'bulk', 'deliveries'] });
+  hook.server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c)).on('end', () => {
+      let verified = true;
+      try { new Webhook(hook.secret).verify(raw, req.headers as Record<string, string>); } catch { verified = false; }
+      hook.received.push({ body: JSON.parse(raw), verified });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.server!.listen(0, '127.0.0.1', resolve));
 });
 afterAll(async () => {
+  await new Promise<void>((resolve) => hook.server?.close(() => resolve()) ?? resolve());
   await sys?.stop();
 });
 
@@ -65,6 +81,10 @@ beforeAll(async () => {
     expect(res.statusCode, res.body).toBe(201);
   }
   await sys.db.dealer.update({ where: { id: closed }, data: { active: false } });
+  // Dealer B takes notices by webhook: its summary of the import arrives there too.
+  const put = await sys.api({ method: 'PUT', url: `/v1/dealers/${dealerB}/delivery`, payload: { webhookUrl: `http://127.0.0.1:${(hook.server!.address() as AddressInfo).port}/hook`, adfEmail: null } });
+  expect(put.statusCode, put.body).toBe(200);
+  hook.secret = put.json().webhookSecret;
 });
 
 describe('onboarding the customer base', () => {
@@ -223,12 +243,23 @@ describe('onboarding the customer base', () => {
     const customers = await sys.db.customerImportRow.findMany({ where: { importId, customerId: { not: null } }, select: { customerId: true } });
     expect(customers).toHaveLength(13);
     expect(await sys.db.communication.count({ where: { customerId: { in: customers.map((c) => c.customerId!) } } })).toBe(0);
-    expect(await sys.db.dealerNotice.count({ where: { dealerId: { in: [dealerA, dealerB] } } })).toBe(0);
+    // No notice about any one customer; one summary notice per dealer, about the import.
+    expect(await sys.db.dealerNotice.count({ where: { dealerId: { in: [dealerA, dealerB] }, kind: { not: 'customers.imported' } } })).toBe(0);
+    expect((await sys.db.dealerNotice.findMany({ where: { importId }, orderBy: { dealerId: 'asc' } })).map((n) => [n.dealerId, n.kind, n.journeyId])).toEqual([
+      [dealerA, 'customers.imported', null], [dealerB, 'customers.imported', null],
+    ]);
     const summaries = await sys.db.customerImportDealerSummary.findMany({ where: { importId }, orderBy: { dealerId: 'asc' } });
     expect(summaries).toMatchObject([
       { dealerId: dealerA, owners: 1, backInMarket: 1, prospects: 0 },
       { dealerId: dealerB, owners: 3, backInMarket: 0, prospects: 1 },
     ]);
+    // Dealer B's webhook got its summary, signed, once: counts only, no customer named.
+    const pushed = await eventually(async () => (hook.received.length > 0 ? hook.received : undefined), 30_000);
+    expect(pushed).toHaveLength(1);
+    expect(pushed[0]).toMatchObject({ verified: true, body: { type: 'customers.imported', data: { dealerId: dealerB, importId, owners: 3, backInMarket: 0, prospects: 1, source: 'CRM' } } });
+    expect(JSON.stringify(pushed[0]!.body)).not.toContain(tag.toLowerCase());
+    const deliveries = (await sys.api({ method: 'GET', url: `/v1/dealers/${dealerB}/deliveries` })).json();
+    expect(deliveries.items.filter((d: { event: string }) => d.event === 'customers.imported')).toMatchObject([{ status: 'DELIVERED', importId, journeyId: null, customerId: null }]);
     const dealerKey = await createTestKey(sys.db, 'DEALER', dealerB);
     const own = await sys.api({ method: 'GET', url: '/v1/customer-import-summaries' }, dealerKey);
     expect(own.statusCode).toBe(200);
