@@ -25,6 +25,8 @@ import { JOURNEY_ACTIONS, optedOutSignal, requestErasureUpdate } from '../../wor
 import { PageAccessDenied } from '../access.js';
 import { callJourneyUpdate, updateIdOf } from '../journey-updates.js';
 import { CARE_ACTION, ServiceAppointment } from '../routes/journeys.js';
+import { CaptainRefused, type ProcessCaptains } from '../../captains/captains.js';
+import { PROCESSES } from '../../domain/processes.js';
 import { exportOf } from '../routes/privacy.js';
 import { message, page, runPageAction, withDone } from './page.js';
 
@@ -54,9 +56,11 @@ export interface CarePageDeps {
   sql: pg.Pool;
   temporal: Client;
   defaultCountry?: string;
+  /** A company's counterparts per process (issue 35), named from its page. */
+  captains: ProcessCaptains;
 }
 
-export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePageDeps): FastifyPluginAsyncZod => async (app) => {
+export const carePages = ({ db, sql, temporal, defaultCountry = 'DE', captains }: CarePageDeps): FastifyPluginAsyncZod => async (app) => {
   const carePage = (customerId: string) => `/workspace/care/${customerId}`;
 
   // Brands, as GET and PUT /v1/brands: the OEM sets them, ops read. The form sets a brand's basics and
@@ -192,6 +196,26 @@ export const carePages = ({ db, sql, temporal, defaultCountry = 'DE' }: CarePage
     const { reason, preferredDate, _submission } = request.body;
     return runPageAction(temporal, request, reply, JOURNEY_ACTIONS.requestServiceAppointment.update, { requestId: _submission, reason, preferredDate },
       withDone(carePage(customerIdOfJourney(request.params.id)), `Service appointment asked of the dealer (${reason.toLowerCase()} from ${preferredDate}).`));
+  });
+
+  // A company's own counterpart for a process: one of its people (the API's rules: PUT /v1/customers/:id/counterparts/:process).
+  app.post('/workspace/care/:customerId/counterparts', {
+    config: { access: { roles: ['OEM'] }, page: true }, preValidation: app.csrfProtection,
+    schema: { params: CustomerParam, body: z.object({ process: z.enum(PROCESSES), contactId: z.union([z.uuid(), z.literal('')]), _csrf: z.string().optional() }) },
+  }, async (request, reply) => {
+    const { customerId } = request.params;
+    const { process, contactId } = request.body;
+    if (contactId === '') {
+      await captains.removeCounterpart(customerId, process);
+      return reply.redirect(withDone(carePage(customerId), `No counterpart for ${process} any more.`), 303);
+    }
+    try {
+      await captains.setCounterpart(customerId, process, contactId, actorOf(request.principal!));
+    } catch (error) {
+      if (error instanceof CaptainRefused) return message(reply, 'Please check the counterpart', `${error.field}: ${error.message}`, 400);
+      throw error;
+    }
+    return reply.redirect(withDone(carePage(customerId), `Counterpart for ${process} named.`), 303);
   });
 
   app.get('/workspace/care/:customerId/erasure', { config: { access: ERASE, page: true }, schema: { params: CustomerParam } }, async (request, reply) => {

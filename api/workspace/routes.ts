@@ -319,7 +319,7 @@ export const workspaceRoutes = (deps: WorkspaceDeps): FastifyPluginAsyncZod => a
   // The OEM lead desk's pages, and the settings and people a manager looks after.
   await app.register(leadDeskPages({ ...deps, desk: createLeadDeskReadModel(deps.db) }));
   await app.register(administrationPages({ ...deps }));
-  await app.register(carePages({ db: deps.db, sql: deps.sql, temporal: deps.temporal, defaultCountry: deps.defaultCountry }));
+  await app.register(carePages({ db: deps.db, sql: deps.sql, temporal: deps.temporal, defaultCountry: deps.defaultCountry, captains: deps.captains }));
   await app.register(uploadPages({ customerImports: deps.customerImports }));
   await app.register(captainPages({ db: deps.db, sql: deps.sql, captains: deps.captains, kpiTargets: deps.kpiTargets }));
 

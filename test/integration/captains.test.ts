@@ -26,6 +26,7 @@ const people = { desk: '', managerX: '', sellerY: '', gone: '' };
 const emails = new Map<string, string>();
 /** The fleet company whose counterparts are named (the browser's care page shows them). */
 let fleetCompany = '';
+let fleetDriver = '';
 let browser: Browser;
 let baseUrl = '';
 /** Serious and critical findings of axe-core on the page as it is now. */
@@ -317,6 +318,7 @@ describe('process captains', () => {
     const company = randomUUID();
     fleetCompany = company;
     const [carl, dora, stranger] = [randomUUID(), randomUUID(), randomUUID()];
+    fleetDriver = dora;
     await sys.db.customer.createMany({
       data: [
         { id: company, kind: 'COMPANY', companyName: `Fleet ${tag} GmbH` },
@@ -376,6 +378,15 @@ describe('process captains', () => {
     // The company's counterpart shows on its care page, beside the person.
     await page.goto(`${baseUrl}/workspace/care/${fleetCompany}`);
     expect(await page.locator('li', { hasText: "the company's counterpart for maintenance" }).count()).toBe(1);
+    // … and is named there: the driver becomes the company's counterpart for engagement.
+    const counterpart = page.locator(`form[action="/workspace/care/${fleetCompany}/counterparts"]`);
+    await counterpart.getByLabel('Their counterpart for').selectOption('engagement');
+    await counterpart.getByLabel('Person').selectOption(fleetDriver);
+    await Promise.all([page.waitForNavigation(), counterpart.getByRole('button', { name: 'Set the counterpart' }).click()]);
+    expect(await page.getByRole('status').first().textContent()).toContain('Counterpart for engagement named.');
+    expect(await sys.db.customerCounterpart.findUnique({ where: { companyId_process: { companyId: fleetCompany, process: 'engagement' } } })).toMatchObject({ contactId: fleetDriver });
+    expect(await page.locator('li', { hasText: "the company's counterpart for engagement" }).count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await page.goto(`${baseUrl}/workspace/scorecard?from=${dayOf(week.from)}&to=${lastDay}`);
     const engagement = page.locator('#process-engagement');
