@@ -75,6 +75,24 @@ export function placementOf(record: CustomerRecord, at: string, policy: JourneyP
 }
 
 /**
+ * An owner's timers as the record says (`placement` DEALER_OWNED or BACK_IN_MARKET): the service
+ * reminder on its normal schedule from the last service (else the sale) — one already overdue
+ * waits for the row's place in the spread, so a million reminders do not go out at once —, the
+ * ownership cycle from the purchase (over: back in market at the row's place), and no promotion
+ * during the post-purchase cool-down.
+ */
+export function ownerTimersOf(record: CustomerRecord, placement: 'DEALER_OWNED' | 'BACK_IN_MARKET', at: string, policy: JourneyPolicy) {
+  const soldAt = dayStart(latestVehicle(record.vehicles)!.soldOn);
+  const reminderDue = plusMs(record.lastServiceOn ? dayStart(record.lastServiceOn) : soldAt, policy.serviceReminderIntervalMs);
+  const promotionsFrom = plusMs(soldAt, policy.postPurchasePromotionCoolDownMs);
+  return {
+    serviceReminderDueAt: reminderDue >= at ? reminderDue : record.notBefore,
+    ownershipCycleEndsAt: placement === 'BACK_IN_MARKET' ? record.notBefore : plusMs(soldAt, policy.ownershipCycleMs),
+    promotionsBlockedUntil: promotionsFrom > at ? promotionsFrom : null,
+  };
+}
+
+/**
  * The consents from the OEM's records: each with its proof (source, wording, date) in the
  * consent records, in force as the OEM's records say — the import asks no one to confirm
  * (nothing is sent because of it). On a journey that exists, only what it does not know yet

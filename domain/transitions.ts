@@ -7,7 +7,7 @@
 import { withStatements } from './consent.js';
 import { EMPTY_COMMUNICATIONS } from './messages.js';
 import type { LeadCaptured } from './lead.js';
-import { dayStart, latestVehicle, placementOf, plusMs, withImportedConsents, DEALER_UNKNOWN, type CustomerImported, type ImportedVehicle } from './onboarding.js';
+import { latestVehicle, ownerTimersOf, placementOf, withImportedConsents, DEALER_UNKNOWN, type CustomerImported, type ImportedVehicle } from './onboarding.js';
 import type { Vehicle } from './journey.js';
 import type { JourneyStage, JourneyState } from './journey.js';
 import { TransitionRefused, type JourneyEffect, type JourneyEvent, type JourneyEventType, type Transition } from './journey-events.js';
@@ -104,17 +104,9 @@ export function startImportedJourney(journeyId: string, customerId: string, { le
   const effects: JourneyEffect[] = [];
   if (placement === 'DEALER_OWNED' || placement === 'BACK_IN_MARKET') {
     const dealerId = record.dealerId!;
-    const soldAt = dayStart(vehicle!.soldOn);
-    // The reminder on its normal schedule from the last service (else the sale); one overdue
-    // today waits for the row's place in the spread, so a million reminders do not go out at once.
-    const reminderDue = plusMs(record.lastServiceOn ? dayStart(record.lastServiceOn) : soldAt, policy.serviceReminderIntervalMs);
-    const promotionsFrom = plusMs(soldAt, policy.postPurchasePromotionCoolDownMs);
     state = {
       ...base, ...fleet, consent, imported, stage: 'DEALER_OWNED', owner: 'DEALER', dealerId, preferredDealerId: dealerId, vehicle: stripDealer(vehicle!),
-      serviceReminderDueAt: reminderDue >= at ? reminderDue : record.notBefore,
-      // The cycle over: back in market (to their own dealer first) at the row's place in the spread.
-      ownershipCycleEndsAt: placement === 'BACK_IN_MARKET' ? record.notBefore : plusMs(soldAt, policy.ownershipCycleMs),
-      promotionsBlockedUntil: promotionsFrom > at ? promotionsFrom : null,
+      ...ownerTimersOf(record, placement, at, policy),
     };
     effects.push({ type: 'STAGE_CHANGED', from: null, to: 'DEALER_OWNED' }, ledger({ kind: 'DEALER', dealerId }), ...sales);
   } else if (placement === 'ESCALATED') {

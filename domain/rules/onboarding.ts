@@ -1,14 +1,17 @@
 // A customer record from the OEM's onboarding file for a customer who has a journey already:
 // what is new is added (the record as a lead, consents it does not know, vehicles), nothing is
 // overwritten — where the journey stands, who owns the customer and what they agreed stay.
+// One exception: a later row of the same file bringing the first car to a journey that file
+// started as a prospect (a company's drivers after its fleet manager) places it as if the rows
+// had come together — the owner with their dealer.
 import { withContact } from '../fleets.js';
 import { MAX_REMEMBERED_LEADS } from '../journey.js';
-import { latestVehicle, withImportedConsents } from '../onboarding.js';
+import { latestVehicle, ownerTimersOf, placementOf, withImportedConsents } from '../onboarding.js';
 import type { RuleBook } from './builder.js';
 
 /** The rules of this phase, by event (domain/transitions.ts dispatches to them). */
 export const ONBOARDING_RULES = {
-  CUSTOMER_IMPORTED: ({ t, state, event }) => {
+  CUSTOMER_IMPORTED: ({ t, state, event, policy }) => {
     const { lead, record } = event;
     // The same row again (a retried chunk, the relay): nothing new.
     if (state.leads.some((l) => l.leadId === lead.leadId)) return t.unchanged();
@@ -26,6 +29,13 @@ export const ONBOARDING_RULES = {
     if (person && added.length > 0) t.set({ fleet: [...(state.fleet ?? []), ...added.map((v) => ({ vin: v.vin, model: v.model, soldOn: v.soldOn, driverId: person.contactId }))] });
     const newest = latestVehicle(added);
     if (newest && !state.vehicle) t.set({ vehicle: { vin: newest.vin, model: newest.model, soldOn: newest.soldOn, ...(newest.price ? { price: newest.price } : {}) } });
+    const sameFileProspect = state.stage === 'QUALIFYING' && state.owner === 'OEM' && !state.vehicle && state.imported?.importId === record.importId;
+    const placement = sameFileProspect && newest ? placementOf({ ...record, vehicles: added }, event.at, policy) : null;
+    if (placement === 'DEALER_OWNED' || placement === 'BACK_IN_MARKET') {
+      const dealerId = record.dealerId!;
+      t.moveTo('DEALER_OWNED').owner({ kind: 'DEALER', dealerId }, `IMPORTED: ${record.source}`, `import:${record.importId}`);
+      t.set({ preferredDealerId: dealerId, handoffBlockedUntil: null, ...ownerTimersOf({ ...record, vehicles: added }, placement, event.at, policy) });
+    }
     return t.done();
   },
 } satisfies Partial<RuleBook>;

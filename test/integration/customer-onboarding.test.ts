@@ -199,6 +199,25 @@ describe('onboarding the customer base', () => {
     expect(fleet.account?.contacts.map((c) => [c.contactId, c.role])).toEqual([[carl!.id, 'DRIVER'], [dora!.id, 'DRIVER'], [emil!.id, 'DECISION_MAKER']]);
   });
 
+  it("a company whose fleet manager comes first: its driver's car, a row later, makes it the dealer's owner as if the rows had come together", async () => {
+    const vat = `DE9${String(Date.now()).slice(-8)}`;
+    const company = `Später ${tag} AG`;
+    const res = await upload(csv([
+      { id: 'F-1', first: 'Mara', last: 'Manager', email: mail('mara'), company, vat, role: 'Decision maker' },
+      { id: 'F-2', first: 'Dirk', last: 'Driver', email: mail('dirk'), company, vat, role: 'Driver', vin: vin(70), model: 'ID.7', bought: '2025-06-01', seller: dealerA },
+    ]), 'source=CRM&spreadDays=0&fileName=fleet-later.csv');
+    expect(res.statusCode, res.body).toBe(202);
+    await completed(res.json().import.importId);
+    const customer = await sys.db.customer.findFirstOrThrow({ where: { vatId: vat, kind: 'COMPANY' } });
+    const fleet = await eventually(async () => {
+      const state = await sys.temporal.workflow.getHandle(journeyIdFor(customer.id)).query(journeyStateQuery);
+      return state.stage === 'DEALER_OWNED' ? state : undefined;
+    });
+    expect(fleet).toMatchObject({ owner: 'DEALER', dealerId: dealerA, vehicle: { vin: vin(70) } });
+    const ledger = await sys.db.ownershipChange.findMany({ where: { customerId: customer.id }, orderBy: { at: 'asc' } });
+    expect(ledger.map((o) => [o.toOwner, o.toDealerId, o.reason])).toEqual([['OEM', null, 'IMPORTED: CRM'], ['DEALER', dealerA, 'IMPORTED: CRM']]);
+  });
+
   it('a prospect qualifies from his place in the spread, with the dealer he named preferred', async () => {
     const fritz = await journeyOf(mail('fritz'));
     expect(fritz).toMatchObject({ stage: 'QUALIFYING', owner: 'OEM', preferredDealerId: dealerB, vehicle: null });

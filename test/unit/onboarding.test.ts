@@ -128,6 +128,22 @@ describe('CUSTOMER_IMPORTED on a journey that exists', () => {
     expect(again.effects.filter((e) => e.type === 'SALE_RECORDED')).toEqual([]);
   });
 
+  it("a later row of the same file brings the first car to the prospect it started (a company's driver after its fleet manager): placed as the owner with the dealer", () => {
+    const contact = { contactId: 'p2', role: 'DRIVER' as const, hasEmail: true, hasPhone: false };
+    const manager = start(record({ vehicles: [], openInterest: true }), lead({ account: { contact: { ...contact, contactId: 'p1', role: 'DECISION_MAKER' } } })).state;
+    expect(manager).toMatchObject({ stage: 'QUALIFYING', owner: 'OEM' });
+    const driver = applyJourneyEvent(manager, { ...event({}, lead({ leadId: 'l2', account: { contact } })), at: AT }, policy);
+    expect(driver.state).toMatchObject({ stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: 'd1', preferredDealerId: 'd1', handoffBlockedUntil: null, vehicle: { vin: 'WVWZZZ1JZXW000001' } });
+    expect(driver.state.ownershipCycleEndsAt).toBe(start(record()).state.ownershipCycleEndsAt);
+    expect(driver.effects).toEqual(expect.arrayContaining([
+      { type: 'STAGE_CHANGED', from: 'QUALIFYING', to: 'DEALER_OWNED' },
+      { type: 'OWNER_CHANGED', from: { kind: 'OEM', dealerId: null }, to: { kind: 'DEALER', dealerId: 'd1' }, reason: 'IMPORTED: CRM', actor: 'import:i1' },
+    ]));
+    // Another file's row, or a journey that did not start from this file, is not moved: what stands stays.
+    expect(applyJourneyEvent(manager, { ...event({ importId: 'i2' }, lead({ leadId: 'l3' })), at: AT }, policy).state.stage).toBe('QUALIFYING');
+    expect(applyJourneyEvent(known, event(), policy).state.stage).toBe('CAPTURED');
+  });
+
   it('withImportedConsents: a consent waiting for its confirmation click is not overridden', () => {
     const waiting = { regime: 'OPT_IN' as const, granted: [], refused: [], awaitingConfirmation: [{ key: 'EMAIL:MARKETING' as const, until: LATER, requestedAt: AT }] };
     expect(withImportedConsents(waiting, 'OPT_IN', [{ channel: 'EMAIL', purpose: 'MARKETING', granted: true }])).toEqual(waiting);
