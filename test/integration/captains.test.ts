@@ -269,6 +269,21 @@ describe('process captains', () => {
     }, 30_000);
     expect(smtp.inbox.filter((m) => m.to === captain.user.email)).toHaveLength(1);
     expect((await sys.api({ method: 'POST', url: `/v1/captains/${randomUUID()}/digest` })).statusCode).toBe(404);
+
+    // A region's captain: the region's figures, its own dealers that missed (X, not Z of the other region),
+    // the escalation after X's lapse, and no restitution case (Z's is the other region's).
+    const north = await sys.api({ method: 'PUT', url: '/v1/captains', payload: { process: 'engagement', scope: { kind: 'REGION', id: NORTH }, userId: people.desk, timeZone: 'UTC' } });
+    expect(north.statusCode, north.body).toBe(200);
+    expect((await sys.api({ method: 'POST', url: `/v1/captains/${north.json().captainId}/digest` })).statusCode).toBe(202);
+    const regional = await eventually(async () => smtp.inbox.find((m) => m.to === captain.user.email && m.subject.includes(`region ${NORTH}`)), 30_000);
+    // NORTH: X and Y, 14 offers, 10 accepted (7 within 15 minutes), 4 lapsed; 4 of the 10 sold.
+    expect(regional.subject).toBe(`Engagement, region ${NORTH}: week of ${dayOf(week.from)} — 1 target missed`);
+    expect(regional.text).toContain('Offers accepted within 15 minutes: 50 % (target ≥ 45 %: met)');
+    expect(regional.text).toContain('Offers that lapsed unanswered (SLA breaches): 28.6 % (target ≤ 10 %: MISSED)');
+    expect(regional.text).toContain(`- dealer ${X}:`);
+    expect(regional.text).not.toContain(`dealer ${Z}`);
+    expect(regional.text).toContain('Open escalations (no dealer took the customer): 1');
+    expect(regional.text).toContain("Open restitution cases (detractors' surveys): 0");
   });
 
   it('the weekly trend of a scope, each week with its target; a dealer sees its own and the network only', async () => {
