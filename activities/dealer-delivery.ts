@@ -47,6 +47,20 @@ export interface NotifyDealersInput {
  */
 export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDealersInput): Promise<string[]> {
   const notices = input.notices.map((n, i) => ({ ...n, key: `${input.keyPrefix}:${i}`, id: noticeIdFor(`${input.keyPrefix}:${i}`) }));
+  for (const n of notices) {
+    await sql.query({
+      name: 'record-dealer-notice',
+      text: `INSERT INTO dealer_notice (id, key, dealer_id, journey_id, customer_id, kind, reason, offer_expires_at, preferred_date, score, occurred_at)
+             VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9::date, $10, $11) ON CONFLICT DO NOTHING`,
+      values: [n.id, n.key, n.dealerId, input.journeyId, input.customerId, n.kind, n.reason ?? null, n.offerExpiresAt ?? null, n.preferredDate ?? null, input.score, input.at],
+    });
+  }
+  return recordDeliveriesWithin(sql, notices);
+}
+
+/** A delivery per channel each notice's dealer has (its webhook, its ADF inbox); the ids to start. */
+async function recordDeliveriesWithin(sql: pg.ClientBase, notices: readonly { id: string; dealerId: string }[]): Promise<string[]> {
+  if (notices.length === 0) return [];
   const settings = await sql.query<{ dealer_id: string; webhook: boolean; adf: boolean }>({
     name: 'notice-delivery-channels',
     text: `SELECT dealer_id, webhook_url IS NOT NULL AS webhook, adf_email IS NOT NULL AS adf
@@ -55,12 +69,6 @@ export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDeale
   });
   const deliveries: string[] = [];
   for (const n of notices) {
-    await sql.query({
-      name: 'record-dealer-notice',
-      text: `INSERT INTO dealer_notice (id, key, dealer_id, journey_id, customer_id, kind, reason, offer_expires_at, preferred_date, score, occurred_at)
-             VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9::date, $10, $11) ON CONFLICT DO NOTHING`,
-      values: [n.id, n.key, n.dealerId, input.journeyId, input.customerId, n.kind, n.reason ?? null, n.offerExpiresAt ?? null, n.preferredDate ?? null, input.score, input.at],
-    });
     const s = settings.rows.find((x) => x.dealer_id === n.dealerId);
     const channels: DeliveryChannel[] = [...(s?.webhook ? ['WEBHOOK' as const] : []), ...(s?.adf ? ['ADF_EMAIL' as const] : [])];
     for (const channel of channels) {
@@ -82,28 +90,14 @@ export async function recordNoticesWithin(sql: pg.ClientBase, input: NotifyDeale
  * (the notice's key). Returns the deliveries to start once that transaction has committed.
  */
 export async function recordImportSummaryNoticesWithin(sql: pg.ClientBase, importId: string, at: string): Promise<string[]> {
-  const { rows } = await sql.query<{ id: string; dealer_id: string; webhook: boolean | null; adf: boolean | null }>(`
-    INSERT INTO dealer_notice (id, key, dealer_id, import_id, kind, occurred_at)
-    SELECT 'evt_' || substr(encode(sha256(convert_to('customers-imported:' || s.import_id || ':' || s.dealer_id, 'UTF8')), 'hex'), 1, 32),
-           'customers-imported:' || s.import_id || ':' || s.dealer_id, s.dealer_id, s.import_id, 'customers.imported', $2
-    FROM customer_import_dealer_summary s WHERE s.import_id = $1::uuid
-    ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
-    RETURNING id, dealer_id, NULL::boolean AS webhook, NULL::boolean AS adf`, [importId, at]);
-  if (rows.length === 0) return [];
-  const settings = await sql.query<{ dealer_id: string; webhook: boolean; adf: boolean }>(
-    'SELECT dealer_id, webhook_url IS NOT NULL AS webhook, adf_email IS NOT NULL AS adf FROM dealer_delivery_settings WHERE dealer_id = ANY($1::text[])',
-    [rows.map((r) => r.dealer_id)],
-  );
-  const deliveries: string[] = [];
-  for (const n of rows) {
-    const s = settings.rows.find((x) => x.dealer_id === n.dealer_id);
-    for (const channel of [...(s?.webhook ? ['WEBHOOK' as const] : []), ...(s?.adf ? ['ADF_EMAIL' as const] : [])]) {
-      const id = deliveryIdFor(n.id, channel);
-      await sql.query(`INSERT INTO dealer_delivery (id, notice_id, dealer_id, channel, updated_at) VALUES ($1::uuid, $2, $3, $4, now()) ON CONFLICT DO NOTHING`, [id, n.id, n.dealer_id, channel]);
-      deliveries.push(id);
-    }
+  const { rows } = await sql.query<{ dealer_id: string }>('SELECT dealer_id FROM customer_import_dealer_summary WHERE import_id = $1::uuid ORDER BY dealer_id', [importId]);
+  const notices = rows.map((r) => ({ key: `customers-imported:${importId}:${r.dealer_id}`, dealerId: r.dealer_id }))
+    .map((n) => ({ ...n, id: noticeIdFor(n.key) }));
+  for (const n of notices) {
+    await sql.query(`INSERT INTO dealer_notice (id, key, dealer_id, import_id, kind, occurred_at) VALUES ($1, $2, $3, $4::uuid, 'customers.imported', $5) ON CONFLICT DO NOTHING`,
+      [n.id, n.key, n.dealerId, importId, at]);
   }
-  return deliveries;
+  return recordDeliveriesWithin(sql, notices);
 }
 
 /**

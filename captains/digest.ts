@@ -7,14 +7,13 @@ import type { Process } from '../domain/processes.js';
 import type { MessageTransport } from '../communications/transports.js';
 import type { PrismaClient } from '../platform/db.js';
 import { figuresOf, groupingFor, kpiResults, loadRegions, loadTargets, withTargets } from '../reports/kpis.js';
-import { scorecard, type Quantiles } from '../reports/scorecard.js';
+import { figureWords as words, isQuantiles, scorecard } from '../reports/scorecard.js';
 import { digestText, type DigestInput } from './digest-text.js';
 
 const MISSED_LISTED = 20;
 const PROCESS_TITLES: Record<Process, string> = {
   identification: 'Identification', acquisition: 'Acquisition', engagement: 'Engagement', maintenance: 'Maintenance', newValue: 'New value', feedback: 'Feedback',
 };
-const words = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase();
 
 /** The digest's content for a captain at `at` (the schedule's time), or null when the captain is gone. */
 export async function composeDigest(db: PrismaClient, sql: pg.Pool, captainId: string, at: Date, publicApiUrl: string) {
@@ -68,7 +67,6 @@ export async function composeDigest(db: PrismaClient, sql: pg.Pool, captainId: s
   return { captain, to: captain.user.email, week, content };
 }
 
-const isQuantiles = (v: unknown): v is Quantiles => typeof v === 'object' && v !== null && 'median' in v;
 function figuresList(metrics: object): [string, number | string | null][] {
   return Object.entries(metrics).flatMap(([key, v]): [string, number | string | null][] =>
     isQuantiles(v) ? [[`${words(key)} (median / p90)`, `${v.median ?? '–'} / ${v.p90 ?? '–'}`]] : [[words(key), v as number | null]]);

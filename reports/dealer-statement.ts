@@ -6,7 +6,7 @@ import { KPIS } from '../domain/kpis.js';
 import type { PrismaClient } from '../platform/db.js';
 import { writeCsv } from '../platform/csv.js';
 import { scorecardWithTargets } from './kpis.js';
-import type { Quantiles } from './scorecard.js';
+import { figureWords as words, isQuantiles } from './scorecard.js';
 
 export interface StatementLine {
   process: string;
@@ -19,8 +19,6 @@ export interface StatementLine {
 }
 export interface DealerStatement { dealerId: string; dealerName: string; month: string; from: string; to: string; lines: StatementLine[] }
 
-const words = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase();
-const isQuantiles = (v: unknown): v is Quantiles => typeof v === 'object' && v !== null && 'median' in v && 'p90' in v;
 
 /** A statement's month: YYYY-MM from 2000 on (no records are older; JavaScript reads years below 100 as 19xx). */
 export const STATEMENT_MONTH = /^2\d{3}-(0[1-9]|1[0-2])$/;

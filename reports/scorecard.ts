@@ -55,6 +55,10 @@ export interface ProcessMetrics {
   };
 }
 
+export const isQuantiles = (v: unknown): v is Quantiles => typeof v === 'object' && v !== null && 'median' in v && 'p90' in v;
+/** A figure's name as people read it: `timeToAcceptMinutes` → "time to accept minutes". */
+export const figureWords = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase();
+
 export type ScorecardRow<P extends Process> = ProcessMetrics[P] & { group: string | null };
 
 /** A person who captains a process for a scope (process_captain). */

@@ -1,7 +1,7 @@
 // The scorecard as the workspace shows it: each process's figures as table columns (quantiles
 // as median and p90), and the few charts where a picture reads better than a table.
 import type { Process } from '../../domain/processes.js';
-import type { Quantiles, Scorecard } from '../../reports/scorecard.js';
+import { figureWords as words, isQuantiles, type Quantiles, type Scorecard } from '../../reports/scorecard.js';
 import { formatKpi } from '../../captains/digest-text.js';
 import { KPIS, scopeLabel, type Scope } from '../../domain/kpis.js';
 import type { KpiResult, KpiTrend } from '../../reports/kpis.js';
@@ -16,8 +16,6 @@ const PROCESS_TITLES: Record<Process, string> = {
   maintenance: 'Maintenance', newValue: 'New value', feedback: 'Feedback',
 };
 
-const words = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase();
-const isQuantiles = (v: unknown): v is Quantiles => typeof v === 'object' && v !== null && 'median' in v && 'p90' in v;
 const show = (v: number | null) => (v === null ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(2));
 
 /** The columns of one process's table, in the scorecard's own order. */
