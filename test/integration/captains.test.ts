@@ -260,10 +260,14 @@ describe('process captains', () => {
     expect(mail.text).toContain(`/workspace/scorecard?from=${dayOf(week.from)}&to=${lastDay}&groupBy=dealer#process-engagement`);
     await eventually(async () => ((await sys.db.captainDigest.findFirst({ where: { captainId: captain.id } }))?.status === 'SENT' ? true : undefined));
 
-    // Triggered again the same week: the digest is not sent twice.
-    expect((await sys.api({ method: 'POST', url: `/v1/captains/${captain.id}/digest` })).statusCode).toBe(202);
-    // Both runs, as the schedule records them (not the visibility store, which may lag under load); each must complete.
+    // Triggered again the same week: the digest is not sent twice. A schedule names the run it starts
+    // by the second it was taken; a trigger within the same second as the last is dropped by the
+    // server (a double click sends one digest), so this one waits for the next second.
     const schedule = sys.temporal.schedule.getHandle(captainDigestScheduleIdOf(captain.id));
+    const [first] = (await schedule.describe()).info.recentActions;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(first!.takenAt.getTime() / 1000) * 1000 + 1_100 - Date.now())));
+    expect((await sys.api({ method: 'POST', url: `/v1/captains/${captain.id}/digest` })).statusCode).toBe(202);
+    // Both runs, as the schedule records them; each must complete.
     const actions = await eventually(async () => {
       const { recentActions } = (await schedule.describe()).info;
       return recentActions.length >= 2 ? recentActions : undefined;
