@@ -1,13 +1,18 @@
-// Worker memory per 1,000 open journeys: a journey worker in a child process (nothing else in
-// it), fed leads whose journeys stay open (qualifying, escalated: waiting for news), once with
-// Temporal's sticky cache at the SDK's default size and once at a set size
-// (WORKER_MAX_CACHED_WORKFLOWS). Prints the worker's RSS before and after, and the growth
-// per 1,000 journeys. A journey out of the cache costs no worker memory; its next
-// task replays its history instead. No threshold asserted.
-//   npm run bench:memory                 # 2,000 journeys per run, cache of 200 for the set size
-//   BENCH_JOURNEYS=4000 BENCH_CACHE=500 npm run bench:memory
+// Worker memory per cached journey, and what holds it (issue 31). Three workers in child
+// processes (nothing else in them), each caching every workflow it is fed, measured in the same run:
+//   floor       workflows that wait and do nothing (bench/support/no-op-workflow.ts): what the SDK
+//               keeps per cached workflow (its activator, Core's run state, the sandbox's globals)
+//   unshared    journeys (leads whose journeys stay open, qualifying) with no module preloaded:
+//               each workflow evaluates and keeps its own copy of the domain rules and luxon
+//   product     journeys as the workers run them: the domain modules preloaded once per thread
+//               (workflowPreloadedModules in workers/journey-worker.ts)
+// Prints each worker's RSS before and after, KiB per cached workflow, and the product against
+// the others. RSS, not the heap: workflows live in the workflow thread's V8 heap and in Core's
+// cache, neither of which the main thread's heap statistics see. No threshold asserted.
+//   npm run bench:memory                 # 2,000 workflows per worker
+//   BENCH_JOURNEYS=4000 npm run bench:memory
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -17,17 +22,25 @@ import { createLeadIntake } from '../intake/lead-intake.js';
 import { createDb } from '../platform/db.js';
 import { createFreshDatabase, startTemporalDevServer } from '../test/support/infra.js';
 import { createWorkers } from '../workers/journey-worker.js';
+import { pingUpdate } from './support/no-op-workflow.js';
 
+type Variant = 'floor' | 'unshared' | 'product';
 interface Sample { rss: number }
+const KiB = 1024;
 const MiB = 2 ** 20;
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 if (process.env.BENCH_CHILD) {
   // The worker under test: reports its memory (after a full GC) whenever the parent asks.
-  const { address, databaseUrl, taskQueue, maxCached } = JSON.parse(process.env.BENCH_CHILD) as { address: string; databaseUrl: string; taskQueue: string; maxCached: number | null };
+  const { address, databaseUrl, taskQueue, maxCached, variant } = JSON.parse(process.env.BENCH_CHILD) as { address: string; databaseUrl: string; taskQueue: string; maxCached: number; variant: Variant };
   const db = createDb(databaseUrl);
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorkers(connection, { db }, { taskQueue, kinds: ['journeys'], ...(maxCached !== null ? { maxCachedWorkflows: maxCached } : {}) });
+  const worker = variant === 'floor'
+    ? await Worker.create({ connection, taskQueue, maxCachedWorkflows: maxCached, workflowsPath: fileURLToPath(new URL('./support/no-op-workflow.ts', import.meta.url)) })
+    : await createWorkers(connection, { db }, {
+      taskQueue, kinds: ['journeys'], maxCachedWorkflows: maxCached,
+      ...(variant === 'unshared' ? { bundlerOptions: { preloadModules: [] } } : {}),
+    });
   const sample = (): Sample => {
     (globalThis as { gc?: () => void }).gc?.();
     return { rss: process.memoryUsage().rss };
@@ -42,8 +55,7 @@ if (process.env.BENCH_CHILD) {
   process.exit(0);
 }
 
-const journeys = Number(process.env.BENCH_JOURNEYS ?? 2_000);
-const setCache = Number(process.env.BENCH_CACHE ?? 200);
+const count = Number(process.env.BENCH_JOURNEYS ?? 2_000);
 const database = await createFreshDatabase('l2l_bench_memory');
 const env = await startTemporalDevServer();
 const db = createDb(database.databaseUrl);
@@ -57,43 +69,51 @@ function ask(child: ChildProcess, message: 'measure'): Promise<Sample> {
   });
 }
 
-/** `count` leads on their own journeys; resolves when every journey has taken its first lead. */
-async function openJourneys(taskQueue: string, count: number, tag: string) {
+/** `n` open workflows of the variant; resolves when each has finished its first task (and so is cached). */
+async function openWorkflows(variant: Variant, taskQueue: string, n: number, tag: string) {
+  const limit = pLimit(16);
+  if (variant === 'floor') {
+    await Promise.all(Array.from({ length: n }, (_, i) => limit(async () => {
+      const handle = await temporal.workflow.start('noOp', { taskQueue, workflowId: `memory-floor-${tag}-${i}` });
+      await handle.executeUpdate(pingUpdate, { args: [i] });
+    })));
+    return;
+  }
   const intake = createLeadIntake({ db, temporal, taskQueue, defaultCountry: 'DE', log });
   const before = await db.journey.count();
-  const limit = pLimit(16);
-  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => intake.accept({
+  await Promise.all(Array.from({ length: n }, (_, i) => limit(() => intake.accept({
     source: 'WEB_FORM', contact: { email: `memory.${tag}.${i}@example.com`, postalCode: '10115' },
   }))));
-  while ((await db.journey.count()) < before + count) await new Promise((r) => setTimeout(r, 250));
+  while ((await db.journey.count()) < before + n) await new Promise((r) => setTimeout(r, 250));
   await new Promise((r) => setTimeout(r, 2_000)); // the last tasks finish
 }
 
-async function run(maxCached: number | null) {
-  const taskQueue = `bench-memory-${randomUUID()}`;
+/** KiB per cached workflow of the variant, from the worker's RSS before and after. */
+async function run(variant: Variant): Promise<number> {
+  const taskQueue = `bench-memory-${variant}-${randomUUID()}`;
   const child = fork(fileURLToPath(import.meta.url), {
     execArgv: ['--expose-gc', '--import', 'tsx'],
-    env: { ...process.env, BENCH_CHILD: JSON.stringify({ address: env.address, databaseUrl: database.databaseUrl, taskQueue, maxCached }) },
+    env: { ...process.env, BENCH_CHILD: JSON.stringify({ address: env.address, databaseUrl: database.databaseUrl, taskQueue, maxCached: count + 1_000, variant }) },
   });
   const tag = randomUUID().slice(0, 8);
-  await openJourneys(taskQueue, 20, `warm-${tag}`); // the bundle loaded, the first journeys cached
+  await openWorkflows(variant, taskQueue, 20, `warm-${tag}`); // the bundle loaded, the first workflows cached
   const before = await ask(child, 'measure');
-  await openJourneys(taskQueue, journeys, tag);
+  await openWorkflows(variant, taskQueue, count, tag);
   const after = await ask(child, 'measure');
   child.send('stop');
   await new Promise((r) => child.once('exit', r));
-  const per1000 = (x: number) => ((x / journeys) * 1000) / MiB;
-  const label = maxCached === null ? 'cache at the SDK default' : `cache of ${maxCached}`;
-  // RSS, not the heap: journeys live in the workflow thread's V8 heap and in Core's cache,
-  // neither of which the main thread's heap statistics see.
-  console.log(`${label.padEnd(26)} worker RSS ${Math.round(before.rss / MiB)} → ${Math.round(after.rss / MiB)} MiB   `
-    + `per 1,000 open journeys: ${per1000(after.rss - before.rss).toFixed(0)} MiB`);
+  const perWorkflow = (after.rss - before.rss) / count / KiB;
+  console.log(`${variant.padEnd(9)} worker RSS ${Math.round(before.rss / MiB)} → ${Math.round(after.rss / MiB)} MiB   per cached workflow: ${perWorkflow.toFixed(0)} KiB`);
+  return perWorkflow;
 }
 
 try {
-  console.log(JSON.stringify({ journeys, setCache }));
-  await run(null);
-  await run(setCache);
+  console.log(JSON.stringify({ workflowsPerWorker: count }));
+  const floor = await run('floor');
+  const unshared = await run('unshared');
+  const product = await run('product');
+  console.log(`the journey over the SDK's floor: ${(product - floor).toFixed(0)} KiB; the domain modules each journey no longer copies: ${(unshared - product).toFixed(0)} KiB`);
+  console.log(`product / unshared: ${(product / unshared).toFixed(2)}×   product / floor: ${(product / floor).toFixed(2)}×   (goal: ≤ 64 KiB per cached journey)`);
 } finally {
   await db.$disconnect();
   await env.teardown();

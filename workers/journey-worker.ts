@@ -1,5 +1,6 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { existsSync } from 'node:fs';
+import { bundleWorkflowCode, NativeConnection, Worker, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { TASK_QUEUE_KINDS, taskQueuesOf, type TaskQueueKind } from '../platform/task-queues.js';
@@ -8,6 +9,28 @@ import { JOURNEY_TASK_QUEUE } from '../workflows/definitions.js';
 /** The workflows' entry: TypeScript when run from source (tsx, tests), JavaScript when compiled. */
 const workflowsEntry = (ext: 'ts' | 'js') => fileURLToPath(new URL(`../workflows/index.${ext}`, import.meta.url));
 export const WORKFLOWS_PATH = existsSync(workflowsEntry('ts')) ? workflowsEntry('ts') : workflowsEntry('js');
+
+/**
+ * The pure rules the workflows import from domain/ (and, through them, every domain module and
+ * library they use: luxon). Preloaded, they are evaluated once per worker thread and shared by every
+ * workflow in its V8 context; otherwise each cached workflow evaluates and holds its own copy of each
+ * (most of a cached journey's memory, and of a new journey's first task). Safe because domain/ keeps
+ * no state in a module (tested: replay, and the properties over random event sequences).
+ */
+export function workflowPreloadedModules(): string[] {
+  const workflowsDir = dirname(WORKFLOWS_PATH);
+  const ext = WORKFLOWS_PATH.endsWith('.ts') ? 'ts' : 'js';
+  const imported = new Set<string>();
+  for (const file of readdirSync(workflowsDir).filter((f) => f.endsWith(`.${ext}`))) {
+    for (const [, module] of readFileSync(join(workflowsDir, file), 'utf8').matchAll(/from '\.\.\/domain\/([\w/-]+)\.js'/g)) imported.add(module!);
+  }
+  return [...imported].sort().map((module) => join(workflowsDir, '..', 'domain', `${module}.${ext}`));
+}
+
+/** How every workflow bundle is made (the worker's, the prebuilt ones, the tests'). */
+export function workflowBundleOptions(workflowInterceptorModules: string[] = []): BundleOptions {
+  return { workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules, preloadModules: workflowPreloadedModules() };
+}
 
 /** The prebuilt workflow bundles `npm run build` writes to dist/ (scripts/bundle-workflows.ts). */
 export const WORKFLOW_BUNDLES = { plain: 'workflow-bundle.js', traced: 'workflow-bundle-traced.js' } as const;
@@ -59,12 +82,12 @@ export async function createWorkers(
   const activities = createActivities(deps);
   // From source with several kinds: bundle once (with the interceptors' workflow modules), not per worker.
   const bundle = workflowBundle ?? (kinds.length > 1
-    ? { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: rest.interceptors?.workflowModules })).code }
+    ? { code: (await bundleWorkflowCode(workflowBundleOptions(rest.interceptors?.workflowModules))).code }
     : null);
   if (bundle && !workflowBundle && rest.interceptors) rest.interceptors = { ...rest.interceptors, workflowModules: [] };
   const workers = await Promise.all(kinds.map((kind) => Worker.create({
     connection,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowPreloadedModules() } }),
     activities,
     ...SLOTS_BY_KIND[kind],
     ...rest,

@@ -2,7 +2,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { WORKFLOWS_PATH } from '../../workers/journey-worker.js';
+import { workflowBundleOptions } from '../../workers/journey-worker.js';
 import { createFreshDatabase, startTemporalDevServer, temporalCli, temporalTestServer } from './infra.js';
 
 declare module 'vitest' {
@@ -24,7 +24,7 @@ export default async function setup(project: TestProject) {
   const [template, env, bundle] = await Promise.all([
     createFreshDatabase('l2l_test_template'),
     startTemporalDevServer(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+    bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
   const database = await createFreshDatabase('l2l_test', template.database);
   const dataDir = new URL('../../.data/', import.meta.url);
