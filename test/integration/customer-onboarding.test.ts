@@ -63,11 +63,11 @@ async function upload(content: string, query: string, key?: string, contentType 
   return sys.api({ method: 'POST', url: `/v1/customer-imports?${query}`, payload: content, headers: { 'content-type': contentType } }, key);
 }
 
-async function completed(importId: string) {
+async function completed(importId: string, timeoutMs = 60_000) {
   return eventually(async () => {
     const view = (await sys.api({ method: 'GET', url: `/v1/customer-imports/${importId}` })).json();
     return view.status === 'COMPLETED' ? view : undefined;
-  }, 60_000);
+  }, timeoutMs);
 }
 
 const journeyOf = async (email: string) => {
@@ -430,49 +430,129 @@ describe('npm run import -- --customers', () => {
   });
 });
 
-describe('a worker killed in the middle of a file', () => {
-  it('resumes: every row exactly once, one customer and one delivered lead each', async () => {
+/**
+ * Block `b` of the 2,000-row file: every kind of row of the hand-written file above (but the known
+ * customer, who needs a lead of her own first), each block its own people, cars and company.
+ * Per block: 9 rows imported, 3 merged into them (two of the company's people, Kim's second car),
+ * 4 rejected; placed DEALER_OWNED 4 (an owner, the company, the consent without proof, Kim), back in
+ * market 1, qualifying 2 (the prospect, the VIN another customer owns), the lead desk's 2.
+ */
+function blockOfEveryKind(b: number, takenVin: string): Row[] {
+  const who = (name: string) => mail(`${name}${b}`);
+  const car = (k: number) => vin(10_000 + b * 20 + k);
+  const company = `Flotte ${tag} ${b} GmbH`;
+  const vat = `DE${tag}${b}`;
+  return [
+    { id: `B${b}-1`, first: 'Anna', last: 'Adler', email: who('anna'), newsletter: 'ja', wording: 'crm-2023-de', proof: 'Kaufvertrag', consentDay: '2024-05-10', vin: car(1), model: 'ID.4', bought: '2024-05-10', seller: dealerA, service: '2026-03-01' },
+    { id: `B${b}-2`, first: 'Bernd', last: 'Berg', email: who('bernd'), vin: car(2), model: 'Passat', bought: '2019-02-01', seller: dealerA, workshop: dealerA },
+    { id: `B${b}-3`, first: 'Carl', last: 'Car', email: who('carl'), company, vat, role: 'Driver', vin: car(3), model: 'ID.7', bought: '2025-01-15', seller: dealerB },
+    { id: `B${b}-4`, first: 'Dora', last: 'Dreher', email: who('dora'), company, vat, role: 'Driver', vin: car(4), model: 'ID.7', bought: '2025-01-15', seller: dealerB },
+    { id: `B${b}-5`, first: 'Emil', last: 'Eck', email: who('emil'), company, vat, role: 'Decision maker' },
+    { id: `B${b}-6`, first: 'Fritz', last: 'Fink', email: who('fritz'), wish: 'ID.3', when: 'within 3 months', workshop: dealerB },
+    { id: `B${b}-7`, first: 'Gina', last: 'Gast', email: who('gina'), vin: car(7), model: 'Tiguan', bought: '2024-02-02', seller: 'DLR-NOBODY' },
+    { id: `B${b}-8`, first: 'Hans', last: 'Hof', email: who('hans'), vin: car(8), model: 'Tiguan', bought: '2024-02-02', seller: closed },
+    { id: `B${b}-9`, first: 'Ida', last: 'Irr', email: who('ida'), vin: takenVin, model: 'Golf', bought: '2024-01-10', seller: dealerA },
+    { id: `B${b}-10`, first: 'Jan', last: 'Jung', email: who('jan'), newsletter: 'ja', vin: car(10), model: 'Golf', bought: '2025-06-01', seller: dealerB },
+    { id: `B${b}-11`, first: 'Kim', last: 'Kurz', email: who('kim'), vin: car(11), model: 'Polo', bought: '2023-03-03', seller: dealerB },
+    { id: `B${b}-11`, first: 'Kim', last: 'Kurz', email: who('kim'), vin: car(12), model: 'T-Roc', bought: '2025-05-05', seller: dealerB },
+    { id: `B${b}-14`, first: 'Max', email: who('max'), vin: 'NOT-A-VIN', model: 'Golf', bought: '2025-02-02', seller: dealerA },
+    { id: `B${b}-15`, first: 'Nina', email: who('nina'), vin: car(15), model: 'Golf', bought: '31.02.2025', seller: dealerA },
+    { id: `B${b}-16`, first: 'Otto', last: 'Ohne' },
+    { id: `B${b}-17`, first: 'Paul', email: who('paul'), newsletter: 'vielleicht', wording: 'w', proof: 'p', consentDay: '2024-01-01' },
+  ];
+}
+
+describe('a 2,000-row file with every kind of row, its worker killed in the middle', () => {
+  it('resumes: every row exactly once; the journeys start where each customer is, with their ledger entries and dates; nothing sent; one summary per dealer', async () => {
     const taskQueue = `onboarding-kill-${randomUUID()}`;
-    const journeyQueue = `journeys-kill-${randomUUID()}`; // the journeys' own work is not what is tested here
+    const journeyQueue = `journeys-kill-${randomUUID()}`;
     const app = await buildApp({ db: sys.db, temporal: sys.temporal, log: silentLog, taskQueue });
     const api = apiCaller(app, sys.oemKey);
-    const rows = 300;
+    const blocks = 125;
+    const rows = blocks * 16;
     const source = `CRM kill ${tag}`;
-    const file = csv(Array.from({ length: rows }, (_, i) => ({
-      id: `KK-${i}`, email: mail(`owner${i}`), vin: vin(1000 + i), model: 'Golf', bought: '2025-03-03', seller: dealerA, service: '2026-10-01',
-    })));
+    // The VIN the file's Idas give is an owner's from an earlier import.
+    const takenVin = vin(9_999);
+    const earlier = await upload(csv([{ id: 'KK-0', first: 'Olga', last: 'Alt', email: mail('olga'), vin: takenVin, model: 'Golf', bought: '2024-01-10', seller: dealerA }]), 'source=CRM&spreadDays=0&fileName=olga.csv');
+    expect(earlier.statusCode, earlier.body).toBe(202);
+    await completed(earlier.json().import.importId);
+    const file = csv(Array.from({ length: blocks }, (_, b) => blockOfEveryKind(b, takenVin)).flat());
     const child = await startBulkWorkerProcess({ databaseUrl: sys.databaseUrl, taskQueue, journeyQueue });
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    let journeysRunning: Promise<void> = Promise.resolve();
+    let stopJourneys = () => {};
     try {
-      const res = await api({ method: 'POST', url: `/v1/customer-imports?source=${encodeURIComponent(source)}`, payload: file, headers: { 'content-type': 'text/csv' } });
+      const res = await api({ method: 'POST', url: `/v1/customer-imports?source=${encodeURIComponent(source)}&spreadDays=30`, payload: file, headers: { 'content-type': 'text/csv' } });
       expect(res.statusCode, res.body).toBe(202);
+      expect(res.json().import.totalRows).toBe(rows);
       const { importId } = res.json().import;
+      const created = (await sys.db.customerImport.findUniqueOrThrow({ where: { id: importId } })).createdAt.getTime();
 
-      // Killed mid-file: some rows' leads made, the file not done.
-      await eventually(async () => ((await sys.db.lead.count({ where: { event: source } })) >= 100 ? true : undefined), 60_000);
+      // Killed mid-file: some rows done, the file not.
+      const doneRows = () => sys.db.customerImportRow.count({ where: { importId, outcome: { not: null } } });
+      await eventually(async () => ((await doneRows()) >= 300 ? true : undefined), 90_000);
       child.kill('SIGKILL');
-      expect(await sys.db.customerImportRow.count({ where: { importId, outcome: { not: null } } })).toBeLessThan(rows);
+      expect(await doneRows()).toBeLessThan(rows);
 
-      const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+      // Resumed by another worker; the journeys' worker takes what the rows started.
       const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: journeyQueue, defaultCountry: 'DE', log: silentLog });
-      const worker = await createWorkers(connection, { db: sys.db, intake }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['bulk'] });
-      const done = await worker.runUntil(eventually(async () => {
-        const view = (await api({ method: 'GET', url: `/v1/customer-imports/${importId}` })).json();
-        return view.status === 'COMPLETED' ? view : undefined;
-      }, 120_000));
-      await connection.close();
+      const bulk = await createWorkers(connection, { db: sys.db, intake }, { taskQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['bulk'] });
+      const journeys = await createWorkers(connection, { db: sys.db, intake, temporal: sys.temporal }, { taskQueue: journeyQueue, workflowBundle: sharedWorkflowBundle(), kinds: ['journeys'] });
+      const customerIds = async () => [...new Set((await sys.db.customerImportRow.findMany({ where: { importId, customerId: { not: null } }, select: { customerId: true } })).map((r) => r.customerId!))];
+      // The journeys' worker runs to the end of the test: the checks below query the journeys.
+      journeysRunning = journeys.run();
+      stopJourneys = () => journeys.shutdown();
+      const done = await bulk.runUntil(() => completed(importId, 180_000));
+      // Every imported journey has taken its first task (its stage in the read model).
+      const stages = await eventually(async () => {
+        const counts = await sys.db.journey.groupBy({ by: ['stage'], where: { customerId: { in: await customerIds() } }, _count: true });
+        const byStage = Object.fromEntries(counts.map((c) => [c.stage, c._count]));
+        return Object.values(byStage).reduce((a, n) => a + n, 0) === blocks * 9 && !byStage.CAPTURED ? byStage : undefined;
+      }, 120_000);
 
-      expect(done).toMatchObject({ totalRows: rows, doneRows: rows, imported: rows, merged: 0, rejected: 0, withConflicts: 0, byPlacement: { DEALER_OWNED: rows } });
+      // Every row exactly once.
+      expect(done).toMatchObject({
+        totalRows: rows, doneRows: rows, imported: blocks * 9, merged: blocks * 3, rejected: blocks * 4, withConflicts: blocks * 3,
+        byPlacement: { DEALER_OWNED: blocks * 4, BACK_IN_MARKET: blocks, QUALIFYING: blocks * 2, ESCALATED: blocks * 2 },
+      });
+      expect(await sys.db.customerImportRow.count({ where: { importId } })).toBe(rows);
       const leads = await sys.db.lead.findMany({ where: { event: source }, select: { customerId: true, idempotencyKey: true, deliveredAt: true } });
-      expect(leads).toHaveLength(rows);
-      expect(new Set(leads.map((l) => l.idempotencyKey)).size).toBe(rows);
-      expect(new Set(leads.map((l) => l.customerId)).size).toBe(rows);
+      expect(leads).toHaveLength(rows - blocks * 4); // a lead per row not rejected
+      expect(new Set(leads.map((l) => l.idempotencyKey)).size).toBe(leads.length);
       expect(leads.filter((l) => l.deliveredAt === null)).toEqual([]); // every row reached its journey
-      const outcomes = await sys.db.customerImportRow.findMany({ where: { importId }, select: { customerId: true } });
-      expect(new Set(outcomes.map((o) => o.customerId)).size).toBe(rows);
-      expect(new Set(leads.map((l) => l.customerId))).toEqual(new Set(outcomes.map((o) => o.customerId)));
+      expect(await sys.db.customer.count({ where: { emailNormalized: { in: Array.from({ length: blocks }, (_, b) => mail(`anna${b}`)) } } })).toBe(blocks); // one customer per person
+
+      // The journeys, where each customer is: back in market waits for its place in the spread.
+      expect(stages).toEqual({ DEALER_OWNED: blocks * 5, QUALIFYING: blocks * 2, ESCALATED: blocks * 2 });
+      const ledger = await sys.db.ownershipChange.groupBy({ by: ['toOwner'], where: { actor: `import:${importId}` }, _count: true });
+      expect(Object.fromEntries(ledger.map((l) => [l.toOwner, l._count]))).toEqual({ DEALER: blocks * 5, OEM: blocks * 4 });
+      for (const b of [0, blocks - 1]) {
+        const anna = await journeyOf(mail(`anna${b}`));
+        expect(anna).toMatchObject({
+          stage: 'DEALER_OWNED', dealerId: dealerA, imported: { importId },
+          serviceReminderDueAt: new Date(Date.parse('2026-03-01T00:00:00Z') + DEFAULT_POLICY.serviceReminderIntervalMs).toISOString(),
+          ownershipCycleEndsAt: new Date(Date.parse('2024-05-10T00:00:00Z') + DEFAULT_POLICY.ownershipCycleMs).toISOString(),
+        });
+        // Bernd is row 16b + 2: his place is (16b + 1) / 2,000 of the 30 days.
+        const bernd = await journeyOf(mail(`bernd${b}`));
+        expect(bernd).toMatchObject({ stage: 'DEALER_OWNED', preferredDealerId: dealerA, ownershipCycleEndsAt: new Date(created + Math.floor((30 * DAY * (16 * b + 1)) / rows)).toISOString() });
+      }
+
+      // Nothing sent because of the import; one summary per dealer.
+      expect(await sys.db.communication.count({ where: { customerId: { in: await customerIds() } } })).toBe(0);
+      expect((await sys.db.dealerNotice.findMany({ where: { importId }, orderBy: { dealerId: 'asc' } })).map((n) => [n.dealerId, n.kind])).toEqual([
+        [dealerA, 'customers.imported'], [dealerB, 'customers.imported'],
+      ]);
+      expect(await sys.db.customerImportDealerSummary.findMany({ where: { importId }, orderBy: { dealerId: 'asc' } })).toMatchObject([
+        { dealerId: dealerA, owners: blocks, backInMarket: blocks, prospects: 0 },
+        { dealerId: dealerB, owners: blocks * 3, backInMarket: 0, prospects: blocks },
+      ]);
     } finally {
       child.kill('SIGKILL');
+      stopJourneys();
+      await journeysRunning.catch(() => undefined);
+      await connection.close();
       await app.close();
     }
-  }, 240_000);
+  }, 420_000);
 });
