@@ -8,12 +8,12 @@ import { Context } from '@temporalio/activity';
 import type { BulkPace } from '../platform/bulk-pace.js';
 import { companyIdentityOf, normalizeVatId } from '../domain/fleets.js';
 import { normalizeEmail, normalizePhone } from '../domain/identity.js';
-import { placementOf, spreadSlot, type CustomerRecord, type ImportPlacement, type RowOutcome } from '../domain/onboarding.js';
+import { IMPORT_PLACEMENTS, placementOf, spreadSlot, type CustomerRecord, type ImportPlacement, type RowOutcome } from '../domain/onboarding.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import type { BatchLead, LeadIntake } from '../intake/lead-intake.js';
 import { columnOf } from '../intake/import-file.js';
 import { readCustomerRow, type CustomerRowValues } from '../onboarding/customer-file.js';
-import { countCustomerImportRows } from '../onboarding/customer-imports.js';
+import { countCustomerImportRows, placedColumnOf } from '../onboarding/customer-imports.js';
 import { createJourneyPolicyStore } from '../platform/journey-policy.js';
 import { inTransaction, sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import { deliveriesStarter, recordImportSummaryNoticesWithin, type DealerDeliveryDeps } from './dealer-delivery.js';
@@ -253,15 +253,27 @@ export function createCustomerOnboardingActivities({ db, intake, defaultCountry 
       }
       results.push(...batch.map((b) => b.result));
 
-      // The outcomes; a row already done (a chunk that ran twice at once) keeps its first.
+      // The outcomes, and the import's counts of them in the same statement; a row already done (a
+      // chunk that ran twice at once) keeps its first, and only the rows this one wrote are counted.
       await pool.query({
         name: 'l2l-onboarding-row-outcomes',
-        text: `UPDATE customer_import_row r SET outcome = u.outcome, placement = u.placement, customer_id = u.customer_id, dealer_id = u.dealer_id,
-                 vins = COALESCE(string_to_array(NULLIF(u.vins, ''), ','), ARRAY[]::text[]), field = u.field, reason = u.reason,
-                 conflicts = COALESCE(string_to_array(NULLIF(u.conflicts, ''), E'\\x1f'), ARRAY[]::text[]), person_key = u.person_key, done_at = now()
-               FROM unnest($2::int[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-                 AS u(row, outcome, placement, customer_id, dealer_id, vins, field, reason, conflicts, person_key)
-               WHERE r.import_id = $1 AND r.row = u.row AND r.outcome IS NULL`,
+        text: `WITH done AS (
+                 UPDATE customer_import_row r SET outcome = u.outcome, placement = u.placement, customer_id = u.customer_id, dealer_id = u.dealer_id,
+                   vins = COALESCE(string_to_array(NULLIF(u.vins, ''), ','), ARRAY[]::text[]), field = u.field, reason = u.reason,
+                   conflicts = COALESCE(string_to_array(NULLIF(u.conflicts, ''), E'\\x1f'), ARRAY[]::text[]), person_key = u.person_key, done_at = now()
+                 FROM unnest($2::int[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+                   AS u(row, outcome, placement, customer_id, dealer_id, vins, field, reason, conflicts, person_key)
+                 WHERE r.import_id = $1 AND r.row = u.row AND r.outcome IS NULL
+                 RETURNING r.outcome, r.placement, cardinality(r.conflicts) > 0 AS conflicted)
+               UPDATE customer_import i SET
+                 done_rows = i.done_rows + c.done, imported = i.imported + c.imported, merged = i.merged + c.merged, rejected = i.rejected + c.rejected,
+                 with_conflicts = i.with_conflicts + c.with_conflicts,
+                 ${IMPORT_PLACEMENTS.map((p) => `${placedColumnOf(p)} = i.${placedColumnOf(p)} + c.${placedColumnOf(p)}`).join(', ')}
+               FROM (SELECT count(*) AS done, count(*) FILTER (WHERE outcome = 'IMPORTED') AS imported, count(*) FILTER (WHERE outcome = 'MERGED') AS merged,
+                            count(*) FILTER (WHERE outcome = 'REJECTED') AS rejected, count(*) FILTER (WHERE conflicted) AS with_conflicts,
+                            ${IMPORT_PLACEMENTS.map((p) => `count(*) FILTER (WHERE outcome = 'IMPORTED' AND placement = '${p}') AS ${placedColumnOf(p)}`).join(', ')}
+                     FROM done) c
+               WHERE i.id = $1`,
         values: [
           importId, results.map((r) => r.row), results.map((r) => r.outcome), results.map((r) => r.placement), results.map((r) => r.customerId),
           results.map((r) => r.dealerId), results.map((r) => r.vins.join(',')), results.map((r) => r.field), results.map((r) => r.reason),

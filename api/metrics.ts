@@ -50,8 +50,8 @@ export function createApiMetrics({ db }: { db: PrismaClient }): ApiMetrics & { o
       const [leads, customers] = await Promise.all([
         sql.query<{ n: string }>(`SELECT COALESCE(sum(i.total_rows - (SELECT count(*) FROM lead_import_row r WHERE r.import_id = i.id)), 0) AS n
                                   FROM lead_import i WHERE i.status IN ('RECEIVED', 'RUNNING')`),
-        sql.query<{ n: string }>(`SELECT count(*) AS n FROM customer_import_row r JOIN customer_import i ON i.id = r.import_id
-                                  WHERE i.status IN ('RECEIVED', 'RUNNING') AND r.done_at IS NULL`),
+        // Onboarding files keep their done rows' count on the import: one row read per running file.
+        sql.query<{ n: string }>(`SELECT COALESCE(sum(total_rows - done_rows), 0) AS n FROM customer_import WHERE status IN ('RECEIVED', 'RUNNING')`),
       ]);
       this.set({ kind: 'leads' }, Number(leads.rows[0]!.n));
       this.set({ kind: 'customers' }, Number(customers.rows[0]!.n));

@@ -58,21 +58,24 @@ export interface CustomerImportsDeps {
   log: Logger;
 }
 
-/** What became of an import's rows so far, from the rows themselves. */
+/** The import's column counting the rows placed so (customer_import.placed_dealer_owned, …). */
+export const placedColumnOf = (placement: ImportPlacement) => `placed_${placement.toLowerCase()}`;
+
+/**
+ * What became of an import's rows so far: the counts kept on the import as each chunk's outcomes
+ * are written (activities/customer-onboarding.ts), one row read whatever the file's size.
+ */
 export async function countCustomerImportRows(db: PrismaClient, importId: string): Promise<OnboardingCounts & { doneRows: number }> {
-  const [row] = await sqlPoolOf(db).query<Record<string, string>>({
-    name: 'l2l-onboarding-count-rows',
-    text: `SELECT count(*) FILTER (WHERE outcome IS NOT NULL) AS done,
-                  count(*) FILTER (WHERE outcome = 'IMPORTED') AS imported, count(*) FILTER (WHERE outcome = 'MERGED') AS merged,
-                  count(*) FILTER (WHERE outcome = 'REJECTED') AS rejected, count(*) FILTER (WHERE cardinality(conflicts) > 0) AS with_conflicts,
-                  ${IMPORT_PLACEMENTS.map((p) => `count(*) FILTER (WHERE outcome = 'IMPORTED' AND placement = '${p}') AS "${p}"`).join(', ')}
-           FROM customer_import_row WHERE import_id = $1`,
+  const [row] = await sqlPoolOf(db).query<Record<string, number>>({
+    name: 'l2l-onboarding-counts',
+    text: `SELECT done_rows, imported, merged, rejected, with_conflicts, ${IMPORT_PLACEMENTS.map(placedColumnOf).join(', ')}
+           FROM customer_import WHERE id = $1`,
     values: [importId],
   }).then((r) => r.rows);
   const n = (key: string) => Number(row?.[key] ?? 0);
   const byPlacement = noPlacements();
-  for (const p of IMPORT_PLACEMENTS) byPlacement[p as ImportPlacement] = n(p);
-  return { doneRows: n('done'), imported: n('imported'), merged: n('merged'), rejected: n('rejected'), withConflicts: n('with_conflicts'), byPlacement };
+  for (const p of IMPORT_PLACEMENTS) byPlacement[p] = n(placedColumnOf(p));
+  return { doneRows: n('done_rows'), imported: n('imported'), merged: n('merged'), rejected: n('rejected'), withConflicts: n('with_conflicts'), byPlacement };
 }
 
 export function createCustomerImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: CustomerImportsDeps) {

@@ -516,6 +516,12 @@ describe('a 2,000-row file with every kind of row, its worker killed in the midd
         byPlacement: { DEALER_OWNED: blocks * 4, BACK_IN_MARKET: blocks, QUALIFYING: blocks * 2, ESCALATED: blocks * 2 },
       });
       expect(await sys.db.customerImportRow.count({ where: { importId } })).toBe(rows);
+      // The counts the import keeps as chunks finish (one written twice by the killed worker's chunk
+      // and its retry would show here) against the rows themselves.
+      const outcomes = await sys.db.customerImportRow.groupBy({ by: ['outcome', 'placement'], where: { importId }, _count: true });
+      const rowsWith = (outcome: string, placement?: string) => outcomes.filter((o) => o.outcome === outcome && (!placement || o.placement === placement)).reduce((a, o) => a + o._count, 0);
+      expect({ imported: rowsWith('IMPORTED'), merged: rowsWith('MERGED'), rejected: rowsWith('REJECTED'), owned: rowsWith('IMPORTED', 'DEALER_OWNED') })
+        .toEqual({ imported: done.imported, merged: done.merged, rejected: done.rejected, owned: done.byPlacement.DEALER_OWNED });
       const leads = await sys.db.lead.findMany({ where: { event: source }, select: { customerId: true, idempotencyKey: true, deliveredAt: true } });
       expect(leads).toHaveLength(rows - blocks * 4); // a lead per row not rejected
       expect(new Set(leads.map((l) => l.idempotencyKey)).size).toBe(leads.length);
