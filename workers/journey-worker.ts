@@ -15,7 +15,7 @@ export const WORKFLOWS_PATH = existsSync(workflowsEntry('ts')) ? workflowsEntry(
  * library they use: luxon). Preloaded, they are evaluated once per worker thread and shared by every
  * workflow in its V8 context; otherwise each cached workflow evaluates and holds its own copy of each
  * (most of a cached journey's memory, and of a new journey's first task). Safe because domain/ keeps
- * no state in a module (tested: replay, and the properties over random event sequences).
+ * no state in a module (test/unit/preloaded-modules.test.ts; the replayed histories run with them).
  */
 export function workflowPreloadedModules(): string[] {
   const workflowsDir = dirname(WORKFLOWS_PATH);
