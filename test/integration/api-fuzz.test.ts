@@ -186,7 +186,8 @@ describe('the API against its own OpenAPI document (Schemathesis, all checks)', 
   it.each([0, 1, 2, 3, 4])('run %i (a key and its phases, see plannedRuns): no 5xx, no undocumented answer, no schema violation', async (i) => {
     const { code, output } = await runs[i]!;
     const { role, phases, paths } = planned[i]!;
-    if (code !== 0) console.log(`${role} ${phases} (${paths.length} paths)\n${output.slice(-20_000)}`);
+    // L2L_FUZZ_LOG=1 prints every run's report (cases per phase, the warnings), not only a failing one's.
+    if (code !== 0 || process.env.L2L_FUZZ_LOG) console.log(`${role} ${phases} (${paths.length} paths)\n${output.slice(-20_000)}`);
     expect(code, `schemathesis failed for ${role} (${phases}); its report is above`).toBe(0);
   }, 420_000);
 });

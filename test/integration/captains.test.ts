@@ -5,7 +5,8 @@
 // monthly statement (JSON and CSV, its own only); a company's counterparts.
 import { AxeBuilder } from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smtpTransport, logTransport } from '../../communications/transports.js';
 import { digestWeekOf } from '../../domain/kpis.js';
@@ -55,7 +56,7 @@ beforeAll(async () => {
   sys = await startSystem({ kinds: ['journeys', 'bulk'], transports: { email: smtpTransport(smtp.url, silentLog), other: logTransport(silentLog) } });
   await sys.db.dealer.createMany({ data: [[X, NORTH], [Y, NORTH], [Z, SOUTH]].map(([id, region]) => ({ id: id!, region, name: `Autohaus ${id}`, territory: ['98'], brands: ['VW'] })) });
   baseUrl = await sys.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
   keys.ops = await createTestKey(sys.db, 'OPS');
   keys.x = await createTestKey(sys.db, 'DEALER', X);
   keys.y = await createTestKey(sys.db, 'DEALER', Y);

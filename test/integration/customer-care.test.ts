@@ -8,9 +8,8 @@
 // forged, expired and other customers' links refused with nothing changed; axe-core on every page.
 import { AxeBuilder } from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { consentLinks } from '../../consent/links.js';
@@ -21,9 +20,6 @@ import { startSmtpServer } from '../support/smtp.js';
 import { recordHistoryFixture } from '../support/histories.js';
 import { FIRST_PASSWORD, httpLogIn, logIn } from '../support/workspace-login.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(process.env.DATA_DIR ?? '.data', 'screenshots');
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const low = tag.toLowerCase();
 const dealerA = `DLR-CA-${tag}`;
@@ -107,8 +103,7 @@ beforeAll(async () => {
   expect((await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/accept` }, keys.dealerA)).statusCode).toBe(200);
   const sale = await sys.api({ method: 'POST', url: `/v1/journeys/${anna.journeyId}/sale`, payload: { vehicle: { vin: VIN, model: 'ID.7', soldOn: '2026-11-02' } } }, keys.dealerA);
   expect(sale.statusCode, sale.body).toBe(200);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
@@ -197,7 +192,7 @@ describe('customer care', () => {
     expect(timeline).toContain('Lead from web form');
     expect(timeline).toMatch(/promotion by email from the OEM: (allowed|sent)/);
     expect(await accessibilityProblems(page)).toEqual([]);
-    await shot(page, 'care-360');
+    await screenshot(page, 'care-360');
 
     await page.getByLabel('Channel').selectOption('EMAIL');
     await page.getByLabel('Purpose').selectOption('MARKETING');
@@ -321,7 +316,7 @@ describe("the customer's own page", () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hallo Greta');
     expect(await page.locator('#my-email').textContent()).toBe(`greta.${low}@example.com`);
     expect(await accessibilityProblems(page)).toEqual([]);
-    await shot(page, 'my-page-de');
+    await screenshot(page, 'my-page-de');
     // News by e-mail: ticked on the page opened from her mailbox, it needs no second click.
     await page.getByRole('group', { name: 'Neuigkeiten, Angebote und Service-Erinnerungen' }).getByLabel('E-Mail').check();
     await page.getByRole('button', { name: 'Auswahl speichern' }).click();

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../support/infra.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { siteverifyCaptcha } from '../../webforms/captcha.js';
@@ -16,7 +17,6 @@ import { startExampleFormServer } from '../../webforms/example/server.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { eventually, silentLog, startSystem, type System } from '../support/system.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WORDING = 'web-newsletter-2026-en';
 
 let sys: System;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   site = await startExampleFormServer({ apiUrl, formKey: formKey.key, wordingId: WORDING }, { host: '127.0.0.1', port: sitePort });
   // The same page on a site the key was not issued for.
   foreignSite = await startExampleFormServer({ apiUrl, formKey: formKey.key, wordingId: WORDING }, { host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

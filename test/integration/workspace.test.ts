@@ -5,18 +5,15 @@
 // sign-in; first logins choose their own password, the lead desk proves a second factor. What a browser cannot show (CSRF refusals, cookie flags, the users API's rules)
 // is checked over HTTP. Screenshots of each page go to .data/screenshots (git-ignored).
 import { KPI_IDS } from '../../domain/kpis.js';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
 import { eventually, startSystem, type System } from '../support/system.js';
 import { currentPassword, FIRST_PASSWORD, httpLogIn, logIn as logInSteps, submitLoginForm } from '../support/workspace-login.js';
 import { LOGIN_REFUSED } from '../../domain/users.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(process.env.DATA_DIR ?? '.data', 'screenshots');
 const tag = randomUUID().slice(0, 6).toUpperCase().replace(/[^0-9A-Z]/g, 'X');
 const dealerA = `DLR-WA-${tag}`;
 const dealerB = `DLR-WB-${tag}`;
@@ -44,7 +41,6 @@ async function createUser(body: Record<string, unknown>, key?: string) {
 /** Every step of a login (their own password at the first, the lead desk's second factor). */
 const logIn = (page: Page, email: string, password?: string) => logInSteps(page, baseUrl, email, password);
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   sys = await startSystem();
@@ -59,8 +55,7 @@ beforeAll(async () => {
   for (const job of Object.keys(deskPeople) as (keyof typeof deskPeople)[]) {
     deskPeople[job] = (await createUser({ email: `desk.${job.toLowerCase()}.${tag}@oem.example`, name: `Dora Desk (${job})`, role: 'OEM_LEAD_DESK' })).email;
   }
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -73,7 +68,7 @@ describe('the workspace in a browser', () => {
     await logIn(page, people.sales);
     await page.waitForURL(`${baseUrl}/workspace`);
     await expect.poll(() => page.locator('#no-offers').isVisible()).toBe(true);
-    await shot(page, 'inbox-empty');
+    await screenshot(page, 'inbox-empty');
 
     // A lead in dealer A's territory while the inbox is open: it appears without a reload.
     const lead = await sys.api({
@@ -85,12 +80,12 @@ describe('the workspace in a browser', () => {
     const offer = page.locator(`article.offer[data-journey="${journeyId}"]`);
     await offer.waitFor({ timeout: 20_000 });
     await expect.poll(() => offer.locator('.countdown').textContent()).toMatch(/\d+ min \d{2} s/);
-    await shot(page, 'inbox-offer');
+    await screenshot(page, 'inbox-offer');
 
     await offer.getByRole('button', { name: 'Accept' }).click();
     await page.waitForURL(new RegExp(`/workspace/customers/${customerId}`));
     expect(await page.locator('#stage').textContent()).toBe('IN_SALES');
-    await shot(page, 'customer-in-sales');
+    await screenshot(page, 'customer-in-sales');
 
     await page.getByLabel('VIN').fill('WVWZZZE1ZPP054321');
     await page.getByLabel('Model').fill('ID.7 Pro');
@@ -98,7 +93,7 @@ describe('the workspace in a browser', () => {
     await page.waitForURL(/done=/);
     expect(await page.locator('#stage').textContent()).toBe('DEALER_OWNED');
     expect(await page.getByRole('status').textContent()).toContain('Sale recorded');
-    await shot(page, 'customer-sold');
+    await screenshot(page, 'customer-sold');
     const state = await sys.temporal.workflow.getHandle(journeyId).query(journeyStateQuery);
     expect(state).toMatchObject({ stage: 'DEALER_OWNED', owner: 'DEALER', dealerId: dealerA, vehicle: { vin: 'WVWZZZE1ZPP054321' } });
 
@@ -123,12 +118,12 @@ describe('the workspace in a browser', () => {
       await page.reload();
       return page.locator('#messages').textContent().catch(() => '');
     }, { timeout: 20_000 }).toMatch(/PROMOTION by EMAIL from OEM\s*SUPPRESSED \(NO_CONSENT\)/);
-    await shot(page, 'customer-after-sales');
+    await screenshot(page, 'customer-after-sales');
 
     await page.goto(`${baseUrl}/workspace/customers`);
     await page.getByLabel('Search').fill('wanda');
     await expect.poll(() => page.getByRole('link', { name: 'Wanda Web' }).isVisible()).toBe(true);
-    await shot(page, 'customers');
+    await screenshot(page, 'customers');
 
     // Dealer B's person: the customer does not exist for them, as over the API.
     const other = await browser.newPage();
@@ -138,7 +133,7 @@ describe('the workspace in a browser', () => {
     expect(response!.status()).toBe(404);
     expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
     expect(await other.content()).not.toContain('Wanda');
-    await shot(other, 'other-dealer-404');
+    await screenshot(other, 'other-dealer-404');
     const sale = await other.request.post(`${baseUrl}/workspace/journeys/${journeyId}/sale`, { form: { vin: 'WVWZZZE1ZPP000000', model: 'x', soldOn: '2026-01-01' } });
     expect(sale.status()).toBe(403); // no CSRF token: refused before anything else
     await other.close();
@@ -151,7 +146,7 @@ describe('the workspace in a browser', () => {
       await logIn(page, people.locked, 'not my password');
       expect(await page.getByRole('alert').textContent()).toBe(LOGIN_REFUSED);
     }
-    await shot(page, 'login-refused');
+    await screenshot(page, 'login-refused');
     // Paused: the right password is refused with the same words (nothing tells a pause from a wrong password).
     await logIn(page, people.locked, PASSWORD);
     expect(await page.getByRole('alert').textContent()).toBe(LOGIN_REFUSED);
@@ -171,7 +166,7 @@ describe('the workspace in a browser', () => {
     expect(await row.textContent()).toContain('locked until');
     await row.getByRole('button', { name: `Unlock ${people.locked}` }).click();
     await expect.poll(() => desk.getByRole('status').textContent()).toBe(`${people.locked} is unlocked.`);
-    await shot(desk, 'people-oem');
+    await screenshot(desk, 'people-oem');
     await desk.close();
     await logIn(page, people.locked, PASSWORD);
     await page.waitForURL(`${baseUrl}/workspace`);
@@ -216,7 +211,7 @@ describe('the workspace in a browser', () => {
     await expect.poll(() => page.locator('canvas[data-chart]').first().getAttribute('data-drawn')).toBe('true');
     const escalation = page.locator(`article.escalation[data-journey="${journeyId}"]`);
     expect(await escalation.textContent()).toContain('no dealer covers the customer');
-    await shot(page, 'lead-desk');
+    await screenshot(page, 'lead-desk');
 
     await escalation.getByLabel('Reassign to').selectOption(dealerA);
     await escalation.getByLabel('Reason (on the ownership ledger)').fill('customer lives near A, called us');
@@ -237,7 +232,7 @@ describe('the workspace in a browser', () => {
     await page.getByLabel('By', { exact: true }).selectOption('source');
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('#process-identification table').first().textContent()).toContain('WEB_FORM');
-    await shot(page, 'scorecard');
+    await screenshot(page, 'scorecard');
     await page.close();
   });
 
@@ -253,14 +248,14 @@ describe('the workspace in a browser', () => {
     const row = page.locator(`tr[data-import="${importId}"]`);
     // The list refreshes by itself until the import is done.
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/2\/2\s*COMPLETED/);
-    await shot(page, 'imports');
+    await screenshot(page, 'imports');
     await row.getByRole('link', { name: `Auto Show ${tag}` }).click();
     expect(await page.locator('#import-ok').textContent()).toBe('1');
     expect(await page.locator('#import-rejected').textContent()).toBe('1');
     expect(await page.locator('#rejected-rows').textContent()).toMatch(/\d+\s*REJECTED/);
     const download = await page.request.get(`${baseUrl}/workspace/imports/${importId}/rejections.csv`);
     expect(await download.text()).toMatch(/^row,outcome,column,reason\n\d+,REJECTED,/);
-    await shot(page, 'import');
+    await screenshot(page, 'import');
 
     // The customer base is followed on the same page: an owner, and a row with a car that is no VIN.
     // (The owner is dealer B's: its sales manager finds the summary among its customers in the next test.)
@@ -302,7 +297,7 @@ describe('the workspace in a browser', () => {
     expect(await page.locator('#campaign-sent').textContent()).toBe('1');
     expect(await page.locator('#recall-owner-unknown').textContent()).toContain('WVWZZZ1JZXW999999');
     expect(await page.locator('canvas[data-chart]').count()).toBe(1); // what became of the owners (a recall has no control group)
-    await shot(page, 'recall');
+    await screenshot(page, 'recall');
 
     // A promotion to dealer B's owners from the lead desk's form: a draft, started, followed to its end.
     // Olga gave no e-mail consent (a German owner): her journey suppresses it.
@@ -313,6 +308,8 @@ describe('the workspace in a browser', () => {
     await page.getByLabel('Segment').selectOption({ label: `B owners ${tag} (version 1)` });
     await page.getByLabel('Subject').fill('Winter tyres');
     await page.getByLabel(/^Text/).fill('Hello {{firstName}}, your winter tyres are waiting. {{senderName}}');
+    // Nobody held out: with one customer in the segment, the default 10 % would hold Olga out one run in ten.
+    await page.getByLabel('Held out (%)').fill('0');
     await page.getByRole('button', { name: 'Save as draft' }).click();
     expect(await page.getByRole('status').textContent()).toContain('Draft saved');
     expect(await page.locator('#campaign-status').textContent()).toBe('DRAFT');
@@ -324,7 +321,7 @@ describe('the workspace in a browser', () => {
     expect(await page.locator('#campaign-outcomes').textContent()).toMatch(/\d/);
     expect(await page.locator('main, body').first().textContent()).toMatch(/By reason: no consent 1/);
     expect(await page.locator('canvas[data-chart]').count()).toBe(2);
-    await shot(page, 'campaign');
+    await screenshot(page, 'campaign');
     await page.close();
   });
 
@@ -359,7 +356,7 @@ describe('the workspace in a browser', () => {
     expect(secret).toMatch(/^whsec_/);
     const saved = await sys.db.dealerDeliverySettings.findUniqueOrThrow({ where: { dealerId: dealerB } });
     expect(saved).toMatchObject({ webhookUrl: 'http://localhost:9/l2l-hook', adfEmail: `crm.${tag.toLowerCase()}@b.example`, webhookSecret: secret });
-    await shot(page, 'settings-dealer');
+    await screenshot(page, 'settings-dealer');
     await page.goto(`${baseUrl}/workspace/dealers/${dealerB}/settings`);
     expect(await page.locator('#webhook-secret').count()).toBe(0); // never shown again
     await page.getByRole('button', { name: 'Rotate the signing secret' }).click();
@@ -380,7 +377,7 @@ describe('the workspace in a browser', () => {
     await page.getByRole('button', { name: 'Add the person' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe(`nina.${tag.toLowerCase()}@b.example can log in now.`);
     expect(await page.locator('#people').textContent()).not.toContain(people.sales); // dealer A's people are not B's to see
-    await shot(page, 'people-manager');
+    await screenshot(page, 'people-manager');
     const nina = await browser.newPage();
     await logIn(nina, `nina.${tag.toLowerCase()}@b.example`);
     await nina.waitForURL(`${baseUrl}/workspace`);
@@ -412,7 +409,7 @@ describe('the workspace in a browser', () => {
     await desk.getByRole('button', { name: 'Save the opening hours' }).click();
     await expect.poll(() => desk.getByRole('status').textContent()).toContain('Opening hours saved');
     expect(await sys.db.dealer.findUniqueOrThrow({ where: { id: dealerB } })).toMatchObject({ businessHours: { MON: ['08:00', '18:00'] }, closedOn: ['2026-12-24', '2026-12-25'] });
-    await shot(desk, 'settings-oem');
+    await screenshot(desk, 'settings-oem');
     await desk.close();
   });
 });
