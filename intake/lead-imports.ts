@@ -45,6 +45,9 @@ export async function countImportRows(db: PrismaClient, importId: string): Promi
   return { ok: count('OK'), rejected: count('REJECTED'), duplicates: count('DUPLICATE') };
 }
 
+/** An import as its views read it: everything but the file (megabytes, read by its workflow only). */
+type LeadImportRecord = Omit<LeadImport, 'content'>;
+
 export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE, log }: LeadImportsDeps) {
   /** Starts the import's workflow (idempotent); false when Temporal cannot be reached now. */
   async function start(stored: Pick<LeadImport, 'id' | 'totalRows'>): Promise<boolean> {
@@ -56,7 +59,7 @@ export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE
     return true;
   }
 
-  function view(stored: LeadImport, progress: Omit<ImportProgress, 'importId' | 'totalRows' | 'status'>): ImportView {
+  function view(stored: LeadImportRecord, progress: Omit<ImportProgress, 'importId' | 'totalRows' | 'status'>): ImportView {
     return {
       importId: stored.id, status: stored.status as ImportView['status'], totalRows: stored.totalRows, ...progress,
       event: { source: stored.source as ImportEvent['source'], name: stored.eventName, date: stored.eventDate.toISOString().slice(0, 10), ...(stored.place ? { place: stored.place } : {}) },
@@ -67,14 +70,15 @@ export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE
 
   /** Live progress from the workflow while it runs; the stored outcomes otherwise. */
 async function progress(importId: string, { live = true } = {}): Promise<ImportView | null> {
-    const stored = await db.leadImport.findUnique({ where: { id: importId } });
+    // Never the file itself: progress is polled (the imports page refreshes itself), and a file is megabytes.
+    const stored = await db.leadImport.findUnique({ where: { id: importId }, omit: { content: true } });
     if (!stored) return null;
     if (stored.status === 'RUNNING' && live) {
       try {
         const live = await temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
           temporal.workflow.getHandle(leadImportIdFor(importId)).query(importProgressQuery));
         // The workflow may have finished between the two reads.
-        const latest = live.status === 'COMPLETED' ? await db.leadImport.findUniqueOrThrow({ where: { id: importId } }) : stored;
+        const latest = live.status === 'COMPLETED' ? await db.leadImport.findUniqueOrThrow({ where: { id: importId }, omit: { content: true } }) : stored;
         return view(latest, { ok: live.ok, rejected: live.rejected, duplicates: live.duplicates, doneRows: live.doneRows });
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) log.warn({ err: error, importId }, 'import progress from stored rows');
@@ -97,7 +101,7 @@ async function progress(importId: string, { live = true } = {}): Promise<ImportV
         .update(JSON.stringify([input.event.source, input.event.name, input.event.date, input.event.place ?? null]))
         .update(input.content)
         .digest('hex');
-      let stored: LeadImport;
+      let stored: LeadImportRecord;
       let replayed = false;
       try {
         stored = await db.leadImport.create({
@@ -106,10 +110,11 @@ async function progress(importId: string, { live = true } = {}): Promise<ImportV
             place: input.event.place, format: input.format, fileName: input.fileName, content: input.content,
             totalRows: file.rows.length, createdBy: input.createdBy,
           },
+          omit: { content: true },
         });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        stored = await db.leadImport.findUniqueOrThrow({ where: { contentHash } });
+        stored = await db.leadImport.findUniqueOrThrow({ where: { contentHash }, omit: { content: true } });
         replayed = true;
       }
       const startedNow = stored.status === 'RECEIVED' && (await start(stored));
