@@ -107,10 +107,15 @@ export async function startSystem(options: {
   };
 }
 
-/** Polls until `check` returns a value (not undefined) or the time is up. */
+/**
+ * Polls until `check` returns a value (not undefined) or the time is up: soon at first, then less
+ * often (50 ms growing to 500 ms), so a long wait does not keep the server busy answering — a poll
+ * is often a workflow query, which the worker answers in its sandbox.
+ */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  let pauseMs = 50;
   for (;;) {
     try {
       const value = await check();
@@ -119,7 +124,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
       lastError = error;
     }
     if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(500, Math.round(pauseMs * 1.25));
   }
 }
 
