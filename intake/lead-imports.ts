@@ -69,7 +69,7 @@ export function createLeadImports({ db, temporal, taskQueue = JOURNEY_TASK_QUEUE
 
 
   /** Live progress from the workflow while it runs; the stored outcomes otherwise. */
-async function progress(importId: string, { live = true } = {}): Promise<ImportView | null> {
+  async function progress(importId: string, { live = true } = {}): Promise<ImportView | null> {
     // Never the file itself: progress is polled (the imports page refreshes itself), and a file is megabytes.
     const stored = await db.leadImport.findUnique({ where: { id: importId }, omit: { content: true } });
     if (!stored) return null;
