@@ -27,6 +27,11 @@ export function workflowPreloadedModules(): string[] {
   return [...imported].sort().map((module) => join(workflowsDir, '..', 'domain', `${module}.${ext}`));
 }
 
+/** A worker's (or a replayer's) workflows from source, bundled by the SDK with the modules preloaded. */
+export function workflowsFromSource(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
+  return { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowPreloadedModules() } };
+}
+
 /** How every workflow bundle is made (the worker's, the prebuilt ones, the tests'). */
 export function workflowBundleOptions(workflowInterceptorModules: string[] = []): BundleOptions {
   return { workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules, preloadModules: workflowPreloadedModules() };
@@ -87,7 +92,7 @@ export async function createWorkers(
   if (bundle && !workflowBundle && rest.interceptors) rest.interceptors = { ...rest.interceptors, workflowModules: [] };
   const workers = await Promise.all(kinds.map((kind) => Worker.create({
     connection,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowPreloadedModules() } }),
+    ...(bundle ? { workflowBundle: bundle } : workflowsFromSource()),
     activities,
     ...SLOTS_BY_KIND[kind],
     ...rest,

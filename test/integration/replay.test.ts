@@ -7,14 +7,14 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyStateQuery } from '../../workflows/definitions.js';
-import { WORKFLOWS_PATH, workflowPreloadedModules } from '../../workers/journey-worker.js';
+import { workflowsFromSource } from '../../workers/journey-worker.js';
 import { HISTORY_FIXTURES as FIXTURES, recordHistoryFixture } from '../support/histories.js';
 import { eventually, person, startSystem, type System } from '../support/system.js';
 
 
 async function replay(histories: { workflowId: string; history: unknown }[]) {
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowPreloadedModules() } }, histories.map((h) => ({ workflowId: h.workflowId, history: historyFromJSON(h.history) })))) {
+  for await (const result of Worker.runReplayHistories(workflowsFromSource(), histories.map((h) => ({ workflowId: h.workflowId, history: historyFromJSON(h.history) })))) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
   }
   return failures;
