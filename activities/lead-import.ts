@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { BulkPace } from '../platform/bulk-pace.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { sqlPoolOf, type PrismaClient } from '../platform/db.js';
 import type { LeadSource } from '../domain/lead.js';
 import { columnOf, duplicateRows, leadFromRow, parseImportFile, type ImportFile, type ImportFormat } from '../intake/import-file.js';
 import { countImportRows } from '../intake/lead-imports.js';
@@ -80,7 +80,24 @@ export function createLeadImportActivities({ db, intake, defaultCountry = 'DE', 
       } finally {
         clearInterval(heartbeat);
       }
-      await db.leadImportRow.createMany({ data: outcomes.map((o) => ({ importId, ...o })), skipDuplicates: true });
+      // The outcomes, and the import's counts of them in the same statement; a row already written (the
+      // chunk retried after a kill, or run twice at once) keeps its first outcome and is not counted again.
+      await sqlPoolOf(db).query({
+        name: 'l2l-import-row-outcomes',
+        text: `WITH done AS (
+                 INSERT INTO lead_import_row (import_id, row, outcome, lead_id, field, reason)
+                 SELECT $1, u.row, u.outcome, u.lead_id, u.field, u.reason
+                 FROM unnest($2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS u(row, outcome, lead_id, field, reason)
+                 ON CONFLICT (import_id, row) DO NOTHING
+                 RETURNING outcome)
+               UPDATE lead_import i SET done_rows = i.done_rows + c.done, ok_rows = i.ok_rows + c.ok,
+                 rejected_rows = i.rejected_rows + c.rejected, duplicate_rows = i.duplicate_rows + c.duplicates
+               FROM (SELECT count(*) AS done, count(*) FILTER (WHERE outcome = 'OK') AS ok, count(*) FILTER (WHERE outcome = 'REJECTED') AS rejected,
+                            count(*) FILTER (WHERE outcome = 'DUPLICATE') AS duplicates FROM done) c
+               WHERE i.id = $1`,
+        values: [importId, outcomes.map((o) => o.row), outcomes.map((o) => o.outcome), outcomes.map((o) => o.leadId ?? null),
+          outcomes.map((o) => o.field ?? null), outcomes.map((o) => o.reason ?? null)],
+      });
       return {
         ok: outcomes.filter((o) => o.outcome === 'OK').length,
         rejected: outcomes.filter((o) => o.outcome === 'REJECTED').length,
@@ -88,7 +105,7 @@ export function createLeadImportActivities({ db, intake, defaultCountry = 'DE', 
       };
     },
 
-    /** Marks the import done; the counts come from the row outcomes, the durable truth. */
+    /** Marks the import done; the counts are those kept with the row outcomes. */
     async finishLeadImport({ importId }: { importId: string }): Promise<ImportCounts> {
       await db.leadImport.update({ where: { id: importId }, data: { status: 'COMPLETED', completedAt: new Date() } });
       parsed.delete(importId);

@@ -48,9 +48,8 @@ export function createApiMetrics({ db }: { db: PrismaClient }): ApiMetrics & { o
     async collect() {
       const sql = sqlPoolOf(db);
       const [leads, customers] = await Promise.all([
-        sql.query<{ n: string }>(`SELECT COALESCE(sum(i.total_rows - (SELECT count(*) FROM lead_import_row r WHERE r.import_id = i.id)), 0) AS n
-                                  FROM lead_import i WHERE i.status IN ('RECEIVED', 'RUNNING')`),
-        // Onboarding files keep their done rows' count on the import: one row read per running file.
+        // Both kinds of file keep their done rows' count on the import: one row read per running file.
+        sql.query<{ n: string }>(`SELECT COALESCE(sum(total_rows - done_rows), 0) AS n FROM lead_import WHERE status IN ('RECEIVED', 'RUNNING')`),
         sql.query<{ n: string }>(`SELECT COALESCE(sum(total_rows - done_rows), 0) AS n FROM customer_import WHERE status IN ('RECEIVED', 'RUNNING')`),
       ]);
       this.set({ kind: 'leads' }, Number(leads.rows[0]!.n));

@@ -39,10 +39,13 @@ export type ImportView = ImportProgress & {
 };
 
 /** What became of an import's rows so far, from the stored row outcomes (the durable truth). */
+/**
+ * What became of an import's rows: the counts kept on the import as each chunk's outcomes are
+ * written (activities/lead-import.ts), one row read whatever the file's size.
+ */
 export async function countImportRows(db: PrismaClient, importId: string): Promise<ImportCounts> {
-  const groups = await db.leadImportRow.groupBy({ by: ['outcome'], where: { importId }, _count: { _all: true } });
-  const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count._all ?? 0;
-  return { ok: count('OK'), rejected: count('REJECTED'), duplicates: count('DUPLICATE') };
+  const counts = await db.leadImport.findUnique({ where: { id: importId }, select: { okRows: true, rejectedRows: true, duplicateRows: true } });
+  return { ok: counts?.okRows ?? 0, rejected: counts?.rejectedRows ?? 0, duplicates: counts?.duplicateRows ?? 0 };
 }
 
 /** An import as its views read it: everything but the file (megabytes, read by its workflow only). */

@@ -1,11 +1,13 @@
 // Fair and road-show files imported by the leadImport workflow on the real Temporal
 // server, with real activities, intake and database; a worker killed halfway.
 import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { createLeadImportActivities } from '../../activities/lead-import.js';
 import { createLeadImports } from '../../intake/lead-imports.js';
 import { createLeadIntake } from '../../intake/lead-intake.js';
 import { journeyStateQuery } from '../../workflows/definitions.js';
@@ -127,6 +129,24 @@ describe('pace', () => {
   });
 });
 
+describe('counts kept with the outcomes', () => {
+  it('a chunk that runs again after its rows are written (a retried activity, twice at once) changes neither the rows nor the counts', async () => {
+    const event = `Again ${randomUUID().slice(0, 6)}`;
+    const res = await upload(fixture, `event=${encodeURIComponent(event)}&date=2026-09-09`);
+    const { importId } = res.json().import;
+    const counts = { totalRows: 6, doneRows: 6, ok: 2, rejected: 3, duplicates: 1 };
+    expect(await untilCompleted(importId)).toMatchObject(counts);
+    const intake = createLeadIntake({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, defaultCountry: 'DE', log: silentLog });
+    const { importLeadRows } = createLeadImportActivities({ db: sys.db, intake });
+    await Promise.all([1, 2].map(() => new MockActivityEnvironment().run(importLeadRows, { importId, fromRow: 1, toRow: 6 })));
+    expect(await sys.db.leadImport.findUniqueOrThrow({ where: { id: importId }, select: { doneRows: true, okRows: true, rejectedRows: true, duplicateRows: true } }))
+      .toEqual({ doneRows: 6, okRows: 2, rejectedRows: 3, duplicateRows: 1 });
+    expect(await sys.db.leadImportRow.count({ where: { importId } })).toBe(6);
+    expect(await sys.db.lead.count({ where: { event } })).toBe(2);
+    expect((await sys.api({ method: 'GET', url: `/v1/imports/${importId}` })).json()).toMatchObject(counts);
+  });
+});
+
 describe('faults', () => {
   it('stores a file that arrives while Temporal is down; the relay starts its import later', async () => {
     const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
@@ -220,6 +240,8 @@ describe.concurrent('at size, and a worker killed halfway', () => {
       expect(new Set(leads.map((l) => l.customerId)).size).toBe(rows);
       expect(await sys.db.customer.count({ where: { emailNormalized: { startsWith: `visitor.${tag.toLowerCase()}.` } } })).toBe(rows);
       expect(await sys.db.leadImportRow.count({ where: { importId } })).toBe(rows);
+      // The counts kept on the import are its rows' (the chunk cut by the kill counted once).
+      expect(await sys.db.leadImport.findUniqueOrThrow({ where: { id: importId }, select: { doneRows: true, okRows: true } })).toEqual({ doneRows: rows, okRows: rows });
       expect(await sys.db.lead.count({ where: { event, deliveredAt: null } })).toBe(0); // every lead reached its journey
     } finally {
       child.kill('SIGKILL');
