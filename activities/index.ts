@@ -11,6 +11,7 @@ import { createMarketActivities } from './markets.js';
 import { createPolicyRolloutActivities } from './policy-rollouts.js';
 import { createCampaignActivities, type CampaignDeps } from './campaigns.js';
 import { createCaptainDigestActivities } from './captain-digest.js';
+import { createScorecardRollupActivities } from './scorecard-rollup.js';
 
 export type ActivityDeps = { db: PrismaClient } & LeadImportDeps & CommunicationDeps & DealerDeliveryDeps & SalesMatchBackDeps & CampaignDeps;
 
@@ -30,6 +31,7 @@ export function createActivities(given: ActivityDeps) {
     ...createPolicyRolloutActivities(deps),
     ...createCampaignActivities(deps),
     ...createCaptainDigestActivities(deps),
+    ...createScorecardRollupActivities(deps),
   };
 }
 

@@ -4,21 +4,18 @@
 // that captains it: identification, acquisition, engagement (hand-off and sales),
 // maintenance (service), new value (repurchase), feedback (surveys, complaints).
 //
-// Every query has the same shape (`grouped` below): a base of records, each with its dealer
-// and the lead it is attributed to; a group key per record; GROUPING SETS for the rows and
-// the network's total in one pass. Records that name a dealer are grouped by it (or its
-// region); by source, campaign or model a record counts for the customer's latest lead at or
-// before it (last touch), which the database keeps with each record when it is written
-// (migration 0013), as it keeps whether a lead was a merged duplicate and when the offer an
-// acceptance answers was made; a lead counts for itself.
+// The queries are in scorecard-queries.ts. By dealer, region or source a window's whole days
+// are read from the daily roll-ups where they exist (scorecard-rollups.ts), the rest from the
+// records; the figures are the same either way.
 import type pg from 'pg';
 import { DEFAULT_CAPTAINS, PROCESSES, type Process } from '../domain/processes.js';
 import { inTransaction } from '../platform/db.js';
 import type { Scope } from '../domain/kpis.js';
-import { DETRACTOR_SCORE, netPromoterScore, PROMOTER_SCORE } from '../domain/surveys.js';
+import { netPromoterScore } from '../domain/surveys.js';
+import { QUERIES, ROLLED, type Aggregated, type GroupingOrWeek, type QueryName } from './scorecard-queries.js';
+import { isRolledGrouping, rolledCounts, rolledDays, rolledQuantiles } from './scorecard-rollups.js';
 
-export const GROUPINGS = ['dealer', 'region', 'source', 'campaign', 'model'] as const;
-export type Grouping = (typeof GROUPINGS)[number];
+export { GROUPINGS, type Grouping, type GroupingOrWeek } from './scorecard-queries.js';
 
 export interface Quantiles { median: number | null; p90: number | null }
 
@@ -94,179 +91,18 @@ export interface ScorecardRequest {
   region?: string;
   /** The people who captain each process (captains/captains.ts loads them). */
   captains?: Partial<Record<Process, NamedCaptain[]>>;
+  /** false: every figure from the records, none from the daily roll-ups (what the roll-ups are tested against). */
+  rollups?: boolean;
 }
 
-/**
- * The scorecard's groupings, and `week` (Monday to Monday, UTC), which the KPI trends use: each
- * week's figures in one pass, equal to the scorecard asked for that week alone (so every record
- * whose figure depends on the window's end reads its own week's end; the window must start on a
- * Monday and last whole weeks).
- */
-export type GroupingOrWeek = Grouping | 'week';
-
-/** Groupings that attribute records to the customer's leads (last touch). */
-const byLead = (g: GroupingOrWeek) => g === 'source' || g === 'campaign' || g === 'model';
-
-const WEEK = "interval '168 hours'";
-/** The Monday 00:00 UTC of a time's week. */
-const weekOf = (column: string) => `(date_trunc('week', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
-/** The end of the window a record is counted in: the window's ($2), or by week its own week's. */
-const windowEnd = (g: GroupingOrWeek, at: string) => (g === 'week' ? `(${weekOf(at)} + ${WEEK})` : '$2');
-
-/** A row as the queries return it: its group, whether it is the total, and the aggregates. */
-type Aggregated = { grp: string | null; total: boolean; mine: boolean | null } & Record<string, unknown>;
-
-/**
- * The lead's column each lead grouping reads, as it groups fastest: text in byte order, the
- * source as its enum (made text once per group, not once per record).
- */
-const LEAD_COLUMN = { source: 'source', campaign: 'campaign COLLATE "C"', model: 'interest_model COLLATE "C"' } as const;
-
-/**
- * One aggregate query: `base` yields dealer_id and lead_id (the lead the record is attributed
- * to, written with it) per record — or, for leads themselves, the lead's own columns;
- * `aggregates` reads those records' columns. $1 and $2 are the window, $3 the dealer whose
- * rows are asked for (null: every dealer).
- */
-function grouped(groupBy: GroupingOrWeek, base: string, aggregates: string, attribution: 'record' | 'lead-itself' = 'record'): string {
-  if (groupBy === 'week') {
-    // By week, for one dealer ($3), one region ($4), or the network (both null): its records only.
-    return `
-    SELECT k.grp::text, GROUPING(k.mine, k.grp) = 3 AS total, k.mine, ${aggregates}
-    FROM (SELECT b.*, to_char(${weekOf('b.at')}, 'YYYY-MM-DD') AS grp,
-                 COALESCE(($3::text IS NULL AND $4::text IS NULL) OR b.dealer_id = $3::text OR d.region = $4::text, false) AS mine
-          FROM (${base}) b LEFT JOIN dealer d ON d.id = b.dealer_id) k
-    GROUP BY GROUPING SETS ((k.mine, k.grp), ())`;
-  }
-  const key = groupBy === 'dealer' ? 'b.dealer_id COLLATE "C"'
-    : groupBy === 'region' ? 'd.region COLLATE "C"'
-      : attribution === 'lead-itself' ? `b.${LEAD_COLUMN[groupBy]}` : `lt.${LEAD_COLUMN[groupBy]}`;
-  const join = groupBy === 'region' ? 'LEFT JOIN dealer d ON d.id = b.dealer_id'
-    : byLead(groupBy) && attribution === 'record' ? 'LEFT JOIN lead lt ON lt.id = b.lead_id' : '';
-  return `
-    SELECT k.grp::text, GROUPING(k.mine, k.grp) = 3 AS total, k.mine, ${aggregates}
-    FROM (SELECT b.*, ${key} AS grp, COALESCE($3::text IS NULL OR b.dealer_id = $3::text, false) AS mine FROM (${base}) b ${join}) k
-    GROUP BY GROUPING SETS ((k.mine, k.grp), ())`;
-}
-
-const QUANTILES = (column: string) =>
-  `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}) AS ${column}_median, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${column}) AS ${column}_p90`;
-
-/** The queries, each over one table's records in the window (or what it needs before it). */
-const QUERIES = {
-  leads: (g: GroupingOrWeek) => grouped(g, `
-    SELECT NULL::text AS dealer_id, customer_id, source, campaign, interest_model, merged, received_at AS at FROM lead
-    WHERE received_at >= $1 AND received_at < $2 AND source <> 'CUSTOMER_IMPORT'`,
-  'count(*) AS leads, count(DISTINCT customer_id) AS unique_customers, count(*) FILTER (WHERE merged) AS duplicates_merged', 'lead-itself'),
-
-  stages: (g: GroupingOrWeek) => grouped(g, `
-    SELECT dealer_id, lead_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
-  `count(*) FILTER (WHERE from_stage = 'QUALIFYING' AND to_stage = 'HANDED_OFF') AS qualified,
-   count(*) FILTER (WHERE to_stage = 'DISQUALIFIED') AS disqualified, count(*) FILTER (WHERE to_stage = 'ESCALATED' AND from_stage IS NOT NULL) AS escalated`),
-
-  handoffs: (g: GroupingOrWeek) => grouped(g, `
-    SELECT dealer_id, lead_id, at, kind FROM handoff_event WHERE at >= $1 AND at < $2`,
-  `count(*) FILTER (WHERE kind = 'OFFERED') AS offered, count(*) FILTER (WHERE kind = 'ACCEPTED') AS accepted,
-   count(*) FILTER (WHERE kind = 'DECLINED') AS declined, count(*) FILTER (WHERE kind = 'TIMED_OUT') AS sla_breaches`),
-
-  // Each acceptance against the offer it answers (the latest to that dealer in the same
-  // journey before it, kept with the acceptance when it is written).
-  accepts: (g: GroupingOrWeek) => grouped(g, `
-    SELECT dealer_id, lead_id, at, EXTRACT(EPOCH FROM at - offered_at) / 60 AS minutes
-    FROM handoff_event WHERE kind = 'ACCEPTED' AND at >= $1 AND at < $2 AND offered_at IS NOT NULL`,
-  `${QUANTILES('minutes')}, count(*) FILTER (WHERE minutes <= 15) AS within_15`),
-
-  // Each sale against the selling dealer's latest start of sales ownership of that customer
-  // at or before it (the same technique over sales and the ledger's starts). Ledger rows that
-  // keep the owner (a market's new ownership model, an erasure) start nothing.
-  sales: (g: GroupingOrWeek) => grouped(g, `
-    SELECT s.dealer_id, s.lead_id, s.at, EXTRACT(EPOCH FROM s.at - max(o.at)) / 86400 AS days
-    FROM sale s
-    LEFT JOIN ownership_change o ON o.customer_id = s.customer_id AND o.to_dealer_id = s.dealer_id AND o.to_owner = 'DEALER_SALES' AND o.at <= s.at
-      AND (o.from_owner, o.from_dealer_id) IS DISTINCT FROM (o.to_owner, o.to_dealer_id)
-    WHERE s.at >= $1 AND s.at < $2 AND NOT s.imported
-    GROUP BY s.key, s.dealer_id, s.lead_id, s.at`,
-  `count(*) AS sold, ${QUANTILES('days')}`),
-
-  // Changes away from a dealer: fall-backs, reassignments, and customers back in market
-  // (with whether they bought from that dealer again before the window's end).
-  ledger: (g: GroupingOrWeek) => grouped(g, `
-    SELECT o.from_dealer_id AS dealer_id, o.lead_id, o.at,
-           o.from_owner = 'DEALER_SALES' AND o.to_owner = 'OEM' AND (o.reason LIKE 'LOST%' OR o.reason IN ('NO_SHOW', 'SALES_WINDOW_EXPIRED')) AS fell_back,
-           o.reason LIKE 'REASSIGNED%' AS reassigned,
-           o.reason = 'BACK_IN_MARKET' AS back_in_market,
-           o.reason = 'BACK_IN_MARKET' AND EXISTS (
-             SELECT 1 FROM sale s WHERE s.customer_id = o.customer_id AND s.dealer_id = o.from_dealer_id AND s.at > o.at AND s.at < ${windowEnd(g, 'o.at')} AND NOT s.imported) AS sold_again
-    FROM ownership_change o WHERE o.from_dealer_id IS NOT NULL AND o.at >= $1 AND o.at < $2`,
-  `count(*) FILTER (WHERE fell_back) AS fell_back, count(*) FILTER (WHERE reassigned) AS reassigned_away,
-   count(*) FILTER (WHERE back_in_market) AS back_in_market, count(*) FILTER (WHERE sold_again) AS sold_again`),
-
-  // The time each customer was owned by a dealer (after the sale), cut to the window: from
-  // the change to the dealer until the customer's next change of owner, or the window's end
-  // (a join to the customer's later changes: cheaper than a window over the whole ledger).
-  owned: (g: GroupingOrWeek) => grouped(g, g === 'week' ? `
-    SELECT dealer_id, lead_id, w.at, EXTRACT(EPOCH FROM LEAST(o.till, w.at + ${WEEK}) - GREATEST(o.since, w.at)) / 31557600 AS years FROM (
-      SELECT o.to_dealer_id AS dealer_id, o.lead_id, GREATEST(o.at, $1) AS since, LEAST(COALESCE(min(n.at), $2), $2) AS till
-      FROM ownership_change o
-      LEFT JOIN ownership_change n ON n.customer_id = o.customer_id AND (n.at > o.at OR (n.at = o.at AND n.key COLLATE "C" > o.key COLLATE "C"))
-      WHERE o.to_owner = 'DEALER' AND o.at < $2
-      GROUP BY o.key, o.to_dealer_id, o.lead_id, o.at
-    ) o JOIN generate_series($1::timestamptz, $2::timestamptz - ${WEEK}, ${WEEK}) AS w(at) ON w.at < o.till AND w.at + ${WEEK} > o.since` : `
-    SELECT dealer_id, lead_id, years FROM (
-      SELECT o.to_dealer_id AS dealer_id, o.lead_id,
-             EXTRACT(EPOCH FROM LEAST(COALESCE(min(n.at), $2), $2) - GREATEST(o.at, $1)) / 31557600 AS years
-      FROM ownership_change o
-      LEFT JOIN ownership_change n ON n.customer_id = o.customer_id AND (n.at > o.at OR (n.at = o.at AND n.key COLLATE "C" > o.key COLLATE "C"))
-      WHERE o.to_owner = 'DEALER' AND o.at < $2
-      GROUP BY o.key, o.to_dealer_id, o.lead_id, o.at
-    ) o WHERE years > 0`,
-  'COALESCE(sum(years), 0) AS owned_years'),
-
-  // Service visits; complaints opened, and those resolved with the time since their opening.
-  aftersales: (g: GroupingOrWeek) => grouped(g, `
-    SELECT r.dealer_id, r.lead_id, r.at, r.kind,
-           CASE WHEN r.kind = 'COMPLAINT_RESOLVED' THEN EXTRACT(EPOCH FROM r.at - (
-             SELECT max(o.at) FROM aftersales_event o
-             WHERE o.journey_id = r.journey_id AND o.ref = r.ref AND o.kind = 'COMPLAINT_OPENED' AND o.at <= r.at)) / 86400 END AS resolution_days
-    FROM aftersales_event r WHERE r.at >= $1 AND r.at < $2`,
-  `count(*) FILTER (WHERE kind = 'SERVICE_VISIT') AS service_visits, count(*) FILTER (WHERE kind = 'COMPLAINT_OPENED') AS complaints_opened,
-   count(*) FILTER (WHERE kind = 'COMPLAINT_RESOLVED') AS complaints_resolved, ${QUANTILES('resolution_days')}`),
-
-  // Recall repair tasks of the recalls started in the window, and those repaired by its end
-  // (attributed to the customer's latest lead before the recall, like any record).
-  recalls: (g: GroupingOrWeek) => grouped(g, `
-    SELECT v.dealer_id, (SELECT l.id FROM lead l WHERE l.customer_id = v.customer_id AND l.received_at <= c.started_at ORDER BY l.received_at DESC LIMIT 1) AS lead_id,
-           c.started_at AS at, v.repaired_at IS NOT NULL AND v.repaired_at < ${windowEnd(g, 'c.started_at')} AS repaired
-    FROM recall_vehicle v JOIN campaign c ON c.id = v.campaign_id
-    WHERE v.dealer_id IS NOT NULL AND v.status <> 'OWNER_UNKNOWN' AND c.started_at >= $1 AND c.started_at < $2`,
-  'count(*) AS recall_tasks, count(*) FILTER (WHERE repaired) AS recall_repairs'),
-
-  // Surveys that went out, from the dealer that sent them (the OEM's have no dealer).
-  surveys: (g: GroupingOrWeek) => grouped(g, `
-    SELECT sender_dealer_id AS dealer_id, lead_id, sent_at AS at FROM communication
-    WHERE purpose = 'SURVEY' AND sent_at >= $1 AND sent_at < $2`,
-  'count(*) AS surveys_sent'),
-
-  // Surveys answered, with the dealer each was about (the OEM's have none).
-  answers: (g: GroupingOrWeek) => grouped(g, `
-    SELECT dealer_id, lead_id, answered_at AS at, score FROM survey_answer WHERE answered_at >= $1 AND answered_at < $2`,
-  `count(*) AS answers, count(*) FILTER (WHERE score >= ${PROMOTER_SCORE}) AS promoters, count(*) FILTER (WHERE score <= ${DETRACTOR_SCORE}) AS detractors`),
-
-  // Friends' leads through promoters' referral links, for the dealer that looked after the promoter.
-  referrals: (g: GroupingOrWeek) => grouped(g, `
-    SELECT r.referrer_dealer_id AS dealer_id, r.lead_id, l.received_at AS at FROM referral r JOIN lead l ON l.id = r.lead_id
-    WHERE l.received_at >= $1 AND l.received_at < $2`,
-  'count(*) AS referral_leads'),
-} satisfies Record<string, (g: GroupingOrWeek) => string>;
-type QueryName = keyof typeof QUERIES;
 
 /** Which queries make each process's rows. */
 const SOURCES: Record<Process, QueryName[]> = {
-  identification: ['leads'],
+  identification: ['leads', 'customers'],
   acquisition: ['stages'],
   engagement: ['handoffs', 'accepts', 'sales', 'ledger'],
   maintenance: ['owned', 'aftersales', 'recalls'],
-  newValue: ['ledger', 'referrals'],
+  newValue: ['ledger', 'soldAgain', 'referrals'],
   feedback: ['surveys', 'aftersales', 'answers'],
 };
 
@@ -276,19 +112,41 @@ type Key = string | typeof NONE;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const round = (v: number | null, digits = 1) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
-export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', dealerId, region, captains = {} }: ScorecardRequest): Promise<Scorecard> {
+export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', dealerId, region, captains = {}, rollups = true }: ScorecardRequest): Promise<Scorecard> {
   const params = [from.toISOString(), to.toISOString(), dealerId ?? null, ...(groupBy === 'week' ? [region ?? null] : [])];
   const names = Object.keys(QUERIES) as QueryName[];
-  const results = await Promise.all(names.map((name) => reportQuery(sql, QUERIES[name](groupBy), params)));
-  /** Per query: its rows by group (the caller's only), and the network's total. */
-  const byQuery = new Map(names.map((name, i) => {
-    const rows = new Map<Key | typeof TOTAL, Aggregated>();
-    for (const r of results[i]!.rows) {
-      if (r.total) rows.set(TOTAL, r);
-      else if (r.mine) rows.set(r.grp ?? NONE, r);
+  const rolled = rollups && isRolledGrouping(groupBy) ? await rolledDays(sql, from, to) : null;
+  const rolledNames = rolled ? names.filter((name) => ROLLED[name]) : [];
+  const scanned = names.filter((name) => !rolledNames.includes(name));
+  /** The roll-ups' days, then the records from the last of them to the window's end. */
+  const rolledParams = rolled ? [`${rolled.to}T00:00:00.000Z`, params[1], params[2], rolled.from, rolled.to] : [];
+  const [scans, counts, quantileResults] = await Promise.all([
+    Promise.all(scanned.map((name) => reportQuery(sql, QUERIES[name](groupBy), params))),
+    rolled && isRolledGrouping(groupBy) ? reportQuery(sql, rolledCounts(groupBy), rolledParams) : null,
+    Promise.all(rolledNames.map((name) => (ROLLED[name]!.values && isRolledGrouping(groupBy)
+      ? reportQuery(sql, rolledQuantiles(name, groupBy), rolledParams) : null))),
+  ]);
+  /** Rows by group (the caller's only), and the network's total. */
+  const keyed = (rows: Aggregated[]) => {
+    const byKey = new Map<Key | typeof TOTAL, Aggregated>();
+    for (const r of rows) {
+      if (r.total) byKey.set(TOTAL, r);
+      else if (r.mine) byKey.set(r.grp ?? NONE, r);
     }
-    return [name, rows] as const;
-  }));
+    return byKey;
+  };
+  const countsByKey = keyed(counts?.rows ?? []);
+  /** Per query: its rows (a rolled query's: every rolled count, with its own quantiles). */
+  const byQuery = new Map<QueryName, Map<Key | typeof TOTAL, Aggregated>>([
+    ...scanned.map((name, i) => [name, keyed(scans[i]!.rows)] as const),
+    ...rolledNames.map((name, i) => {
+      const own = quantileResults[i];
+      if (!own) return [name, countsByKey] as const;
+      const merged = new Map(countsByKey);
+      for (const [key, row] of keyed(own.rows)) merged.set(key, { ...merged.get(key), ...row });
+      return [name, merged] as const;
+    }),
+  ]);
   const at = (name: QueryName, key: Key | typeof TOTAL) => byQuery.get(name)!.get(key);
   const count = (name: QueryName, key: Key | typeof TOTAL, column: string) => Number(at(name, key)?.[column] ?? 0);
   const quantiles = (name: QueryName, key: Key | typeof TOTAL, column: string): Quantiles => ({
@@ -296,7 +154,7 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
   });
 
   const metrics: { [P in Process]: (k: Key | typeof TOTAL) => ProcessMetrics[P] } = {
-    identification: (k) => ({ leads: count('leads', k, 'leads'), uniqueCustomers: count('leads', k, 'unique_customers'), duplicatesMerged: count('leads', k, 'duplicates_merged') }),
+    identification: (k) => ({ leads: count('leads', k, 'leads'), uniqueCustomers: count('customers', k, 'unique_customers'), duplicatesMerged: count('leads', k, 'duplicates_merged') }),
     acquisition: (k) => ({ qualified: count('stages', k, 'qualified'), disqualified: count('stages', k, 'disqualified'), escalated: count('stages', k, 'escalated') }),
     engagement: (k) => {
       const offered = count('handoffs', k, 'offered');
@@ -319,7 +177,7 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
         recallTasks: tasks, recallRepairs: repairs, recallCompletion: tasks > 0 ? round(repairs / tasks, 3) : null,
       };
     },
-    newValue: (k) => ({ backInMarket: count('ledger', k, 'back_in_market'), soldAgainSameDealer: count('ledger', k, 'sold_again'), referralLeads: count('referrals', k, 'referral_leads') }),
+    newValue: (k) => ({ backInMarket: count('ledger', k, 'back_in_market'), soldAgainSameDealer: count('soldAgain', k, 'sold_again'), referralLeads: count('referrals', k, 'referral_leads') }),
     feedback: (k) => {
       const answers = count('answers', k, 'answers');
       const promoters = count('answers', k, 'promoters');

@@ -20,6 +20,7 @@ import { createMarketStore } from '../platform/markets.js';
 import { clientTracing, startTracing, workerTracing } from '../platform/tracing.js';
 import { createWorkers, prebuiltWorkflowBundle } from './journey-worker.js';
 import { createLeadOutboxRelay } from './lead-outbox-relay.js';
+import { ensureScorecardRollupSchedule } from '../reports/scorecard-rollup-schedule.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 
 const config = loadConfig(process.env, 'worker');
@@ -93,6 +94,12 @@ const relay = createLeadOutboxRelay({
   campaigns: createCampaigns({ db, temporal, bulkTaskQueue: taskQueuesOf(config.TEMPORAL_TASK_QUEUE).bulk, log }),
 });
 
+// The scorecard's roll-ups run as bulk work: the processes that take it make sure their Schedule exists
+// (without it the scorecard reads every figure from the records: slower, the same figures).
+if (config.WORKER_KINDS.includes('bulk')) {
+  await ensureScorecardRollupSchedule(temporal, config.TEMPORAL_TASK_QUEUE)
+    .catch((error: unknown) => log.error({ err: error }, 'could not create the scorecard roll-ups\' schedule; the next start tries again'));
+}
 relay.start();
 log.info({ taskQueues: workers.taskQueues, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, workflowBundle: bundlePath ?? 'bundled at start', pid: process.pid }, 'worker started');
 try {

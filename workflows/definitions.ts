@@ -238,3 +238,7 @@ export const campaignControlUpdate = defineUpdate<{ status: 'RUNNING' | 'PAUSED'
 /** A process captain's weekly digest (captains/digest-schedules.ts starts it from a Schedule). */
 export const CAPTAIN_DIGEST_WORKFLOW_TYPE = 'captainDigest';
 export const captainDigestScheduleIdOf = (captainId: string) => `captain-digest-${captainId}`;
+
+/** The scorecard's daily roll-ups (reports/scorecard-rollups.ts), written hourly by one Schedule on the bulk queue. */
+export const SCORECARD_ROLLUP_WORKFLOW_TYPE = 'scorecardRollup';
+export const SCORECARD_ROLLUP_SCHEDULE_ID = 'scorecard-rollup';

@@ -8,3 +8,4 @@ export { policyRollouts } from './policy-rollouts.js';
 export { customerOnboarding } from './customer-onboarding.js';
 export { campaign } from './campaign.js';
 export { captainDigest } from './captain-digest.js';
+export { scorecardRollup } from './scorecard-rollup.js';

@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlPoolOf } from '../../platform/db.js';
 import { scorecard, type Scorecard } from '../../reports/scorecard.js';
+import { rolledDays, rollUpScorecard } from '../../reports/scorecard-rollups.js';
+import { ensureScorecardRollupSchedule } from '../../reports/scorecard-rollup-schedule.js';
 import { kpiTrend } from '../../reports/kpis.js';
 import { KPI_IDS } from '../../domain/kpis.js';
-import { createTestKey, startSystem, type System } from '../support/system.js';
+import { createTestKey, eventually, startSystem, type System } from '../support/system.js';
 
 let sys: System;
 const A = 'DLR-SCORE-A'; // region NORTH
@@ -19,7 +21,7 @@ const at = (s: string) => new Date(s.length <= 11 ? `2026-${s}:00Z` : `${s}:00Z`
 
 beforeAll(async () => {
   // The network's totals are this fixture's alone: the file has a database of its own.
-  sys = await startSystem({ kinds: ['journeys'] });
+  sys = await startSystem({ kinds: ['journeys', 'bulk'] });
   await sys.db.dealer.createMany({
     data: [[A, 'NORTH'], [B, 'SOUTH'], [C, 'NORTH']].map(([id, region]) => ({ id: id!, region, name: id!, territory: ['99'], brands: ['VW'] })),
   });
@@ -124,6 +126,9 @@ beforeAll(async () => {
   // c6's March lead came through c5's referral link, while A looked after c5.
   const referred = await sys.db.lead.findFirstOrThrow({ where: { customerId: c[6]!, receivedAt: at('03-10T09:00') } });
   await sys.db.referral.create({ data: { leadId: referred.id, referrerCustomerId: c[5]!, referrerDealerId: A } });
+  // The fixture's days rolled up, as the hourly job would have by now: the hand-computed figures below
+  // come from the roll-ups by dealer, region and source, from the records by campaign, model and week.
+  await rollUpScorecard(sqlPoolOf(sys.db));
 });
 afterAll(async () => {
   await sys?.stop();
@@ -448,5 +453,84 @@ describe('what the database keeps with each record for the scorecard (migration 
       await sql.query('DELETE FROM journey WHERE id = $1', [journey]);
       await sql.query('DELETE FROM customer WHERE id = $1', [customer]);
     }
+  });
+});
+
+describe('daily roll-ups (migration 0032): the figures of the records, read from a few rows per dealer and day', () => {
+  const sql = () => sqlPoolOf(sys.db);
+  // The tests above wrote (and removed) records of 2024: the job's next run takes their marks.
+  beforeAll(() => rollUpScorecard(sql()));
+  const windows = [
+    { name: 'March', from: at('03-01T00:00'), to: at('04-01T00:00') },
+    { name: 'six weeks', from: at('02-23T00:00'), to: at('04-06T00:00') },
+    { name: 'two years to come', from: at('2025-01-01T00:00'), to: at('2027-01-01T00:00') },
+    { name: 'to an hour', from: at('03-01T00:00'), to: at('03-20T10:30') },
+  ];
+  const requests = windows.flatMap((w) => (['dealer', 'region', 'source'] as const).flatMap((groupBy) =>
+    [undefined, A, B, C].map((dealerId) => ({ ...w, groupBy, ...(dealerId ? { dealerId } : {}) }))));
+  /** Every request read both ways; returns how many were compared. */
+  const compareAll = async () => {
+    for (const { name, ...request } of requests) {
+      const [rolled, scanned] = await Promise.all([scorecard(sql(), request), scorecard(sql(), { ...request, rollups: false })]);
+      expect(rolled, `${name} by ${request.groupBy}${request.dealerId ? ` for ${request.dealerId}` : ''}`).toEqual(scanned);
+    }
+    return requests.length;
+  };
+  const accepted = async (from: Date, to: Date, rollups = true) =>
+    (await scorecard(sql(), { from, to, rollups })).processes.find((p) => p.process === 'engagement')!.network as { offered: number; accepted: number; timeToAcceptMinutes: unknown };
+
+  it('the scorecard reads the rolled days, and gives what the records give for every window, grouping and key', async () => {
+    expect(await rolledDays(sql(), windows[0]!.from, windows[0]!.to)).toEqual({ from: '2026-03-01', to: '2026-04-01' });
+    expect(await rolledDays(sql(), windows[3]!.from, windows[3]!.to)).toEqual({ from: '2026-03-01', to: '2026-03-20' }); // the rest from the records
+    expect(await rolledDays(sql(), at('03-01T06:00'), windows[0]!.to)).toBeNull(); // not from a midnight: the records
+    expect(await compareAll()).toBe(48);
+    // The roll-ups are what is read: a figure changed in them shows (and is put back).
+    const day = "day = '2026-03-03' AND accepted > 0";
+    await sql().query(`UPDATE scorecard_day SET accepted = accepted + 100 WHERE ${day}`);
+    try {
+      expect((await accepted(windows[0]!.from, windows[0]!.to)).accepted).toBe((await accepted(windows[0]!.from, windows[0]!.to, false)).accepted + 100);
+    } finally {
+      await sql().query(`UPDATE scorecard_day SET accepted = accepted - 100 WHERE ${day}`);
+    }
+  });
+
+  it("a record arriving for a rolled day is read from the records until the Schedule's run rolls that day again; today's always are", async () => {
+    const journeyId = (await sql().query<{ id: string }>('SELECT id FROM journey ORDER BY id LIMIT 1')).rows[0]!.id;
+    const june = { from: at('2025-06-01T00:00'), to: at('2025-07-01T00:00') };
+    const before = await accepted(june.from, june.to);
+    // Entered now, for a day long rolled (a sale entered afterwards, a fair file of last year).
+    await sys.db.handoffEvent.createMany({ data: [
+      { key: `late-offer-${journeyId}`, journeyId, dealerId: C, kind: 'OFFERED', at: at('2025-06-10T09:00') },
+      { key: `late-accept-${journeyId}`, journeyId, dealerId: C, kind: 'ACCEPTED', at: at('2025-06-10T09:42') },
+    ] });
+    expect((await sql().query('SELECT day::text FROM scorecard_stale')).rows).toEqual([{ day: '2025-06-10' }]);
+    expect(await rolledDays(sql(), june.from, june.to)).toEqual({ from: '2025-06-01', to: '2025-06-10' });
+    expect(before).toMatchObject({ offered: 0, accepted: 0, timeToAcceptMinutes: { median: null, p90: null } });
+    expect(await accepted(june.from, june.to)).toEqual({ ...before, offered: 1, accepted: 1, acceptRate: 1, timeToAcceptMinutes: { median: 42, p90: 42 } });
+    // One of today: read from the records, no mark.
+    await sys.db.handoffEvent.create({ data: { key: `today-offer-${journeyId}`, journeyId, dealerId: C, kind: 'OFFERED', at: new Date() } });
+    expect((await sql().query('SELECT count(*)::int AS n FROM scorecard_stale')).rows[0].n).toBe(1);
+    expect(await compareAll()).toBe(48);
+
+    // The Schedule (one per namespace; this file's own, on its queue): made once, run by a trigger as the hour would.
+    const scheduleId = `scorecard-rollup-${sys.taskQueue}`;
+    await ensureScorecardRollupSchedule(sys.temporal, sys.taskQueue, scheduleId);
+    await ensureScorecardRollupSchedule(sys.temporal, sys.taskQueue, scheduleId); // again: nothing changes, no error
+    const schedule = sys.temporal.schedule.getHandle(scheduleId);
+    try {
+      const described = await schedule.describe();
+      expect(described.spec.intervals).toEqual([{ every: 3_600_000, offset: 1_200_000 }]);
+      await schedule.trigger();
+      const run = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow);
+      const result = await sys.temporal.workflow.getHandle(run!.workflowId, run!.firstExecutionRunId).result();
+      expect(result).toMatch(/^days 2025-06-10\.\.\d{4}-\d{2}-\d{2} \(\d+ rows, 1 marks\)$/);
+    } finally {
+      await schedule.delete();
+    }
+    expect((await sql().query('SELECT count(*)::int AS n FROM scorecard_stale')).rows[0].n).toBe(0);
+    expect(await rolledDays(sql(), june.from, june.to)).toEqual({ from: '2025-06-01', to: '2025-07-01' });
+    expect((await sql().query("SELECT accepted, minutes_values::text FROM scorecard_day WHERE day = '2025-06-10' AND dealer_id = $1", [C])).rows)
+      .toEqual([{ accepted: 1, minutes_values: '{42.0000000000000000}' }]);
+    expect(await compareAll()).toBe(48);
   });
 });

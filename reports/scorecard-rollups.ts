@@ -1,0 +1,125 @@
+// The scorecard's daily roll-ups (issue 35; migration 0032): per UTC day, dealer and the source
+// of the lead a record is attributed to, the figures that add up over days, computed by the
+// scorecard's own queries grouped by day (reports/scorecard-queries.ts), so a window's whole days
+// are a sum over a few rows per dealer and day instead of a scan of a year's records.
+//
+// The job (`rollUpScorecard`, run hourly by the scorecardRollup schedule) writes every day before
+// today it has not written, and again every day from the earliest one a record arrived for late
+// (the tables' triggers mark it). The scorecard reads the days before that boundary from here and
+// everything after it — today, a day marked stale, the future part of a window — from the records,
+// so its figures are the same as a scan's whenever it is asked (tested against the scan).
+import type pg from 'pg';
+import { inTransaction } from '../platform/db.js';
+import { QUERIES, quantilesOf, ROLLED, type QueryName } from './scorecard-queries.js';
+
+/** The groupings the roll-ups answer (their key is the dealer and the source; a region is its dealers'). */
+export type RolledGrouping = 'dealer' | 'region' | 'source';
+export const isRolledGrouping = (g: string): g is RolledGrouping => g === 'dealer' || g === 'region' || g === 'source';
+
+const DAY_MS = 86_400_000;
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+const midnight = (day: string) => new Date(`${day}T00:00:00Z`);
+
+/**
+ * The days of [from, to) the roll-ups answer: from `from` (which must be a UTC midnight) to the
+ * boundary or the last whole day, whichever is first; null when none. The rest of the window,
+ * [rolled.to, to), is read from the records.
+ */
+export async function rolledDays(sql: pg.Pool, from: Date, to: Date): Promise<{ from: string; to: string } | null> {
+  if (from.getTime() % DAY_MS !== 0) return null;
+  const { rows } = await sql.query<{ boundary: string | null }>(
+    'SELECT LEAST(rolled_before, (SELECT min(day) FROM scorecard_stale))::text AS boundary FROM scorecard_rollup');
+  const boundary = rows[0]?.boundary;
+  if (!boundary) return null;
+  const lastWholeDay = dayOf(new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS));
+  const until = boundary < lastWholeDay ? boundary : lastWholeDay;
+  return until > dayOf(from) ? { from: dayOf(from), to: until } : null;
+}
+
+/** Every rolled count, in the roll-ups' columns. */
+const COUNTS = Object.values(ROLLED).flatMap((r) => r.counts);
+const SETS = 'GROUP BY GROUPING SETS ((mine, grp), ())';
+
+/** The group key and whether the row is the caller's, over rows `k` of dealer_id and source. */
+function groupedRows(groupBy: RolledGrouping, rows: string, columns: string): string {
+  const key = groupBy === 'dealer' ? `NULLIF(k.dealer_id, '') COLLATE "C"` : groupBy === 'region' ? 'd.region COLLATE "C"' : `NULLIF(k.source, '')`;
+  return `SELECT ${key} AS grp, COALESCE($3::text IS NULL OR k.dealer_id = $3::text, false) AS mine, ${columns}
+    FROM (${rows}) k ${groupBy === 'region' ? `LEFT JOIN dealer d ON d.id = NULLIF(k.dealer_id, '')` : ''}`;
+}
+
+/**
+ * Every rolled count in the scan's shape (group, total, mine, figures) — one pass over the roll-up
+ * rows of days [$4, $5) and each rolled query's records of [$1, $2); $3 is the dealer whose rows
+ * are asked for.
+ */
+export function rolledCounts(groupBy: RolledGrouping): string {
+  const records = (Object.entries(ROLLED) as [QueryName, { counts: string[] }][]).map(([name, { counts }]) =>
+    // As the roll-ups' integers, so that the union is one append (a cast per branch would nest them).
+    `SELECT dealer_id, source, ${COUNTS.map((c) => (counts.includes(c) ? `${c}::int` : `0 AS ${c}`)).join(', ')} FROM (${QUERIES[name]('day')}) t`);
+  const rows = `SELECT dealer_id, source, ${COUNTS.join(', ')} FROM scorecard_day WHERE day >= $4::date AND day < $5::date
+    UNION ALL ${records.join(' UNION ALL ')}`;
+  return `SELECT grp::text, GROUPING(mine, grp) = 3 AS total, mine, ${COUNTS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
+    FROM (${groupedRows(groupBy, rows, COUNTS.map((c) => `k.${c}`).join(', '))}) r ${SETS}`;
+}
+
+/** A rolled query's quantiles, over the values of the same days and records as rolledCounts. */
+export function rolledQuantiles(name: QueryName, groupBy: RolledGrouping): string {
+  const values = `${ROLLED[name]!.values!}_values`;
+  const rows = `SELECT dealer_id, source, ${values} FROM scorecard_day WHERE day >= $4::date AND day < $5::date AND cardinality(${values}) > 0
+    UNION ALL SELECT dealer_id, source, ${values} FROM (${QUERIES[name]('day')}) t`;
+  return `SELECT grp::text, GROUPING(mine, grp) = 3 AS total, mine, ${quantilesOf('v', ROLLED[name]!.values!)}
+    FROM (${groupedRows(groupBy, rows, `unnest(k.${values}) AS v`)}) r ${SETS}`;
+}
+
+/** The earliest day any counted record is for (the first run starts there). */
+const EARLIEST = `SELECT (LEAST(
+  (SELECT min(received_at) FROM lead), (SELECT min(at) FROM journey_stage_change), (SELECT min(at) FROM handoff_event),
+  (SELECT min(at) FROM ownership_change), (SELECT min(at) FROM sale), (SELECT min(at) FROM aftersales_event),
+  (SELECT min(sent_at) FROM communication), (SELECT min(answered_at) FROM survey_answer)) AT TIME ZONE 'UTC')::date::text AS day`;
+
+export interface RollupRun {
+  /** The days written, [from, to); from = to when there was nothing to write. */
+  from: string;
+  to: string;
+  /** Late records' marks taken into account. */
+  marks: number;
+  /** Roll-up rows (day, dealer, source) of the days written. */
+  rows: number;
+}
+
+/**
+ * Writes the roll-ups of the days before `before` (default: today, from a quarter of an hour after
+ * midnight UTC) not written yet, and again from the earliest day a late record marked. One
+ * transaction on one snapshot: the marks it clears are those whose records it read. Two runs at
+ * once: the second fails on serialization and its activity retries.
+ */
+export function rollUpScorecard(pool: pg.Pool, { before }: { before?: Date } = {}): Promise<RollupRun> {
+  return inTransaction(pool, async (sql) => {
+    await sql.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off");
+    const state = (await sql.query<{ rolled_before: string }>('SELECT rolled_before::text FROM scorecard_rollup FOR UPDATE')).rows[0]?.rolled_before ?? null;
+    const marks = (await sql.query<{ id: string; day: string }>('SELECT id, day::text FROM scorecard_stale')).rows;
+    const until = before ? dayOf(before)
+      : (await sql.query<{ day: string }>("SELECT ((now() - interval '15 minutes') AT TIME ZONE 'UTC')::date::text AS day")).rows[0]!.day;
+    const to = state && state > until ? state : until;
+    const start = state ?? (await sql.query<{ day: string | null }>(EARLIEST)).rows[0]!.day ?? to;
+    const from = [start, ...marks.map((m) => m.day)].reduce((a, b) => (b < a ? b : a));
+    let rows = 0;
+    if (from < to) {
+      const window = [midnight(from).toISOString(), midnight(to).toISOString()];
+      await sql.query('DELETE FROM scorecard_day WHERE day >= $1::date AND day < $2::date', [from, to]);
+      for (const [name, { counts, values }] of Object.entries(ROLLED) as [QueryName, NonNullable<(typeof ROLLED)[QueryName]>][]) {
+        const columns = [...counts, ...(values ? [`${values}_values`] : [])];
+        await sql.query(`
+          INSERT INTO scorecard_day (day, dealer_id, source, ${columns.join(', ')})
+          SELECT day, dealer_id, source, ${columns.join(', ')} FROM (${QUERIES[name]('day')}) q
+          ON CONFLICT (day, dealer_id, source) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`, window);
+      }
+      rows = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM scorecard_day WHERE day >= $1::date AND day < $2::date', [from, to])).rows[0]!.n);
+    }
+    await sql.query(`
+      INSERT INTO scorecard_rollup (singleton, rolled_before, rolled_at) VALUES (true, $1::date, now())
+      ON CONFLICT (singleton) DO UPDATE SET rolled_before = EXCLUDED.rolled_before, rolled_at = EXCLUDED.rolled_at`, [to]);
+    if (marks.length > 0) await sql.query('DELETE FROM scorecard_stale WHERE id = ANY($1::bigint[])', [marks.map((m) => m.id)]);
+    return { from: from < to ? from : to, to, marks: marks.length, rows };
+  });
+}
