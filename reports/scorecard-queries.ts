@@ -30,6 +30,8 @@ export type QueryGrouping = GroupingOrWeek | 'day';
 const byLead = (g: QueryGrouping) => g === 'source' || g === 'campaign' || g === 'model';
 
 const WEEK = "interval '168 hours'";
+/** A year of 365.25 days, in seconds (owned customer-years). */
+export const YEAR_SECONDS = 31557600;
 /** The Monday 00:00 UTC of a time's week. */
 const weekOf = (column: string) => `(date_trunc('week', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
 /** The end of the window a record is counted in: the window's ($2), or by week its own week's. */
@@ -78,9 +80,12 @@ function grouped(groupBy: QueryGrouping, base: string, aggregates: string, attri
     GROUP BY GROUPING SETS ((k.mine, k.grp), ())`;
 }
 
-/** A figure's median and 90th percentile; by day, the values they are taken over (without nulls, which they skip). */
+/**
+ * A figure's median and 90th percentile; by day, the values they are taken over (without nulls,
+ * which they skip), as the double precision percentile_cont makes of them before it sorts.
+ */
 const QUANTILES = (column: string, g: QueryGrouping) => (g === 'day'
-  ? `COALESCE(array_agg(${column}) FILTER (WHERE ${column} IS NOT NULL), '{}') AS ${column}_values`
+  ? `COALESCE(array_agg(${column}::float8) FILTER (WHERE ${column} IS NOT NULL), '{}') AS ${column}_values`
   : quantilesOf(column, column));
 /** The median and 90th percentile of `value`, named after `column`. */
 export const quantilesOf = (value: string, column: string) =>
@@ -94,8 +99,24 @@ const LEADS = `
 /** The queries, each over one table's records in the window (or what it needs before it). */
 export const QUERIES = {
   leads: (g: QueryGrouping) => grouped(g, LEADS, 'count(*) AS leads, count(*) FILTER (WHERE merged) AS duplicates_merged', 'lead-itself'),
-  // Distinct customers do not add up over days: always from the leads.
-  customers: (g: QueryGrouping) => grouped(g, LEADS, 'count(DISTINCT customer_id) AS unique_customers', 'lead-itself'),
+  // Distinct customers. By day: leads of customers new that day, and the days of the earlier
+  // leads of the others (of any source, and of the lead's own) when on an earlier day: in a window
+  // a customer counts for the one lead whose previous lead is before the window.
+  customers: (g: QueryGrouping) => (g === 'day'
+    ? grouped(g, `
+    SELECT NULL::text AS dealer_id, l.source, l.received_at AS at, (l.received_at AT TIME ZONE 'UTC')::date AS day_of, (
+             SELECT (p.received_at AT TIME ZONE 'UTC')::date FROM lead p
+             WHERE p.customer_id = l.customer_id AND p.source <> 'CUSTOMER_IMPORT' AND (p.received_at < l.received_at OR (p.received_at = l.received_at AND p.id < l.id))
+             ORDER BY p.received_at DESC, p.id DESC LIMIT 1) AS prev_day, (
+             SELECT (p.received_at AT TIME ZONE 'UTC')::date FROM lead p
+             WHERE p.customer_id = l.customer_id AND p.source = l.source AND (p.received_at < l.received_at OR (p.received_at = l.received_at AND p.id < l.id))
+             ORDER BY p.received_at DESC, p.id DESC LIMIT 1) AS prev_day_by_source
+    FROM lead l WHERE l.received_at >= $1 AND l.received_at < $2 AND l.source <> 'CUSTOMER_IMPORT'`,
+    `count(*) FILTER (WHERE prev_day IS NULL)::int AS new_customers,
+     COALESCE(array_agg(prev_day) FILTER (WHERE prev_day < day_of), '{}') AS prev_days,
+     count(*) FILTER (WHERE prev_day_by_source IS NULL)::int AS new_customers_by_source,
+     COALESCE(array_agg(prev_day_by_source) FILTER (WHERE prev_day_by_source < day_of), '{}') AS prev_days_by_source`, 'lead-itself')
+    : grouped(g, LEADS, 'count(DISTINCT customer_id) AS unique_customers', 'lead-itself')),
 
   stages: (g: QueryGrouping) => grouped(g, `
     SELECT dealer_id, lead_id, at, from_stage, to_stage FROM journey_stage_change WHERE at >= $1 AND at < $2`,
@@ -148,23 +169,37 @@ export const QUERIES = {
   // The time each customer was owned by a dealer (after the sale), cut to the window: from
   // the change to the dealer until the customer's next change of owner, or the window's end
   // (a join to the customer's later changes: cheaper than a window over the whole ledger).
-  owned: (g: QueryGrouping) => grouped(g, g === 'week' ? `
-    SELECT dealer_id, lead_id, w.at, EXTRACT(EPOCH FROM LEAST(o.till, w.at + ${WEEK}) - GREATEST(o.since, w.at)) / 31557600 AS years FROM (
+  owned: (g: QueryGrouping) => (g === 'day'
+    // By day: the spells' starts (+1) and ends (-1) with their times (a spell ends at the customer's
+    // next change, whatever it is), which the roll-ups' reader turns into the years in a window.
+    ? grouped(g, `
+    SELECT to_dealer_id AS dealer_id, lead_id, at, 1 AS sign FROM ownership_change WHERE to_owner = 'DEALER' AND at >= $1 AND at < $2
+    UNION ALL
+    SELECT p.to_dealer_id, p.lead_id, n.at, -1 FROM ownership_change n
+    CROSS JOIN LATERAL (
+      SELECT p.to_owner, p.to_dealer_id, p.lead_id FROM ownership_change p
+      WHERE p.customer_id = n.customer_id AND (p.at < n.at OR (p.at = n.at AND p.key COLLATE "C" < n.key COLLATE "C"))
+      ORDER BY p.at DESC, p.key COLLATE "C" DESC LIMIT 1) p
+    WHERE n.at >= $1 AND n.at < $2 AND p.to_owner = 'DEALER'`,
+    'sum(sign)::int AS owner_delta, sum(sign * EXTRACT(EPOCH FROM at)) AS owner_delta_epoch')
+    // Seconds, summed before they are made years: exact, whichever way the window is cut.
+    : grouped(g, g === 'week' ? `
+    SELECT dealer_id, lead_id, w.at, EXTRACT(EPOCH FROM LEAST(o.till, w.at + ${WEEK}) - GREATEST(o.since, w.at)) AS seconds FROM (
       SELECT o.to_dealer_id AS dealer_id, o.lead_id, GREATEST(o.at, $1) AS since, LEAST(COALESCE(min(n.at), $2), $2) AS till
       FROM ownership_change o
       LEFT JOIN ownership_change n ON n.customer_id = o.customer_id AND (n.at > o.at OR (n.at = o.at AND n.key COLLATE "C" > o.key COLLATE "C"))
       WHERE o.to_owner = 'DEALER' AND o.at < $2
       GROUP BY o.key, o.to_dealer_id, o.lead_id, o.at
     ) o JOIN generate_series($1::timestamptz, $2::timestamptz - ${WEEK}, ${WEEK}) AS w(at) ON w.at < o.till AND w.at + ${WEEK} > o.since` : `
-    SELECT dealer_id, lead_id, years FROM (
+    SELECT dealer_id, lead_id, seconds FROM (
       SELECT o.to_dealer_id AS dealer_id, o.lead_id,
-             EXTRACT(EPOCH FROM LEAST(COALESCE(min(n.at), $2), $2) - GREATEST(o.at, $1)) / 31557600 AS years
+             EXTRACT(EPOCH FROM LEAST(COALESCE(min(n.at), $2), $2) - GREATEST(o.at, $1)) AS seconds
       FROM ownership_change o
       LEFT JOIN ownership_change n ON n.customer_id = o.customer_id AND (n.at > o.at OR (n.at = o.at AND n.key COLLATE "C" > o.key COLLATE "C"))
       WHERE o.to_owner = 'DEALER' AND o.at < $2
       GROUP BY o.key, o.to_dealer_id, o.lead_id, o.at
-    ) o WHERE years > 0`,
-  'COALESCE(sum(years), 0) AS owned_years'),
+    ) o WHERE seconds > 0`,
+    `COALESCE(sum(seconds), 0) / ${YEAR_SECONDS} AS owned_years`)),
 
   // Service visits; complaints opened, and those resolved with the time since their opening.
   aftersales: (g: QueryGrouping) => grouped(g, `
@@ -206,8 +241,9 @@ export type QueryName = keyof typeof QUERIES;
 
 /**
  * The queries kept as daily roll-ups, with their figures: counts, and the column whose values
- * the quantiles are taken over. The others (distinct customers, sold again and recalls repaired
- * by the window's end, owned customer-years) are read from the records for every window.
+ * the quantiles are taken over. Distinct customers and owned customer-years are kept in their own
+ * columns (ROLLED_OWN_READER); sold again and recalls repaired by the window's end are read from
+ * the records for every window.
  */
 export const ROLLED: Partial<Record<QueryName, { counts: string[]; values?: string }>> = {
   leads: { counts: ['leads', 'duplicates_merged'] },
@@ -221,3 +257,9 @@ export const ROLLED: Partial<Record<QueryName, { counts: string[]; values?: stri
   answers: { counts: ['answers', 'promoters', 'detractors'] },
   referrals: { counts: ['referral_leads'] },
 };
+
+/** Rolled queries whose day columns are not counts: each has its own reader (reports/scorecard-rollups.ts). */
+export const ROLLED_OWN_READER = {
+  customers: ['new_customers', 'prev_days', 'new_customers_by_source', 'prev_days_by_source'],
+  owned: ['owner_delta', 'owner_delta_epoch'],
+} satisfies Partial<Record<QueryName, string[]>>;

@@ -10,7 +10,7 @@
 // so its figures are the same as a scan's whenever it is asked (tested against the scan).
 import type pg from 'pg';
 import { inTransaction } from '../platform/db.js';
-import { QUERIES, quantilesOf, ROLLED, type QueryName } from './scorecard-queries.js';
+import { QUERIES, quantilesOf, ROLLED, ROLLED_OWN_READER, YEAR_SECONDS, type QueryName } from './scorecard-queries.js';
 
 /** The groupings the roll-ups answer (their key is the dealer and the source; a region is its dealers'). */
 export type RolledGrouping = 'dealer' | 'region' | 'source';
@@ -50,25 +50,68 @@ function groupedRows(groupBy: RolledGrouping, rows: string, columns: string): st
 /**
  * Every rolled count in the scan's shape (group, total, mine, figures) — one pass over the roll-up
  * rows of days [$4, $5) and each rolled query's records of [$1, $2); $3 is the dealer whose rows
- * are asked for.
+ * are asked for. `records` false: the window ends where the rolled days do (its records are not
+ * planned to be read; the parameters stay typed).
  */
-export function rolledCounts(groupBy: RolledGrouping): string {
-  const records = (Object.entries(ROLLED) as [QueryName, { counts: string[] }][]).map(([name, { counts }]) =>
+export function rolledCounts(groupBy: RolledGrouping, records: boolean): string {
+  const tail = (Object.entries(ROLLED) as [QueryName, { counts: string[] }][]).map(([name, { counts }]) =>
     // As the roll-ups' integers, so that the union is one append (a cast per branch would nest them).
-    `SELECT dealer_id, source, ${COUNTS.map((c) => (counts.includes(c) ? `${c}::int` : `0 AS ${c}`)).join(', ')} FROM (${QUERIES[name]('day')}) t`);
+    `SELECT dealer_id, source, ${COUNTS.map((c) => (counts.includes(c) ? `${c}::int` : `0 AS ${c}`)).join(', ')} FROM (${QUERIES[name]('day')}) t WHERE ${records}`);
   const rows = `SELECT dealer_id, source, ${COUNTS.join(', ')} FROM scorecard_day WHERE day >= $4::date AND day < $5::date
-    UNION ALL ${records.join(' UNION ALL ')}`;
+    UNION ALL ${tail.join(' UNION ALL ')}`;
   return `SELECT grp::text, GROUPING(mine, grp) = 3 AS total, mine, ${COUNTS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
     FROM (${groupedRows(groupBy, rows, COUNTS.map((c) => `k.${c}`).join(', '))}) r ${SETS}`;
 }
 
-/** A rolled query's quantiles, over the values of the same days and records as rolledCounts. */
-export function rolledQuantiles(name: QueryName, groupBy: RolledGrouping): string {
+/**
+ * A rolled query's quantiles over the values of the same days and records as rolledCounts: the
+ * caller's groups, or the network's (two statements, so that the two sorts of a year's values run
+ * side by side).
+ */
+export function rolledQuantiles(name: QueryName, groupBy: RolledGrouping, records: boolean, part: 'groups' | 'network'): string {
   const values = `${ROLLED[name]!.values!}_values`;
   const rows = `SELECT dealer_id, source, ${values} FROM scorecard_day WHERE day >= $4::date AND day < $5::date AND cardinality(${values}) > 0
-    UNION ALL SELECT dealer_id, source, ${values} FROM (${QUERIES[name]('day')}) t`;
-  return `SELECT grp::text, GROUPING(mine, grp) = 3 AS total, mine, ${quantilesOf('v', ROLLED[name]!.values!)}
-    FROM (${groupedRows(groupBy, rows, `unnest(k.${values}) AS v`)}) r ${SETS}`;
+    UNION ALL SELECT dealer_id, source, ${values} FROM (${QUERIES[name]('day')}) t WHERE ${records}`;
+  const quantiles = quantilesOf('v', ROLLED[name]!.values!);
+  const unnested = groupedRows(groupBy, rows, `unnest(k.${values}) AS v`);
+  // By group: each group's values gathered by hashing, then sorted group by group (not a year's
+  // values sorted by group first, which spills to disk).
+  return part === 'groups'
+    ? `SELECT g.grp::text, false AS total, true AS mine, q.* FROM (SELECT grp, array_agg(v) AS vs FROM (${unnested}) r WHERE mine GROUP BY grp) g
+       CROSS JOIN LATERAL (SELECT ${quantiles} FROM unnest(g.vs) AS v) q`
+    : `SELECT NULL::text AS grp, true AS total, NULL::boolean AS mine, ${quantiles} FROM (${unnested}) r`;
+}
+
+/**
+ * Distinct customers: per row, its leads of new customers and those whose previous lead is before
+ * the window's first day ($4); the network and the groups by dealer or region count any source,
+ * the groups by source the lead's own.
+ */
+export function rolledCustomers(groupBy: RolledGrouping, records: boolean): string {
+  const columns = ROLLED_OWN_READER.customers.join(', ');
+  const rows = `SELECT dealer_id, source, ${columns} FROM scorecard_day WHERE day >= $4::date AND day < $5::date AND dealer_id = ''
+      AND (new_customers > 0 OR new_customers_by_source > 0 OR cardinality(prev_days) > 0 OR cardinality(prev_days_by_source) > 0)
+    UNION ALL SELECT dealer_id, source, ${columns} FROM (${QUERIES.customers('day')}) t WHERE ${records}`;
+  const counted = (news: string, days: string) => `k.${news} + (SELECT count(*) FROM unnest(k.${days}) AS d WHERE d < $4::date)`;
+  return `SELECT grp::text, GROUPING(mine, grp) = 3 AS total, mine,
+      CASE WHEN GROUPING(mine, grp) = 3 OR ${groupBy !== 'source'} THEN sum(any_source) ELSE sum(own_source) END AS unique_customers
+    FROM (${groupedRows(groupBy, rows, `${counted('new_customers', 'prev_days')} AS any_source, ${counted('new_customers_by_source', 'prev_days_by_source')} AS own_source`)}) r ${SETS}`;
+}
+
+/**
+ * Owned customer-years in [F, T) ($4 as a time, $2): each spell's years there are g(start) − g(end)
+ * with g(t) = T − max(t, F) for t < T; so the spells started before F count T − F each (their
+ * starts minus ends before F: every rolled day before F), and each start or end from F on counts
+ * ± (T − t). Exact: the same seconds the records give, summed, then made years.
+ */
+export function rolledOwned(groupBy: RolledGrouping, records: boolean): string {
+  const rows = `SELECT day, dealer_id, source, owner_delta, owner_delta_epoch FROM scorecard_day WHERE day < $5::date AND (owner_delta <> 0 OR owner_delta_epoch <> 0)
+    UNION ALL SELECT day, dealer_id, source, owner_delta, owner_delta_epoch FROM (${QUERIES.owned('day')}) t WHERE ${records}`;
+  const windowStart = `EXTRACT(EPOCH FROM ($4::date::timestamp AT TIME ZONE 'UTC'))`;
+  const windowEnd = 'EXTRACT(EPOCH FROM $2::timestamptz)';
+  return `SELECT grp::text, GROUPING(mine, grp) = 3 AS total, mine, COALESCE(sum(seconds), 0) / ${YEAR_SECONDS} AS owned_years
+    FROM (${groupedRows(groupBy, rows, `CASE WHEN k.day < $4::date THEN (${windowEnd} - ${windowStart}) * k.owner_delta
+      ELSE ${windowEnd} * k.owner_delta - k.owner_delta_epoch END AS seconds`)}) r ${SETS}`;
 }
 
 /** The earliest day any counted record is for (the first run starts there). */
@@ -107,8 +150,12 @@ export function rollUpScorecard(pool: pg.Pool, { before }: { before?: Date } = {
     if (from < to) {
       const window = [midnight(from).toISOString(), midnight(to).toISOString()];
       await sql.query('DELETE FROM scorecard_day WHERE day >= $1::date AND day < $2::date', [from, to]);
-      for (const [name, { counts, values }] of Object.entries(ROLLED) as [QueryName, NonNullable<(typeof ROLLED)[QueryName]>][]) {
-        const columns = [...counts, ...(values ? [`${values}_values`] : [])];
+      const rolled = [
+        ...(Object.entries(ROLLED) as [QueryName, { counts: string[]; values?: string }][])
+          .map(([name, { counts, values }]) => [name, [...counts, ...(values ? [`${values}_values`] : [])]] as const),
+        ...(Object.entries(ROLLED_OWN_READER) as [QueryName, string[]][]),
+      ];
+      for (const [name, columns] of rolled) {
         await sql.query(`
           INSERT INTO scorecard_day (day, dealer_id, source, ${columns.join(', ')})
           SELECT day, dealer_id, source, ${columns.join(', ')} FROM (${QUERIES[name]('day')}) q

@@ -12,8 +12,8 @@ import { DEFAULT_CAPTAINS, PROCESSES, type Process } from '../domain/processes.j
 import { inTransaction } from '../platform/db.js';
 import type { Scope } from '../domain/kpis.js';
 import { netPromoterScore } from '../domain/surveys.js';
-import { QUERIES, ROLLED, type Aggregated, type GroupingOrWeek, type QueryName } from './scorecard-queries.js';
-import { isRolledGrouping, rolledCounts, rolledDays, rolledQuantiles } from './scorecard-rollups.js';
+import { QUERIES, ROLLED, ROLLED_OWN_READER, type Aggregated, type GroupingOrWeek, type QueryName } from './scorecard-queries.js';
+import { isRolledGrouping, rolledCounts, rolledCustomers, rolledDays, rolledOwned, rolledQuantiles } from './scorecard-rollups.js';
 
 export { GROUPINGS, type Grouping, type GroupingOrWeek } from './scorecard-queries.js';
 
@@ -116,15 +116,23 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
   const params = [from.toISOString(), to.toISOString(), dealerId ?? null, ...(groupBy === 'week' ? [region ?? null] : [])];
   const names = Object.keys(QUERIES) as QueryName[];
   const rolled = rollups && isRolledGrouping(groupBy) ? await rolledDays(sql, from, to) : null;
-  const rolledNames = rolled ? names.filter((name) => ROLLED[name]) : [];
+  const rolledNames = rolled ? names.filter((name) => ROLLED[name] || name in ROLLED_OWN_READER) : [];
   const scanned = names.filter((name) => !rolledNames.includes(name));
   /** The roll-ups' days, then the records from the last of them to the window's end. */
   const rolledParams = rolled ? [`${rolled.to}T00:00:00.000Z`, params[1], params[2], rolled.from, rolled.to] : [];
-  const [scans, counts, quantileResults] = await Promise.all([
+  // Records to read after the rolled days: none when the window ends where they do.
+  const records = rolled !== null && rolledParams[0] !== params[1];
+  const [scans, counts, ownResults] = await Promise.all([
     Promise.all(scanned.map((name) => reportQuery(sql, QUERIES[name](groupBy), params))),
-    rolled && isRolledGrouping(groupBy) ? reportQuery(sql, rolledCounts(groupBy), rolledParams) : null,
-    Promise.all(rolledNames.map((name) => (ROLLED[name]!.values && isRolledGrouping(groupBy)
-      ? reportQuery(sql, rolledQuantiles(name, groupBy), rolledParams) : null))),
+    rolled && isRolledGrouping(groupBy) ? reportQuery(sql, rolledCounts(groupBy, records), rolledParams) : null,
+    Promise.all(rolledNames.map(async (name) => {
+      if (!isRolledGrouping(groupBy)) return null;
+      if (name === 'customers') return (await reportQuery(sql, rolledCustomers(groupBy, records), rolledParams)).rows;
+      if (name === 'owned') return (await reportQuery(sql, rolledOwned(groupBy, records), rolledParams)).rows;
+      if (!ROLLED[name]!.values) return null;
+      const parts = await Promise.all((['groups', 'network'] as const).map((part) => reportQuery(sql, rolledQuantiles(name, groupBy, records, part), rolledParams)));
+      return parts.flatMap((p) => p.rows);
+    })),
   ]);
   /** Rows by group (the caller's only), and the network's total. */
   const keyed = (rows: Aggregated[]) => {
@@ -136,14 +144,14 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
     return byKey;
   };
   const countsByKey = keyed(counts?.rows ?? []);
-  /** Per query: its rows (a rolled query's: every rolled count, with its own quantiles). */
+  /** Per query: its rows (a rolled query's: every rolled count, with its own reader's figures). */
   const byQuery = new Map<QueryName, Map<Key | typeof TOTAL, Aggregated>>([
     ...scanned.map((name, i) => [name, keyed(scans[i]!.rows)] as const),
     ...rolledNames.map((name, i) => {
-      const own = quantileResults[i];
+      const own = ownResults[i];
       if (!own) return [name, countsByKey] as const;
       const merged = new Map(countsByKey);
-      for (const [key, row] of keyed(own.rows)) merged.set(key, { ...merged.get(key), ...row });
+      for (const [key, row] of keyed(own)) merged.set(key, { ...merged.get(key), ...row });
       return [name, merged] as const;
     }),
   ]);

@@ -530,7 +530,7 @@ describe('daily roll-ups (migration 0032): the figures of the records, read from
     expect((await sql().query('SELECT count(*)::int AS n FROM scorecard_stale')).rows[0].n).toBe(0);
     expect(await rolledDays(sql(), june.from, june.to)).toEqual({ from: '2025-06-01', to: '2025-07-01' });
     expect((await sql().query("SELECT accepted, minutes_values::text FROM scorecard_day WHERE day = '2025-06-10' AND dealer_id = $1", [C])).rows)
-      .toEqual([{ accepted: 1, minutes_values: '{42.0000000000000000}' }]);
+      .toEqual([{ accepted: 1, minutes_values: '{42}' }]);
     expect(await compareAll()).toBe(48);
   });
 });

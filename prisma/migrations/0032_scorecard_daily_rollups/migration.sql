@@ -1,9 +1,13 @@
 -- The scorecard's daily roll-ups (issue 35): per UTC day, dealer and the source of the lead each
 -- record is attributed to, the figures of that day's records that add up over days — counts, and
 -- the values the quantiles are taken over. The scorecard reads a window's whole days from here
--- and the rest from the records (reports/scorecard-rollups.ts); figures that do not add up over
--- days (distinct customers, owned customer-years, sold again and recalls repaired by the window's
--- end) are read from the records every time.
+-- and the rest from the records (reports/scorecard-rollups.ts). Two figures that do not add up
+-- over days are kept in a form that does: distinct customers as each day's leads of customers new
+-- that day and the days of the leads before the others (a customer counts once in a window: for
+-- the first lead whose previous lead is before the window), owned customer-years as the changes
+-- of owner (the ownership spells' starts and ends, with their times: the years in any window
+-- follow from them and the owners at its start). Sold again and recalls repaired by the window's
+-- end are read from the records every time.
 --
 -- A roll-up job (the scorecardRollup workflow, hourly) writes the days before today, from a quarter
 -- of an hour after midnight (UTC): a transaction that wrote a record for the day before midnight has
@@ -21,6 +25,13 @@ CREATE TABLE scorecard_day (
   source TEXT NOT NULL,
   leads INTEGER NOT NULL DEFAULT 0,
   duplicates_merged INTEGER NOT NULL DEFAULT 0,
+  -- leads of customers without an earlier lead, and the days of the earlier leads of the others
+  -- when those are on an earlier day (a lead after one the same day never counts); of any
+  -- source (the network's figure, and by dealer or region) and of the lead's own source
+  new_customers INTEGER NOT NULL DEFAULT 0,
+  prev_days DATE[] NOT NULL DEFAULT '{}',
+  new_customers_by_source INTEGER NOT NULL DEFAULT 0,
+  prev_days_by_source DATE[] NOT NULL DEFAULT '{}',
   qualified INTEGER NOT NULL DEFAULT 0,
   disqualified INTEGER NOT NULL DEFAULT 0,
   escalated INTEGER NOT NULL DEFAULT 0,
@@ -29,16 +40,19 @@ CREATE TABLE scorecard_day (
   declined INTEGER NOT NULL DEFAULT 0,
   sla_breaches INTEGER NOT NULL DEFAULT 0,
   within_15 INTEGER NOT NULL DEFAULT 0,
-  minutes_values NUMERIC[] NOT NULL DEFAULT '{}',
+  minutes_values DOUBLE PRECISION[] NOT NULL DEFAULT '{}',
   sold INTEGER NOT NULL DEFAULT 0,
-  days_values NUMERIC[] NOT NULL DEFAULT '{}',
+  days_values DOUBLE PRECISION[] NOT NULL DEFAULT '{}',
   fell_back INTEGER NOT NULL DEFAULT 0,
   reassigned_away INTEGER NOT NULL DEFAULT 0,
   back_in_market INTEGER NOT NULL DEFAULT 0,
+  -- dealers' ownership spells starting (+1) and ending (-1) that day, and the sum of sign × epoch seconds
+  owner_delta INTEGER NOT NULL DEFAULT 0,
+  owner_delta_epoch NUMERIC NOT NULL DEFAULT 0,
   service_visits INTEGER NOT NULL DEFAULT 0,
   complaints_opened INTEGER NOT NULL DEFAULT 0,
   complaints_resolved INTEGER NOT NULL DEFAULT 0,
-  resolution_days_values NUMERIC[] NOT NULL DEFAULT '{}',
+  resolution_days_values DOUBLE PRECISION[] NOT NULL DEFAULT '{}',
   surveys_sent INTEGER NOT NULL DEFAULT 0,
   answers INTEGER NOT NULL DEFAULT 0,
   promoters INTEGER NOT NULL DEFAULT 0,
@@ -46,6 +60,15 @@ CREATE TABLE scorecard_day (
   referral_leads INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (day, dealer_id, source)
 );
+
+-- The scorecard reads the records after the last rolled day by time: BRIN on the tables without an
+-- index on it (written in time order; a page range's bounds, next to nothing to keep per write).
+CREATE INDEX handoff_event_at_brin ON handoff_event USING brin (at);
+CREATE INDEX ownership_change_at_brin ON ownership_change USING brin (at);
+CREATE INDEX sale_at_brin ON sale USING brin (at);
+
+-- Customers back in market (the scorecard looks for their later sales on every request).
+CREATE INDEX ownership_change_back_in_market_at_idx ON ownership_change (at) WHERE reason = 'BACK_IN_MARKET';
 
 -- One row: the days before `rolled_before` are in scorecard_day (none before the first run).
 CREATE TABLE scorecard_rollup (
