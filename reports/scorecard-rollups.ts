@@ -131,8 +131,10 @@ export interface RollupRun {
 }
 
 /**
- * Writes the roll-ups of the days before `before` (default: today, from a quarter of an hour after
- * midnight UTC) not written yet, and again from the earliest day a late record marked. One
+ * Writes the roll-ups of the days before today (from a quarter of an hour after midnight UTC) not
+ * written yet, and again from the earliest day a late record marked. `before` moves "today" (the
+ * bench, whose records run into next year; never later than today where records are being
+ * written: a record of a day between would not be marked). One
  * transaction on one snapshot: the marks it clears are those whose records it read. Two runs at
  * once: the second fails on serialization and its activity retries.
  */

@@ -14,6 +14,6 @@ const { rollUpScorecard } = proxyActivities<JourneyActivities>({
  * from the Temporal UI): the days before today not written yet, and the days late records marked.
  */
 export async function scorecardRollup(): Promise<string> {
-  const run = await rollUpScorecard({});
+  const run = await rollUpScorecard();
   return run.from < run.to ? `days ${run.from}..${run.to} (${run.rows} rows, ${run.marks} marks)` : `up to date before ${run.to}`;
 }
