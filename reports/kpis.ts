@@ -120,13 +120,13 @@ export interface KpiTrend {
  * The KPIs of one scope week by week (the `weeks` whole weeks before `at`), each week's figure
  * as the scorecard computes it for that week, with the target that week answers to.
  */
-export async function kpiTrend(sql: pg.Pool, { scope, at, weeks = 12, processes }: { scope: Scope; at: Date; weeks?: number; processes?: readonly Process[] }): Promise<KpiTrend> {
+export async function kpiTrend(sql: pg.Pool, { scope, at, weeks = 12, processes, rollups }: { scope: Scope; at: Date; weeks?: number; processes?: readonly Process[]; rollups?: boolean }): Promise<KpiTrend> {
   const windows = weeksBefore(at, weeks);
   const [targets, regions] = await Promise.all([loadTargets(sql), loadRegions(sql)]);
   const chain = scope.kind === 'DEALER' ? scopeChainOf(scope.id, regions.get(scope.id) ?? null) : scope.kind === 'REGION' ? scopeChainOf(null, scope.id) : [NETWORK];
   // Every week in one pass (the scorecard grouped by week: each week's figures as the scorecard gives them for that week alone).
   const card = await scorecard(sql, {
-    from: windows[0]!.from, to: windows.at(-1)!.to, groupBy: 'week',
+    from: windows[0]!.from, to: windows.at(-1)!.to, groupBy: 'week', ...(rollups === undefined ? {} : { rollups }),
     ...(scope.kind === 'DEALER' ? { dealerId: scope.id } : scope.kind === 'REGION' ? { region: scope.id } : {}),
   });
   const weekly = (process: Process, week: string) => (card.processes.find((p) => p.process === process)!.rows as { group: string | null }[])

@@ -119,7 +119,8 @@ export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', de
   const rolledNames = rolled ? names.filter((name) => ROLLED[name] || name in ROLLED_OWN_READER) : [];
   const scanned = names.filter((name) => !rolledNames.includes(name));
   /** The roll-ups' days, then the records from the last of them to the window's end. */
-  const rolledParams = rolled ? [`${rolled.to}T00:00:00.000Z`, params[1], params[2], rolled.from, rolled.to] : [];
+  const rolledParams = rolled
+    ? [`${rolled.to}T00:00:00.000Z`, params[1], params[2], rolled.from, rolled.to, ...(groupBy === 'week' ? [region ?? null] : [])] : [];
   // Records to read after the rolled days: none when the window ends where they do.
   const records = rolled !== null && rolledParams[0] !== params[1];
   const [scans, counts, ownResults] = await Promise.all([

@@ -466,13 +466,19 @@ describe('daily roll-ups (migration 0032): the figures of the records, read from
     { name: 'two years to come', from: at('2025-01-01T00:00'), to: at('2027-01-01T00:00') },
     { name: 'to an hour', from: at('03-01T00:00'), to: at('03-20T10:30') },
   ];
-  const requests = windows.flatMap((w) => (['dealer', 'region', 'source'] as const).flatMap((groupBy) =>
-    [undefined, A, B, C].map((dealerId) => ({ ...w, groupBy, ...(dealerId ? { dealerId } : {}) }))));
+  const requests = [
+    ...windows.flatMap((w) => (['dealer', 'region', 'source'] as const).flatMap((groupBy) =>
+      [undefined, A, B, C].map((dealerId) => ({ ...w, groupBy, ...(dealerId ? { dealerId } : {}) })))),
+    // By week (the KPI trends): the fixture's weeks, and eight weeks to come (today's records, the future).
+    ...[{ name: 'six weeks by week', from: at('02-23T00:00'), to: at('04-06T00:00') }, { name: 'eight weeks by week', from: at('11-02T00:00'), to: at('12-28T00:00') }]
+      .flatMap((w) => [{}, { dealerId: A }, { dealerId: B }, { dealerId: C }, { region: 'NORTH' }, { region: 'SOUTH' }]
+        .map((scope) => ({ ...w, groupBy: 'week' as const, ...scope }))),
+  ];
   /** Every request read both ways; returns how many were compared. */
   const compareAll = async () => {
     for (const { name, ...request } of requests) {
       const [rolled, scanned] = await Promise.all([scorecard(sql(), request), scorecard(sql(), { ...request, rollups: false })]);
-      expect(rolled, `${name} by ${request.groupBy}${request.dealerId ? ` for ${request.dealerId}` : ''}`).toEqual(scanned);
+      expect(rolled, `${name} by ${request.groupBy} for ${JSON.stringify(request)}`).toEqual(scanned);
     }
     return requests.length;
   };
@@ -483,7 +489,7 @@ describe('daily roll-ups (migration 0032): the figures of the records, read from
     expect(await rolledDays(sql(), windows[0]!.from, windows[0]!.to)).toEqual({ from: '2026-03-01', to: '2026-04-01' });
     expect(await rolledDays(sql(), windows[3]!.from, windows[3]!.to)).toEqual({ from: '2026-03-01', to: '2026-03-20' }); // the rest from the records
     expect(await rolledDays(sql(), at('03-01T06:00'), windows[0]!.to)).toBeNull(); // not from a midnight: the records
-    expect(await compareAll()).toBe(48);
+    expect(await compareAll()).toBe(60);
     // The roll-ups are what is read: a figure changed in them shows (and is put back).
     const day = "day = '2026-03-03' AND accepted > 0";
     await sql().query(`UPDATE scorecard_day SET accepted = accepted + 100 WHERE ${day}`);
@@ -503,14 +509,14 @@ describe('daily roll-ups (migration 0032): the figures of the records, read from
       { key: `late-offer-${journeyId}`, journeyId, dealerId: C, kind: 'OFFERED', at: at('2025-06-10T09:00') },
       { key: `late-accept-${journeyId}`, journeyId, dealerId: C, kind: 'ACCEPTED', at: at('2025-06-10T09:42') },
     ] });
-    expect((await sql().query('SELECT day::text FROM scorecard_stale')).rows).toEqual([{ day: '2025-06-10' }]);
+    expect((await sql().query('SELECT day::text FROM scorecard_stale')).rows).toEqual([{ day: '2025-06-10' }]); // once for the two
     expect(await rolledDays(sql(), june.from, june.to)).toEqual({ from: '2025-06-01', to: '2025-06-10' });
     expect(before).toMatchObject({ offered: 0, accepted: 0, timeToAcceptMinutes: { median: null, p90: null } });
     expect(await accepted(june.from, june.to)).toEqual({ ...before, offered: 1, accepted: 1, acceptRate: 1, timeToAcceptMinutes: { median: 42, p90: 42 } });
     // One of today: read from the records, no mark.
     await sys.db.handoffEvent.create({ data: { key: `today-offer-${journeyId}`, journeyId, dealerId: C, kind: 'OFFERED', at: new Date() } });
     expect((await sql().query('SELECT count(*)::int AS n FROM scorecard_stale')).rows[0].n).toBe(1);
-    expect(await compareAll()).toBe(48);
+    expect(await compareAll()).toBe(60);
 
     // The Schedule (one per namespace; this file's own, on its queue): made once, run by a trigger as the hour would.
     const scheduleId = `scorecard-rollup-${sys.taskQueue}`;
@@ -531,6 +537,6 @@ describe('daily roll-ups (migration 0032): the figures of the records, read from
     expect(await rolledDays(sql(), june.from, june.to)).toEqual({ from: '2025-06-01', to: '2025-07-01' });
     expect((await sql().query("SELECT accepted, minutes_values::text FROM scorecard_day WHERE day = '2025-06-10' AND dealer_id = $1", [C])).rows)
       .toEqual([{ accepted: 1, minutes_values: '{42}' }]);
-    expect(await compareAll()).toBe(48);
+    expect(await compareAll()).toBe(60);
   });
 });

@@ -9,13 +9,12 @@
 -- follow from them and the owners at its start). Sold again and recalls repaired by the window's
 -- end are read from the records every time.
 --
--- A roll-up job (the scorecardRollup workflow, hourly) writes the days before today, from a quarter
--- of an hour after midnight (UTC): a transaction that wrote a record for the day before midnight has
--- committed by then. Records are
+-- A roll-up job (the scorecardRollup workflow, hourly) writes the days before today, each from 02:15
+-- the next morning (UTC). Records are
 -- written once and what a day's figures read from them is fixed when they are written, so a day
 -- stays right unless a record arrives for it later (a fair file with last week's leads, a sale
 -- entered afterwards, an import of the customer base): each such write leaves a mark with the
--- earliest day it touches, and until the job has redone the days from there the scorecard reads
+-- day it is for, and until the job has redone the days from the earliest mark the scorecard reads
 -- them from the records.
 
 CREATE TABLE scorecard_day (
@@ -77,15 +76,28 @@ CREATE TABLE scorecard_rollup (
   rolled_at TIMESTAMPTZ(3) NOT NULL
 );
 
--- Records written for a day before today: the earliest such day per statement.
+-- Records written more than an hour after their time: a mark per day and transaction.
 CREATE TABLE scorecard_stale (
   id BIGSERIAL PRIMARY KEY,
   day DATE NOT NULL,
   marked_at TIMESTAMPTZ(3) NOT NULL DEFAULT now()
 );
 
--- A statement-level trigger per table (one look at the statement's rows, no write for a record of
--- today: what the journeys write as they go).
+-- A day's mark, once per transaction (a file of last year's records marks each of its days once).
+CREATE FUNCTION scorecard_mark_stale(day date) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  marked text := 'l2l_scorecard.stale_' || to_char(day, 'YYYYMMDD');
+BEGIN
+  IF COALESCE(current_setting(marked, true), '') = '' THEN
+    INSERT INTO scorecard_stale (day) VALUES (day);
+    PERFORM set_config(marked, 'marked', true);
+  END IF;
+END $$;
+
+-- A row trigger per table whose WHEN condition is all the journeys' own writes cost (a record of
+-- the last hour: no mark, no function called, nothing queued; one comparison, no time zone); an
+-- older record marks its day. The job rolls a day up from 02:15 the next morning (UTC), so a
+-- record of the last hour unmarked is one it will read.
 DO $$
 DECLARE t record;
 BEGIN
@@ -96,35 +108,25 @@ BEGIN
     EXECUTE format($f$
       CREATE FUNCTION %1$I() RETURNS trigger LANGUAGE plpgsql AS $b$
       BEGIN
-        INSERT INTO scorecard_stale (day)
-          SELECT min((%2$I AT TIME ZONE 'UTC')::date) FROM new_rows
-          HAVING min((%2$I AT TIME ZONE 'UTC')::date) < (clock_timestamp() AT TIME ZONE 'UTC')::date;
+        PERFORM scorecard_mark_stale((NEW.%2$I AT TIME ZONE 'UTC')::date);
         RETURN NULL;
       END $b$;
-      CREATE TRIGGER scorecard_stale AFTER INSERT ON %3$I REFERENCING NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION %1$I();$f$, 'scorecard_stale_' || t.tbl, t.col, t.tbl);
+      CREATE TRIGGER scorecard_stale AFTER INSERT ON %3$I FOR EACH ROW
+        WHEN (NEW.%2$I < clock_timestamp() - interval '1 hour')
+        EXECUTE FUNCTION %1$I();$f$, 'scorecard_stale_' || t.tbl, t.col, t.tbl);
   END LOOP;
 END $$;
 
--- A message counts when it is sent, which is an update (only a changed sending time marks).
-CREATE FUNCTION scorecard_stale_communication_sent() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO scorecard_stale (day)
-    SELECT min((n.sent_at AT TIME ZONE 'UTC')::date) FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE n.sent_at IS DISTINCT FROM o.sent_at
-    HAVING min((n.sent_at AT TIME ZONE 'UTC')::date) < (clock_timestamp() AT TIME ZONE 'UTC')::date;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER scorecard_stale_sent AFTER UPDATE ON communication REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION scorecard_stale_communication_sent();
+-- A message counts when it is sent, which is an update.
+CREATE TRIGGER scorecard_stale_sent AFTER UPDATE OF sent_at ON communication FOR EACH ROW
+  WHEN (NEW.sent_at IS DISTINCT FROM OLD.sent_at AND NEW.sent_at < clock_timestamp() - interval '1 hour')
+  EXECUTE FUNCTION scorecard_stale_communication();
 
--- A referral counts on its lead's day.
+-- A referral counts on its lead's day (written with the lead, through the friend's link).
 CREATE FUNCTION scorecard_stale_referral() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO scorecard_stale (day)
-    SELECT min((l.received_at AT TIME ZONE 'UTC')::date) FROM new_rows r JOIN lead l ON l.id = r.lead_id
-    HAVING min((l.received_at AT TIME ZONE 'UTC')::date) < (clock_timestamp() AT TIME ZONE 'UTC')::date;
+  PERFORM scorecard_mark_stale((received_at AT TIME ZONE 'UTC')::date) FROM lead
+    WHERE id = NEW.lead_id AND received_at < clock_timestamp() - interval '1 hour';
   RETURN NULL;
 END $$;
-CREATE TRIGGER scorecard_stale AFTER INSERT ON referral REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION scorecard_stale_referral();
+CREATE TRIGGER scorecard_stale AFTER INSERT ON referral FOR EACH ROW EXECUTE FUNCTION scorecard_stale_referral();
