@@ -122,7 +122,7 @@ describe('the journey policy, owned by the OEM', () => {
     await eventually(async () => {
       const { queued, done } = await queue.query(policyRolloutsQuery);
       return queued.length === 0 && versions.every((v) => done.includes(v)) ? true : undefined;
-    }, 300_000); // five batch operations one after another on the suite's one dev server: beside the 10,000-row import and the fuzzing, each waits on the server's batcher (over two minutes here, 2026-12-05)
+    }, 300_000); // five batch operations one after another on the suite's one dev server, whose batcher the other files' roll-outs use too (the fuzzing's): 5–10 s alone, past 120 s in three full runs on 2026-12-05
     for (const { journeyId, handle } of running) {
       // The journey follows the newest it has heard of (versions that arrive together: the newest).
       await eventually(() => sys.db.journeyTask.findFirst({ where: { journeyId, kind: 'POLICY_CHANGED', detail: `journey policy version ${versions.at(-1)}` } }).then((t) => t ?? undefined), 30_000);
