@@ -22,7 +22,8 @@ export const isRolledGrouping = (g: string): g is RolledGrouping => g === 'deale
 
 const DAY_MS = 86_400_000;
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
-const midnight = (day: string) => new Date(`${day}T00:00:00Z`);
+/** A day's (YYYY-MM-DD) midnight, UTC. */
+export const midnight = (day: string) => new Date(`${day}T00:00:00Z`);
 
 /**
  * The days of [from, to) the roll-ups answer: from `from` (which must be a UTC midnight) to the

@@ -13,7 +13,7 @@ import { inTransaction } from '../platform/db.js';
 import type { Scope } from '../domain/kpis.js';
 import { netPromoterScore } from '../domain/surveys.js';
 import { QUERIES, ROLLED, ROLLED_OWN_READER, type Aggregated, type GroupingOrWeek, type QueryName } from './scorecard-queries.js';
-import { isRolledGrouping, rolledCounts, rolledCustomers, rolledDays, rolledOwned, rolledQuantiles } from './scorecard-rollups.js';
+import { isRolledGrouping, midnight, rolledCounts, rolledCustomers, rolledDays, rolledOwned, rolledQuantiles } from './scorecard-rollups.js';
 
 export { GROUPINGS, type Grouping, type GroupingOrWeek } from './scorecard-queries.js';
 
@@ -115,23 +115,25 @@ const round = (v: number | null, digits = 1) => (v === null ? null : Math.round(
 export async function scorecard(sql: pg.Pool, { from, to, groupBy = 'dealer', dealerId, region, captains = {}, rollups = true }: ScorecardRequest): Promise<Scorecard> {
   const params = [from.toISOString(), to.toISOString(), dealerId ?? null, ...(groupBy === 'week' ? [region ?? null] : [])];
   const names = Object.keys(QUERIES) as QueryName[];
-  const rolled = rollups && isRolledGrouping(groupBy) ? await rolledDays(sql, from, to) : null;
+  /** The grouping when the roll-ups may answer it. */
+  const rolledBy = rollups && isRolledGrouping(groupBy) ? groupBy : null;
+  const rolled = rolledBy ? await rolledDays(sql, from, to) : null;
   const rolledNames = rolled ? names.filter((name) => ROLLED[name] || name in ROLLED_OWN_READER) : [];
   const scanned = names.filter((name) => !rolledNames.includes(name));
   /** The roll-ups' days, then the records from the last of them to the window's end. */
   const rolledParams = rolled
-    ? [`${rolled.to}T00:00:00.000Z`, params[1], params[2], rolled.from, rolled.to, ...(groupBy === 'week' ? [region ?? null] : [])] : [];
+    ? [midnight(rolled.to).toISOString(), params[1], params[2], rolled.from, rolled.to, ...(groupBy === 'week' ? [region ?? null] : [])] : [];
   // Records to read after the rolled days: none when the window ends where they do.
   const records = rolled !== null && rolledParams[0] !== params[1];
   const [scans, counts, ownResults] = await Promise.all([
     Promise.all(scanned.map((name) => reportQuery(sql, QUERIES[name](groupBy), params))),
-    rolled && isRolledGrouping(groupBy) ? reportQuery(sql, rolledCounts(groupBy, records), rolledParams) : null,
+    rolled && rolledBy ? reportQuery(sql, rolledCounts(rolledBy, records), rolledParams) : null,
     Promise.all(rolledNames.map(async (name) => {
-      if (!isRolledGrouping(groupBy)) return null;
-      if (name === 'customers') return (await reportQuery(sql, rolledCustomers(groupBy, records), rolledParams)).rows;
-      if (name === 'owned') return (await reportQuery(sql, rolledOwned(groupBy, records), rolledParams)).rows;
+      if (!rolledBy) return null;
+      if (name === 'customers') return (await reportQuery(sql, rolledCustomers(rolledBy, records), rolledParams)).rows;
+      if (name === 'owned') return (await reportQuery(sql, rolledOwned(rolledBy, records), rolledParams)).rows;
       if (!ROLLED[name]!.values) return null;
-      const parts = await Promise.all((['groups', 'network'] as const).map((part) => reportQuery(sql, rolledQuantiles(name, groupBy, records, part), rolledParams)));
+      const parts = await Promise.all((['groups', 'network'] as const).map((part) => reportQuery(sql, rolledQuantiles(name, rolledBy, records, part), rolledParams)));
       return parts.flatMap((p) => p.rows);
     })),
   ]);
